@@ -1,0 +1,141 @@
+"""Events logistics publishes: shippers, shipments, exceptions, receipts (DESIGN.md §3.1)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts.envelope import Event
+from shared.contracts.values import ExceptionKind
+
+
+class Contacts(BaseModel):
+    """Phones notifications may message about a shipment."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    shipper_phone: str | None = None
+    consignee_phone: str | None = None
+
+
+class ShipperRegistered(Event):
+    """A shipper (logistics customer) was registered or updated."""
+
+    SUBJECT: ClassVar[str] = "shipper.registered"
+    OWNER: ClassVar[str] = "logistics"
+
+    shipper_id: str
+    name: str
+    phone: str
+    key_customer: bool = Field(default=False, description="Gets the monthly key-customer call")
+
+
+class ShipmentMovement(Event):
+    """Base of shipment.dispatched/arrived/signed: the shipment and the scan that moved it."""
+
+    OWNER: ClassVar[str] = "logistics"
+
+    waybill: str
+    origin: str = Field(description="Origin branch code")
+    destination: str = Field(description="Destination branch code")
+    region: str
+    transfers: int = Field(ge=0, le=2, description="Number of transfers (中转) on the route")
+    promised_arrival_at: AwareDatetime
+    urgent: bool = False
+    batch: int | None = Field(default=None, ge=1, description="The batch, for split shipments")
+    at: AwareDatetime = Field(description="Business time of the scan")
+    contacts: Contacts = Field(default_factory=Contacts)
+    receipt_required: bool = Field(default=False, description="A signed receipt must come back")
+    customer_id: str | None = None
+    shipper_id: str | None = None
+
+
+class ShipmentDispatched(ShipmentMovement):
+    """A shipment (or one batch of it) left its origin branch."""
+
+    SUBJECT: ClassVar[str] = "shipment.dispatched"
+
+
+class ShipmentArrived(ShipmentMovement):
+    """A shipment (or one batch of it) arrived at its destination."""
+
+    SUBJECT: ClassVar[str] = "shipment.arrived"
+
+
+class ShipmentSigned(ShipmentMovement):
+    """The consignee signed for the shipment."""
+
+    SUBJECT: ClassVar[str] = "shipment.signed"
+
+
+class ShipmentDelayed(Event):
+    """A shipment had not arrived when promised."""
+
+    SUBJECT: ClassVar[str] = "shipment.delayed"
+    OWNER: ClassVar[str] = "logistics"
+
+    waybill: str
+    promised_arrival_at: AwareDatetime
+    new_eta: AwareDatetime | None = Field(
+        default=None, description="Confirmed with the downstream station, once known"
+    )
+    station: str = Field(description="The downstream station to call")
+    contacts: Contacts = Field(default_factory=Contacts)
+    region: str
+
+
+class ShipmentLoadingUnconfirmed(Event):
+    """Urgent cargo was not confirmed loaded on the day it was due."""
+
+    SUBJECT: ClassVar[str] = "shipment.loading.unconfirmed"
+    OWNER: ClassVar[str] = "logistics"
+
+    waybill: str
+    station: str
+    day: date = Field(description="The business day it should have been loaded")
+
+
+class ShipmentExceptionRegistered(Event):
+    """Damage, shortage or a mismatch was registered at a hub."""
+
+    SUBJECT: ClassVar[str] = "shipment.exception.registered"
+    OWNER: ClassVar[str] = "logistics"
+
+    waybill: str
+    exception_id: str
+    kind: ExceptionKind
+    station: str
+    photos: list[str] = Field(default_factory=list, description="Photo ids")
+    note: str | None = None
+    region: str | None = None
+
+
+class ReceiptEvent(Event):
+    """Base of receipt.*: a proof-of-delivery receipt and its return deadline."""
+
+    OWNER: ClassVar[str] = "logistics"
+
+    waybill: str
+    region: str
+    origin_branch: str
+    due_on: date = Field(description="Last day of the 10/15/20-day return deadline")
+    days_overdue: int = Field(default=0, ge=0, description="Days past `due_on`")
+    hard_breach: bool = Field(
+        default=False, description="Past 25 days after arrival (two transfers): to the manager"
+    )
+
+
+class ReceiptReturned(ReceiptEvent):
+    """A signed receipt came back to the origin branch."""
+
+    SUBJECT: ClassVar[str] = "receipt.returned"
+
+    at: AwareDatetime | None = Field(default=None, description="Business time of its return")
+
+
+class ReceiptOverdue(ReceiptEvent):
+    """A receipt was not back by its due date (raised again as it ages)."""
+
+    SUBJECT: ClassVar[str] = "receipt.overdue"

@@ -1,0 +1,117 @@
+"""Events projects publishes: the renovation project's life cycle (DESIGN.md §3.1)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts.envelope import Event
+from shared.contracts.values import Deadline, Installment, Stage
+
+
+class MaterialItem(BaseModel):
+    """One material used on a project, as repairs need it to match the original."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    category: str = Field(description="e.g. paint, tile, flooring, fixture")
+    supplier: str | None = None
+    brand: str | None = None
+    model: str | None = None
+    spec: str | None = Field(default=None, description="Specification (规格)")
+    colour: str | None = Field(default=None, description="Colour or paint code")
+
+
+class ProjectOpened(Event):
+    """A project was opened (from a lead or directly)."""
+
+    SUBJECT: ClassVar[str] = "project.opened"
+    OWNER: ClassVar[str] = "projects"
+
+    project_id: str
+    customer_id: str
+    address: str
+    designer: str | None = Field(default=None, description="Token `sub`, once assigned")
+    project_manager: str | None = Field(default=None, description="Token `sub`, once assigned")
+    lead_id: str | None = Field(default=None, description="The lead it was opened from, if any")
+
+
+class ProjectStageChanged(Event):
+    """A project moved from one stage to the next."""
+
+    SUBJECT: ClassVar[str] = "project.stage.changed"
+    OWNER: ClassVar[str] = "projects"
+
+    project_id: str
+    customer_id: str
+    from_stage: Stage
+    to_stage: Stage
+    at: AwareDatetime = Field(description="Business time of the transition (may be backdated)")
+    by: str = Field(description="Token `sub` of who made the transition, or the service")
+    project_manager: str | None = Field(default=None, description="Token `sub`")
+    completed_on: date | None = Field(
+        default=None, description="Completion date, set from `completed` onwards"
+    )
+    warranty_ends_on: date | None = Field(
+        default=None, description="Completion + 2 years, set from `completed` onwards"
+    )
+
+
+class ProjectMaterialsRecorded(Event):
+    """The materials used on a project were recorded (the customer file)."""
+
+    SUBJECT: ClassVar[str] = "project.materials.recorded"
+    OWNER: ClassVar[str] = "projects"
+
+    project_id: str
+    items: list[MaterialItem] = Field(description="The full current list, not a diff")
+
+
+class PaymentEvent(Event):
+    """Base of project.payment.*: one instalment of the payment plan."""
+
+    OWNER: ClassVar[str] = "projects"
+
+    project_id: str
+    customer_id: str
+    installment: Installment
+    amount_fen: int = Field(ge=0, description="The instalment's amount (plus added items)")
+    due_on: date | None = Field(default=None, description="Last day it is on time")
+    paid_fen: int = Field(default=0, ge=0, description="Paid towards this instalment so far")
+
+
+class ProjectPaymentDue(PaymentEvent):
+    """An instalment became due (e.g. 30 % within 3 days of mid-term acceptance)."""
+
+    SUBJECT: ClassVar[str] = "project.payment.due"
+
+
+class ProjectPaymentOverdue(PaymentEvent):
+    """An instalment was not fully paid by its due date."""
+
+    SUBJECT: ClassVar[str] = "project.payment.overdue"
+
+
+class ProjectPaymentReceived(PaymentEvent):
+    """A payment towards an instalment was recorded by finance."""
+
+    SUBJECT: ClassVar[str] = "project.payment.received"
+
+    paid_at: AwareDatetime | None = Field(default=None, description="Business time of payment")
+
+
+class ProjectDeadlineMissed(Event):
+    """A project deadline passed without the fact it waits for."""
+
+    SUBJECT: ClassVar[str] = "project.deadline.missed"
+    OWNER: ClassVar[str] = "projects"
+
+    project_id: str
+    deadline: Deadline
+    due_at: AwareDatetime = Field(description="The exclusive bound that passed")
+    responsible: str | None = Field(
+        default=None, description="Token `sub` of who owed it (designer, project manager)"
+    )
+    project_manager: str | None = Field(default=None, description="Token `sub`")
