@@ -1,0 +1,258 @@
+"""Consuming with the platform's retry policy (DESIGN.md §4.3, §4.9).
+
+Every handler, ordinary or bulk, settles its messages here: ack after commit, delayed nak from
+a schedule by delivery count, dead letter + term on the last delivery or on invalid input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import nats.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from pydantic import BaseModel, ValidationError
+
+from shared import deadletters, inbox, outbox
+from shared.consumers import ConsumerSpec
+from shared.contracts import model_for
+from shared.contracts.envelope import Event
+from shared.db import transaction
+
+log = logging.getLogger("kefu.bus")
+
+
+class Reject(Exception):
+    """A message that can never succeed (e.g. a scan from off the route): dead-letter it now."""
+
+
+class RetryLater(Exception):
+    """A dependency is missing (an event arrived before the one it needs): nak with delay."""
+
+
+@dataclass
+class HandlerContext:
+    """What a handler gets besides its event: the transaction and a way to emit events."""
+
+    conn: asyncpg.Connection
+    service: str
+    subject: str
+    headers: dict[str, str]
+    cause: Event | None = None
+    emitted: list[Event] = field(default_factory=list)
+
+    async def emit(self, *events: Event) -> None:
+        """Write events to the outbox in this transaction, chained to the cause."""
+        for e in events:
+            e.source = e.source or self.service
+            if self.cause is not None:
+                e.caused_by(self.cause)
+        await outbox.add(self.conn, *events)
+        self.emitted.extend(events)
+
+
+Handler = Callable[[Any, HandlerContext], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, Sequence["Item"]], Awaitable[None]]
+
+
+@dataclass
+class Item:
+    """A validated message of a bulk batch."""
+
+    key: str
+    event: Any
+    msg: Msg
+
+
+def message_key(msg: Msg, event: BaseModel) -> str:
+    """The inbox key: the event id, or for branch-published messages their Nats-Msg-Id."""
+    event_id = getattr(event, "event_id", None)
+    if event_id is not None:
+        return str(event_id)
+    headers = msg.headers or {}
+    key = headers.get("Kefu-Original-Msg-Id") or headers.get("Nats-Msg-Id")
+    if not key:
+        raise ValueError("missing Nats-Msg-Id header (the sender's message id is required)")
+    return key
+
+
+def parse(msg: Msg) -> tuple[str, BaseModel]:
+    """Validate a message against the contract of its subject."""
+    model = model_for(msg.subject)
+    if model is None:
+        raise ValueError(f"no contract for subject {msg.subject!r}")
+    event = model.model_validate_json(msg.data)
+    return message_key(msg, event), event
+
+
+class Settler:
+    """Applies the retry policy to one consumer's messages."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        service: str,
+        spec: ConsumerSpec,
+        delays: Sequence[float],
+    ) -> None:
+        self.pool, self.service, self.spec, self.delays = pool, service, spec, tuple(delays)
+
+    def delay_for(self, delivered: int) -> float:
+        """The nak delay after the n-th delivery failed."""
+        return self.delays[min(max(delivered, 1) - 1, len(self.delays) - 1)]
+
+    async def dead_letter(self, msg: Msg, error: str, reason: str) -> None:
+        """Record the message as a dead letter and terminate it; if that fails, leave it."""
+        md = msg.metadata
+        try:
+            async with self.pool.acquire() as conn:
+                await deadletters.write(
+                    conn,
+                    service=self.service,
+                    consumer=self.spec.durable,
+                    subject=msg.subject,
+                    headers=dict(msg.headers or {}),
+                    body=msg.data,
+                    error=error,
+                    deliveries=md.num_delivered,
+                    stream_seq=md.sequence.stream,
+                    reason=reason,
+                )
+        except Exception:
+            # Not terminated: on its last delivery JetStream's max-deliveries advisory
+            # brings it to dead letters later; otherwise it is simply retried.
+            log.warning("could not write dead letter for %s", msg.subject, exc_info=True)
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=self.delay_for(md.num_delivered))
+            return
+        await msg.term()
+
+    async def failed(self, msg: Msg, exc: BaseException) -> None:
+        """A handler failed: retry later, or dead-letter on the last allowed delivery."""
+        delivered = msg.metadata.num_delivered
+        if isinstance(exc, Reject):
+            await self.dead_letter(msg, f"rejected: {exc}", "rejected")
+        elif delivered >= self.spec.max_deliver:
+            error = f"{type(exc).__name__}: {exc} (after {delivered} deliveries)"
+            await self.dead_letter(msg, error, "max_deliver")
+        else:
+            log.debug("retrying %s in %.1fs: %r", msg.subject, self.delay_for(delivered), exc)
+            await msg.nak(delay=self.delay_for(delivered))
+
+    async def handle(self, msg: Msg, fn: Handler) -> None:
+        """One message, one transaction: inbox claim + effects + outbox, then ack."""
+        try:
+            key, event = parse(msg)
+        except (ValidationError, ValueError) as exc:
+            await self.dead_letter(msg, f"invalid message: {exc}", "invalid")
+            return
+        try:
+            async with self.pool.acquire() as conn, transaction(conn):
+                if await inbox.claim(conn, self.spec.durable, key):
+                    ctx = HandlerContext(
+                        conn,
+                        self.service,
+                        msg.subject,
+                        dict(msg.headers or {}),
+                        event if isinstance(event, Event) else None,
+                    )
+                    await fn(event, ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self.failed(msg, exc)
+            return
+        await msg.ack()
+
+
+class BulkRunner:
+    """High-volume consumer: one transaction per fetched batch with set-based SQL (§4.9)."""
+
+    def __init__(
+        self,
+        settler: Settler,
+        js: JetStreamContext,
+        fn: BatchHandler,
+        *,
+        batch: int = 100,
+        fetch_timeout: float = 1.0,
+    ) -> None:
+        self.settler, self.js, self.fn = settler, js, fn
+        self.batch, self.fetch_timeout = batch, fetch_timeout
+        self.running = False
+        self.batches_committed = 0
+        self.isolated_runs = 0
+
+    async def process(self, msgs: list[Msg]) -> None:
+        """Validate, run the batch optimistically, isolate each message if the batch fails."""
+        items: list[Item] = []
+        seen: set[str] = set()
+        for m in msgs:
+            try:
+                key, event = parse(m)
+            except (ValidationError, ValueError) as exc:
+                await self.settler.dead_letter(m, f"invalid message: {exc}", "invalid")
+                continue
+            if key in seen:
+                await m.ack()
+                continue
+            seen.add(key)
+            items.append(Item(key, event, m))
+        if not items:
+            return
+        spec, pool = self.settler.spec, self.settler.pool
+        try:
+            async with pool.acquire() as conn, transaction(conn):
+                new = await inbox.claim_many(conn, spec.durable, [i.key for i in items])
+                await self.fn(conn, [i for i in items if i.key in new])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.debug("batch of %d failed; isolating each message", len(items), exc_info=True)
+            self.isolated_runs += 1
+            await asyncio.gather(*(self._one(i) for i in items))
+            return
+        self.batches_committed += 1
+        await asyncio.gather(*(i.msg.ack() for i in items))
+
+    async def _one(self, item: Item) -> None:
+        spec, pool = self.settler.spec, self.settler.pool
+        try:
+            async with pool.acquire() as conn, transaction(conn):
+                if await inbox.claim(conn, spec.durable, item.key):
+                    await self.fn(conn, [item])
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self.settler.failed(item.msg, exc)
+            return
+        await item.msg.ack()
+
+    async def run(self) -> None:
+        """Fetch and process until stopped; a fetch timeout just loops."""
+        spec = self.settler.spec
+        sub = await self.js.pull_subscribe_bind(durable=spec.durable, stream=spec.stream)
+        self.running = True
+        try:
+            while self.running:
+                try:
+                    msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout)
+                except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                    continue
+                except (nats.errors.ConnectionClosedError, nats.errors.NoServersError):
+                    await asyncio.sleep(0.5)
+                    continue
+                await self.process(msgs)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    def stop(self) -> None:
+        """Finish the current batch, then stop fetching."""
+        self.running = False

@@ -1,0 +1,300 @@
+"""The `kefu` command: up, run, migrate, bus declare, dlq, token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from shared.settings import DEFAULT_PORTS, SERVICES, load
+
+
+def _print(*args: Any) -> None:
+    print(*args, flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one service in this process (the container entry point)."""
+    import uvicorn
+
+    from shared.observability import setup_logging
+
+    settings = load(args.service)
+    setup_logging(args.service, settings.log_level)
+    module = importlib.import_module(f"services.{args.service}.app")
+    app = module.create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host or settings.http_host,
+        port=args.port or settings.port_for(args.service),
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.graceful_timeout) + 2,
+    )
+    return 0
+
+
+async def _migrate(url: str, services: tuple[str, ...]) -> dict[str, list[str]]:
+    from shared.migrate import migrate
+
+    return await migrate(url, services)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create schemas and roles, apply pending migrations."""
+    settings = load()
+    services = tuple(args.service) if args.service else SERVICES
+    applied = asyncio.run(_migrate(settings.database_url, services))
+    for service, names in applied.items():
+        _print(f"{service}: {', '.join(names) if names else 'up to date'}")
+    return 0
+
+
+async def _declare(url: str, replicas: int, max_age_days: int) -> list[str]:
+    import nats
+
+    from shared.streams import declare
+
+    nc = await nats.connect(url)
+    try:
+        return await declare(nc.jetstream(), replicas=replicas, max_age_days=max_age_days)
+    finally:
+        await nc.close()
+
+
+def cmd_bus(args: argparse.Namespace) -> int:
+    """Create or update streams and every durable consumer."""
+    settings = load()
+    for line in asyncio.run(_declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days)):
+        _print(line)
+    return 0
+
+
+async def _dlq(args: argparse.Namespace) -> int:
+    import asyncpg
+    import nats
+
+    from shared import deadletters
+
+    settings = load()
+    services = (args.service,) if getattr(args, "service", None) else SERVICES
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        if args.dlq_command == "list":
+            for s in services:
+                for r in await deadletters.list_(conn, s, args.limit):
+                    replayed = f" replayed {r['replayed_at']:%Y-%m-%d %H:%M}" if r["replayed_at"] else ""
+                    _print(f"{s}:{r['id']}\t{r['created_at']:%Y-%m-%d %H:%M:%S}\t{r['consumer']}\t"
+                           f"{r['subject']}\tdeliveries={r['deliveries']}{replayed}\t{r['error'][:120]}")
+            return 0
+        service, _, ident = args.id.partition(":")
+        if not ident or service not in SERVICES:
+            _print("give the id as <service>:<number>, as `kefu dlq list` prints it")
+            return 2
+        if args.dlq_command == "show":
+            row = await deadletters.show(conn, service, int(ident))
+            if row is None:
+                _print(f"no dead letter {args.id}")
+                return 1
+            data = dict(row)
+            data["body"] = bytes(row["body"]).decode(errors="replace")
+            _print(json.dumps(data, default=str, indent=2, ensure_ascii=False))
+            return 0
+        nc = await nats.connect(settings.nats_url)
+        try:
+            subject = await deadletters.replay(conn, nc.jetstream(), service, int(ident))
+        finally:
+            await nc.close()
+        _print(f"replayed {args.id} to {subject}")
+        return 0
+    finally:
+        await conn.close()
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    """List, show or replay dead letters."""
+    return asyncio.run(_dlq(args))
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """Issue a signed bearer token."""
+    from shared.web.auth import issue_token
+
+    _print(issue_token(load(), role=args.role, sub=args.sub, branch=args.branch, region=args.region,
+                       department=args.department, team=args.team, ttl_seconds=args.ttl))
+    return 0
+
+
+def _wait_ready(url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as r:  # noqa: S310 - loopback
+                if r.status == 200:
+                    return True
+        except Exception:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Start embedded servers (unless configured), migrate, declare, run every service."""
+    from shared.embedded import start_nats, start_postgres
+
+    home = Path(args.home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    stoppers: list[Any] = []
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    stopping = False
+
+    def stop_all(*_: Any) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        _print("stopping…")
+        for _, p in children:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _, p in children:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for stop in reversed(stoppers):
+            stop()
+        _print("stopped")
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        if not env.get("KEFU_NATS_URL"):
+            n = start_nats(home / "nats")
+            stoppers.append(n.stop)
+            env["KEFU_NATS_URL"] = n.url
+            _print(f"embedded NATS      {n.url} (monitoring http://127.0.0.1:{n.monitor_port})")
+        if not env.get("KEFU_DATABASE_URL"):
+            pg = start_postgres(home / "pg")
+            stoppers.append(pg.stop)
+            env["KEFU_DATABASE_URL"] = pg.url
+            _print(f"embedded Postgres  {pg.url}")
+        (home / "env").write_text(
+            "".join(f"export {k}='{env[k]}'\n" for k in ("KEFU_NATS_URL", "KEFU_DATABASE_URL"))
+        )
+        os.environ.update({k: env[k] for k in ("KEFU_NATS_URL", "KEFU_DATABASE_URL")})
+        settings = load()
+        asyncio.run(_migrate(settings.database_url, SERVICES))
+        asyncio.run(_declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days))
+        env["KEFU_DECLARE_ON_START"] = "false"
+        env.setdefault("KEFU_ADMIN_TOKEN", "kefu-local-admin")
+        extra = _start_fakes(home, env, children)
+        env.update(extra)
+        services = tuple(args.services) if args.services else SERVICES
+        logs = home / "logs"
+        logs.mkdir(exist_ok=True)
+        for name in services:
+            out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+            p = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", name], env=env,
+                                 stdout=out, stderr=subprocess.STDOUT)
+            children.append((name, p))
+        for name in services:
+            url = f"http://127.0.0.1:{DEFAULT_PORTS[name]}"
+            ok = _wait_ready(url, 60)
+            _print(f"{name:<14} {url}  {'ready' if ok else 'NOT READY (see ' + str(logs / name) + '.log)'}"
+                   f"   docs {url}/docs")
+        _print(f"admin token: {env['KEFU_ADMIN_TOKEN']}   (logs in {logs}; Ctrl-C stops everything)")
+        (home / "up.pid").write_text(str(os.getpid()))
+        while all(p.poll() is None for _, p in children):
+            time.sleep(0.5)
+        dead = [n for n, p in children if p.poll() is not None]
+        _print(f"service(s) exited: {', '.join(dead)}")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_all()
+
+
+def _start_fakes(home: Path, env: dict[str, str], children: list[tuple[str, subprocess.Popen[bytes]]]) -> dict[str, str]:
+    """Start the loopback SMS gateway and SMTP sink unless real ones are configured."""
+    if env.get("KEFU_NOTIFICATIONS_SMS_URL"):
+        return {}
+    from shared.embedded import free_port
+
+    sms_port, smtp_port = free_port(), free_port()
+    out = open(home / "logs-fakes.log", "ab")  # noqa: SIM115
+    p = subprocess.Popen(
+        [sys.executable, "-m", "shared.fakes", "--sms-port", str(sms_port), "--smtp-port", str(smtp_port),
+         "--dir", str(home / "outbox-fakes")],
+        env=env, stdout=out, stderr=subprocess.STDOUT,
+    )
+    children.append(("fakes", p))
+    _print(f"fake SMS gateway   http://127.0.0.1:{sms_port}   fake SMTP 127.0.0.1:{smtp_port}")
+    return {
+        "KEFU_NOTIFICATIONS_SMS_URL": f"http://127.0.0.1:{sms_port}/sms/send",
+        "KEFU_NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+        "KEFU_NOTIFICATIONS_SMTP_PORT": str(smtp_port),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `kefu` command."""
+    parser = argparse.ArgumentParser(prog="kefu", description="Kefu customer-service platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run the whole system (embedded servers unless KEFU_* URLs are set)")
+    up.add_argument("--home", default=".kefu")
+    up.add_argument("services", nargs="*", help="services to run (default: all)")
+    up.set_defaults(fn=cmd_up)
+
+    run = sub.add_parser("run", help="run one service")
+    run.add_argument("service", choices=SERVICES)
+    run.add_argument("--host")
+    run.add_argument("--port", type=int)
+    run.set_defaults(fn=cmd_run)
+
+    mig = sub.add_parser("migrate", help="create schemas and roles, apply migrations")
+    mig.add_argument("service", nargs="*", choices=SERVICES)
+    mig.set_defaults(fn=cmd_migrate)
+
+    bus = sub.add_parser("bus", help="JetStream administration")
+    bus_sub = bus.add_subparsers(dest="bus_command", required=True)
+    bus_sub.add_parser("declare", help="create or update streams and consumers").set_defaults(fn=cmd_bus)
+
+    dlq = sub.add_parser("dlq", help="dead letters")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
+    dl = dlq_sub.add_parser("list")
+    dl.add_argument("--service", choices=SERVICES)
+    dl.add_argument("--limit", type=int, default=50)
+    ds = dlq_sub.add_parser("show")
+    ds.add_argument("id", help="<service>:<number>")
+    dr = dlq_sub.add_parser("replay")
+    dr.add_argument("id", help="<service>:<number>")
+    dlq.set_defaults(fn=cmd_dlq)
+
+    tok = sub.add_parser("token", help="tokens")
+    tok_sub = tok.add_subparsers(dest="token_command", required=True)
+    ti = tok_sub.add_parser("issue")
+    ti.add_argument("--role", required=True)
+    for opt in ("sub", "branch", "region", "department", "team"):
+        ti.add_argument(f"--{opt}")
+    ti.add_argument("--ttl", type=int, default=86400 * 30)
+    tok.set_defaults(fn=cmd_token)
+
+    args = parser.parse_args(argv)
+    return int(args.fn(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Transactional outbox and its relay (DESIGN.md §4.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Iterable
+
+import asyncpg
+from nats.js import JetStreamContext
+from opentelemetry import propagate
+from prometheus_client import Counter, Gauge
+
+from shared.contracts.envelope import Event
+
+log = logging.getLogger("kefu.outbox")
+
+PUBLISHED = Counter("kefu_outbox_published_total", "Events relayed to JetStream", ["service"])
+PUBLISH_ERRORS = Counter("kefu_outbox_publish_errors_total", "Failed relay attempts", ["service"])
+LAG = Gauge("kefu_outbox_lag_seconds", "Age of the oldest unsent outbox row", ["service"])
+
+
+async def add(conn: asyncpg.Connection, *events: Event) -> None:
+    """Write events in the caller's transaction; the relay publishes them after commit."""
+    if not events:
+        return
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    headers = json.dumps(carrier)
+    await conn.executemany(
+        "INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb)",
+        [(e.event_id, e.SUBJECT, e.to_json(), headers) for e in events],
+    )
+
+
+def stamp(source: str, events: Iterable[Event], branch_id: str | None = None) -> list[Event]:
+    """Fill the envelope's source (and branch) on events a service is about to emit."""
+    out = []
+    for e in events:
+        e.source = e.source or source
+        if branch_id and not e.branch_id:
+            e.branch_id = branch_id
+        out.append(e)
+    return out
+
+
+class Relay:
+    """Publishes outbox rows with Nats-Msg-Id = event id; safe with many replicas."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        js: JetStreamContext,
+        service: str,
+        *,
+        batch: int = 500,
+        poll_seconds: float = 1.0,
+        publish_timeout: float = 5.0,
+    ) -> None:
+        self.pool, self.js, self.service = pool, js, service
+        self.batch, self.poll_seconds, self.publish_timeout = batch, poll_seconds, publish_timeout
+        self._wake = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+        self._stopping = False
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows; return how many were sent."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, event_id, subject, payload, headers FROM outbox "
+                "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self.batch,
+            )
+            if not rows:
+                LAG.labels(self.service).set(0)
+                return 0
+            futures = []
+            for r in rows:
+                headers = {"Nats-Msg-Id": str(r["event_id"]), **json.loads(r["headers"])}
+                futures.append(
+                    await self.js.publish_async(r["subject"], bytes(r["payload"]), headers=headers)
+                )
+            try:
+                await asyncio.wait_for(asyncio.gather(*futures), self.publish_timeout)
+            except BaseException:
+                PUBLISH_ERRORS.labels(self.service).inc()
+                for f in futures:
+                    f.cancel()
+                raise
+            # Deleting only after every ack: a crash before this commit republishes with the
+            # same Nats-Msg-Id, and JetStream's duplicate window drops the second copy.
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+        PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    async def update_lag(self) -> None:
+        """Record the age of the oldest unsent row."""
+        async with self.pool.acquire() as conn:
+            age = await conn.fetchval(
+                "SELECT extract(epoch FROM now() - min(created_at)) FROM outbox"
+            )
+        LAG.labels(self.service).set(float(age or 0))
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _listen(self) -> None:
+        try:
+            self._listener = await self.pool.acquire()
+            await self._listener.add_listener(f"kefu_outbox_{self.service}", self._notified)
+        except Exception:  # the polling fallback still runs
+            log.warning("outbox LISTEN unavailable; polling only", exc_info=True)
+
+    async def run(self) -> None:
+        """Relay until stopped: woken by NOTIFY, polling as a fallback, backing off on errors."""
+        await self._listen()
+        backoff = 0.2
+        last_lag = 0.0
+        while not self._stopping:
+            try:
+                sent = await self.relay_once()
+                backoff = 0.2
+                if time.monotonic() - last_lag > 5:
+                    await self.update_lag()
+                    last_lag = time.monotonic()
+                if sent == self.batch:
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("outbox relay failed; retrying in %.1fs", backoff, exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+
+    async def close(self) -> None:
+        """Stop and release the LISTEN connection."""
+        self._stopping = True
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(
+                    f"kefu_outbox_{self.service}", self._notified
+                )
+            await self.pool.release(self._listener)
+            self._listener = None

@@ -1,0 +1,199 @@
+"""The process every service runs: HTTP + broker + relay + timers (DESIGN.md §1, §4)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter, FastAPI
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.js import JetStreamContext
+from opentelemetry.sdk.trace.export import SpanExporter
+from prometheus_client import REGISTRY
+
+from shared import advisories, streams
+from shared.bus import BatchHandler, BulkRunner, Handler, Settler
+from shared.consumers import ConsumerSpec, consumers_of
+from shared.db import create_pool
+from shared.observability import setup_tracing
+from shared.outbox import Relay
+from shared.settings import Settings
+from shared.timers import FireFn, TimerWorker
+from shared.web import errors
+from shared.web.middleware import BodyLimit, Idempotency
+from shared.web.platform import platform_router
+
+log = logging.getLogger("kefu.service")
+
+Background = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class ServiceDef:
+    """What a service plugs into the platform."""
+
+    name: str
+    router: APIRouter | None = None
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    bulk: dict[str, BatchHandler] = field(default_factory=dict)
+    timers: dict[str, FireFn] = field(default_factory=dict)
+    publishes: tuple[type, ...] = ()
+    domain_errors: tuple[type[Exception], ...] = ()
+    background: tuple[Background, ...] = ()
+    config: Any = None
+    description: str = ""
+    consumers: tuple[ConsumerSpec, ...] | None = None
+
+    def specs(self) -> tuple[ConsumerSpec, ...]:
+        """The consumers this service binds to (the platform catalogue unless overridden)."""
+        return self.consumers if self.consumers is not None else consumers_of(self.name)
+
+
+class Runtime:
+    """The running parts of one service process."""
+
+    def __init__(self, svc: ServiceDef, settings: Settings) -> None:
+        self.svc, self.settings = svc, settings
+        self.pool: asyncpg.Pool | None = None
+        self.broker: NatsBroker | None = None
+        self.js: JetStreamContext | None = None
+        self.relay: Relay | None = None
+        self.timers: TimerWorker | None = None
+        self.bulk: list[BulkRunner] = []
+        self.tasks: list[asyncio.Task[Any]] = []
+        self.config = svc.config
+
+    def _broker(self) -> NatsBroker:
+        return NatsBroker(
+            self.settings.nats_url,
+            graceful_timeout=self.settings.graceful_timeout,
+            middlewares=(
+                NatsPrometheusMiddleware(registry=REGISTRY, app_name=f"kefu-{self.svc.name}"),
+                NatsTelemetryMiddleware(),
+            ),
+            log_level=logging.DEBUG,
+            max_reconnect_attempts=-1,
+        )
+
+    def _subscribe(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
+        specs = {c.name: c for c in self.svc.specs()}
+        for name, fn in self.svc.handlers.items():
+            spec = specs[name]
+            settler = Settler(pool, self.svc.name, spec, self.settings.retry_delays)
+
+            def bind(settler: Settler = settler, fn: Handler = fn) -> Callable[..., Any]:
+                async def handle(msg: NatsMessage) -> None:
+                    await settler.handle(msg.raw_message, fn)
+
+                return handle
+
+            broker.subscriber(
+                spec.subjects[0],
+                stream=JStream(spec.stream, declare=False),
+                durable=spec.durable,
+                pull_sub=PullSub(batch_size=self.settings.fetch_batch, timeout=1.0),
+                ack_policy=AckPolicy.MANUAL,
+                title=f"{self.svc.name}.{name}",
+                description=f"consumes {', '.join(spec.subjects)}",
+            )(bind())
+
+    async def start(self) -> None:
+        """Connect, bind consumers, start relay, timers, bulk runners and background tasks."""
+        s = self.settings
+        self.pool = pool = await create_pool(s, self.svc.name)
+        self.broker = broker = self._broker()
+        self._subscribe(broker, pool)
+        await broker.connect()
+        self.js = js = broker.connection.jetstream()
+        if s.declare_on_start:
+            await streams.declare(
+                js, self.svc.specs(), replicas=s.stream_replicas,
+                max_age_days=s.events_max_age_days,
+            )
+        await broker.start()
+        self.relay = Relay(pool, js, self.svc.name, batch=s.relay_batch, poll_seconds=s.relay_poll_seconds)
+        self.tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
+        self.timers = TimerWorker(
+            pool, self.svc.name, self.svc.timers, batch=s.timer_batch,
+            lease_seconds=s.timer_lease_seconds, poll_seconds=s.timer_poll_seconds,
+        )
+        self.tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
+        specs = {c.name: c for c in self.svc.specs()}
+        for name, batch_fn in self.svc.bulk.items():
+            settler = Settler(pool, self.svc.name, specs[name], s.retry_delays)
+            runner = BulkRunner(settler, js, batch_fn, batch=100)
+            self.bulk.append(runner)
+            self.tasks.append(asyncio.create_task(runner.run(), name=f"bulk-{name}"))
+        if self.svc.specs():
+            self.tasks.append(asyncio.create_task(advisories.run(js, pool, self.svc.name), name="advisories"))
+        for bg in self.svc.background:
+            self.tasks.append(asyncio.create_task(bg(self), name=getattr(bg, "__name__", "bg")))
+
+    async def stop(self) -> None:
+        """Stop fetching, finish in-flight work within the graceful timeout, then close."""
+        for runner in self.bulk:
+            runner.stop()
+        if self.timers:
+            self.timers.stop()
+        if self.broker is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.broker.stop(), self.settings.graceful_timeout + 1)
+        bulk_tasks = [t for t in self.tasks if t.get_name().startswith("bulk-")]
+        if bulk_tasks:
+            await asyncio.wait(bulk_tasks, timeout=self.settings.graceful_timeout)
+        if self.relay is not None:
+            await self.relay.close()
+        for t in self.tasks:
+            t.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.pool is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.pool.close(), 5)
+
+
+def build_app(
+    svc: ServiceDef, settings: Settings, *, span_exporter: SpanExporter | None = None
+) -> FastAPI:
+    """The ASGI app of one service: its routes plus the platform's, with the runtime in lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(svc, settings)
+        app.state.runtime = runtime
+        await runtime.start()
+        app.state.pool = runtime.pool
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=f"Kefu {svc.name}",
+        description=svc.description,
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = svc.name
+    app.state.svc = svc
+    errors.install(app, svc.domain_errors)
+    app.add_middleware(Idempotency)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes)
+    if svc.router is not None:
+        app.include_router(svc.router)
+    app.include_router(platform_router())
+    if setup_tracing(svc.name, settings.otel_endpoint, span_exporter) is not None:
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app)
+    return app

@@ -1,0 +1,82 @@
+"""Platform settings shared by every service (pydantic-settings, prefix KEFU_)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES: tuple[str, ...] = ("intake", "projects", "aftersales", "logistics", "notifications")
+DEFAULT_PORTS: dict[str, int] = {
+    "intake": 8001,
+    "projects": 8002,
+    "aftersales": 8003,
+    "logistics": 8004,
+    "notifications": 8005,
+}
+
+
+class Settings(BaseSettings):
+    """Connection, runtime and security settings read from KEFU_* variables."""
+
+    model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore")
+
+    env: str = Field(default="dev", description="dev, test or production")
+    nats_url: str = "nats://127.0.0.1:4222"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    service_database_url: str | None = Field(
+        default=None, description="Set per process from KEFU_<SERVICE>_DATABASE_URL"
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int | None = None
+    log_level: str = "INFO"
+    otel_endpoint: str | None = None
+    auth_secret: str = "kefu-dev-secret-change-me"
+    auth_public_key: str | None = None
+    auth_kid: str = "k1"
+    admin_token: str | None = None
+    max_body_bytes: int = 1_048_576
+    upload_max_bytes: int = 10 * 1_048_576
+    pool_min: int = 2
+    pool_max: int = 10
+    max_deliver: int = 5
+    retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+    ack_wait_seconds: float = 30.0
+    graceful_timeout: float = 10.0
+    fetch_batch: int = 64
+    relay_batch: int = 500
+    relay_poll_seconds: float = 1.0
+    timer_poll_seconds: float = 1.0
+    timer_batch: int = 200
+    timer_lease_seconds: float = 30.0
+    stream_replicas: int = 1
+    events_max_age_days: int = 30
+    declare_on_start: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_admin_token_in_production(self) -> Settings:
+        if self.env == "production" and self.admin_token:
+            raise ValueError("KEFU_ADMIN_TOKEN is refused when KEFU_ENV=production")
+        if self.env == "production" and self.auth_secret == "kefu-dev-secret-change-me":
+            raise ValueError("KEFU_AUTH_SECRET must be set when KEFU_ENV=production")
+        return self
+
+    @property
+    def is_test(self) -> bool:
+        """Whether test-only switches (the clock offset) are allowed."""
+        return self.env == "test"
+
+    def port_for(self, service: str) -> int:
+        """The HTTP port a service listens on."""
+        return self.http_port or DEFAULT_PORTS[service]
+
+
+def load(service: str | None = None) -> Settings:
+    """Read settings; with a service, pick up KEFU_<SERVICE>_DATABASE_URL too."""
+    settings = Settings()
+    if service:
+        import os
+
+        url = os.environ.get(f"KEFU_{service.upper()}_DATABASE_URL")
+        if url:
+            settings = settings.model_copy(update={"service_database_url": url})
+    return settings

@@ -1,0 +1,111 @@
+"""Bearer tokens: verified locally in every service (role, branch, region)."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from fastapi import Depends, Request
+
+from shared.contracts.values import Role
+from shared.settings import Settings
+from shared.web.errors import Problem
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's claims."""
+
+    sub: str
+    role: Role
+    branch: str | None = None
+    region: str | None = None
+    department: str | None = None
+    team: str | None = None
+
+    @property
+    def is_branch(self) -> bool:
+        return self.role is Role.BRANCH
+
+    def may_see_branch(self, branch: str | None) -> bool:
+        """A branch token sees only its own branch's records; staff see all (or their region)."""
+        return not self.is_branch or (branch is not None and branch == self.branch)
+
+
+def issue_token(
+    settings: Settings,
+    *,
+    role: str,
+    sub: str | None = None,
+    branch: str | None = None,
+    region: str | None = None,
+    department: str | None = None,
+    team: str | None = None,
+    ttl_seconds: int = 86400 * 30,
+) -> str:
+    """Sign a token (HS256 with KEFU_AUTH_SECRET, key id in the header)."""
+    Role(role)
+    if role == Role.BRANCH and not branch:
+        raise ValueError("a branch token needs --branch")
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": sub or (f"branch:{branch}" if branch else role),
+        "role": role,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    for k, v in (("branch", branch), ("region", region), ("department", department), ("team", team)):
+        if v:
+            claims[k] = v
+    return jwt.encode(claims, settings.auth_secret, algorithm="HS256", headers={"kid": settings.auth_kid})
+
+
+def verify(settings: Settings, token: str) -> Principal:
+    """Check a bearer token's signature and claims, or raise a 401 problem."""
+    if settings.admin_token and hmac.compare_digest(token, settings.admin_token):
+        return Principal(sub="admin", role=Role.ADMIN)
+    try:
+        if settings.auth_public_key:
+            claims = jwt.decode(token, settings.auth_public_key, algorithms=["RS256", "ES256", "EdDSA"])
+        else:
+            claims = jwt.decode(token, settings.auth_secret, algorithms=["HS256"])
+        return Principal(
+            sub=str(claims["sub"]),
+            role=Role(claims["role"]),
+            branch=claims.get("branch"),
+            region=claims.get("region"),
+            department=claims.get("department"),
+            team=claims.get("team"),
+        )
+    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        raise Problem(401, "Invalid token", f"the bearer token was not accepted: {exc}") from exc
+
+
+def principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller, or 401."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "Unauthorized", "send Authorization: Bearer <token>")
+    p = verify(request.app.state.settings, token.strip())
+    request.state.principal = p
+    return p
+
+
+def require(*roles: Role | str) -> Any:
+    """FastAPI dependency factory: the caller must have one of these roles (admin always may)."""
+    allowed = {Role(r) for r in roles} | {Role.ADMIN}
+
+    def check(p: Principal = Depends(principal)) -> Principal:
+        if p.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Problem(403, "Forbidden", f"role {p.role.value} may not do this (allowed: {names})")
+        return p
+
+    return Depends(check)

@@ -1,0 +1,76 @@
+"""RFC 9457 problem details for every error a service returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("kefu.http")
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error answered as problem details."""
+
+    def __init__(
+        self, status: int, title: str, detail: str = "", errors: list[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(detail or title)
+        self.status, self.title, self.detail, self.errors = status, title, detail, errors
+
+
+def not_found(what: str, ident: object) -> Problem:
+    """404 for an unknown id (or another branch's record: the same answer on purpose)."""
+    return Problem(404, "Not found", f"no {what} {ident}")
+
+
+def conflict(detail: str) -> Problem:
+    """409: not allowed in the current state; the detail says why."""
+    return Problem(409, "Conflict", detail)
+
+
+def problem_response(
+    status: int, title: str, detail: str = "", errors: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    """Build the problem-details response."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI, domain_errors: tuple[type[Exception], ...] = ()) -> None:
+    """Register the handlers; a service's domain errors become 409 with their detail."""
+
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail, exc.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in exc.errors()]
+        names = ", ".join(e["field"] for e in errors)
+        return problem_response(422, "Invalid input", f"invalid field(s): {names}", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(exc.status_code, str(exc.detail), "")
+
+    for err in domain_errors:
+
+        @app.exception_handler(err)
+        async def _domain(_: Request, exc: Exception) -> JSONResponse:
+            detail = getattr(exc, "detail", None) or str(exc)
+            return problem_response(409, "Conflict", str(detail))

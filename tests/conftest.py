@@ -1,0 +1,56 @@
+"""Real servers for the whole test session: the KEFU_* ones when set, else embedded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from shared import streams
+from shared.migrate import migrate
+from shared.settings import SERVICES, Settings
+from shared.testing import Servers, create_database, drop_database, start_servers, test_settings
+
+os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    s = start_servers(Path(tmp_path_factory.mktemp("servers")))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_url(servers: Servers) -> AsyncIterator[str]:
+    url = await create_database(servers.admin_url)
+    await migrate(url, (*SERVICES, "platformtest"))
+    yield url
+    await drop_database(servers.admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def settings(servers: Servers, database_url: str) -> Settings:
+    return test_settings(servers.nats_url, database_url)
+
+
+@pytest.fixture
+async def nc(servers: Servers) -> AsyncIterator[Client]:
+    client = await nats.connect(servers.nats_url)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def js(nc: Client) -> JetStreamContext:
+    """JetStream with the streams declared and emptied, so each test starts clean."""
+    context = nc.jetstream()
+    await streams.declare(context, consumers=())
+    for name in ("EVENTS", "INGEST", "ADVISORIES"):
+        await context.purge_stream(name)
+    return context
