@@ -1,0 +1,68 @@
+"""Intake's business rules: phones, the complaint's life, escalation deadlines, weekly report."""
+
+from services.intake.domain.complaints import (
+    REPAIR_COMPLETED_RESULT,
+    Complaint,
+    Confirmation,
+    DomainError,
+    Escalation,
+    Handoff,
+    Resolution,
+    auto_escalate,
+    confirm,
+    escalate,
+    hand_off,
+    next_automatic_escalation,
+    open_complaint,
+    received_by_for,
+    repair_completed,
+    resolve,
+)
+from services.intake.domain.escalation import (
+    ESCALATION_LEVELS,
+    EscalationHours,
+    escalation_due,
+    next_escalation_level,
+)
+from services.intake.domain.phones import mask_phone, normalize_phone
+from services.intake.domain.reports import (
+    CSV_HEADER,
+    ComplaintRow,
+    DepartmentWeek,
+    parse_iso_week,
+    previous_week,
+    report_csv,
+    weekly_report,
+)
+
+__all__ = [
+    "CSV_HEADER",
+    "ESCALATION_LEVELS",
+    "REPAIR_COMPLETED_RESULT",
+    "Complaint",
+    "ComplaintRow",
+    "Confirmation",
+    "DepartmentWeek",
+    "DomainError",
+    "Escalation",
+    "EscalationHours",
+    "Handoff",
+    "Resolution",
+    "auto_escalate",
+    "confirm",
+    "escalate",
+    "escalation_due",
+    "hand_off",
+    "mask_phone",
+    "next_automatic_escalation",
+    "next_escalation_level",
+    "normalize_phone",
+    "open_complaint",
+    "parse_iso_week",
+    "previous_week",
+    "received_by_for",
+    "repair_completed",
+    "report_csv",
+    "resolve",
+    "weekly_report",
+]

@@ -1,0 +1,134 @@
+"""The weekly complaint report customer service brings to the manager's meeting."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from shared.calendar import BUSINESS_TZ, local_date, start_of_local_day
+from shared.contracts.values import ComplaintStatus, Department
+
+_ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+CSV_HEADER = ("department", "opened", "resolved", "escalated", "open", "median_hours_to_resolve")
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintRow:
+    """What the report needs of one complaint (its current responsible department)."""
+
+    department: Department
+    status: ComplaintStatus
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    escalated_at: tuple[datetime, ...] = ()
+
+    @property
+    def settled_at(self) -> datetime | None:
+        """When it was resolved, if it still is (a reopened complaint is not)."""
+        settled = self.status in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
+        return self.resolved_at if settled else None
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentWeek:
+    """One department's line of the weekly report."""
+
+    department: Department
+    opened: int
+    resolved: int
+    escalated: int
+    open: int
+    median_hours_to_resolve: float | None
+
+
+def parse_iso_week(label: str) -> tuple[datetime, datetime]:
+    """Turn "2026-W47" into Monday 00:00 .. the next Monday 00:00, Asia/Shanghai."""
+    match = _ISO_WEEK.fullmatch(label.strip())
+    if match is None:
+        raise ValueError(f"a week is written YYYY-Www, e.g. 2026-W47, not {label!r}")
+    year, week = int(match[1]), int(match[2])
+    try:
+        monday = datetime.fromisocalendar(year, week, 1).date()
+    except ValueError:
+        raise ValueError(f"{label} is not a week of {year}") from None
+    return start_of_local_day(monday), start_of_local_day(monday + timedelta(days=7))
+
+
+def previous_week(now: datetime) -> str:
+    """The ISO week label of the last complete week in Asia/Shanghai."""
+    if now.tzinfo is None:
+        raise ValueError("now must carry a time zone")
+    year, week, _ = (local_date(now, BUSINESS_TZ) - timedelta(days=7)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _within(at: datetime | None, start: datetime, end: datetime) -> bool:
+    return at is not None and start <= at < end
+
+
+def _open_at(row: ComplaintRow, end: datetime) -> bool:
+    return row.opened_at < end and (row.settled_at is None or row.settled_at >= end)
+
+
+def _median_hours(durations: list[timedelta]) -> float | None:
+    if not durations:
+        return None
+    hours = statistics.median(d.total_seconds() / 3600 for d in durations)
+    # Half-up, as people round: 30.25 h reads 30.3, not the float-rounded 30.2.
+    return float(Decimal(str(hours)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def weekly_report(
+    rows: Iterable[ComplaintRow], week_start: datetime, week_end: datetime
+) -> list[DepartmentWeek]:
+    """Per department: opened, resolved and escalated in the week, open at its end, median."""
+    if week_end <= week_start:
+        raise ValueError("the week must end after it starts")
+    by_department: dict[Department, list[ComplaintRow]] = {}
+    for row in rows:
+        by_department.setdefault(row.department, []).append(row)
+    lines = []
+    for department in Department:  # the value list's order, so reports read the same each week
+        dept_rows = by_department.get(department, [])
+        resolved = [r for r in dept_rows if _within(r.settled_at, week_start, week_end)]
+        line = DepartmentWeek(
+            department=department,
+            opened=sum(_within(r.opened_at, week_start, week_end) for r in dept_rows),
+            resolved=len(resolved),
+            escalated=sum(
+                _within(at, week_start, week_end) for r in dept_rows for at in r.escalated_at
+            ),
+            open=sum(_open_at(r, week_end) for r in dept_rows),
+            median_hours_to_resolve=_median_hours(
+                [r.resolved_at - r.opened_at for r in resolved if r.resolved_at is not None]
+            ),
+        )
+        if line.opened or line.resolved or line.escalated or line.open:
+            lines.append(line)
+    return lines
+
+
+def report_csv(lines: Iterable[DepartmentWeek]) -> str:
+    """The report as CSV (RFC 4180, header first; an empty median when nothing was resolved)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for line in lines:
+        median = line.median_hours_to_resolve
+        writer.writerow(
+            (
+                line.department.value,
+                line.opened,
+                line.resolved,
+                line.escalated,
+                line.open,
+                "" if median is None else f"{median:.1f}",
+            )
+        )
+    return out.getvalue()

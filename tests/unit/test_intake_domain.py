@@ -1,0 +1,460 @@
+"""Intake's business rules (DOMAIN.md §1.2, API.md § intake) with the seed's figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from services.intake.config import IntakeSettings
+from services.intake.domain import (
+    Complaint,
+    ComplaintRow,
+    DepartmentWeek,
+    DomainError,
+    auto_escalate,
+    confirm,
+    escalate,
+    escalation_due,
+    hand_off,
+    mask_phone,
+    next_automatic_escalation,
+    next_escalation_level,
+    normalize_phone,
+    open_complaint,
+    parse_iso_week,
+    previous_week,
+    received_by_for,
+    repair_completed,
+    report_csv,
+    resolve,
+    weekly_report,
+)
+from shared.contracts.values import (
+    Channel,
+    ComplaintCategory,
+    ComplaintStatus,
+    Department,
+    EscalationLevel,
+    ReceivedBy,
+    Severity,
+)
+
+pytestmark = pytest.mark.quick
+
+CST = timezone(timedelta(hours=8))
+OPENED = datetime(2026, 11, 2, 10, 0, tzinfo=CST)
+Status = ComplaintStatus
+
+
+def settings() -> IntakeSettings:
+    """The defaults, whatever the environment of the test run says."""
+    return IntakeSettings(
+        escalation_hours_urgent=4,
+        escalation_hours_high=24,
+        escalation_hours_normal=72,
+        escalation_hours_low=168,
+    )
+
+
+def new_complaint(
+    severity: Severity = Severity.NORMAL, channel: Channel = Channel.PHONE
+) -> Complaint:
+    return open_complaint(
+        complaint_id="c1",
+        customer_id="cust1",
+        channel=channel,
+        category=ComplaintCategory.QUALITY,
+        severity=severity,
+        department=Department.ENGINEERING,
+        now=OPENED,
+        received_by_sub="cs-wang",
+    )
+
+
+def at(hours: float) -> datetime:
+    return OPENED + timedelta(hours=hours)
+
+
+def resolved_complaint() -> Complaint:
+    c, _ = resolve(new_complaint(), "tiles relaid", (), "eng-li", at(5))
+    return c
+
+
+# --- phones ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"),
+        ("138-1234-5678", "13812345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("+86-13812345678", "13812345678"),
+        ("0086 13812345678", "13812345678"),
+        ("8613812345678", "13812345678"),
+        ("(+86) 138.1234.5678", "13812345678"),
+        ("１３８ １２３４ ５６７８", "13812345678"),  # full-width input
+        ("010-8888 6666", "01088886666"),
+        ("(010) 88886666", "01088886666"),
+        ("（0755）8888-6666", "075588886666"),
+        ("+86 10 8888 6666", "01088886666"),
+        ("+86 (0)21 6666 8888", "02166668888"),
+        ("8888666", "8888666"),
+        ("400-800-1234", "4008001234"),
+    ],
+)
+def test_normalize_phone(raw: str, expected: str) -> None:
+    assert normalize_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("138abc45678", "letters"),
+        ("tel 13812345678", "letters"),
+        ("", "7 to 12 digits"),
+        ("12345", "7 to 12 digits"),
+        ("0108888666612345", "7 to 12 digits"),
+        ("1381234567", "mobile number has 11 digits"),
+        ("+1 415 555 0100", "only Chinese"),
+        ("138*1234#5678", "may only contain digits"),
+        ("138+12345678", "may only contain digits"),
+    ],
+)
+def test_normalize_phone_refuses_bad_input(raw: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        normalize_phone(raw)
+    assert "5678" not in str(info.value)  # the number itself never lands in a log
+
+
+def test_mask_phone() -> None:
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("01088886666") == "010****6666"
+    assert mask_phone("075588886666") == "075*****6666"
+    assert mask_phone("8888666") == "***8666"
+    assert mask_phone("88886666") == "****6666"
+    assert mask_phone("123") == "***"
+
+
+# --- the complaint's life -------------------------------------------------------------------
+
+
+def test_open_complaint_and_received_by() -> None:
+    c = new_complaint()
+    assert (c.status, c.version, c.received_by, c.opened_at) == (Status.OPEN, 1, "cs", OPENED)
+    assert received_by_for(Channel.RECEPTION) is ReceivedBy.RECEPTION
+    for channel in (Channel.PHONE, Channel.VISIT, Channel.DEPARTMENT):
+        assert received_by_for(channel) is ReceivedBy.CS
+    assert new_complaint(channel=Channel.RECEPTION).received_by is ReceivedBy.RECEPTION
+
+
+def test_hand_off_writes_the_handling_sheet() -> None:
+    c = new_complaint()
+    c2, sheet = hand_off(c, Department.CUSTOMER_SERVICE, "cs-zhao", "eng-head", at(2), "needs cs")
+    assert c2.status is Status.IN_PROGRESS
+    assert (c2.department, c2.assignee, c2.version) == ("customer_service", "cs-zhao", 2)
+    assert sheet.from_department is Department.ENGINEERING
+    assert sheet.to_department is Department.CUSTOMER_SERVICE
+    assert (sheet.from_assignee, sheet.to_assignee, sheet.by) == (None, "cs-zhao", "eng-head")
+    assert (sheet.at, sheet.note) == (at(2), "needs cs")
+    assert c.version == 1 and c.status is Status.OPEN  # the old state is untouched
+    # Reassigning within the same department is a hand-off too; to the same person is not.
+    c3, _ = hand_off(c2, Department.CUSTOMER_SERVICE, "cs-qian", "cs-zhao", at(3))
+    assert (c3.assignee, c3.version) == ("cs-qian", 3)
+    with pytest.raises(DomainError) as info:
+        hand_off(c3, Department.CUSTOMER_SERVICE, "cs-qian", "cs-zhao", at(4))
+    assert info.value.code == "handoff_to_self"
+
+
+def test_hand_off_refused_when_resolved_or_closed() -> None:
+    c = resolved_complaint()
+    with pytest.raises(DomainError) as info:
+        hand_off(c, Department.DESIGN, None, "cs-wang", at(6))
+    assert info.value.code == "complaint_resolved"
+    assert "confirmation call" in info.value.detail
+    closed, _ = confirm(c, True, at(7))
+    with pytest.raises(DomainError) as info:
+        hand_off(closed, Department.DESIGN, None, "cs-wang", at(8))
+    assert info.value.code == "complaint_closed"
+
+
+def test_escalate_goes_dept_head_then_manager() -> None:
+    c = new_complaint()
+    c2, e1 = escalate(c, None, "customer called twice", False, at(1), by="cs-wang")
+    assert (c2.status, c2.escalation_level, c2.version) == (Status.ESCALATED, "dept_head", 2)
+    assert (e1.level, e1.reason, e1.automatic, e1.by, e1.at) == (
+        EscalationLevel.DEPT_HEAD,
+        "customer called twice",
+        False,
+        "cs-wang",
+        at(1),
+    )
+    c3, e2 = escalate(c2, None, "still nothing", False, at(2), by="cs-wang")
+    assert (c3.escalation_level, e2.level, c3.version) == ("manager", "manager", 3)
+    with pytest.raises(DomainError) as info:
+        escalate(c3, None, "again", False, at(3))
+    assert info.value.code == "already_at_manager"
+    with pytest.raises(DomainError) as info:
+        escalate(c2, EscalationLevel.DEPT_HEAD, "again", False, at(3))
+    assert info.value.code == "already_escalated"
+    with pytest.raises(ValueError, match="reason"):
+        escalate(c, None, "  ", False, at(1))
+
+
+def test_escalate_straight_to_manager_and_back_to_work() -> None:
+    c, e = escalate(new_complaint(), EscalationLevel.MANAGER, "VIP", False, at(1), by="cs-wang")
+    assert (c.escalation_level, e.level) == ("manager", "manager")
+    c2, _ = hand_off(c, Department.ENGINEERING, "eng-li", "manager-zhou", at(2))
+    assert (c2.status, c2.escalation_level) == (Status.IN_PROGRESS, "manager")
+
+
+def test_escalate_refused_when_resolved_or_closed() -> None:
+    c = resolved_complaint()
+    with pytest.raises(DomainError) as info:
+        escalate(c, None, "why", False, at(6))
+    assert info.value.code == "complaint_resolved"
+    closed, _ = confirm(c, True, at(7))
+    with pytest.raises(DomainError) as info:
+        escalate(closed, None, "why", False, at(8))
+    assert info.value.code == "complaint_closed"
+
+
+def test_resolve_records_result_and_alternatives() -> None:
+    c = new_complaint()
+    c2, r = resolve(
+        c, " regrout the bathroom ", ["refund 500 yuan", " ", "new tiles"], "li", at(30)
+    )
+    assert (c2.status, c2.resolved_at, c2.version) == (Status.RESOLVED, at(30), 2)
+    assert r.result == "regrout the bathroom"
+    assert r.alternatives_offered == ("refund 500 yuan", "new tiles")
+    assert (r.by, r.at) == ("li", at(30))
+    with pytest.raises(DomainError) as info:
+        resolve(c2, "again", (), "li", at(31))
+    assert info.value.code == "already_resolved"
+    with pytest.raises(ValueError, match="result"):
+        resolve(c, "", (), "li", at(30))
+    closed, _ = confirm(c2, True, at(32))
+    with pytest.raises(DomainError) as info:
+        resolve(closed, "again", (), "li", at(33))
+    assert info.value.code == "complaint_closed"
+
+
+def test_satisfied_confirmation_is_the_only_way_to_close() -> None:
+    c = resolved_complaint()
+    closed, conf = confirm(c, True, at(8), by="cs-wang")
+    assert (closed.status, closed.version, closed.resolved_at) == (Status.CLOSED, 3, at(5))
+    assert conf.satisfied and conf.closed and conf.escalation is None
+    # Nothing before resolution can be confirmed, so nothing closes without the call.
+    for state in (
+        new_complaint(),
+        hand_off(new_complaint(), Department.DESIGN, None, "x", at(1))[0],
+    ):
+        with pytest.raises(DomainError) as info:
+            confirm(state, True, at(2))
+        assert info.value.code == "not_resolved"
+    with pytest.raises(DomainError) as info:
+        confirm(closed, True, at(9))
+    assert info.value.code == "not_resolved"
+    assert "closed" in info.value.detail
+
+
+def test_unsatisfied_confirmation_reopens_escalated_to_the_manager() -> None:
+    c = resolved_complaint()
+    reopened, conf = confirm(c, False, at(8), by="cs-wang")
+    assert reopened.status is Status.ESCALATED
+    assert reopened.escalation_level is EscalationLevel.MANAGER
+    assert (reopened.department, reopened.resolved_at, reopened.version) == (
+        Department.ENGINEERING,
+        None,
+        3,
+    )
+    assert not conf.satisfied and not conf.closed
+    assert conf.escalation is not None
+    assert (conf.escalation.level, conf.escalation.automatic) == ("manager", False)
+    assert "not satisfied" in conf.escalation.reason
+    # Back to the responsible department, then resolved and confirmed again.
+    worked, _ = hand_off(reopened, Department.ENGINEERING, "eng-li", "manager-zhou", at(9))
+    again, _ = resolve(worked, "tiles replaced", (), "eng-li", at(20))
+    closed, _ = confirm(again, True, at(21))
+    assert (closed.status, closed.version) == (Status.CLOSED, 6)
+
+
+def test_repair_completed_resolves_once() -> None:
+    c = new_complaint()
+    c2, r = repair_completed(c, at(48))
+    assert r is not None and r.result == "repair completed" and r.by == "aftersales"
+    assert (c2.status, c2.resolved_at, c2.version) == (Status.RESOLVED, at(48), 2)
+    c3, r2 = repair_completed(c2, at(50))
+    assert r2 is None and c3 is c2
+    closed, _ = confirm(c2, True, at(52))
+    c4, r3 = repair_completed(closed, at(53))
+    assert r3 is None and c4 is closed and c4.version == 3
+
+
+# --- automatic escalation -------------------------------------------------------------------
+
+
+def test_escalation_due_per_severity() -> None:
+    s = settings()
+    assert escalation_due(Severity.NORMAL, OPENED, s) == datetime(2026, 11, 5, 10, tzinfo=CST)
+    assert escalation_due(Severity.URGENT, OPENED, s) == datetime(2026, 11, 2, 14, tzinfo=CST)
+    assert escalation_due(Severity.HIGH, OPENED, s) == datetime(2026, 11, 3, 10, tzinfo=CST)
+    assert escalation_due(Severity.LOW, OPENED, s) == datetime(2026, 11, 9, 10, tzinfo=CST)
+    # The manager after the same interval again.
+    manager = EscalationLevel.MANAGER
+    assert escalation_due(Severity.NORMAL, OPENED, s, manager) == datetime(
+        2026, 11, 8, 10, tzinfo=CST
+    )
+    assert escalation_due(Severity.URGENT, OPENED, s, manager) == at(8)
+    with pytest.raises(ValueError):
+        escalation_due(Severity.NORMAL, datetime(2026, 11, 2, 10), s)
+
+
+def test_settings_defaults_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_INTAKE_ESCALATION_HOURS_URGENT", "2")
+    s = IntakeSettings()
+    assert s.http_port == 8001
+    assert [s.escalation_hours(v) for v in Severity] == [168, 72, 24, 2]
+    assert escalation_due(Severity.URGENT, OPENED, s) == at(2)
+
+
+def test_next_escalation_level() -> None:
+    assert next_escalation_level(None) is EscalationLevel.DEPT_HEAD
+    assert next_escalation_level(EscalationLevel.DEPT_HEAD) is EscalationLevel.MANAGER
+    assert next_escalation_level(EscalationLevel.MANAGER) is None
+
+
+def test_auto_escalate_urgent_after_4_then_8_hours() -> None:
+    s = settings()
+    c = new_complaint(Severity.URGENT)
+    assert next_automatic_escalation(c, s) == (EscalationLevel.DEPT_HEAD, at(4))
+    assert auto_escalate(c, s, at(3.99)) is None
+    step = auto_escalate(c, s, at(4))
+    assert step is not None
+    c2, e = step
+    assert (c2.escalation_level, e.automatic, e.by) == ("dept_head", True, None)
+    assert e.reason == "not resolved within 4 h of being opened (urgent severity)"
+    assert next_automatic_escalation(c2, s) == (EscalationLevel.MANAGER, at(8))
+    assert auto_escalate(c2, s, at(7)) is None
+    step = auto_escalate(c2, s, at(8))
+    assert step is not None
+    c3, e2 = step
+    assert (c3.escalation_level, e2.level, c3.version) == ("manager", "manager", 3)
+    assert "within 8 h" in e2.reason
+    assert next_automatic_escalation(c3, s) is None
+    assert auto_escalate(c3, s, at(100)) is None
+
+
+def test_auto_escalate_backdated_goes_straight_to_manager() -> None:
+    step = auto_escalate(new_complaint(Severity.NORMAL), settings(), at(150))
+    assert step is not None
+    assert step[0].escalation_level is EscalationLevel.MANAGER
+    assert "within 144 h" in step[1].reason
+
+
+def test_no_auto_escalation_once_resolved() -> None:
+    c = resolved_complaint()
+    assert next_automatic_escalation(c, settings()) is None
+    assert auto_escalate(c, settings(), at(1000)) is None
+    # A manual escalation to the head early still leaves the manager's deadline at 2 × 72 h.
+    c2, _ = escalate(new_complaint(), None, "loud", False, at(1), by="cs")
+    assert next_automatic_escalation(c2, settings()) == (EscalationLevel.MANAGER, at(144))
+
+
+# --- weekly report --------------------------------------------------------------------------
+
+
+def test_parse_iso_week() -> None:
+    start, end = parse_iso_week("2026-W47")
+    assert start == datetime(2026, 11, 16, tzinfo=CST)
+    assert end == datetime(2026, 11, 23, tzinfo=CST)
+    assert start.utcoffset() == timedelta(hours=8)
+    assert parse_iso_week("2026-W01")[0] == datetime(2025, 12, 29, tzinfo=CST)
+    assert parse_iso_week("2026-W53")[0] == datetime(2026, 12, 28, tzinfo=CST)  # 2026 has 53
+
+
+@pytest.mark.parametrize(
+    "label", ["2026-47", "2026W47", "2026-W7", "26-W47", "2026-W00", "2025-W53"]
+)
+def test_parse_iso_week_refuses_bad_input(label: str) -> None:
+    with pytest.raises(ValueError):
+        parse_iso_week(label)
+
+
+def test_previous_week_in_shanghai() -> None:
+    # Monday 2026-11-23 00:30 in Shanghai is still Sunday in UTC: the last complete week is W47.
+    assert previous_week(datetime(2026, 11, 22, 16, 30, tzinfo=UTC)) == "2026-W47"
+    assert previous_week(datetime(2026, 11, 22, 15, 59, tzinfo=UTC)) == "2026-W46"
+    assert previous_week(datetime(2026, 1, 5, 9, tzinfo=CST)) == "2026-W01"
+    assert previous_week(datetime(2026, 1, 4, 9, tzinfo=CST)) == "2025-W52"
+    with pytest.raises(ValueError):
+        previous_week(datetime(2026, 11, 23, 9))
+
+
+def d(day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=CST)
+
+
+ENG, DES = Department.ENGINEERING, Department.DESIGN
+ROWS = [
+    # engineering: opened E1 E2 E4 E5; resolved E1 (12 h) E2 (30 h) E3 (216 h); open E4 E5
+    ComplaintRow(ENG, Status.CLOSED, d(16, 9), d(16, 21)),
+    ComplaintRow(ENG, Status.RESOLVED, d(17, 10), d(18, 16), (d(17, 14),)),
+    ComplaintRow(ENG, Status.CLOSED, d(10, 10), d(19, 10), (d(11, 10), d(13, 10))),
+    ComplaintRow(ENG, Status.ESCALATED, d(20, 8), None, (d(20, 12), d(21, 8))),
+    # Sunday 23:30 in Shanghai, given in UTC; resolved after the week ended.
+    ComplaintRow(
+        ENG, Status.RESOLVED, datetime(2026, 11, 22, 15, 30, tzinfo=UTC), d(23, 1), (d(23, 0),)
+    ),
+    # design: opened D2 D3; resolved D2 (5.5 h) D3 (24.75 h); open D1
+    ComplaintRow(DES, Status.IN_PROGRESS, d(3, 9), None),
+    ComplaintRow(DES, Status.CLOSED, d(18, 9), d(18, 14, 30)),
+    ComplaintRow(DES, Status.RESOLVED, d(19, 9), d(20, 9, 45)),
+    ComplaintRow(DES, Status.OPEN, d(23, 0), None),  # opened at the week's exclusive end
+    # finance: everything happened the week before, so no line
+    ComplaintRow(Department.FINANCE, Status.CLOSED, d(12, 9), d(14, 9), (d(13, 9),)),
+    # reopened (escalated, no resolution now): not counted as resolved, still open
+    ComplaintRow(DES, Status.ESCALATED, d(9, 9), d(17, 9), (d(18, 9),)),
+]
+
+
+def test_weekly_report_figures() -> None:
+    start, end = parse_iso_week("2026-W47")
+    lines = weekly_report(ROWS, start, end)
+    assert lines == [
+        DepartmentWeek(
+            DES, opened=2, resolved=2, escalated=1, open=2, median_hours_to_resolve=15.1
+        ),
+        DepartmentWeek(
+            ENG, opened=4, resolved=3, escalated=3, open=2, median_hours_to_resolve=30.0
+        ),
+    ]
+
+
+def test_weekly_report_median_rounding_and_empty() -> None:
+    start, end = parse_iso_week("2026-W47")
+    rows = [
+        ComplaintRow(ENG, Status.CLOSED, d(16, 9), d(16, 9) + timedelta(hours=30.2)),
+        ComplaintRow(ENG, Status.CLOSED, d(16, 9), d(16, 9) + timedelta(hours=30.3)),
+        ComplaintRow(DES, Status.OPEN, d(16, 9)),
+    ]
+    lines = weekly_report(rows, start, end)
+    assert lines[0].median_hours_to_resolve is None  # design: nothing resolved
+    assert lines[1].median_hours_to_resolve == 30.3  # 30.25 rounds half up
+    assert weekly_report([], start, end) == []
+    with pytest.raises(ValueError):
+        weekly_report(rows, end, start)
+
+
+def test_report_csv() -> None:
+    start, end = parse_iso_week("2026-W47")
+    csv_text = report_csv(weekly_report(ROWS, start, end))
+    assert csv_text == (
+        "department,opened,resolved,escalated,open,median_hours_to_resolve\r\n"
+        "design,2,2,1,2,15.1\r\n"
+        "engineering,4,3,3,2,30.0\r\n"
+    )
+    empty_median = DepartmentWeek(DES, 0, 0, 0, 1, None)
+    assert report_csv([empty_median]).splitlines()[1] == "design,0,0,0,1,"
