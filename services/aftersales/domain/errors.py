@@ -1,0 +1,42 @@
+"""The one error the aftersales rules raise, and money in words."""
+
+from __future__ import annotations
+
+from typing import Final
+
+WRONG_STATE: Final = "wrong_state"
+QUOTE_NOT_ACCEPTED: Final = "quote_not_accepted"
+INVALID_VALUE: Final = "invalid_value"
+PHOTO_TOO_LARGE: Final = "photo_too_large"
+PHOTO_TYPE_NOT_ALLOWED: Final = "photo_type_not_allowed"
+
+# How the HTTP layer reports each code (API.md common rules: 409 state, 413 size, 422 input).
+HTTP_STATUS: Final[dict[str, int]] = {
+    WRONG_STATE: 409,
+    QUOTE_NOT_ACCEPTED: 409,
+    INVALID_VALUE: 422,
+    PHOTO_TOO_LARGE: 413,
+    PHOTO_TYPE_NOT_ALLOWED: 422,
+}
+
+
+class DomainError(Exception):
+    """A rule refused the request; `detail` says why in plain words."""
+
+    def __init__(self, code: str, detail: str, field: str | None = None) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.field = field
+
+    @property
+    def http_status(self) -> int:
+        """The status code the API answers with."""
+        return HTTP_STATUS.get(self.code, 409)
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as plain words, e.g. 35000 -> '350.00 yuan'."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d} yuan"
