@@ -1,0 +1,142 @@
+"""Delays, confirmed ETAs and same-day loading of urgent cargo (DOMAIN.md §4.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.logistics.domain import (
+    Consignee,
+    DomainError,
+    LogisticsRules,
+    Party,
+    Shipment,
+    apply_scan,
+    delay_check,
+    loading_check_due,
+    loading_unconfirmed,
+    mark_delay_reported,
+    set_eta,
+)
+from shared.contracts.values import ScanKind
+
+pytestmark = pytest.mark.quick
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=SH)
+
+
+def shipment(**over: Any) -> Shipment:
+    base: dict[str, Any] = dict(
+        waybill="WB2",
+        origin_branch="SH01",
+        destination_branch="CD01",
+        region="west",
+        promised_arrival_at=at(5, 18),
+        dispatched_at=at(1, 8),
+        shipper=Party("上海建材", "13800000000"),
+        consignee=Consignee("杨民敬", "13900000000"),
+        transfers=1,
+        transfer_branches=("WH01",),
+    )
+    base.update(over)
+    return Shipment(**base)
+
+
+def test_before_the_promise_it_is_not_delayed_and_is_checked_at_the_promise() -> None:
+    v = delay_check(shipment(), at(5, 17))
+    assert not v.delayed and v.next_check_at == at(5, 18) and not v.report
+
+
+def test_not_arrived_by_the_promise_is_delayed_and_rechecked_every_4_hours() -> None:
+    s, _ = apply_scan(shipment(), ScanKind.DEPARTED, "SH01", None, at(1, 10))
+    v = delay_check(s, at(5, 18))
+    assert v.delayed and v.report
+    assert v.due_at == at(5, 18)
+    assert v.next_check_at == at(5, 22)  # default re-check: 4 hours
+    assert v.station == "WH01"  # left SH01, so the next station downstream is called
+    later = delay_check(mark_delay_reported(s, at(5, 18)), at(5, 22))
+    assert later.delayed and not later.report  # told once per missed deadline
+    assert later.next_check_at == at(6, 2)
+
+
+def test_recheck_interval_is_configurable() -> None:
+    v = delay_check(shipment(), at(5, 18), LogisticsRules(delay_recheck=timedelta(hours=1)))
+    assert v.next_check_at == at(5, 19)
+
+
+def test_a_confirmed_eta_is_tracked_again_on_that_day_until_signed() -> None:
+    s, _ = apply_scan(shipment(), ScanKind.ARRIVED_HUB, "WH01", None, at(3, 10))
+    s = mark_delay_reported(s, at(5, 18))
+    s, confirmed = set_eta(s, at(7, 12), "WH01", "truck broke down", at(5, 19))
+    assert confirmed.eta == at(7, 12) and confirmed.promised_arrival_at == at(5, 18)
+    assert confirmed.station == "WH01" and not confirmed.force_majeure
+    v = delay_check(s, at(5, 20))
+    assert not v.delayed and v.next_check_at == at(7, 12) and v.due_at == at(7, 12)
+    missed = delay_check(s, at(7, 12))
+    assert missed.delayed and missed.report  # the new ETA was missed: tell again
+    assert missed.station == "WH01"
+    assert missed.next_check_at == at(7, 16)
+
+
+def test_the_eta_is_the_recheck_time_while_it_lies_ahead() -> None:
+    s, _ = set_eta(shipment(), at(7, 12), "SH01", "late loading", at(5, 10))
+    # Due against the ETA now, not the original promise: not late at 18:00 on the 5th.
+    assert not delay_check(s, at(5, 19)).delayed
+
+
+def test_no_checks_once_arrived_or_signed() -> None:
+    arrived, _ = apply_scan(shipment(), ScanKind.ARRIVED_DESTINATION, "CD01", None, at(6, 9))
+    v = delay_check(arrived, at(6, 10))
+    assert not v.delayed and v.next_check_at is None
+    signed, _ = apply_scan(arrived, ScanKind.SIGNED, "CD01", None, at(6, 11))
+    assert delay_check(signed, at(9)).next_check_at is None
+
+
+def test_split_shipment_is_late_until_every_batch_arrived() -> None:
+    s, _ = apply_scan(shipment(batches=2), ScanKind.ARRIVED_DESTINATION, "CD01", 1, at(5, 9))
+    v = delay_check(s, at(5, 18))
+    assert v.delayed and v.station == "CD01"
+    s, _ = apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", 2, at(5, 20))
+    assert not delay_check(s, at(5, 21)).delayed
+
+
+def test_eta_refusals() -> None:
+    with pytest.raises(DomainError, match="not on the route"):
+        set_eta(shipment(), at(7), "BJ09", "", at(5))
+    with pytest.raises(DomainError, match="future"):
+        set_eta(shipment(), at(4), "WH01", "", at(5))
+    signed, _ = apply_scan(shipment(), ScanKind.SIGNED, "CD01", None, at(5))
+    with pytest.raises(DomainError, match="already signed"):
+        set_eta(signed, at(7), "WH01", "", at(6))
+
+
+def test_force_majeure_is_recorded_with_the_eta() -> None:
+    _, confirmed = set_eta(shipment(), at(8), "WH01", "台风 closed the road", at(5), True)
+    assert confirmed.force_majeure and confirmed.note == "台风 closed the road"
+
+
+def test_urgent_loading_is_due_by_the_end_of_the_shanghai_dispatch_day() -> None:
+    # Dispatched 23:30 Shanghai on Nov 1 (15:30 UTC): due at midnight starting Nov 2, local.
+    s = shipment(urgent=True, dispatched_at=datetime(2026, 11, 1, 15, 30, tzinfo=ZoneInfo("UTC")))
+    assert loading_check_due(s) == datetime(2026, 11, 2, 0, 0, tzinfo=SH)
+    assert not loading_unconfirmed(s, at(1, 23, 59))
+    assert loading_unconfirmed(s, datetime(2026, 11, 2, 0, 0, tzinfo=SH))
+
+
+def test_urgent_loaded_the_same_day_is_confirmed_and_next_day_is_not() -> None:
+    s = shipment(urgent=True)
+    same_day, _ = apply_scan(s, ScanKind.DEPARTED, "SH01", None, at(1, 20))
+    assert not loading_unconfirmed(same_day, at(2, 9))
+    next_day, _ = apply_scan(s, ScanKind.DEPARTED, "SH01", None, at(2, 1))
+    assert loading_unconfirmed(next_day, at(2, 9))
+
+
+def test_non_urgent_cargo_has_no_same_day_rule() -> None:
+    assert not loading_unconfirmed(shipment(urgent=False), at(3))
