@@ -1,0 +1,125 @@
+"""The state of a renovation project, as immutable data the rules read and return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from shared.contracts.values import Installment, SignoffParty, Stage
+
+from .money import PaymentPlan, default_plan
+
+
+class Approval(StrEnum):
+    """What the customer approves or signs before the works (API.md `what`, extended)."""
+
+    SCHEME_AND_QUOTE = "scheme_and_quote"  # in `design`, before the contract
+    CONSTRUCTION_DRAWINGS = "construction_drawings"  # before the works start
+
+
+@dataclass(frozen=True)
+class StageEntry:
+    """The project reached `stage` at business time `at`."""
+
+    stage: Stage
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Signoff:
+    """A party's signature on a stage's handover or acceptance."""
+
+    stage: Stage
+    party: SignoffParty
+    name: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Money finance received towards one instalment (or the design deposit)."""
+
+    installment: Installment
+    amount_fen: int
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class Addition:
+    """An added work item (增项), settled with the mid-term payment."""
+
+    description: str
+    amount_fen: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The construction contract; it takes effect when its first instalment is fully paid."""
+
+    amount_fen: int
+    signed_at: datetime
+    plan: PaymentPlan = field(default_factory=default_plan)
+    effective_at: datetime | None = None
+
+    def effective_by(self, at: datetime) -> bool:
+        """Whether the contract had taken effect at business time `at`."""
+        return self.effective_at is not None and self.effective_at <= at
+
+
+@dataclass(frozen=True)
+class WarrantyCard:
+    """The warranty card (保修单): 2 years from completion."""
+
+    card_no: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class Project:
+    """A renovation project: its stage, people, approvals, contract, money and sign-offs."""
+
+    id: str
+    customer_id: str
+    stage: Stage = Stage.CONSULTATION
+    version: int = 0
+    designer: str | None = None
+    project_manager: str | None = None
+    supervisor: str | None = None
+    foreman: str | None = None
+    history: tuple[StageEntry, ...] = ()
+    scheme_approved_at: datetime | None = None
+    drawings_signed_at: datetime | None = None
+    contract: Contract | None = None
+    payments: tuple[Payment, ...] = ()
+    additions: tuple[Addition, ...] = ()
+    signoffs: tuple[Signoff, ...] = ()
+    completed_on: date | None = None
+    warranty: WarrantyCard | None = None
+
+    def reached_at(self, stage: Stage) -> datetime | None:
+        """When the project reached `stage`, or None if it has not."""
+        for entry in self.history:
+            if entry.stage == stage:
+                return entry.at
+        return None
+
+    def paid_fen(self, installment: Installment, by: datetime | None = None) -> int:
+        """Fen received towards one instalment, optionally only payments made by `by`."""
+        return sum(
+            p.amount_fen
+            for p in self.payments
+            if p.installment == installment and (by is None or p.paid_at <= by)
+        )
+
+    @property
+    def deposit_paid_fen(self) -> int:
+        """The design deposit actually received (deducted from the final instalment)."""
+        return self.paid_fen(Installment.DEPOSIT)
+
+    @property
+    def additions_fen(self) -> int:
+        """The sum of added work items, due with the mid-term payment."""
+        return sum(a.amount_fen for a in self.additions)

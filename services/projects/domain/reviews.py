@@ -1,0 +1,218 @@
+"""Drawing/budget reviews and quality inspections (DOMAIN.md §2.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from fractions import Fraction
+from types import MappingProxyType
+
+from .errors import DomainError, InvalidValue, require_aware
+from .model import Project
+from .stages import is_active
+
+RULE_SCORE_MAX = 10  # each review rule is scored 0–10 by the panel
+INSPECTION_SCORE_MIN = 1
+INSPECTION_SCORE_MAX = 5
+
+
+class ReviewKind(StrEnum):
+    """What the designer submits for review (图纸、预算审核)."""
+
+    DRAWINGS = "drawings"
+    BUDGET = "budget"
+
+
+class ReviewStatus(StrEnum):
+    """Where a review stands."""
+
+    SUBMITTED = "submitted"  # by the designer, waiting for the panel
+    SCORED = "scored"  # the panel scored every rule and recorded details
+    DISPUTED = "disputed"  # the designer contests the scores; the panel re-scores
+    APPROVED = "approved"  # the engineering manager accepted it
+    RETURNED = "returned"  # sent back to the designer to revise
+
+
+# submitted → scored → approved | returned → (resubmitted) submitted → ...; a designer may
+# dispute scored or returned work, and the panel then scores it again.
+REVIEW_TRANSITIONS: Mapping[ReviewStatus, frozenset[ReviewStatus]] = MappingProxyType(
+    {
+        ReviewStatus.SUBMITTED: frozenset({ReviewStatus.SCORED}),
+        ReviewStatus.SCORED: frozenset(
+            {ReviewStatus.APPROVED, ReviewStatus.RETURNED, ReviewStatus.DISPUTED}
+        ),
+        ReviewStatus.DISPUTED: frozenset({ReviewStatus.SCORED}),
+        ReviewStatus.RETURNED: frozenset({ReviewStatus.SUBMITTED, ReviewStatus.DISPUTED}),
+        ReviewStatus.APPROVED: frozenset(),
+    }
+)
+
+
+@dataclass(frozen=True)
+class RuleScore:
+    """The panel's score for one review rule."""
+
+    rule: str
+    score: int
+
+
+@dataclass(frozen=True)
+class ReviewStep:
+    """One step of a review's audit trail (who, when, what; scores when the panel scored)."""
+
+    status: ReviewStatus
+    at: datetime
+    by: str
+    note: str = ""
+    scores: tuple[RuleScore, ...] = ()
+
+
+@dataclass(frozen=True)
+class Review:
+    """A drawing or budget review of one project's design."""
+
+    id: str
+    project_id: str
+    kind: ReviewKind
+    designer: str
+    status: ReviewStatus = ReviewStatus.SUBMITTED
+    round: int = 1
+    scores: tuple[RuleScore, ...] = ()
+    details: str = ""
+    history: tuple[ReviewStep, ...] = ()
+
+    @property
+    def total_score(self) -> int:
+        """Sum of the current rule scores."""
+        return sum(s.score for s in self.scores)
+
+
+def _move(review: Review, to: ReviewStatus, by: str, at: datetime, note: str = "") -> Review:
+    require_aware(at, "at")
+    if to not in REVIEW_TRANSITIONS[review.status]:
+        raise DomainError(
+            "review_state",
+            f"a review that is `{review.status}` cannot become `{to}`",
+        )
+    step = ReviewStep(to, at, by, note, review.scores if to == ReviewStatus.SCORED else ())
+    return replace(review, status=to, history=(*review.history, step))
+
+
+def _designer_only(review: Review, by: str, action: str) -> None:
+    if by != review.designer:
+        raise DomainError("not_the_designer", f"only the review's designer may {action} it")
+
+
+def submit_review(
+    review_id: str, project_id: str, kind: ReviewKind, designer: str, at: datetime
+) -> Review:
+    """The designer hands in drawings or a budget for review."""
+    require_aware(at, "at")
+    return Review(
+        id=review_id,
+        project_id=project_id,
+        kind=ReviewKind(kind),
+        designer=designer,
+        history=(ReviewStep(ReviewStatus.SUBMITTED, at, designer),),
+    )
+
+
+def score_review(
+    review: Review, scores: Mapping[str, int], details: str, by: str, at: datetime
+) -> Review:
+    """The panel scores each rule (0–10) and records details; re-scoring follows a dispute."""
+    if not scores:
+        raise InvalidValue("scores", "score at least one rule")
+    for rule, score in scores.items():
+        if isinstance(score, bool) or not isinstance(score, int):
+            raise InvalidValue("scores", f"rule {rule!r}: a score is a whole number")
+        if not 0 <= score <= RULE_SCORE_MAX:
+            raise InvalidValue("scores", f"rule {rule!r}: {score} is outside 0–{RULE_SCORE_MAX}")
+    if not details.strip():
+        raise InvalidValue("details", "the panel records its details with the scores")
+    scored = replace(
+        review,
+        scores=tuple(RuleScore(rule, score) for rule, score in sorted(scores.items())),
+        details=details.strip(),
+    )
+    return _move(scored, ReviewStatus.SCORED, by, at)
+
+
+def approve_review(review: Review, by: str, at: datetime) -> Review:
+    """The engineering manager approves scored work."""
+    return _move(review, ReviewStatus.APPROVED, by, at)
+
+
+def return_review(review: Review, by: str, note: str, at: datetime) -> Review:
+    """The engineering manager sends scored work back to the designer to revise."""
+    return _move(review, ReviewStatus.RETURNED, by, at, note)
+
+
+def resubmit_review(review: Review, by: str, at: datetime) -> Review:
+    """The designer hands in the revision: a new round for the panel."""
+    _designer_only(review, by, "resubmit")
+    moved = _move(review, ReviewStatus.SUBMITTED, by, at)
+    return replace(moved, round=review.round + 1, scores=(), details="")
+
+
+def dispute_review(review: Review, by: str, reason: str, at: datetime) -> Review:
+    """The designer contests the panel's scores; the panel must score again."""
+    _designer_only(review, by, "dispute")
+    if not reason.strip():
+        raise InvalidValue("reason", "say what is disputed")
+    return _move(review, ReviewStatus.DISPUTED, by, at, reason.strip())
+
+
+@dataclass(frozen=True)
+class QualityInspection:
+    """Engineering's check of an active site: quality, progress, tidiness (1–5) and problems."""
+
+    project_id: str
+    inspector: str
+    at: datetime
+    quality: int
+    progress: int
+    tidiness: int
+    problems: tuple[str, ...] = ()
+
+    @property
+    def mean(self) -> Fraction:
+        """The inspection's score: the mean of its three marks, exact."""
+        return Fraction(self.quality + self.progress + self.tidiness, 3)
+
+
+def inspect(
+    project: Project,
+    inspector: str,
+    at: datetime,
+    *,
+    quality: int,
+    progress: int,
+    tidiness: int,
+    problems: Sequence[str] = (),
+) -> QualityInspection:
+    """Record an inspection of a project under construction; each mark is 1–5."""
+    require_aware(at, "at")
+    if not is_active(project.stage):
+        raise DomainError(
+            "not_under_construction",
+            f"inspections are of projects under construction; this one is at `{project.stage}`",
+        )
+    for field, mark in (("quality", quality), ("progress", progress), ("tidiness", tidiness)):
+        if isinstance(mark, bool) or not isinstance(mark, int):
+            raise InvalidValue(field, "a mark is a whole number")
+        if not INSPECTION_SCORE_MIN <= mark <= INSPECTION_SCORE_MAX:
+            raise InvalidValue(
+                field, f"{mark} is outside {INSPECTION_SCORE_MIN}–{INSPECTION_SCORE_MAX}"
+            )
+    return QualityInspection(
+        project.id,
+        inspector,
+        at,
+        quality,
+        progress,
+        tidiness,
+        tuple(p.strip() for p in problems if p.strip()),
+    )

@@ -1,0 +1,97 @@
+"""Drawing/budget reviews and quality inspections (DOMAIN.md §2.2)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.projects.domain import (
+    DomainError,
+    InvalidValue,
+    ReviewKind,
+    ReviewStatus,
+    approve_review,
+    dispute_review,
+    inspect,
+    open_project,
+    resubmit_review,
+    return_review,
+    score_review,
+    submit_review,
+)
+from shared.contracts.values import Stage
+
+pytestmark = pytest.mark.quick
+
+SH = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 3, 5, 9, tzinfo=SH)
+
+
+def at(hours: int) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def test_review_returned_resubmitted_disputed_rescored_and_approved() -> None:
+    r = submit_review("rv-1", "p-1", ReviewKind.DRAWINGS, "designer-1", at(0))
+    assert (r.status, r.round) == (ReviewStatus.SUBMITTED, 1)
+    r = score_review(r, {"layout": 6, "electrical": 4}, "sockets missing", "panel", at(1))
+    assert (r.status, r.total_score) == (ReviewStatus.SCORED, 10)
+    r = return_review(r, "eng-manager", "add sockets", at(2))
+    assert r.status == ReviewStatus.RETURNED
+    r = resubmit_review(r, "designer-1", at(3))
+    assert (r.status, r.round, r.scores) == (ReviewStatus.SUBMITTED, 2, ())
+    r = score_review(r, {"layout": 7, "electrical": 5}, "better", "panel", at(4))
+    r = dispute_review(r, "designer-1", "electrical deserves more", at(5))
+    assert r.status == ReviewStatus.DISPUTED
+    r = score_review(r, {"layout": 7, "electrical": 8}, "agreed after discussion", "panel", at(6))
+    assert r.total_score == 15
+    r = approve_review(r, "eng-manager", at(7))
+    assert r.status == ReviewStatus.APPROVED
+    assert [s.status for s in r.history] == [
+        ReviewStatus.SUBMITTED,
+        ReviewStatus.SCORED,
+        ReviewStatus.RETURNED,
+        ReviewStatus.SUBMITTED,
+        ReviewStatus.SCORED,
+        ReviewStatus.DISPUTED,
+        ReviewStatus.SCORED,
+        ReviewStatus.APPROVED,
+    ]
+    assert {s.rule: s.score for s in r.history[1].scores} == {"layout": 6, "electrical": 4}
+
+
+def test_review_refusals() -> None:
+    r = submit_review("rv-1", "p-1", ReviewKind.BUDGET, "designer-1", at(0))
+    with pytest.raises(DomainError) as unscored:
+        approve_review(r, "eng-manager", at(1))
+    assert unscored.value.code == "review_state"
+    with pytest.raises(InvalidValue):
+        score_review(r, {"prices": 11}, "x", "panel", at(1))
+    with pytest.raises(InvalidValue):
+        score_review(r, {}, "x", "panel", at(1))
+    scored = score_review(r, {"prices": 9}, "ok", "panel", at(1))
+    with pytest.raises(DomainError) as other:
+        dispute_review(scored, "designer-2", "mine", at(2))
+    assert other.value.code == "not_the_designer"
+    done = approve_review(scored, "eng-manager", at(2))
+    with pytest.raises(DomainError):
+        dispute_review(done, "designer-1", "late", at(3))
+
+
+def test_inspection_of_an_active_project() -> None:
+    p = replace(open_project("p-1", "c", T0), stage=Stage.CARPENTRY_ACCEPTED)
+    i = inspect(p, "eng-1", at(1), quality=5, progress=4, tidiness=3, problems=[" dust ", ""])
+    assert i.mean == Fraction(4)
+    assert i.problems == ("dust",)
+    with pytest.raises(InvalidValue):
+        inspect(p, "eng-1", at(1), quality=6, progress=4, tidiness=3)
+    with pytest.raises(InvalidValue):
+        inspect(p, "eng-1", at(1), quality=5, progress=0, tidiness=3)
+    for stage in (Stage.CONTRACT, Stage.COMPLETED):
+        with pytest.raises(DomainError) as err:
+            inspect(replace(p, stage=stage), "eng-1", at(1), quality=5, progress=4, tidiness=3)
+        assert err.value.code == "not_under_construction"
