@@ -28,7 +28,7 @@ async def sweep_once(js: JetStreamContext, pool: asyncpg.Pool, service: str, sub
     """Move the advisories of one fetch into dead letters; return how many were new."""
     try:
         msgs = await sub.fetch(50, timeout=2.0)  # type: ignore[attr-defined]
-    except (nats.errors.TimeoutError, asyncio.TimeoutError):
+    except (TimeoutError, nats.errors.TimeoutError):
         return 0
     written = 0
     for m in msgs:

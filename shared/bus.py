@@ -243,7 +243,7 @@ class BulkRunner:
             while self.running:
                 try:
                     msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout)
-                except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                except (TimeoutError, nats.errors.TimeoutError):
                     continue
                 except (nats.errors.ConnectionClosedError, nats.errors.NoServersError):
                     await asyncio.sleep(0.5)

@@ -42,7 +42,9 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, _cal.monthrange(year, month)[1]))
 
 
-def next_occurrence(every: str, anchor: datetime, after: datetime, tz: ZoneInfo = BUSINESS_TZ) -> datetime:
+def next_occurrence(
+    every: str, anchor: datetime, after: datetime, tz: ZoneInfo = BUSINESS_TZ
+) -> datetime:
     """The first occurrence of a weekly/monthly/quarterly schedule strictly after `after`.
 
     Occurrences keep the anchor's local wall-clock time in the business calendar.

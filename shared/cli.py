@@ -73,7 +73,9 @@ async def _declare(url: str, replicas: int, max_age_days: int) -> list[str]:
 def cmd_bus(args: argparse.Namespace) -> int:
     """Create or update streams and every durable consumer."""
     settings = load()
-    for line in asyncio.run(_declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days)):
+    for line in asyncio.run(
+        _declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days)
+    ):
         _print(line)
     return 0
 
@@ -85,15 +87,19 @@ async def _dlq(args: argparse.Namespace) -> int:
     from shared import deadletters
 
     settings = load()
-    services = (args.service,) if getattr(args, "service", None) else SERVICES
+    services: tuple[str, ...] = (args.service,) if getattr(args, "service", None) else SERVICES
     conn = await asyncpg.connect(settings.database_url)
     try:
         if args.dlq_command == "list":
             for s in services:
                 for r in await deadletters.list_(conn, s, args.limit):
-                    replayed = f" replayed {r['replayed_at']:%Y-%m-%d %H:%M}" if r["replayed_at"] else ""
-                    _print(f"{s}:{r['id']}\t{r['created_at']:%Y-%m-%d %H:%M:%S}\t{r['consumer']}\t"
-                           f"{r['subject']}\tdeliveries={r['deliveries']}{replayed}\t{r['error'][:120]}")
+                    replayed = (
+                        f" replayed {r['replayed_at']:%Y-%m-%d %H:%M}" if r["replayed_at"] else ""
+                    )
+                    _print(
+                        f"{s}:{r['id']}\t{r['created_at']:%Y-%m-%d %H:%M:%S}\t{r['consumer']}\t"
+                        f"{r['subject']}\tdeliveries={r['deliveries']}{replayed}\t{r['error'][:120]}"
+                    )
             return 0
         service, _, ident = args.id.partition(":")
         if not ident or service not in SERVICES:
@@ -128,8 +134,18 @@ def cmd_token(args: argparse.Namespace) -> int:
     """Issue a signed bearer token."""
     from shared.web.auth import issue_token
 
-    _print(issue_token(load(), role=args.role, sub=args.sub, branch=args.branch, region=args.region,
-                       department=args.department, team=args.team, ttl_seconds=args.ttl))
+    _print(
+        issue_token(
+            load(),
+            role=args.role,
+            sub=args.sub,
+            branch=args.branch,
+            region=args.region,
+            department=args.department,
+            team=args.team,
+            ttl_seconds=args.ttl,
+        )
+    )
     return 0
 
 
@@ -137,7 +153,7 @@ def _wait_ready(url: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as r:  # noqa: S310 - loopback
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as r:
                 if r.status == 200:
                     return True
         except Exception:
@@ -163,16 +179,16 @@ def cmd_up(args: argparse.Namespace) -> int:
             return
         stopping = True
         _print("stopping…")
-        for _, p in children:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
+        for _name, child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15
-        for _, p in children:
+        for _name, child in children:
             try:
-                p.wait(max(0.1, deadline - time.monotonic()))
+                child.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+                child.kill()
+                child.wait()
         for stop in reversed(stoppers):
             stop()
         _print("stopped")
@@ -195,7 +211,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         os.environ.update({k: env[k] for k in ("KEFU_NATS_URL", "KEFU_DATABASE_URL")})
         settings = load()
         asyncio.run(_migrate(settings.database_url, SERVICES))
-        asyncio.run(_declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days))
+        asyncio.run(
+            _declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days)
+        )
         env["KEFU_DECLARE_ON_START"] = "false"
         env.setdefault("KEFU_ADMIN_TOKEN", "kefu-local-admin")
         extra = _start_fakes(home, env, children)
@@ -204,16 +222,24 @@ def cmd_up(args: argparse.Namespace) -> int:
         logs = home / "logs"
         logs.mkdir(exist_ok=True)
         for name in services:
-            out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-            p = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", name], env=env,
-                                 stdout=out, stderr=subprocess.STDOUT)
+            out = open(logs / f"{name}.log", "ab")
+            p = subprocess.Popen(
+                [sys.executable, "-m", "shared.cli", "run", name],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
             children.append((name, p))
         for name in services:
             url = f"http://127.0.0.1:{DEFAULT_PORTS[name]}"
             ok = _wait_ready(url, 60)
-            _print(f"{name:<14} {url}  {'ready' if ok else 'NOT READY (see ' + str(logs / name) + '.log)'}"
-                   f"   docs {url}/docs")
-        _print(f"admin token: {env['KEFU_ADMIN_TOKEN']}   (logs in {logs}; Ctrl-C stops everything)")
+            _print(
+                f"{name:<14} {url}  {'ready' if ok else f'NOT READY (see {logs / name}.log)'}"
+                f"   docs {url}/docs"
+            )
+        _print(
+            f"admin token: {env['KEFU_ADMIN_TOKEN']}   (logs in {logs}; Ctrl-C stops everything)"
+        )
         (home / "up.pid").write_text(str(os.getpid()))
         while all(p.poll() is None for _, p in children):
             time.sleep(0.5)
@@ -226,18 +252,31 @@ def cmd_up(args: argparse.Namespace) -> int:
         stop_all()
 
 
-def _start_fakes(home: Path, env: dict[str, str], children: list[tuple[str, subprocess.Popen[bytes]]]) -> dict[str, str]:
+def _start_fakes(
+    home: Path, env: dict[str, str], children: list[tuple[str, subprocess.Popen[bytes]]]
+) -> dict[str, str]:
     """Start the loopback SMS gateway and SMTP sink unless real ones are configured."""
     if env.get("KEFU_NOTIFICATIONS_SMS_URL"):
         return {}
     from shared.embedded import free_port
 
     sms_port, smtp_port = free_port(), free_port()
-    out = open(home / "logs-fakes.log", "ab")  # noqa: SIM115
+    out = open(home / "logs-fakes.log", "ab")
     p = subprocess.Popen(
-        [sys.executable, "-m", "shared.fakes", "--sms-port", str(sms_port), "--smtp-port", str(smtp_port),
-         "--dir", str(home / "outbox-fakes")],
-        env=env, stdout=out, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "shared.fakes",
+            "--sms-port",
+            str(sms_port),
+            "--smtp-port",
+            str(smtp_port),
+            "--dir",
+            str(home / "outbox-fakes"),
+        ],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
     )
     children.append(("fakes", p))
     _print(f"fake SMS gateway   http://127.0.0.1:{sms_port}   fake SMTP 127.0.0.1:{smtp_port}")
@@ -253,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kefu", description="Kefu customer-service platform")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    up = sub.add_parser("up", help="run the whole system (embedded servers unless KEFU_* URLs are set)")
+    up = sub.add_parser(
+        "up", help="run the whole system (embedded servers unless KEFU_* URLs are set)"
+    )
     up.add_argument("--home", default=".kefu")
     up.add_argument("services", nargs="*", help="services to run (default: all)")
     up.set_defaults(fn=cmd_up)
@@ -270,7 +311,9 @@ def main(argv: list[str] | None = None) -> int:
 
     bus = sub.add_parser("bus", help="JetStream administration")
     bus_sub = bus.add_subparsers(dest="bus_command", required=True)
-    bus_sub.add_parser("declare", help="create or update streams and consumers").set_defaults(fn=cmd_bus)
+    bus_sub.add_parser("declare", help="create or update streams and consumers").set_defaults(
+        fn=cmd_bus
+    )
 
     dlq = sub.add_parser("dlq", help="dead letters")
     dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)

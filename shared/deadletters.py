@@ -71,7 +71,5 @@ async def replay(conn: asyncpg.Connection, js: JetStreamContext, schema: str, dl
     # A fresh Nats-Msg-Id: the original one may still be inside the duplicate window.
     headers["Nats-Msg-Id"] = f"replay-{uuid4()}"
     await js.publish(row["subject"], bytes(row["body"]), headers=headers)
-    await conn.execute(
-        f"UPDATE {schema}.dead_letters SET replayed_at = now() WHERE id = $1", dl_id
-    )
+    await conn.execute(f"UPDATE {schema}.dead_letters SET replayed_at = now() WHERE id = $1", dl_id)
     return str(row["subject"])

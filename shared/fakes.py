@@ -43,11 +43,17 @@ class SmsGateway:
                 if self.fail_next > 0:
                     self.fail_next -= 1
                     return JSONResponse({"Code": "ServiceUnavailable"}, status_code=503)
-                missing = [f for f in ("sign_name", "template_code", "phone_numbers") if not body.get(f)]
+                missing = [
+                    f for f in ("sign_name", "template_code", "phone_numbers") if not body.get(f)
+                ]
                 if missing:
-                    return JSONResponse({"Code": "MissingParameter", "Message": missing}, status_code=400)
+                    return JSONResponse(
+                        {"Code": "MissingParameter", "Message": missing}, status_code=400
+                    )
                 if idempotency_key and idempotency_key in self.seen_keys:
-                    return JSONResponse({"Code": "OK", "BizId": self.seen_keys[idempotency_key], "Replayed": True})
+                    return JSONResponse(
+                        {"Code": "OK", "BizId": self.seen_keys[idempotency_key], "Replayed": True}
+                    )
                 biz_id = f"biz-{len(self.sent) + 1}"
                 if idempotency_key:
                     self.seen_keys[idempotency_key] = biz_id
@@ -68,14 +74,19 @@ class SmtpSink:
         self.messages: list[dict[str, Any]] = []
         self.directory = directory
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = message_from_bytes(envelope.content)
         attachments = [p.get_filename() for p in msg.walk() if p.get_filename()]
-        self.messages.append({
-            "from": envelope.mail_from, "to": list(envelope.rcpt_tos), "subject": msg.get("Subject"),
-            "message_id": msg.get("Message-ID"), "attachments": attachments,
-            "raw": envelope.content.decode(errors="replace"),
-        })
+        self.messages.append(
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "subject": msg.get("Subject"),
+                "message_id": msg.get("Message-ID"),
+                "attachments": attachments,
+                "raw": envelope.content.decode(errors="replace"),
+            }
+        )
         if self.directory:
             self.directory.mkdir(parents=True, exist_ok=True)
             (self.directory / f"mail-{len(self.messages)}.eml").write_bytes(envelope.content)

@@ -92,7 +92,9 @@ class Relay:
                 raise
             # Deleting only after every ack: a crash before this commit republishes with the
             # same Nats-Msg-Id, and JetStream's duplicate window drops the second copy.
-            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+            await conn.execute(
+                "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+            )
         PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 
@@ -144,8 +146,6 @@ class Relay:
         self._stopping = True
         if self._listener is not None:
             with contextlib.suppress(Exception):
-                await self._listener.remove_listener(
-                    f"kefu_outbox_{self.service}", self._notified
-                )
+                await self._listener.remove_listener(f"kefu_outbox_{self.service}", self._notified)
             await self.pool.release(self._listener)
             self._listener = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +35,7 @@ from shared.web.platform import platform_router
 
 log = logging.getLogger("kefu.service")
 
-Background = Callable[["Runtime"], Awaitable[None]]
+Background = Callable[["Runtime"], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -117,15 +117,23 @@ class Runtime:
         self.js = js = broker.connection.jetstream()
         if s.declare_on_start:
             await streams.declare(
-                js, self.svc.specs(), replicas=s.stream_replicas,
+                js,
+                self.svc.specs(),
+                replicas=s.stream_replicas,
                 max_age_days=s.events_max_age_days,
             )
         await broker.start()
-        self.relay = Relay(pool, js, self.svc.name, batch=s.relay_batch, poll_seconds=s.relay_poll_seconds)
+        self.relay = Relay(
+            pool, js, self.svc.name, batch=s.relay_batch, poll_seconds=s.relay_poll_seconds
+        )
         self.tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
         self.timers = TimerWorker(
-            pool, self.svc.name, self.svc.timers, batch=s.timer_batch,
-            lease_seconds=s.timer_lease_seconds, poll_seconds=s.timer_poll_seconds,
+            pool,
+            self.svc.name,
+            self.svc.timers,
+            batch=s.timer_batch,
+            lease_seconds=s.timer_lease_seconds,
+            poll_seconds=s.timer_poll_seconds,
         )
         self.tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
         specs = {c.name: c for c in self.svc.specs()}
@@ -135,7 +143,9 @@ class Runtime:
             self.bulk.append(runner)
             self.tasks.append(asyncio.create_task(runner.run(), name=f"bulk-{name}"))
         if self.svc.specs():
-            self.tasks.append(asyncio.create_task(advisories.run(js, pool, self.svc.name), name="advisories"))
+            self.tasks.append(
+                asyncio.create_task(advisories.run(js, pool, self.svc.name), name="advisories")
+            )
         for bg in self.svc.background:
             self.tasks.append(asyncio.create_task(bg(self), name=getattr(bg, "__name__", "bg")))
 
@@ -188,7 +198,9 @@ def build_app(
     app.state.svc = svc
     errors.install(app, svc.domain_errors)
     app.add_middleware(Idempotency)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
+    )
     if svc.router is not None:
         app.include_router(svc.router)
     app.include_router(platform_router())

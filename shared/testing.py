@@ -38,8 +38,10 @@ class Servers:
 
 def start_servers(home: Path, *, force_embedded: bool = False) -> Servers:
     """Use KEFU_NATS_URL / KEFU_DATABASE_URL when set, otherwise start embedded servers."""
-    servers = Servers(nats_url=os.environ.get("KEFU_NATS_URL", ""),
-                      admin_url=os.environ.get("KEFU_DATABASE_URL", ""))
+    servers = Servers(
+        nats_url=os.environ.get("KEFU_NATS_URL", ""),
+        admin_url=os.environ.get("KEFU_DATABASE_URL", ""),
+    )
     if force_embedded or not servers.nats_url:
         servers.nats = start_nats(home / "nats")
         servers.owned.append(servers.nats)

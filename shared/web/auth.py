@@ -57,10 +57,17 @@ def issue_token(
         "iat": now,
         "exp": now + ttl_seconds,
     }
-    for k, v in (("branch", branch), ("region", region), ("department", department), ("team", team)):
+    for k, v in (
+        ("branch", branch),
+        ("region", region),
+        ("department", department),
+        ("team", team),
+    ):
         if v:
             claims[k] = v
-    return jwt.encode(claims, settings.auth_secret, algorithm="HS256", headers={"kid": settings.auth_kid})
+    return jwt.encode(
+        claims, settings.auth_secret, algorithm="HS256", headers={"kid": settings.auth_kid}
+    )
 
 
 def verify(settings: Settings, token: str) -> Principal:
@@ -69,7 +76,9 @@ def verify(settings: Settings, token: str) -> Principal:
         return Principal(sub="admin", role=Role.ADMIN)
     try:
         if settings.auth_public_key:
-            claims = jwt.decode(token, settings.auth_public_key, algorithms=["RS256", "ES256", "EdDSA"])
+            claims = jwt.decode(
+                token, settings.auth_public_key, algorithms=["RS256", "ES256", "EdDSA"]
+            )
         else:
             claims = jwt.decode(token, settings.auth_secret, algorithms=["HS256"])
         return Principal(
@@ -105,7 +114,9 @@ def require(*roles: Role | str) -> Any:
     def check(p: Principal = Depends(principal)) -> Principal:
         if p.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
-            raise Problem(403, "Forbidden", f"role {p.role.value} may not do this (allowed: {names})")
+            raise Problem(
+                403, "Forbidden", f"role {p.role.value} may not do this (allowed: {names})"
+            )
         return p
 
     return Depends(check)

@@ -60,7 +60,10 @@ def install(app: FastAPI, domain_errors: tuple[type[Exception], ...] = ()) -> No
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in exc.errors()]
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
         names = ", ".join(e["field"] for e in errors)
         return problem_response(422, "Invalid input", f"invalid field(s): {names}", errors)
 

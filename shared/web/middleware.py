@@ -67,8 +67,12 @@ class Idempotency(BaseHTTPMiddleware):
         if request.method != "POST" or not key:
             return await call_next(request)
         if len(key) > 255:
-            return problem_response(422, "Invalid input", "invalid field(s): Idempotency-Key",
-                                    [{"field": "Idempotency-Key", "message": "at most 255 characters"}])
+            return problem_response(
+                422,
+                "Invalid input",
+                "invalid field(s): Idempotency-Key",
+                [{"field": "Idempotency-Key", "message": "at most 255 characters"}],
+            )
         header = request.headers.get("authorization", "")
         token = header.partition(" ")[2].strip()
         try:
@@ -84,25 +88,33 @@ class Idempotency(BaseHTTPMiddleware):
             inserted = await conn.fetchval(
                 "INSERT INTO idempotency_keys (principal, key, method, path, request_hash)"
                 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
-                who, key, request.method, request.url.path, digest,
+                who,
+                key,
+                request.method,
+                request.url.path,
+                digest,
             )
             if not inserted:
                 row = await conn.fetchrow(
                     "SELECT request_hash, status, response FROM idempotency_keys"
                     " WHERE principal = $1 AND key = $2",
-                    who, key,
+                    who,
+                    key,
                 )
         if not inserted:
             if row is None:
                 return problem_response(409, "Conflict", "retry: the earlier request just failed")
             if row["request_hash"] != digest:
                 return problem_response(
-                    422, "Invalid input",
+                    422,
+                    "Invalid input",
                     "this Idempotency-Key was used with a different request body",
                     [{"field": "Idempotency-Key", "message": "reused with a different body"}],
                 )
             if row["status"] is None:
-                return problem_response(409, "Conflict", "a request with this Idempotency-Key is still in flight")
+                return problem_response(
+                    409, "Conflict", "a request with this Idempotency-Key is still in flight"
+                )
             stored: dict[str, Any] = json.loads(row["response"])
             return Response(
                 content=stored["body"].encode(),
@@ -124,14 +136,26 @@ class Idempotency(BaseHTTPMiddleware):
                 await conn.execute(
                     "UPDATE idempotency_keys SET status = $3, response = $4"
                     " WHERE principal = $1 AND key = $2",
-                    who, key, response.status_code,
-                    json.dumps({"body": content.decode(errors="replace"),
-                                "media_type": response.media_type}).encode(),
+                    who,
+                    key,
+                    response.status_code,
+                    json.dumps(
+                        {
+                            "body": content.decode(errors="replace"),
+                            "media_type": response.media_type,
+                        }
+                    ).encode(),
                 )
-        return Response(content=content, status_code=response.status_code,
-                        headers=dict(response.headers), media_type=response.media_type)
+        return Response(
+            content=content,
+            status_code=response.status_code,
+            headers=dict(response.headers),
+            media_type=response.media_type,
+        )
 
 
 async def _forget(pool: asyncpg.Pool, who: str, key: str) -> None:
     async with pool.acquire() as conn:
-        await conn.execute("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2", who, key)
+        await conn.execute(
+            "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2", who, key
+        )

@@ -30,7 +30,9 @@ def decode(cursor: str | None) -> list[Any] | None:
         return values
     except ValueError as exc:
         raise Problem(
-            422, "Invalid input", "invalid field(s): cursor",
+            422,
+            "Invalid input",
+            "invalid field(s): cursor",
             [{"field": "cursor", "message": "not a cursor this API returned"}],
         ) from exc
 

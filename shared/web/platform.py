@@ -29,14 +29,22 @@ def asyncapi(service: str, publishes: tuple[type, ...]) -> dict[str, Any]:
             "address": subject,
             "messages": {model.__name__: {"payload": model.model_json_schema()}},  # type: ignore[attr-defined]
         }
-        operations[f"send {subject}"] = {"action": "send", "channel": {"$ref": f"#/channels/{subject}"}}
+        operations[f"send {subject}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{subject}"},
+        }
     for spec in consumers_of(service):
         for subject in spec.subjects:
-            model = model_for(subject)
-            channels.setdefault(subject, {
-                "address": subject,
-                "messages": {model.__name__: {"payload": model.model_json_schema()}} if model else {},
-            })
+            contract = model_for(subject)
+            channels.setdefault(
+                subject,
+                {
+                    "address": subject,
+                    "messages": {contract.__name__: {"payload": contract.model_json_schema()}}
+                    if contract
+                    else {},
+                },
+            )
             operations[f"receive {subject} ({spec.durable})"] = {
                 "action": "receive",
                 "channel": {"$ref": f"#/channels/{subject}"},
@@ -65,7 +73,9 @@ def platform_router() -> APIRouter:
         runtime = getattr(request.app.state, "runtime", None)
         checks: dict[str, Any] = {"nats": False, "postgres": False, "migrations": False}
         if runtime is not None and runtime.broker is not None:
-            checks["nats"] = bool(runtime.broker.connection and runtime.broker.connection.is_connected)
+            checks["nats"] = bool(
+                runtime.broker.connection and runtime.broker.connection.is_connected
+            )
         if runtime is not None and runtime.pool is not None:
             try:
                 async with runtime.pool.acquire() as conn:
@@ -78,7 +88,9 @@ def platform_router() -> APIRouter:
             except Exception as exc:
                 checks["error"] = str(exc)
         ok = all(checks[k] for k in ("nats", "postgres", "migrations"))
-        return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503
+        )
 
     @router.get("/metrics")
     async def metrics() -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 import uuid
@@ -42,9 +43,15 @@ async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
 
 def complaint(**kw: Any) -> ComplaintOpened:
     values: dict[str, Any] = dict(
-        complaint_id=str(uuid.uuid4()), customer_id="c1", department="engineering",
-        channel="phone", category="quality", severity="normal", received_by="cs",
-        received_by_sub="agent-1", source="intake",
+        complaint_id=str(uuid.uuid4()),
+        customer_id="c1",
+        department="engineering",
+        channel="phone",
+        category="quality",
+        severity="normal",
+        received_by="cs",
+        received_by_sub="agent-1",
+        source="intake",
     )
     values.update(kw)
     return ComplaintOpened(**values)
@@ -63,7 +70,9 @@ def spec(name: str, subjects: tuple[str, ...] = ("complaint.opened",), **kw: Any
     return ConsumerSpec("platformtest", f"{name}_{uuid.uuid4().hex[:6]}", subjects, **kw)
 
 
-async def consume(js: JetStreamContext, settler: Settler, fn: Any, until: Any, timeout: float = 15) -> None:
+async def consume(
+    js: JetStreamContext, settler: Settler, fn: Any, until: Any, timeout: float = 15
+) -> None:
     """Drive one consumer with the platform's settle rules until a condition holds."""
     sub = await js.pull_subscribe_bind(durable=settler.spec.durable, stream=settler.spec.stream)
     deadline = time.monotonic() + timeout
@@ -95,10 +104,15 @@ async def test_outbox_event_survives_a_relay_crash_between_publish_and_mark(pool
     class CrashAfterPublish(Relay):
         async def relay_once(self) -> int:
             async with self.pool.acquire() as conn, conn.transaction():
-                rows = await conn.fetch("SELECT event_id, subject, payload FROM outbox FOR UPDATE SKIP LOCKED")
+                rows = await conn.fetch(
+                    "SELECT event_id, subject, payload FROM outbox FOR UPDATE SKIP LOCKED"
+                )
                 for r in rows:
-                    await self.js.publish(r["subject"], bytes(r["payload"]),
-                                          headers={"Nats-Msg-Id": str(r["event_id"])})
+                    await self.js.publish(
+                        r["subject"],
+                        bytes(r["payload"]),
+                        headers={"Nats-Msg-Id": str(r["event_id"])},
+                    )
                 raise RuntimeError("relay crashed before marking the rows sent")
 
     with pytest.raises(RuntimeError):
@@ -123,7 +137,7 @@ async def test_relay_is_woken_by_notify_and_safe_with_two_replicas(pool, js) -> 
         events = [complaint() for _ in range(300)]
         for chunk in range(0, 300, 50):
             async with pool.acquire() as conn, transaction(conn):
-                await outbox.add(conn, *events[chunk:chunk + 50])
+                await outbox.add(conn, *events[chunk : chunk + 50])
         # Polling is every 30 s here: only NOTIFY can make this quick.
         await eventually(lambda: stream_count(js), timeout=5)
         await eventually(lambda: _eq(stream_count(js), 300), timeout=5)
@@ -147,7 +161,9 @@ async def test_redelivered_event_has_exactly_one_effect(pool, js, settings) -> N
     await streams.declare(js, (s,))
     event = complaint()
     for _ in range(3):  # three publishes beyond any dedupe: distinct msg ids, same event
-        await js.publish("complaint.opened", event.to_json(), headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        await js.publish(
+            "complaint.opened", event.to_json(), headers={"Nats-Msg-Id": str(uuid.uuid4())}
+        )
     settler = Settler(pool, SCHEMA, s, settings.retry_delays)
 
     async def done() -> bool:
@@ -160,11 +176,15 @@ async def test_redelivered_event_has_exactly_one_effect(pool, js, settings) -> N
 
 
 @pytest.mark.quick
-async def test_failing_handler_is_retried_after_the_scheduled_delays_then_succeeds(pool, js, settings) -> None:
+async def test_failing_handler_is_retried_after_the_scheduled_delays_then_succeeds(
+    pool, js, settings
+) -> None:
     s = spec("flaky", max_deliver=5)
     await streams.declare(js, (s,))
     event = complaint()
-    await js.publish("complaint.opened", event.to_json(), headers={"Nats-Msg-Id": str(event.event_id)})
+    await js.publish(
+        "complaint.opened", event.to_json(), headers={"Nats-Msg-Id": str(event.event_id)}
+    )
     attempts: list[float] = []
 
     async def flaky(ev: Any, ctx: HandlerContext) -> None:
@@ -180,7 +200,7 @@ async def test_failing_handler_is_retried_after_the_scheduled_delays_then_succee
         return len(await effects(pool)) > 0 and len(attempts) >= 3
 
     await consume(js, settler, flaky, done)
-    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
     assert len(attempts) == 3
     assert gaps[0] >= 0.45, f"first retry came after {gaps[0]:.3f}s, not the 0.5 s delay"
     assert gaps[1] >= 0.95, f"second retry came after {gaps[1]:.3f}s, not the 1.0 s delay"
@@ -192,13 +212,20 @@ async def test_failing_handler_is_retried_after_the_scheduled_delays_then_succee
 
 
 @pytest.mark.quick
-async def test_malformed_and_always_failing_messages_end_in_dead_letters_and_replay(pool, js, settings) -> None:
+async def test_malformed_and_always_failing_messages_end_in_dead_letters_and_replay(
+    pool, js, settings
+) -> None:
     s = spec("dlq", max_deliver=3)
     await streams.declare(js, (s,))
-    await js.publish("complaint.opened", b'{"complaint_id": 1, "severity": "catastrophic"}',
-                     headers={"Nats-Msg-Id": "bad-1"})
+    await js.publish(
+        "complaint.opened",
+        b'{"complaint_id": 1, "severity": "catastrophic"}',
+        headers={"Nats-Msg-Id": "bad-1"},
+    )
     good = complaint()
-    await js.publish("complaint.opened", good.to_json(), headers={"Nats-Msg-Id": str(good.event_id)})
+    await js.publish(
+        "complaint.opened", good.to_json(), headers={"Nats-Msg-Id": str(good.event_id)}
+    )
     calls: dict[str, int] = {}
     fail = True
 
@@ -223,7 +250,7 @@ async def test_malformed_and_always_failing_messages_end_in_dead_letters_and_rep
     assert failing["deliveries"] == 3 and "downstream rule broken" in failing["error"]
     assert calls[str(good.event_id)] == 3
     info = await js.consumer_info("EVENTS", s.durable)
-    assert info.num_ack_pending == 0 and info.num_redelivered == 0 or info.num_pending == 0
+    assert (info.num_ack_pending == 0 and info.num_redelivered == 0) or info.num_pending == 0
 
     fail = False
     async with pool.acquire() as conn:
@@ -241,7 +268,9 @@ def scan(waybill: str, at: datetime) -> ShipmentScanned:
 
 
 @pytest.mark.quick
-async def test_bulk_runner_commits_clean_batch_once_and_isolates_a_bad_message(pool, js, settings) -> None:
+async def test_bulk_runner_commits_clean_batch_once_and_isolates_a_bad_message(
+    pool, js, settings
+) -> None:
     s = spec("bulk", ("ingest.*.shipment.scanned",), stream="INGEST", bulk=True, max_deliver=2)
     await streams.declare(js, (s,))
     at = datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -257,22 +286,35 @@ async def test_bulk_runner_commits_clean_batch_once_and_isolates_a_bad_message(p
     settler = Settler(pool, SCHEMA, s, (0.1,))
     runner = BulkRunner(settler, js, write, batch=100, fetch_timeout=0.3)
     for n in range(50):
-        await js.publish(scan_subject("sh01"), scan(f"WB{n:03}", at).to_json().encode()
-                         if isinstance(scan(f"WB{n:03}", at).to_json(), str) else scan(f"WB{n:03}", at).to_json(),
-                         headers={"Nats-Msg-Id": f"scan-{n}"})
+        await js.publish(
+            scan_subject("sh01"),
+            scan(f"WB{n:03}", at).to_json().encode()
+            if isinstance(scan(f"WB{n:03}", at).to_json(), str)
+            else scan(f"WB{n:03}", at).to_json(),
+            headers={"Nats-Msg-Id": f"scan-{n}"},
+        )
     task = asyncio.create_task(runner.run())
     try:
         await eventually(lambda: _len_eq(effects(pool), 50), timeout=10)
         assert runner.batches_committed >= 1 and runner.isolated_runs == 0
-        assert sum(batches) == 50 and len(batches) <= 2, f"clean scans must go in whole batches: {batches}"
+        assert sum(batches) == 50 and len(batches) <= 2, (
+            f"clean scans must go in whole batches: {batches}"
+        )
         # A redelivered batch (same scan ids) has no second effect.
         for n in range(50):
-            await js.publish(scan_subject("sh01"), scan(f"WB{n:03}", at).to_json(),
-                             headers={"Nats-Msg-Id": f"scan-{n}-again", "Kefu-Original-Msg-Id": f"scan-{n}"})
+            await js.publish(
+                scan_subject("sh01"),
+                scan(f"WB{n:03}", at).to_json(),
+                headers={"Nats-Msg-Id": f"scan-{n}-again", "Kefu-Original-Msg-Id": f"scan-{n}"},
+            )
         # Now a batch with one poison message and one malformed one among good ones.
         for n in range(50, 60):
             waybill = "POISON" if n == 55 else f"WB{n:03}"
-            await js.publish(scan_subject("sh01"), scan(waybill, at).to_json(), headers={"Nats-Msg-Id": f"scan-{n}"})
+            await js.publish(
+                scan_subject("sh01"),
+                scan(waybill, at).to_json(),
+                headers={"Nats-Msg-Id": f"scan-{n}"},
+            )
         await js.publish(scan_subject("sh01"), b"not json", headers={"Nats-Msg-Id": "scan-garbage"})
 
         async def settled() -> bool:
@@ -306,8 +348,13 @@ async def test_timer_never_fires_early_and_fires_once_with_two_workers(pool, set
 
     async with pool.acquire() as conn:
         now = await conn.fetchval("SELECT now()")
-        await timers.schedule_many(conn, [("test.fire", f"k{n}", now + timedelta(hours=1), {}) for n in range(200)])
-    workers = [timers.TimerWorker(pool, SCHEMA, {"test.fire": fire}, batch=50, poll_seconds=0.05) for _ in range(2)]
+        await timers.schedule_many(
+            conn, [("test.fire", f"k{n}", now + timedelta(hours=1), {}) for n in range(200)]
+        )
+    workers = [
+        timers.TimerWorker(pool, SCHEMA, {"test.fire": fire}, batch=50, poll_seconds=0.05)
+        for _ in range(2)
+    ]
     for w in workers:
         assert await w.run_once() == 0, "nothing is due yet"
     # 59 minutes later on the database clock: still not due.
