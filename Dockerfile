@@ -1,0 +1,13 @@
+# One image for every service: `kefu run <service>` selects which one.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.lock pyproject.toml README.md ./
+RUN pip install --no-cache-dir -r requirements.lock
+COPY shared ./shared
+COPY services ./services
+RUN pip install --no-cache-dir --no-deps . && useradd --system kefu
+USER kefu
+ENV KEFU_HTTP_HOST=0.0.0.0
+ENTRYPOINT ["kefu"]
+CMD ["run", "intake"]

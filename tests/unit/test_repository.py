@@ -1,0 +1,46 @@
+"""Repository-level checks: the import contract, the compose file, the console entry point."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shared.settings import SERVICES
+
+pytestmark = pytest.mark.quick
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_import_contract_holds() -> None:
+    """No service imports another; the platform imports no service."""
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    result = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken" in result.stdout
+
+
+def test_compose_file_parses_and_names_every_service() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    names = set(compose["services"])
+    assert set(SERVICES) <= names
+    assert {"nats", "postgres", "migrate", "prometheus", "grafana"} <= names
+    for service in SERVICES:
+        spec = compose["services"][service]
+        assert spec["command"][:2] == ["run", service]
+        assert "healthcheck" in spec
+        assert "ports" not in spec, "scaled services must not publish fixed host ports"
+    assert "-js" in compose["services"]["nats"]["command"]
+
+
+def test_every_service_has_the_same_file_names() -> None:
+    for service in SERVICES:
+        folder = ROOT / "services" / service
+        for name in ("app.py", "config.py", "handlers.py", "api.py", "queries.py"):
+            assert (folder / name).exists(), f"services/{service}/{name} is missing"
+        assert (folder / "domain").exists() or (folder / "domain.py").exists()
+        assert list((folder / "migrations").glob("*.sql")), f"{service} has no migrations"
