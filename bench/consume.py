@@ -1,0 +1,260 @@
+"""Benchmark both consuming paths against a raw nats-py + asyncpg baseline in the same run.
+
+    .venv/bin/python -m bench.consume [--events 20000]
+
+Every path does the same work per event: fetch → inbox claim → insert one row → one outbox row
+→ commit → ack. Prints events/s and the ratio to the raw baseline (DESIGN.md §9).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import nats
+from nats.js import JetStreamContext
+
+from shared import streams
+from shared.bus import BulkRunner, HandlerContext, Item, Settler
+from shared.consumers import ConsumerSpec
+from shared.contracts.intake import ComplaintClosed, ComplaintOpened
+from shared.db import create_pool
+from shared.migrate import migrate
+from shared.service import Runtime, ServiceDef
+from shared.testing import create_database, drop_database, start_servers, test_settings
+
+SCHEMA = "platformtest"
+
+
+def event() -> ComplaintOpened:
+    return ComplaintOpened(
+        complaint_id=str(uuid.uuid4()),
+        customer_id="c-1",
+        department="engineering",
+        channel="phone",
+        category="quality",
+        severity="normal",
+        received_by="cs",
+        received_by_sub="agent-1",
+        source="intake",
+    )
+
+
+async def publish(js: JetStreamContext, n: int) -> None:
+    futures = []
+    for _ in range(n):
+        e = event()
+        futures.append(
+            await js.publish_async(e.SUBJECT, e.to_json(), headers={"Nats-Msg-Id": str(e.event_id)})
+        )
+        if len(futures) >= 2000:
+            await asyncio.gather(*futures)
+            futures = []
+    await asyncio.gather(*futures)
+
+
+async def reset(pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpec) -> None:
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_rows (id uuid PRIMARY KEY, complaint_id text, payload jsonb)"
+        )
+        await conn.execute("TRUNCATE bench_rows, inbox, outbox")
+        if os.environ.get("BENCH_NO_NOTIFY"):
+            await conn.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
+    await js.purge_stream("EVENTS")
+    try:
+        await js.delete_consumer("EVENTS", spec.durable)
+    except Exception:
+        pass
+    await streams.declare(js, (spec,))
+
+
+async def count(pool: asyncpg.Pool) -> int:
+    async with pool.acquire() as conn:
+        return int(await conn.fetchval("SELECT count(*) FROM bench_rows"))
+
+
+async def wait_for(pool: asyncpg.Pool, n: int, timeout: float = 600) -> float:
+    start = time.perf_counter()
+    while await count(pool) < n:
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError(f"only {await count(pool)} of {n} rows after {timeout}s")
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - start
+
+
+async def raw_baseline(
+    pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpec, n: int
+) -> float:
+    """nats-py fetch(100) + pydantic + one transaction per batch with unnest + ack."""
+    sub = await js.pull_subscribe_bind(durable=spec.durable, stream="EVENTS")
+    done = 0
+    start = time.perf_counter()
+    while done < n:
+        try:
+            msgs = await sub.fetch(100, timeout=1)
+        except Exception:
+            continue
+        events = [ComplaintOpened.model_validate_json(m.data) for m in msgs]
+        outs = [
+            ComplaintClosed(
+                complaint_id=e.complaint_id,
+                customer_id=e.customer_id,
+                department=e.department,
+                source="bench",
+            )
+            for e in events
+        ]
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                spec.durable,
+                [str(e.event_id) for e in events],
+            )
+            await conn.execute(
+                "INSERT INTO bench_rows (id, complaint_id, payload)"
+                " SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])",
+                [e.event_id for e in events],
+                [e.complaint_id for e in events],
+                [json.dumps({"severity": e.severity}) for e in events],
+            )
+            await conn.execute(
+                "INSERT INTO outbox (event_id, subject, payload) SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])",
+                [o.event_id for o in outs],
+                [o.SUBJECT for o in outs],
+                [o.to_json() for o in outs],
+            )
+        await asyncio.gather(*(m.ack() for m in msgs))
+        done += len(msgs)
+    elapsed = time.perf_counter() - start
+    await sub.unsubscribe()
+    return n / elapsed
+
+
+async def ordinary_path(settings: Any, pool: asyncpg.Pool, spec: ConsumerSpec, n: int) -> float:
+    """FastStream per-message pull subscriber through the platform (one transaction per event)."""
+
+    async def handler(e: ComplaintOpened, ctx: HandlerContext) -> None:
+        await ctx.conn.execute(
+            "INSERT INTO bench_rows (id, complaint_id, payload) VALUES ($1, $2, $3::jsonb)",
+            e.event_id,
+            e.complaint_id,
+            json.dumps({"severity": e.severity}),
+        )
+        await ctx.emit(
+            ComplaintClosed(
+                complaint_id=e.complaint_id, customer_id=e.customer_id, department=e.department
+            )
+        )
+
+    svc = ServiceDef(name=SCHEMA, handlers={spec.name: handler}, consumers=(spec,))
+    runtime = Runtime(svc, settings.model_copy(update={"declare_on_start": False}))
+    start = time.perf_counter()
+    await runtime.start()
+    try:
+        await wait_for(pool, n)
+    finally:
+        elapsed = time.perf_counter() - start
+        await runtime.stop()
+    return n / elapsed
+
+
+async def bulk_path(
+    settings: Any, pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpec, n: int
+) -> float:
+    """The platform's bulk runner with set-based SQL (one transaction per fetched batch)."""
+
+    async def handler(conn: asyncpg.Connection, items: Sequence[Item]) -> None:
+        events = [i.event for i in items]
+        await conn.execute(
+            "INSERT INTO bench_rows (id, complaint_id, payload)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])",
+            [e.event_id for e in events],
+            [e.complaint_id for e in events],
+            [json.dumps({"severity": e.severity}) for e in events],
+        )
+        outs = [
+            ComplaintClosed(
+                complaint_id=e.complaint_id,
+                customer_id=e.customer_id,
+                department=e.department,
+                source="bench",
+            )
+            for e in events
+        ]
+        await conn.execute(
+            "INSERT INTO outbox (event_id, subject, payload) SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])",
+            [o.event_id for o in outs],
+            [o.SUBJECT for o in outs],
+            [o.to_json() for o in outs],
+        )
+
+    runner = BulkRunner(Settler(pool, SCHEMA, spec, settings.retry_delays), js, handler, batch=100)
+    start = time.perf_counter()
+    task = asyncio.create_task(runner.run())
+    try:
+        await wait_for(pool, n)
+    finally:
+        elapsed = time.perf_counter() - start
+        runner.stop()
+        await asyncio.wait_for(task, 10)
+    return n / elapsed
+
+
+async def main(n: int) -> None:
+    home = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
+    servers = start_servers(home)
+    url = await create_database(servers.admin_url, "kefu_bench")
+    try:
+        await migrate(url, (SCHEMA,))
+        settings = test_settings(servers.nats_url, url, pool_max=20, fetch_batch=100)
+        pool = await create_pool(settings, SCHEMA, max_size=20)
+        nc = await nats.connect(servers.nats_url)
+        js = nc.jetstream()
+        await streams.declare(js, ())
+        results: dict[str, float] = {}
+        for name in ("raw", "ordinary", "bulk"):
+            spec = ConsumerSpec(
+                SCHEMA, f"bench_{name}", ("complaint.opened",), max_ack_pending=20000
+            )
+            await reset(pool, js, spec)
+            await publish(js, n)
+            if name == "raw":
+                results[name] = await raw_baseline(pool, js, spec, n)
+            elif name == "ordinary":
+                results[name] = await ordinary_path(settings, pool, spec, n)
+            else:
+                results[name] = await bulk_path(settings, pool, js, spec, n)
+            print(f"{name:<9} {results[name]:>9,.0f} events/s", flush=True)
+        raw = results["raw"]
+        print()
+        print(f"events per path: {n}  (consume → inbox → row → outbox → commit → ack)")
+        print(f"raw nats-py fetch(100) + asyncpg unnest baseline : {raw:>9,.0f} /s  1.00×")
+        print(
+            f"ordinary (FastStream, one tx per event)          : {results['ordinary']:>9,.0f} /s  "
+            f"{results['ordinary'] / raw:.2f}×  target ≥ 2,000/s"
+        )
+        print(
+            f"bulk (platform runner, one tx per batch)         : {results['bulk']:>9,.0f} /s  "
+            f"{results['bulk'] / raw:.2f}×  target ≥ 0.80×"
+        )
+        await nc.close()
+        await pool.close()
+    finally:
+        await drop_database(servers.admin_url, url)
+        servers.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=20000)
+    asyncio.run(main(parser.parse_args().events))
