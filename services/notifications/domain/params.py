@@ -1,0 +1,188 @@
+"""Pickers the rules table uses that need more than one field: template params, teams, dues."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Final
+
+from services.notifications.domain.event import EventView, local_text, text_of, yuan
+from services.notifications.domain.schedule import add_months, call_time
+from services.notifications.domain.specs import Attachment
+from shared.calendar import local_date, start_of_local_day
+from shared.contracts.values import Deadline, EscalationLevel, ReceivedBy, Team
+
+RETURN_VISIT_MONTHS: Final = 1  # due at +1 month; late after +3 (callbacks.OVERDUE_GRACE)
+WARRANTY_MONTHS: Final = 24
+
+# Who answers for a missed project deadline when the event names no person.
+DEADLINE_TEAMS: Final[dict[str, Team]] = {
+    Deadline.RENDERINGS: Team.DESIGN,
+    Deadline.CONTRACT_TO_FINANCE: Team.DESIGN,
+    Deadline.WORKS_START: Team.ENGINEERING,
+}
+
+
+# --- teams and audiences ---------------------------------------------------------------------
+def confirmation_team(ev: EventView) -> str:
+    """Whoever received the complaint confirms its result: reception or customer service."""
+    if ev.opt("received_by") == ReceivedBy.RECEPTION:
+        return Team.RECEPTION
+    return Team.CUSTOMER_SERVICE
+
+
+def deadline_team(ev: EventView) -> str:
+    """The team that owed the missed deadline."""
+    return DEADLINE_TEAMS.get(ev.text("deadline"), Team.ENGINEERING)
+
+
+def escalation_audience(ev: EventView) -> str:
+    """The manager for a manager-level escalation, else the department (its head reads it)."""
+    if ev.opt("level") == EscalationLevel.DEPT_HEAD and ev.opt("department"):
+        return ev.text("department")
+    return "manager"
+
+
+def region_audience(ev: EventView) -> str:
+    """The region's manager (audience `region:<code>`)."""
+    return f"region:{ev.text('region')}"
+
+
+# --- dues ------------------------------------------------------------------------------------
+def completed_on(ev: EventView) -> date:
+    """The completion date, else the business day of the transition."""
+    return ev.day("completed_on") or local_date(ev.fact_at)
+
+
+def return_visit_due(ev: EventView) -> datetime:
+    """One month after completion, 10:00 local (the window runs to +3 months)."""
+    return call_time(add_months(completed_on(ev), RETURN_VISIT_MONTHS))
+
+
+def fact_day_call(ev: EventView) -> datetime:
+    """10:00 local on the fact's business day: recurring calls keep office hours."""
+    return call_time(local_date(ev.fact_at))
+
+
+def event_day_call(ev: EventView) -> datetime:
+    """10:00 local on the envelope time's business day."""
+    return call_time(local_date(ev.occurred_at))
+
+
+def warranty_anchor(ev: EventView) -> datetime:
+    """Quarterly warranty calls count from completion day, 10:00 local."""
+    return call_time(completed_on(ev))
+
+
+def warranty_stop(ev: EventView) -> datetime:
+    """Start of the warranty's end day (exclusive): 2 years after completion by default.
+
+    A 2-year warranty from 2026-01-15 gives 7 quarterly calls (2026-04-15 … 2027-10-15): the
+    call that would fall on 2028-01-15 is not made, the cover being over that day.
+    """
+    ends_on = ev.day("warranty_ends_on") or add_months(completed_on(ev), WARRANTY_MONTHS)
+    return start_of_local_day(ends_on)
+
+
+# --- template params -------------------------------------------------------------------------
+def complaint_params(ev: EventView) -> dict[str, str]:
+    """complaint_ack: the complaint number."""
+    return {"complaint_no": ev.text("complaint_id")}
+
+
+def complaint_escalated_params(ev: EventView) -> dict[str, str]:
+    """complaint_escalated: which complaint, where, to whom and why."""
+    return {
+        "complaint_no": ev.text("complaint_id"),
+        "department": ev.opt("department") or "-",
+        "level": ev.opt("level") or EscalationLevel.MANAGER.value,
+        "reason": ev.opt("reason") or "-",
+    }
+
+
+def payment_params(ev: EventView) -> dict[str, str]:
+    """payment_due / payment_overdue: what is still owed, and by when."""
+    owed = max(0, ev.number("amount_fen") - ev.number("paid_fen"))
+    due_on = ev.day("due_on") or local_date(ev.occurred_at)
+    return {"project_no": ev.text("project_id"), "amount": yuan(owed), "due_on": str(due_on)}
+
+
+def repair_appointment_params(ev: EventView) -> dict[str, str]:
+    """repair_appointment: the visit's time (or its day when booked by day)."""
+    at, on = ev.time("at"), ev.day("on")
+    when = local_text(at) if at else str(on) if on else ev.text("at")
+    return {"repair_no": ev.text("repair_id"), "date": when}
+
+
+def shipment_params(ev: EventView) -> dict[str, str]:
+    """shipment_dispatched / arrived / signed: the waybill, route and time."""
+    return {
+        "waybill": ev.text("waybill"),
+        "origin": ev.opt("origin") or "-",
+        "destination": ev.opt("destination") or "-",
+        "at": local_text(ev.fact_at),
+    }
+
+
+def delayed_params(ev: EventView) -> dict[str, str]:
+    """shipment_delayed: the new arrival time (absent while being confirmed)."""
+    params = {"waybill": ev.text("waybill")}
+    eta = ev.time("new_eta")
+    if eta is not None:
+        params["eta"] = local_text(eta)
+    return params
+
+
+def loading_params(ev: EventView) -> dict[str, str]:
+    """loading_unconfirmed: the urgent waybill not confirmed loaded that day."""
+    return {
+        "waybill": ev.text("waybill"),
+        "station": ev.opt("station") or "-",
+        "day": str(ev.day("day") or local_date(ev.occurred_at)),
+    }
+
+
+def cargo_exception_params(ev: EventView) -> dict[str, str]:
+    """cargo_exception: what was registered where, with how many photos."""
+    photos = ev.payload.get("photos")
+    return {
+        "waybill": ev.text("waybill"),
+        "exception_id": ev.opt("exception_id") or "-",
+        "kind": ev.opt("kind") or "-",
+        "station": ev.opt("station") or "-",
+        "photos": str(len(photos) if isinstance(photos, list | tuple) else 0),
+    }
+
+
+def receipt_params(ev: EventView) -> dict[str, str]:
+    """receipt_hard_breach: the late receipt and how late it is."""
+    return {
+        "waybill": ev.text("waybill"),
+        "region": ev.text("region"),
+        "due_on": str(ev.day("due_on") or "-"),
+        "days_overdue": str(ev.number("days_overdue")),
+    }
+
+
+def summary_text(summary: object) -> str:
+    """A report summary as plain lines (an object becomes `key: value` lines)."""
+    if isinstance(summary, Mapping):
+        return "\n".join(f"{k}: {text_of(v)}" for k, v in summary.items())
+    return "" if summary is None else text_of(summary)
+
+
+def report_params(ev: EventView) -> dict[str, str]:
+    """report: kind, period and summary."""
+    return {
+        "kind": ev.text("kind"),
+        "period": ev.text("period"),
+        "summary": summary_text(ev.payload.get("summary")),
+    }
+
+
+def report_attachment(ev: EventView) -> Attachment | None:
+    """The report's CSV as `<kind>-<period>.csv`."""
+    csv = ev.payload.get("csv")
+    if not csv:
+        return None
+    return Attachment(f"{ev.text('kind')}-{ev.text('period')}.csv", str(csv))

@@ -1,0 +1,429 @@
+"""The rules as data: which tasks and messages each consumed event asks for (DESIGN.md §3.1).
+
+Time bases: "after_event" counts from the envelope's `occurred_at`, "after_fact"/"within_days"
+from the business time `at` (may be backdated, so a deadline can already have passed: the
+timer then fires at once), "after_now" from the planning clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Final
+
+from services.notifications.domain.actions import (
+    Action,
+    CallbackTask,
+    Cancel,
+    Cond,
+    ContactUpdate,
+    Entity,
+    Message,
+    ProjectRoster,
+    Recurring,
+    Spec,
+    after_event,
+    after_fact,
+    after_now,
+    const,
+    field,
+    field_in,
+    fixed_level,
+    has,
+    is_true,
+    lacks,
+    level_of,
+    nothing,
+    to_audience,
+    to_contact,
+    to_customer,
+    within_days,
+)
+from services.notifications.domain.event import EventView
+from services.notifications.domain.params import (
+    cargo_exception_params,
+    complaint_escalated_params,
+    complaint_params,
+    confirmation_team,
+    deadline_team,
+    delayed_params,
+    escalation_audience,
+    event_day_call,
+    fact_day_call,
+    loading_params,
+    payment_params,
+    receipt_params,
+    region_audience,
+    repair_appointment_params,
+    report_attachment,
+    report_params,
+    return_visit_due,
+    shipment_params,
+    warranty_anchor,
+    warranty_stop,
+)
+from services.notifications.domain.schedule import ScheduleKind
+from services.notifications.domain.specs import (
+    CancelSpec,
+    ContactSpec,
+    MessageSpec,
+    Plan,
+    RecurringSpec,
+    RosterSpec,
+    TaskSpec,
+)
+from shared.contracts.values import CallbackPurpose as P
+from shared.contracts.values import (
+    EntityKind,
+    EscalationLevel,
+    MessageChannel,
+    Stage,
+    Team,
+)
+
+COMPLAINT_HANDLING_DUE: Final = timedelta(hours=24)
+COMPLAINT_CONFIRMATION_DUE: Final = timedelta(hours=24)
+REPAIR_CONTACT_DUE: Final = timedelta(hours=24)
+REPAIR_FOLLOWUP_WITHIN_DAYS: Final = 2
+DEADLINE_MISSED_DUE: Final = timedelta(hours=4)
+STATION_CALL_DUE: Final = timedelta(hours=2)
+STAGE_CALLBACK_WITHIN_DAYS: Final = 1
+FRONTDESK_CALL_WITHIN_DAYS: Final = 1
+COMPLETION_SURVEY_WITHIN_DAYS: Final = 3
+PAYMENT_REMINDER_WITHIN_DAYS: Final = 1
+RECEIPT_CHASE_WITHIN_DAYS: Final = 1  # by the end of the next local day
+NOW: Final = timedelta(0)
+
+# The acceptances with a required stage callback (API.md value lists); `completed` gets the
+# completion survey instead.
+STAGE_CALLBACK_STAGES: Final = frozenset(
+    {
+        Stage.DESIGN_AGREEMENT,
+        Stage.CONTRACT,
+        Stage.PLUMBING_ELECTRICAL_ACCEPTED,
+        Stage.CARPENTRY_ACCEPTED,
+        Stage.TILING_ACCEPTED,
+        Stage.PAINTING_ACCEPTED,
+    }
+)
+# "The front desk calls every active project at least 3 times": at the start of works, after
+# mid-term acceptance, and before completion (at the last trade acceptance).
+FRONTDESK_CALL_STAGES: Final[dict[Stage, str]] = {
+    Stage.WORKS_STARTED: "1",
+    Stage.MIDTERM_ACCEPTED: "2",
+    Stage.PAINTING_ACCEPTED: "3",
+}
+
+COMPLAINT = Entity(EntityKind.COMPLAINT, "complaint_id")
+PROJECT = Entity(EntityKind.PROJECT, "project_id")
+REPAIR = Entity(EntityKind.REPAIR, "repair_id")
+SHIPMENT = Entity(EntityKind.SHIPMENT, "waybill")
+RECEIPT = Entity(EntityKind.RECEIPT, "waybill")  # a receipt is known by its waybill
+SHIPPER = Entity(EntityKind.SHIPPER, "shipper_id")
+SMS, EMAIL = MessageChannel.SMS, MessageChannel.EMAIL
+
+
+def to_stage(*stages: Stage) -> Cond:
+    """The project moved to one of `stages`."""
+    return field_in("to_stage", frozenset(s.value for s in stages))
+
+
+def frontdesk_call(stage: Stage) -> CallbackTask:
+    """The n-th of the three front-desk calls per active project."""
+    return CallbackTask(
+        P.FRONTDESK_CALL,
+        PROJECT,
+        within_days(FRONTDESK_CALL_WITHIN_DAYS),
+        team=const(Team.RECEPTION),
+        stage=field("to_stage"),
+        key=FRONTDESK_CALL_STAGES[stage],
+        when=to_stage(stage),
+    )
+
+
+def shipment_sms(template: str, *roles: str) -> Message:
+    """A tracking SMS to the shipment's contacts."""
+    return Message(SMS, template, to_contact(*roles), SHIPMENT, shipment_params)
+
+
+def handling_task(team_field: str, assignee_field: str | None = None) -> CallbackTask:
+    """The responsible department's complaint-handling task, due 24 h after the event."""
+    return CallbackTask(
+        P.COMPLAINT_HANDLING,
+        COMPLAINT,
+        after_event(COMPLAINT_HANDLING_DUE),
+        team=field(team_field),
+        assignee=field(assignee_field) if assignee_field else nothing,
+    )
+
+
+RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
+    {
+        "customer.registered": (ContactUpdate("customer", "customer_id"),),
+        "customer.updated": (ContactUpdate("customer", "customer_id"),),
+        "complaint.opened": (
+            Message(SMS, "complaint_ack", to_customer, COMPLAINT, complaint_params),
+            handling_task("department"),
+        ),
+        "complaint.handed_off": (
+            Cancel((P.COMPLAINT_HANDLING,), COMPLAINT),
+            handling_task("to_department", "to_assignee"),
+        ),
+        "complaint.escalated": (
+            CallbackTask(
+                P.COMPLAINT_HANDLING,
+                COMPLAINT,
+                after_event(COMPLAINT_HANDLING_DUE),
+                team=field("department"),
+                level=level_of("level"),
+            ),
+            Message(
+                EMAIL,
+                "complaint_escalated",
+                to_audience(escalation_audience),
+                COMPLAINT,
+                complaint_escalated_params,
+            ),
+        ),
+        "complaint.resolved": (
+            CallbackTask(
+                P.COMPLAINT_CONFIRMATION,
+                COMPLAINT,
+                after_event(COMPLAINT_CONFIRMATION_DUE),
+                team=confirmation_team,
+                assignee=field("received_by_sub"),
+            ),
+        ),
+        "complaint.reopened": (handling_task("department"),),
+        "complaint.closed": (Cancel((P.COMPLAINT_HANDLING, P.COMPLAINT_CONFIRMATION), COMPLAINT),),
+        "project.opened": (ProjectRoster(),),
+        "project.stage.changed": (
+            ProjectRoster(when=has("project_manager")),
+            CallbackTask(
+                P.STAGE_CALLBACK,
+                PROJECT,
+                within_days(STAGE_CALLBACK_WITHIN_DAYS),
+                team=const(Team.CUSTOMER_SERVICE),
+                stage=field("to_stage"),
+                when=to_stage(*STAGE_CALLBACK_STAGES),
+            ),
+            frontdesk_call(Stage.WORKS_STARTED),
+            frontdesk_call(Stage.MIDTERM_ACCEPTED),
+            frontdesk_call(Stage.PAINTING_ACCEPTED),
+            Recurring(
+                P.WEEKLY_WORKS,
+                ScheduleKind.WEEKLY,
+                PROJECT,
+                anchor=fact_day_call,
+                stops=nothing,
+                stops_when="project.stage.changed to completed",
+                team=const(Team.ENGINEERING),
+                assignee=field("project_manager"),
+                assignee_from_roster="project_manager",
+                when=to_stage(Stage.WORKS_STARTED),
+            ),
+            Cancel((P.WEEKLY_WORKS,), PROJECT, when=to_stage(Stage.COMPLETED)),
+            CallbackTask(
+                P.COMPLETION_SURVEY,
+                PROJECT,
+                within_days(COMPLETION_SURVEY_WITHIN_DAYS),
+                team=const(Team.CUSTOMER_SERVICE),
+                stage=field("to_stage"),
+                when=to_stage(Stage.COMPLETED),
+            ),
+            CallbackTask(
+                P.RETURN_VISIT,
+                PROJECT,
+                return_visit_due,
+                team=const(Team.CUSTOMER_SERVICE),
+                when=to_stage(Stage.COMPLETED),
+            ),
+            Recurring(
+                P.WARRANTY_QUARTERLY,
+                ScheduleKind.QUARTERLY,
+                PROJECT,
+                anchor=warranty_anchor,
+                stops=warranty_stop,
+                stops_when="warranty_ends_on (2 years after completion)",
+                team=const(Team.CUSTOMER_SERVICE),
+                when=to_stage(Stage.COMPLETED),
+            ),
+        ),
+        "project.payment.due": (Message(SMS, "payment_due", to_customer, PROJECT, payment_params),),
+        "project.payment.overdue": (
+            CallbackTask(
+                P.PAYMENT_REMINDER,
+                PROJECT,
+                within_days(PAYMENT_REMINDER_WITHIN_DAYS),
+                team=const(Team.FINANCE),
+            ),
+            Message(SMS, "payment_overdue", to_customer, PROJECT, payment_params),
+        ),
+        "project.payment.received": (
+            Cancel(
+                (P.PAYMENT_REMINDER,),
+                PROJECT,
+                when=lambda ev: ev.number("paid_fen") >= ev.number("amount_fen"),
+            ),
+        ),
+        "project.deadline.missed": (
+            CallbackTask(
+                P.DEADLINE_MISSED,
+                PROJECT,
+                after_now(DEADLINE_MISSED_DUE),
+                team=deadline_team,
+                assignee=field("responsible"),
+            ),
+        ),
+        "repair.opened": (
+            CallbackTask(
+                P.REPAIR_CONTACT,
+                REPAIR,
+                after_fact(REPAIR_CONTACT_DUE),
+                team=const(Team.AFTERSALES),
+                assignee=field("staff"),
+            ),
+        ),
+        "repair.scheduled": (
+            Message(SMS, "repair_appointment", to_customer, REPAIR, repair_appointment_params),
+        ),
+        "repair.completed": (
+            CallbackTask(
+                P.REPAIR_FOLLOWUP,
+                REPAIR,
+                within_days(REPAIR_FOLLOWUP_WITHIN_DAYS),
+                team=const(Team.SUPERVISION),
+            ),
+        ),
+        "repair.sla.breached": (
+            CallbackTask(
+                P.SLA_TASK,
+                REPAIR,
+                after_now(NOW),
+                team=const(Team.AFTERSALES),
+                assignee=field("staff"),
+            ),
+        ),
+        "repair.closed": (Cancel((P.REPAIR_CONTACT, P.SLA_TASK), REPAIR),),
+        "shipment.dispatched": (shipment_sms("shipment_dispatched", "shipper", "consignee"),),
+        "shipment.arrived": (shipment_sms("shipment_arrived", "shipper"),),
+        "shipment.signed": (shipment_sms("shipment_signed", "shipper"),),
+        "shipment.delayed": (
+            Message(
+                SMS,
+                "shipment_delayed",
+                to_contact("shipper", "consignee"),
+                SHIPMENT,
+                delayed_params,
+                when=has("new_eta"),
+            ),
+            Message(
+                SMS,
+                "shipment_delayed_tbc",
+                to_contact("shipper", "consignee"),
+                SHIPMENT,
+                delayed_params,
+                when=lacks("new_eta"),
+            ),
+            CallbackTask(
+                P.STATION_CALL, SHIPMENT, after_now(STATION_CALL_DUE), team=const(Team.LOGISTICS)
+            ),
+        ),
+        "shipment.loading.unconfirmed": (
+            CallbackTask(P.ALERT, SHIPMENT, after_now(NOW), team=const(Team.LOGISTICS)),
+            Message(
+                EMAIL, "loading_unconfirmed", to_audience("logistics"), SHIPMENT, loading_params
+            ),
+        ),
+        "shipment.exception.registered": (
+            Message(
+                EMAIL,
+                "cargo_exception",
+                to_audience("cargo_supervisor"),
+                SHIPMENT,
+                cargo_exception_params,
+            ),
+            CallbackTask(P.ALERT, SHIPMENT, after_now(NOW), team=const(Team.LOGISTICS)),
+        ),
+        "receipt.overdue": (
+            CallbackTask(
+                P.RECEIPT_CHASE,
+                RECEIPT,
+                within_days(RECEIPT_CHASE_WITHIN_DAYS),
+                team=const(Team.LOGISTICS),
+            ),
+            CallbackTask(
+                P.RECEIPT_CHASE,
+                RECEIPT,
+                within_days(RECEIPT_CHASE_WITHIN_DAYS),
+                team=const(Team.LOGISTICS),
+                level=fixed_level(EscalationLevel.MANAGER),
+                key="manager",
+                when=is_true("hard_breach"),
+            ),
+            Message(
+                EMAIL,
+                "receipt_hard_breach",
+                to_audience(region_audience),
+                RECEIPT,
+                receipt_params,
+                when=is_true("hard_breach"),
+            ),
+        ),
+        "receipt.returned": (Cancel((P.RECEIPT_CHASE,), RECEIPT),),
+        "shipper.registered": (
+            ContactUpdate("shipper", "shipper_id"),
+            Recurring(
+                P.KEY_CUSTOMER_MONTHLY,
+                ScheduleKind.MONTHLY,
+                SHIPPER,
+                anchor=event_day_call,
+                stops=nothing,
+                stops_when="the shipper is no longer a key customer",
+                team=const(Team.LOGISTICS),
+                when=is_true("key_customer"),
+            ),
+        ),
+        "report.published": (
+            Message(
+                EMAIL,
+                "report",
+                to_audience(lambda ev: ev.text("audience")),
+                None,
+                report_params,
+                attachment=report_attachment,
+            ),
+        ),
+    }
+)
+
+SUBJECTS: Final = frozenset(RULES)
+
+
+def plan(subject: str, payload: Mapping[str, Any], now: datetime) -> Plan:
+    """Everything an event asks for; an unknown subject asks for nothing."""
+    ev = EventView(subject, payload, now)
+    result = Plan()
+    for action in RULES.get(subject, ()):
+        if action.when(ev):
+            for spec in action.expand(ev):
+                _add(result, spec)
+    return result
+
+
+def _add(result: Plan, spec: Spec) -> None:
+    """File a spec under its kind."""
+    match spec:
+        case TaskSpec():
+            result.tasks.append(spec)
+        case MessageSpec():
+            result.messages.append(spec)
+        case RecurringSpec():
+            result.recurring.append(spec)
+        case CancelSpec():
+            result.cancel.append(spec)
+        case RosterSpec():
+            result.rosters.append(spec)
+        case ContactSpec():
+            result.contacts.append(spec)

@@ -1,0 +1,220 @@
+"""Message templates shaped like Chinese SMS gateways: a sign name plus registered template
+ids with named parameters, never free text. The same table renders the message log and
+e-mails (subject + body) in zh or en.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, Protocol
+
+from shared.contracts.values import MessageChannel
+
+LANGUAGES: Final = ("zh", "en")
+DEFAULT_LANGUAGE: Final = "zh"
+
+
+@dataclass(frozen=True)
+class Template:
+    """One registered template; `template_id` is the gateway's code (SMS only)."""
+
+    key: str
+    channel: MessageChannel
+    zh: str
+    en: str
+    template_id: str | None = None
+    subject_zh: str | None = None
+    subject_en: str | None = None
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The placeholders of the body and subject, in order of first use."""
+        names: list[str] = []
+        for text in (self.zh, self.en, self.subject_zh or "", self.subject_en or ""):
+            for _, name, _, _ in string.Formatter().parse(text):
+                if name and name not in names:
+                    names.append(name)
+        return tuple(names)
+
+
+def _sms(key: str, template_id: str, zh: str, en: str) -> Template:
+    return Template(key, MessageChannel.SMS, zh, en, template_id=template_id)
+
+
+def _email(key: str, subject_zh: str, subject_en: str, zh: str, en: str) -> Template:
+    return Template(key, MessageChannel.EMAIL, zh, en, None, subject_zh, subject_en)
+
+
+TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
+    {
+        t.key: t
+        for t in (
+            _sms(
+                "complaint_ack",
+                "SMS_001",
+                "您的投诉（编号{complaint_no}）已受理，我们将在24小时内联系您处理。",
+                "Your complaint {complaint_no} is registered; we will contact you within 24 hours.",
+            ),
+            _sms(
+                "payment_due",
+                "SMS_002",
+                "您的装修项目{project_no}有一笔款项{amount}元，请于{due_on}前支付。",
+                "Project {project_no}: a payment of CNY {amount} is due by {due_on}.",
+            ),
+            _sms(
+                "payment_overdue",
+                "SMS_003",
+                "您的装修项目{project_no}应付款{amount}元已于{due_on}到期，请尽快支付；如已支付请忽略。",
+                "Project {project_no}: CNY {amount} was due on {due_on}. Please pay soon; "
+                "ignore this if already paid.",
+            ),
+            _sms(
+                "repair_appointment",
+                "SMS_004",
+                "您的维修单{repair_no}已预约{date}上门，请保持电话畅通。",
+                "Repair {repair_no}: our staff will visit on {date}. Please keep your phone on.",
+            ),
+            _sms(
+                "shipment_dispatched",
+                "SMS_005",
+                "您的货物（运单号{waybill}）已于{at}从{origin}发出，发往{destination}。",
+                "Shipment {waybill} left {origin} for {destination} at {at}.",
+            ),
+            _sms(
+                "shipment_arrived",
+                "SMS_006",
+                "您的货物（运单号{waybill}）已于{at}到达{destination}。",
+                "Shipment {waybill} arrived at {destination} at {at}.",
+            ),
+            _sms(
+                "shipment_signed",
+                "SMS_007",
+                "您的货物（运单号{waybill}）已于{at}签收。",
+                "Shipment {waybill} was signed for at {at}.",
+            ),
+            _sms(
+                "shipment_delayed",
+                "SMS_008",
+                "您的货物（运单号{waybill}）未能按时到达，预计到达时间调整为{eta}，敬请谅解。",
+                "Shipment {waybill} is delayed; the new expected arrival is {eta}. We apologise.",
+            ),
+            _sms(
+                "shipment_delayed_tbc",
+                "SMS_009",
+                "您的货物（运单号{waybill}）未能按时到达，新的到达时间正在确认中，确认后将通知您。",
+                "Shipment {waybill} is delayed; the new arrival time is being confirmed and "
+                "we will tell you as soon as it is.",
+            ),
+            _email(
+                "complaint_escalated",
+                "投诉升级：{complaint_no}",
+                "Complaint escalated: {complaint_no}",
+                "投诉{complaint_no}（责任部门：{department}）已升级至{level}。原因：{reason}",
+                "Complaint {complaint_no} (department {department}) was escalated to {level}. "
+                "Reason: {reason}",
+            ),
+            _email(
+                "loading_unconfirmed",
+                "加急货物未确认装车：{waybill}",
+                "Urgent cargo not confirmed loaded: {waybill}",
+                "加急运单{waybill}在{station}于{day}未确认当日装车，请立即核实。",
+                "Urgent waybill {waybill} was not confirmed loaded at {station} on {day}. "
+                "Check it now.",
+            ),
+            _email(
+                "cargo_exception",
+                "货物异常：{waybill}",
+                "Cargo exception: {waybill}",
+                "运单{waybill}在{station}登记异常（{kind}），异常编号{exception_id}，照片{photos}张。",
+                "Waybill {waybill}: a {kind} exception ({exception_id}) was registered at "
+                "{station} with {photos} photo(s).",
+            ),
+            _email(
+                "receipt_hard_breach",
+                "回单严重超期：{waybill}",
+                "Receipt badly overdue: {waybill}",
+                "区域{region}运单{waybill}的回单应于{due_on}返回，已超期{days_overdue}天，"
+                "超过最迟期限，请区域经理说明原因。",
+                "The receipt of waybill {waybill} (region {region}) was due back on {due_on} and "
+                "is {days_overdue} days overdue, past the latest limit. The region's manager "
+                "must explain.",
+            ),
+            _email(
+                "report",
+                "报表：{kind}（{period}）",
+                "Report: {kind} ({period})",
+                "{summary}\n\n明细见附件CSV。",
+                "{summary}\n\nDetails in the attached CSV.",
+            ),
+        )
+    }
+)
+
+
+class SmsSettings(Protocol):
+    """What sms_request needs from the settings (NotificationsSettings satisfies it)."""
+
+    @property
+    def sms_sign_name(self) -> str: ...
+
+    @property
+    def sms_template_ids(self) -> Mapping[str, str]: ...
+
+
+def template(key: str) -> Template:
+    """A template by key; KeyError names an unknown one."""
+    try:
+        return TEMPLATES[key]
+    except KeyError:
+        raise KeyError(f"unknown template {key!r}") from None
+
+
+def _values(tpl: Template, params: Mapping[str, object]) -> dict[str, str]:
+    """The template's params as text; ValueError names the first missing one."""
+    for name in tpl.params:
+        if params.get(name) is None:
+            raise ValueError(f"template {tpl.key!r} needs param {name!r}")
+    return {name: str(params[name]) for name in tpl.params}
+
+
+def _language(language: str) -> str:
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def render(template_key: str, language: str, params: Mapping[str, object]) -> str:
+    """The body in zh or en (another language falls back to zh)."""
+    tpl = template(template_key)
+    text = tpl.zh if _language(language) == "zh" else tpl.en
+    return text.format_map(_values(tpl, params))
+
+
+def render_subject(template_key: str, language: str, params: Mapping[str, object]) -> str:
+    """An e-mail's subject line (the body's first line for a template without one)."""
+    tpl = template(template_key)
+    subject = tpl.subject_zh if _language(language) == "zh" else tpl.subject_en
+    if subject is None:
+        return render(template_key, language, params).splitlines()[0]
+    return subject.format_map(_values(tpl, params))
+
+
+def sms_request(
+    template_key: str,
+    params: Mapping[str, object],
+    settings: SmsSettings,
+    phone_numbers: str,
+) -> dict[str, str]:
+    """The gateway's request body: sign name, template code, params as a JSON string, phones."""
+    tpl = template(template_key)
+    if tpl.channel is not MessageChannel.SMS:
+        raise ValueError(f"template {template_key!r} is not an SMS template")
+    code = settings.sms_template_ids.get(template_key) or tpl.template_id
+    return {
+        "sign_name": settings.sms_sign_name,
+        "template_code": str(code),
+        "template_param": json.dumps(_values(tpl, params), ensure_ascii=False, sort_keys=True),
+        "phone_numbers": phone_numbers,
+    }

@@ -1,0 +1,570 @@
+"""Notifications' rules table (DESIGN.md §3.1, DOMAIN.md §1.2, §2.3, §3, §4, §5), rule by rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.notifications.domain import (
+    COMPLAINT_HANDLING_DUE,
+    RULES,
+    SCRIPTS,
+    SUBJECTS,
+    DomainError,
+    MessageSpec,
+    Plan,
+    ScheduleKind,
+    TaskSpec,
+    next_run,
+    occurrence_task,
+    occurrences,
+    plan,
+    render,
+)
+from shared.calendar import BUSINESS_TZ
+from shared.contracts.values import CallbackPurpose as P
+from shared.contracts.values import EscalationLevel, MessageChannel
+
+pytestmark = pytest.mark.quick
+
+NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+OCCURRED = datetime(2026, 3, 10, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
+
+
+def local(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
+    """A Shanghai wall-clock time."""
+    return datetime(y, mo, d, h, mi, tzinfo=BUSINESS_TZ)
+
+
+def event(event_id: str = "ev-1", **fields: Any) -> dict[str, Any]:
+    """An event as JSON: envelope + payload."""
+    return {"event_id": event_id, "occurred_at": OCCURRED.isoformat(), "version": 3, **fields}
+
+
+def stage_event(to: str, at: datetime = OCCURRED, **fields: Any) -> dict[str, Any]:
+    """project.stage.changed to `to`."""
+    return event(
+        project_id="p-1",
+        customer_id="c-1",
+        from_stage="consultation",
+        to_stage=to,
+        at=at.isoformat(),
+        by="eng-1",
+        project_manager="pm-1",
+        **fields,
+    )
+
+
+SHIPMENT: dict[str, Any] = {
+    "waybill": "WB100",
+    "origin": "SH01",
+    "destination": "BJ02",
+    "region": "east",
+    "transfers": 1,
+    "promised_arrival_at": "2026-03-12T10:00:00+08:00",
+    "at": "2026-03-10T09:00:00+08:00",
+    "contacts": {"shipper_phone": "13800000001", "consignee_phone": "13900000002"},
+}
+
+# One sample per subject of the table: every subject must ask for something.
+SAMPLES: dict[str, dict[str, Any]] = {
+    "customer.registered": event(customer_id="c-1", name="王芳", phone="13800000000"),
+    "customer.updated": event(customer_id="c-1", name="王芳", phone="13800000009", language="en"),
+    "complaint.opened": event(
+        complaint_id="cp-1",
+        customer_id="c-1",
+        department="engineering",
+        channel="phone",
+        category="quality",
+        severity="high",
+        received_by="cs",
+        received_by_sub="cs-7",
+    ),
+    "complaint.handed_off": event(
+        complaint_id="cp-1",
+        customer_id="c-1",
+        department="design",
+        from_department="engineering",
+        to_department="design",
+        to_assignee="des-3",
+        by="eng-1",
+    ),
+    "complaint.escalated": event(
+        complaint_id="cp-1",
+        customer_id="c-1",
+        department="engineering",
+        level="manager",
+        automatic=False,
+        reason="unresolved",
+    ),
+    "complaint.resolved": event(
+        complaint_id="cp-1",
+        customer_id="c-1",
+        department="engineering",
+        result="fixed",
+        received_by="reception",
+        received_by_sub="rec-2",
+        resolved_by="eng-1",
+    ),
+    "complaint.reopened": event(
+        complaint_id="cp-1", customer_id="c-1", department="engineering", reason="not satisfied"
+    ),
+    "complaint.closed": event(complaint_id="cp-1", customer_id="c-1", department="engineering"),
+    "project.opened": event(
+        project_id="p-1", customer_id="c-1", address="x", designer="des-1", project_manager="pm-1"
+    ),
+    "project.stage.changed": stage_event("contract"),
+    "project.payment.due": event(
+        project_id="p-1",
+        customer_id="c-1",
+        installment="midterm",
+        amount_fen=3_000_000,
+        due_on="2026-03-13",
+        paid_fen=0,
+    ),
+    "project.payment.overdue": event(
+        project_id="p-1",
+        customer_id="c-1",
+        installment="midterm",
+        amount_fen=3_000_000,
+        due_on="2026-03-13",
+        paid_fen=1_000_000,
+    ),
+    "project.payment.received": event(
+        project_id="p-1",
+        customer_id="c-1",
+        installment="midterm",
+        amount_fen=3_000_000,
+        paid_fen=3_000_000,
+    ),
+    "project.deadline.missed": event(
+        project_id="p-1",
+        deadline="renderings",
+        due_at="2026-03-10T00:00:00+08:00",
+        responsible="des-1",
+    ),
+    "repair.opened": event(repair_id="r-1", customer_id="c-1", at="2026-03-10T09:00:00+08:00"),
+    "repair.scheduled": event(
+        repair_id="r-1", customer_id="c-1", kind="survey", at="2026-03-12T14:00:00+08:00"
+    ),
+    "repair.completed": event(
+        repair_id="r-1", customer_id="c-1", at="2026-03-10T16:00:00+08:00", evaluation_score=5
+    ),
+    "repair.sla.breached": event(repair_id="r-1", customer_id="c-1", step="first_contact"),
+    "repair.closed": event(repair_id="r-1", customer_id="c-1"),
+    "shipment.dispatched": event(**SHIPMENT),
+    "shipment.arrived": event(**SHIPMENT),
+    "shipment.signed": event(**SHIPMENT),
+    "shipment.delayed": event(
+        waybill="WB100",
+        promised_arrival_at="2026-03-10T10:00:00+08:00",
+        new_eta="2026-03-11T15:30:00+08:00",
+        station="JN03",
+        region="east",
+        contacts=SHIPMENT["contacts"],
+    ),
+    "shipment.loading.unconfirmed": event(waybill="WB100", station="SH01", day="2026-03-09"),
+    "shipment.exception.registered": event(
+        waybill="WB100", exception_id="x-1", kind="damage", station="JN03", photos=["a", "b"]
+    ),
+    "receipt.overdue": event(
+        waybill="WB100",
+        region="east",
+        origin_branch="SH01",
+        due_on="2026-02-20",
+        days_overdue=18,
+        hard_breach=False,
+    ),
+    "receipt.returned": event(
+        waybill="WB100", region="east", origin_branch="SH01", due_on="2026-02-20"
+    ),
+    "shipper.registered": event(
+        shipper_id="s-1", name="华东贸易", phone="13700000000", key_customer=True
+    ),
+    "report.published": event(
+        kind="receipts_monthly",
+        period="2026-02",
+        audience="region:east",
+        summary={"unreturned": 4, "overdue": 2},
+        csv="region,unreturned\neast,4\n",
+    ),
+}
+
+
+def run(subject: str, payload: dict[str, Any] | None = None, now: datetime = NOW) -> Plan:
+    """Plan one event on the injected clock."""
+    return plan(subject, SAMPLES[subject] if payload is None else payload, now)
+
+
+def only_task(p: Plan) -> TaskSpec:
+    assert len(p.tasks) == 1, p.tasks
+    return p.tasks[0]
+
+
+def test_every_subject_in_the_table_asks_for_something() -> None:
+    assert set(SAMPLES) == SUBJECTS == set(RULES)
+    for subject in SUBJECTS:
+        assert not run(subject).empty, subject
+
+
+def test_unknown_subject_asks_for_nothing_and_missing_event_id_is_refused() -> None:
+    assert plan("lead.registered", event(lead_id="l-1"), NOW).empty
+    payload = dict(SAMPLES["complaint.opened"])
+    del payload["event_id"]
+    with pytest.raises(DomainError) as err:
+        plan("complaint.opened", payload, NOW)
+    assert err.value.code == "invalid_event" and err.value.field == "event_id"
+
+
+def test_complaint_opened_acknowledges_by_sms_and_gives_the_department_24_hours() -> None:
+    p = run("complaint.opened")
+    [sms] = p.messages
+    assert sms.channel is MessageChannel.SMS and sms.template == "complaint_ack"
+    assert (sms.recipient.kind, sms.recipient.value) == ("customer", "c-1")
+    assert sms.params == {"complaint_no": "cp-1"}
+    task = only_task(p)
+    assert COMPLAINT_HANDLING_DUE == timedelta(hours=24)
+    assert task.purpose is P.COMPLAINT_HANDLING and task.team == "engineering"
+    assert task.due_at == OCCURRED + timedelta(hours=24)  # exactly 24 h after the event
+    assert (task.entity.kind, task.entity.id, task.customer_id) == ("complaint", "cp-1", "c-1")
+
+
+def test_confirmation_goes_to_reception_for_a_reception_complaint() -> None:
+    task = only_task(run("complaint.resolved"))
+    assert task.purpose is P.COMPLAINT_CONFIRMATION
+    assert (task.team, task.assignee) == ("reception", "rec-2")
+    assert task.due_at == OCCURRED + timedelta(hours=24)
+
+
+def test_confirmation_goes_to_customer_service_otherwise() -> None:
+    payload = {**SAMPLES["complaint.resolved"], "received_by": "cs", "received_by_sub": None}
+    task = only_task(run("complaint.resolved", payload))
+    assert (task.team, task.assignee) == ("customer_service", None)
+
+
+def test_escalation_to_the_manager_makes_a_manager_level_task_and_an_email() -> None:
+    p = run("complaint.escalated")
+    task = only_task(p)
+    assert task.purpose is P.COMPLAINT_HANDLING and task.team == "engineering"
+    assert task.level is EscalationLevel.MANAGER
+    [mail] = p.messages
+    assert mail.channel is MessageChannel.EMAIL and mail.recipient.value == "manager"
+    assert mail.params["reason"] == "unresolved"
+
+
+def test_escalation_to_the_department_head_mails_the_department() -> None:
+    payload = {**SAMPLES["complaint.escalated"], "level": "dept_head"}
+    p = run("complaint.escalated", payload)
+    assert p.messages[0].recipient.value == "engineering"
+    assert p.tasks[0].level is EscalationLevel.DEPT_HEAD
+
+
+def test_hand_off_replaces_the_handling_task_and_close_cancels_what_is_open() -> None:
+    p = run("complaint.handed_off")
+    assert p.cancel[0].purposes == (P.COMPLAINT_HANDLING,)
+    task = only_task(p)
+    assert (task.team, task.assignee) == ("design", "des-3")
+    closed = run("complaint.closed")
+    assert closed.cancel[0].purposes == (P.COMPLAINT_HANDLING, P.COMPLAINT_CONFIRMATION)
+    assert closed.cancel[0].entity.id == "cp-1" and not closed.tasks
+
+
+def test_project_opened_only_remembers_the_roster() -> None:
+    p = run("project.opened")
+    [roster] = p.rosters
+    assert (roster.project_id, roster.designer, roster.project_manager) == ("p-1", "des-1", "pm-1")
+    assert not (p.tasks or p.messages or p.recurring)
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        "design_agreement",
+        "contract",
+        "plumbing_electrical_accepted",
+        "carpentry_accepted",
+        "tiling_accepted",
+        "painting_accepted",
+    ],
+)
+def test_each_required_stage_gets_its_stage_callback_by_the_end_of_the_next_day(
+    stage: str,
+) -> None:
+    p = plan("project.stage.changed", stage_event(stage, at=local(2026, 3, 10, 15)), NOW)
+    [cb] = [t for t in p.tasks if t.purpose is P.STAGE_CALLBACK]
+    assert (cb.stage, cb.team) == (stage, "customer_service")
+    assert cb.due_at == local(2026, 3, 12)  # end of local day D+1, exclusive
+    assert cb.project_manager == "pm-1"
+
+
+def test_stages_without_a_callback_ask_for_no_task() -> None:
+    for stage in ("measurement", "quotation", "design", "materials_accepted", "warranty"):
+        assert not run("project.stage.changed", stage_event(stage)).tasks, stage
+
+
+def test_works_started_starts_weekly_manager_calls_and_the_first_frontdesk_call() -> None:
+    p = run("project.stage.changed", stage_event("works_started", at=local(2026, 3, 9, 15)))
+    [weekly] = p.recurring
+    assert weekly.purpose is P.WEEKLY_WORKS and weekly.kind is ScheduleKind.WEEKLY
+    assert (weekly.assignee, weekly.assignee_from_roster) == ("pm-1", "project_manager")
+    assert weekly.anchor == local(2026, 3, 9, 10)
+    assert weekly.first_at == local(2026, 3, 16, 10) and weekly.stops_at is None
+    [desk] = p.tasks
+    assert (desk.purpose, desk.team, desk.stage) == (P.FRONTDESK_CALL, "reception", "works_started")
+    assert desk.due_at == local(2026, 3, 11)
+
+
+def test_a_backdated_start_does_not_make_the_weekly_calls_it_missed() -> None:
+    p = run("project.stage.changed", stage_event("works_started", at=local(2026, 1, 5, 15)))
+    assert p.recurring[0].first_at == local(2026, 3, 16, 10)  # the next Monday after NOW
+
+
+def test_the_three_frontdesk_calls_come_at_start_midterm_and_before_completion() -> None:
+    keys = []
+    for stage in ("works_started", "midterm_accepted", "painting_accepted"):
+        p = plan("project.stage.changed", stage_event(stage, event_id=f"e-{stage}"), NOW)
+        desks = [t for t in p.tasks if t.purpose is P.FRONTDESK_CALL]
+        assert len(desks) == 1, stage
+        keys.append(desks[0].dedupe_key)
+    assert [k.rsplit(":", 1)[1] for k in keys] == ["1", "2", "3"]
+    painting = run("project.stage.changed", stage_event("painting_accepted"))
+    assert {t.purpose for t in painting.tasks} == {P.STAGE_CALLBACK, P.FRONTDESK_CALL}
+
+
+def test_weekly_calls_stop_at_completion() -> None:
+    start = run("project.stage.changed", stage_event("works_started", at=local(2026, 1, 5, 9)))
+    weekly = start.recurring[0]
+    done = run("project.stage.changed", stage_event("completed", at=local(2026, 3, 20, 11)))
+    [stop] = [c for c in done.cancel if P.WEEKLY_WORKS in c.purposes]
+    assert stop.entity == weekly.entity
+    # Before the cancel lands, the weeks between start and completion are 10 calls.
+    calls = occurrences(weekly.kind, weekly.anchor, local(2026, 3, 20, 11))
+    assert len(calls) == 10 and calls[0] == local(2026, 1, 12, 10)
+    assert calls[-1] == local(2026, 3, 16, 10)
+    assert next_run(weekly, local(2026, 3, 16, 10)) == local(2026, 3, 23, 10)
+    task = occurrence_task(weekly, calls[0])
+    assert (task.assignee, task.project_manager, task.purpose) == ("pm-1", "pm-1", P.WEEKLY_WORKS)
+    assert task.dedupe_key == f"{weekly.dedupe_key}:{calls[0].isoformat()}"
+
+
+def test_completion_survey_return_visit_at_one_month_and_quarterly_warranty_calls() -> None:
+    payload = stage_event(
+        "completed",
+        at=local(2026, 1, 15, 16),
+        completed_on="2026-01-15",
+        warranty_ends_on="2028-01-15",
+    )
+    p = run("project.stage.changed", payload, now=local(2026, 1, 15, 16, 5))
+    by_purpose = {t.purpose: t for t in p.tasks}
+    survey = by_purpose[P.COMPLETION_SURVEY]
+    assert (survey.team, survey.due_at) == ("customer_service", local(2026, 1, 19))
+    visit = by_purpose[P.RETURN_VISIT]
+    assert (visit.team, visit.due_at) == ("customer_service", local(2026, 2, 15, 10))
+    [warranty] = p.recurring
+    assert warranty.kind is ScheduleKind.QUARTERLY and warranty.team == "customer_service"
+    assert warranty.first_at == local(2026, 4, 15, 10)
+    assert warranty.stops_at == local(2028, 1, 15)
+    calls = occurrences(warranty.kind, warranty.anchor, warranty.stops_at)
+    assert [c.date() for c in calls] == [
+        date(2026, 4, 15),
+        date(2026, 7, 15),
+        date(2026, 10, 15),
+        date(2027, 1, 15),
+        date(2027, 4, 15),
+        date(2027, 7, 15),
+        date(2027, 10, 15),
+    ]
+    assert next_run(warranty, calls[-1]) is None  # stops after 2 years
+
+
+def test_a_completion_reported_after_the_warranty_ended_schedules_no_call() -> None:
+    late = stage_event("completed", completed_on="2020-01-15", warranty_ends_on="2022-01-15")
+    [warranty] = run("project.stage.changed", late).recurring
+    assert warranty.first_at is None
+    four_months_late = stage_event("completed", completed_on="2025-11-05")
+    [warranty] = run("project.stage.changed", four_months_late).recurring
+    assert warranty.first_at == local(2026, 5, 5, 10)  # the Feb call is not made after the fact
+
+
+def test_warranty_end_defaults_to_two_years_after_completion() -> None:
+    p = run("project.stage.changed", stage_event("completed", completed_on="2026-08-31"))
+    assert p.recurring[0].stops_at == local(2028, 8, 31)
+    visit = next(t for t in p.tasks if t.purpose is P.RETURN_VISIT)
+    assert visit.due_at == local(2026, 9, 30, 10)  # +1 month, clamped to September's end
+
+
+def test_payment_due_reminds_the_customer_of_what_is_still_owed() -> None:
+    [sms] = run("project.payment.due").messages
+    assert sms.template == "payment_due" and sms.recipient.value == "c-1"
+    assert sms.params == {"project_no": "p-1", "amount": "30000.00", "due_on": "2026-03-13"}
+
+
+def test_payment_overdue_gives_finance_a_task_and_texts_the_customer() -> None:
+    p = run("project.payment.overdue")
+    task = only_task(p)
+    assert (task.purpose, task.team) == (P.PAYMENT_REMINDER, "finance")
+    assert task.due_at == local(2026, 3, 12)
+    [sms] = p.messages
+    assert sms.template == "payment_overdue" and sms.params["amount"] == "20000.00"
+
+
+def test_a_full_payment_cancels_the_reminders_a_partial_one_does_not() -> None:
+    assert run("project.payment.received").cancel[0].purposes == (P.PAYMENT_REMINDER,)
+    partial = {**SAMPLES["project.payment.received"], "paid_fen": 2_999_999}
+    assert run("project.payment.received", partial).empty
+
+
+def test_missed_deadline_is_a_task_for_the_responsible_person_in_4_hours() -> None:
+    task = only_task(run("project.deadline.missed"))
+    assert (task.purpose, task.assignee, task.team) == (P.DEADLINE_MISSED, "des-1", "design")
+    assert task.due_at == NOW + timedelta(hours=4)
+
+
+def test_repair_rules() -> None:
+    contact = only_task(run("repair.opened"))
+    assert (contact.purpose, contact.team) == (P.REPAIR_CONTACT, "aftersales")
+    assert contact.due_at == local(2026, 3, 11, 9)  # 24 h after the request
+    [sms] = run("repair.scheduled").messages
+    assert sms.template == "repair_appointment" and sms.params["date"] == "2026-03-12 14:00"
+    followup = only_task(run("repair.completed"))
+    assert (followup.purpose, followup.team) == (P.REPAIR_FOLLOWUP, "supervision")
+    assert followup.due_at == local(2026, 3, 13)  # within 2 days: end of local day D+2
+    sla = only_task(run("repair.sla.breached"))
+    assert (sla.purpose, sla.team, sla.due_at) == (P.SLA_TASK, "aftersales", NOW)
+    assert run("repair.closed").cancel[0].purposes == (P.REPAIR_CONTACT, P.SLA_TASK)
+
+
+def test_repair_appointment_booked_by_day() -> None:
+    payload = event(repair_id="r-1", customer_id="c-1", kind="repair", on="2026-03-14")
+    assert run("repair.scheduled", payload).messages[0].params["date"] == "2026-03-14"
+
+
+def test_dispatch_texts_shipper_and_consignee_arrival_and_signature_only_the_shipper() -> None:
+    sent = run("shipment.dispatched").messages
+    assert [(m.recipient.label, m.recipient.value) for m in sent] == [
+        ("shipper", "13800000001"),
+        ("consignee", "13900000002"),
+    ]
+    assert sent[0].params == {
+        "waybill": "WB100",
+        "origin": "SH01",
+        "destination": "BJ02",
+        "at": "2026-03-10 09:00",
+    }
+    no_phone = {**SAMPLES["shipment.dispatched"], "contacts": {"shipper_phone": "13800000001"}}
+    assert len(run("shipment.dispatched", no_phone).messages) == 1
+    for subject in ("shipment.arrived", "shipment.signed"):
+        [sms] = run(subject).messages
+        assert (sms.template, sms.recipient.label) == (subject.replace(".", "_"), "shipper")
+
+
+def test_delay_tells_both_contacts_the_new_time_and_calls_the_station_in_2_hours() -> None:
+    p = run("shipment.delayed")
+    assert [(m.template, m.recipient.label) for m in p.messages] == [
+        ("shipment_delayed", "shipper"),
+        ("shipment_delayed", "consignee"),
+    ]
+    assert p.messages[0].params["eta"] == "2026-03-11 15:30"
+    task = only_task(p)
+    assert (task.purpose, task.team) == (P.STATION_CALL, "logistics")
+    assert task.due_at == NOW + timedelta(hours=2)
+    unknown = {**SAMPLES["shipment.delayed"], "new_eta": None}
+    assert {m.template for m in run("shipment.delayed", unknown).messages} == {
+        "shipment_delayed_tbc"
+    }
+
+
+def test_logistics_alerts() -> None:
+    loading = run("shipment.loading.unconfirmed")
+    assert (only_task(loading).purpose, only_task(loading).due_at) == (P.ALERT, NOW)
+    assert loading.messages[0].recipient.value == "logistics"
+    exception = run("shipment.exception.registered")
+    assert exception.messages[0].recipient.value == "cargo_supervisor"
+    assert exception.messages[0].params["photos"] == "2"
+    assert only_task(exception).team == "logistics"
+
+
+def test_overdue_receipt_is_chased_by_the_end_of_the_next_local_day() -> None:
+    p = run("receipt.overdue")
+    task = only_task(p)
+    assert (task.purpose, task.team, task.level) == (P.RECEIPT_CHASE, "logistics", None)
+    assert (task.entity.kind, task.entity.id) == ("receipt", "WB100")
+    assert task.due_at == local(2026, 3, 12)
+    assert not p.messages
+    assert run("receipt.returned").cancel[0].purposes == (P.RECEIPT_CHASE,)
+
+
+def test_hard_breach_goes_to_the_regions_manager() -> None:
+    payload = {**SAMPLES["receipt.overdue"], "days_overdue": 26, "hard_breach": True}
+    p = run("receipt.overdue", payload)
+    assert [t.level for t in p.tasks] == [None, EscalationLevel.MANAGER]
+    [mail] = p.messages
+    assert mail.recipient.value == "region:east" and mail.params["days_overdue"] == "26"
+
+
+def test_key_customers_get_monthly_calls_others_only_a_contact_entry() -> None:
+    p = run("shipper.registered")
+    [monthly] = p.recurring
+    assert (monthly.purpose, monthly.kind, monthly.team) == (
+        P.KEY_CUSTOMER_MONTHLY,
+        ScheduleKind.MONTHLY,
+        "logistics",
+    )
+    assert monthly.first_at == local(2026, 4, 10, 10)
+    assert p.contacts[0].phone == "13700000000"
+    plain = run("shipper.registered", {**SAMPLES["shipper.registered"], "key_customer": False})
+    assert not plain.recurring and len(plain.contacts) == 1
+
+
+def test_report_is_one_email_with_its_csv_attached() -> None:
+    [mail] = run("report.published").messages
+    assert mail.channel is MessageChannel.EMAIL and mail.recipient.value == "region:east"
+    assert mail.attachment is not None
+    assert mail.attachment.name == "receipts_monthly-2026-02.csv"
+    assert mail.attachment.content.startswith("region,unreturned")
+    assert mail.params["summary"] == "unreturned: 4\noverdue: 2"
+
+
+def test_customer_events_update_the_contact_book() -> None:
+    [contact] = run("customer.updated").contacts
+    assert (contact.kind, contact.contact_id, contact.phone, contact.language) == (
+        "customer",
+        "c-1",
+        "13800000009",
+        "en",
+    )
+    assert contact.version == 3
+    assert run("customer.registered").contacts[0].language == "zh"
+
+
+def keys(p: Plan) -> list[str]:
+    specs: list[Any] = [*p.tasks, *p.messages, *p.recurring, *p.cancel]
+    return [s.dedupe_key for s in specs]
+
+
+def test_a_redelivered_event_yields_the_same_dedupe_keys() -> None:
+    for subject, payload in SAMPLES.items():
+        first = plan(subject, payload, NOW)
+        again = plan(subject, dict(payload), NOW + timedelta(minutes=5))
+        assert keys(first) == keys(again), subject
+        assert all(k.startswith(f"{payload['event_id']}:") for k in keys(first)), subject
+        assert len(set(keys(first))) == len(keys(first)), subject
+    other = plan("complaint.opened", {**SAMPLES["complaint.opened"], "event_id": "ev-2"}, NOW)
+    assert set(keys(other)).isdisjoint(keys(run("complaint.opened")))
+
+
+def test_every_planned_message_renders_and_every_task_has_a_script() -> None:
+    stages = ["works_started", "completed", "contract", "painting_accepted"]
+    extra = [("project.stage.changed", stage_event(s)) for s in stages]
+    for subject, payload in [*SAMPLES.items(), *extra]:
+        p = plan(subject, payload, NOW)
+        for message in p.messages:
+            assert isinstance(message, MessageSpec)
+            for language in ("zh", "en"):
+                assert render(message.template, language, message.params)
+        for spec in p.tasks:
+            assert spec.script in SCRIPTS, spec.purpose
+        for schedule in p.recurring:
+            assert schedule.script in SCRIPTS, schedule.purpose

@@ -1,0 +1,130 @@
+"""SMS/e-mail templates, call scripts and the service's settings."""
+
+from __future__ import annotations
+
+import json
+import string
+from datetime import time
+
+import pytest
+from pydantic import ValidationError
+
+from services.notifications.config import NotificationsSettings
+from services.notifications.domain import SCRIPTS, TEMPLATES, render, render_subject, sms_request
+from services.notifications.domain.scripts import script_text
+from shared.contracts.values import CallbackPurpose, MessageChannel
+
+pytestmark = pytest.mark.quick
+
+REQUIRED = {
+    "complaint_ack",
+    "payment_due",
+    "payment_overdue",
+    "repair_appointment",
+    "shipment_dispatched",
+    "shipment_arrived",
+    "shipment_signed",
+    "shipment_delayed",
+    "report",
+}
+
+
+def test_the_required_templates_exist_with_the_same_params_in_both_languages() -> None:
+    assert REQUIRED <= set(TEMPLATES)
+    for tpl in TEMPLATES.values():
+        names = {n for text in (tpl.zh, tpl.en) for n in _placeholders(text)}
+        assert _placeholders(tpl.zh) == _placeholders(tpl.en) == names, tpl.key
+        if tpl.channel is MessageChannel.SMS:
+            assert tpl.template_id and tpl.template_id.startswith("SMS_"), tpl.key
+        else:
+            assert tpl.subject_zh and tpl.subject_en, tpl.key
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_render_in_chinese_and_english() -> None:
+    zh = render("complaint_ack", "zh", {"complaint_no": "CP-0042"})
+    assert zh == "您的投诉（编号CP-0042）已受理，我们将在24小时内联系您处理。"
+    en = render("complaint_ack", "en", {"complaint_no": "CP-0042"})
+    assert "CP-0042" in en and "24 hours" in en
+    assert render("complaint_ack", "fr", {"complaint_no": "CP-0042"}) == zh  # zh fallback
+
+
+def test_a_missing_param_raises_naming_it() -> None:
+    with pytest.raises(ValueError, match="'eta'"):
+        render("shipment_delayed", "zh", {"waybill": "WB100"})
+    with pytest.raises(ValueError, match="'amount'"):
+        sms_request(
+            "payment_due",
+            {"project_no": "p-1", "due_on": "2026-03-13"},
+            NotificationsSettings(),
+            "13800000000",
+        )
+
+
+def test_sms_request_is_the_gateway_body_with_registered_code_and_json_params() -> None:
+    settings = NotificationsSettings(
+        sms_sign_name="客服中心", sms_template_ids={"payment_due": "SMS_90210"}
+    )
+    params = {"project_no": "p-1", "amount": "30000.00", "due_on": "2026-03-13", "extra": "x"}
+    body = sms_request("payment_due", params, settings, "13800000000")
+    assert body["sign_name"] == "客服中心"
+    assert body["template_code"] == "SMS_90210"  # configured code wins
+    assert body["phone_numbers"] == "13800000000"
+    assert json.loads(body["template_param"]) == {
+        "project_no": "p-1",
+        "amount": "30000.00",
+        "due_on": "2026-03-13",
+    }  # only the registered params, never free text
+    default = sms_request("complaint_ack", {"complaint_no": "CP-1"}, settings, "13800000000")
+    assert default["template_code"] == "SMS_001"
+    assert json.loads(default["template_param"]) == {"complaint_no": "CP-1"}
+
+
+def test_email_templates_render_subject_and_body_and_are_not_sms() -> None:
+    params = {"kind": "complaints_weekly", "period": "2026-W10", "summary": "opened: 3"}
+    assert render_subject("report", "zh", params) == "报表：complaints_weekly（2026-W10）"
+    assert render_subject("report", "en", params) == "Report: complaints_weekly (2026-W10)"
+    assert render("report", "en", params).startswith("opened: 3")
+    assert render_subject("complaint_ack", "en", {"complaint_no": "1"}).startswith("Your")
+    with pytest.raises(ValueError, match="not an SMS"):
+        sms_request("report", params, NotificationsSettings(), "13800000000")
+    with pytest.raises(KeyError, match="unknown template"):
+        render("nope", "zh", {})
+
+
+def test_every_callback_purpose_has_a_script_in_both_languages() -> None:
+    assert {p.value for p in CallbackPurpose} == set(SCRIPTS)
+    for purpose in CallbackPurpose:
+        assert script_text(purpose, "zh") and script_text(purpose, "en")
+    assert "satisfied" in script_text(CallbackPurpose.COMPLAINT_CONFIRMATION, "en")
+
+
+def test_settings_defaults() -> None:
+    s = NotificationsSettings()
+    assert s.http_port == 8005
+    assert (s.quiet_hours_start, s.quiet_hours_end) == (time(21), time(8))
+    assert s.callback_retry_delays == ["2h", "next_day@10:00", "1d"]
+    assert s.callback_max_attempts == 3
+    assert s.sms_template_ids["complaint_ack"] == "SMS_001"
+    assert s.report_recipients["manager"] == ["manager@example.com"]
+
+
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_NOTIFICATIONS_HTTP_PORT", "9105")
+    monkeypatch.setenv("KEFU_NOTIFICATIONS_QUIET_HOURS_START", "22:00")
+    monkeypatch.setenv("KEFU_NOTIFICATIONS_REPORT_RECIPIENTS", '{"region:east": ["e@x.cn"]}')
+    monkeypatch.setenv("KEFU_NOTIFICATIONS_WEBHOOK_SECRET", "s3cret")
+    s = NotificationsSettings()
+    assert s.http_port == 9105 and s.quiet_hours_start == time(22)
+    assert s.report_recipients == {"region:east": ["e@x.cn"]}
+    assert s.webhook_secret is not None and s.webhook_secret.get_secret_value() == "s3cret"
+
+
+def test_a_bad_retry_step_is_refused_at_start_up() -> None:
+    with pytest.raises(ValidationError):
+        NotificationsSettings(callback_retry_delays=["2h", "whenever"])
+    with pytest.raises(ValidationError):
+        NotificationsSettings(callback_retry_delays=[])
