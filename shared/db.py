@@ -33,6 +33,7 @@ async def create_pool(settings: Settings, service: str, **kwargs: Any) -> asyncp
         server_settings["role"] = role_for(service)
     pool = await asyncpg.create_pool(
         url,
+        reset=_keep_session,
         min_size=kwargs.pop("min_size", settings.pool_min),
         max_size=kwargs.pop("max_size", settings.pool_max),
         server_settings=server_settings,
@@ -40,6 +41,14 @@ async def create_pool(settings: Settings, service: str, **kwargs: Any) -> asyncp
     )
     assert pool is not None
     return pool
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Skip asyncpg's per-release RESET ALL round trip: sessions hold no state of their own.
+
+    Everything a service sets is transaction-scoped (SET LOCAL, set_config(..., true)); the
+    role and search_path are startup parameters.
+    """
 
 
 @asynccontextmanager

@@ -62,7 +62,7 @@ class ServiceDef:
 class Runtime:
     """The running parts of one service process."""
 
-    def __init__(self, svc: ServiceDef, settings: Settings) -> None:
+    def __init__(self, svc: ServiceDef, settings: Settings, *, tracing: bool = False) -> None:
         self.svc, self.settings = svc, settings
         self.pool: asyncpg.Pool | None = None
         self.broker: NatsBroker | None = None
@@ -72,15 +72,19 @@ class Runtime:
         self.bulk: list[BulkRunner] = []
         self.tasks: list[asyncio.Task[Any]] = []
         self.config = svc.config
+        self.tracing = tracing
 
     def _broker(self) -> NatsBroker:
+        middlewares: list[Any] = [
+            NatsPrometheusMiddleware(registry=REGISTRY, app_name=f"kefu-{self.svc.name}")
+        ]
+        if self.tracing:
+            # Only when traces go somewhere: the no-op path still costs per message.
+            middlewares.append(NatsTelemetryMiddleware())
         return NatsBroker(
             self.settings.nats_url,
             graceful_timeout=self.settings.graceful_timeout,
-            middlewares=(
-                NatsPrometheusMiddleware(registry=REGISTRY, app_name=f"kefu-{self.svc.name}"),
-                NatsTelemetryMiddleware(),
-            ),
+            middlewares=tuple(middlewares),
             log_level=logging.DEBUG,
             max_reconnect_attempts=-1,
         )
@@ -178,7 +182,7 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime(svc, settings)
+        runtime = Runtime(svc, settings, tracing=tracing)
         app.state.runtime = runtime
         await runtime.start()
         app.state.pool = runtime.pool
@@ -204,7 +208,8 @@ def build_app(
     if svc.router is not None:
         app.include_router(svc.router)
     app.include_router(platform_router())
-    if setup_tracing(svc.name, settings.otel_endpoint, span_exporter) is not None:
+    tracing = setup_tracing(svc.name, settings.otel_endpoint, span_exporter) is not None
+    if tracing:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         FastAPIInstrumentor.instrument_app(app)

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     upload_max_bytes: int = 10 * 1_048_576
     pool_min: int = 2
-    pool_max: int = 10
+    pool_max: int = 20
     max_deliver: int = 5
     retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
     ack_wait_seconds: float = 30.0
