@@ -1,0 +1,46 @@
+"""Routes of the reports: the monthly rating and care compliance (JSON or CSV)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+
+from services.projects import reports
+from services.projects.api_common import REPORT_READERS, settings_of
+from services.projects.workflow import utcnow
+from shared.web.auth import Principal, require
+from shared.web.deps import read
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+@router.get("/rating/monthly", response_model=None)
+async def rating(
+    request: Request,
+    month: str | None = None,
+    format: Literal["json", "csv"] = "json",
+    who: Principal = require(*REPORT_READERS),
+) -> dict[str, Any] | Response:
+    """Best and worst projects of a month (default: this month) with their scores."""
+    period = reports.parse_month(month) if month else reports.month_of(utcnow())
+    async with read(request) as conn:
+        report = await reports.rating(conn, settings_of(request), period)
+    if format == "csv":
+        return Response(reports.rating_csv(report), media_type="text/csv")
+    return report
+
+
+@router.get("/care-compliance", response_model=None)
+async def care_compliance(
+    request: Request,
+    project_manager: str | None = None,
+    format: Literal["json", "csv"] = "json",
+    who: Principal = require(*REPORT_READERS),
+) -> dict[str, Any] | Response:
+    """Per project manager: projects, calls owed, calls made, compliance percentage."""
+    async with read(request) as conn:
+        report = await reports.care(conn, utcnow(), project_manager)
+    if format == "csv":
+        return Response(reports.care_csv(report), media_type="text/csv")
+    return report

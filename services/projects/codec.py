@@ -1,0 +1,216 @@
+"""The project and review aggregates as JSON documents (the `state` column) and back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from services.projects.domain import (
+    Addition,
+    Contract,
+    Payment,
+    PaymentPlan,
+    Project,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+    ReviewStep,
+    RuleScore,
+    Signoff,
+    StageEntry,
+    WarrantyCard,
+)
+from shared.contracts.values import Installment, SignoffParty, Stage
+
+
+def _t(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _pt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _pd(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value is not None else None
+
+
+def plan_json(plan: PaymentPlan) -> dict[str, int]:
+    """A payment plan's shares."""
+    return {
+        "first_pct": plan.first_pct,
+        "midterm_pct": plan.midterm_pct,
+        "final_pct": plan.final_pct,
+    }
+
+
+def contract_json(contract: Contract | None) -> dict[str, Any] | None:
+    """The construction contract as the API shows it."""
+    if contract is None:
+        return None
+    return {
+        "amount_fen": contract.amount_fen,
+        "signed_at": _t(contract.signed_at),
+        "plan": plan_json(contract.plan),
+        "effective_at": _t(contract.effective_at),
+    }
+
+
+def warranty_json(card: WarrantyCard | None) -> dict[str, Any] | None:
+    """The warranty card as the API shows it."""
+    if card is None:
+        return None
+    return {"card_no": card.card_no, "starts_on": _d(card.starts_on), "ends_on": _d(card.ends_on)}
+
+
+def project_to_json(p: Project) -> dict[str, Any]:
+    """Serialise the whole aggregate."""
+    return {
+        "id": p.id,
+        "customer_id": p.customer_id,
+        "stage": p.stage.value,
+        "version": p.version,
+        "designer": p.designer,
+        "project_manager": p.project_manager,
+        "supervisor": p.supervisor,
+        "foreman": p.foreman,
+        "history": [{"stage": e.stage.value, "at": _t(e.at)} for e in p.history],
+        "scheme_approved_at": _t(p.scheme_approved_at),
+        "drawings_signed_at": _t(p.drawings_signed_at),
+        "contract": contract_json(p.contract),
+        "payments": [
+            {
+                "installment": x.installment.value,
+                "amount_fen": x.amount_fen,
+                "paid_at": _t(x.paid_at),
+            }
+            for x in p.payments
+        ],
+        "additions": [
+            {"description": a.description, "amount_fen": a.amount_fen, "at": _t(a.at)}
+            for a in p.additions
+        ],
+        "signoffs": [
+            {
+                "stage": s.stage.value,
+                "party": s.party.value,
+                "name": s.name,
+                "signed_at": _t(s.signed_at),
+            }
+            for s in p.signoffs
+        ],
+        "completed_on": _d(p.completed_on),
+        "warranty": warranty_json(p.warranty),
+    }
+
+
+def _contract(doc: dict[str, Any] | None) -> Contract | None:
+    if doc is None:
+        return None
+    signed_at = _pt(doc["signed_at"])
+    assert signed_at is not None
+    return Contract(
+        amount_fen=doc["amount_fen"],
+        signed_at=signed_at,
+        plan=PaymentPlan(**doc["plan"]),
+        effective_at=_pt(doc.get("effective_at")),
+    )
+
+
+def _warranty(doc: dict[str, Any] | None) -> WarrantyCard | None:
+    if doc is None:
+        return None
+    starts, ends = _pd(doc["starts_on"]), _pd(doc["ends_on"])
+    assert starts is not None and ends is not None
+    return WarrantyCard(doc["card_no"], starts, ends)
+
+
+def _at(value: str) -> datetime:
+    parsed = _pt(value)
+    assert parsed is not None
+    return parsed
+
+
+def project_from_json(doc: dict[str, Any]) -> Project:
+    """Rebuild the aggregate from its document."""
+    return Project(
+        id=doc["id"],
+        customer_id=doc["customer_id"],
+        stage=Stage(doc["stage"]),
+        version=doc["version"],
+        designer=doc.get("designer"),
+        project_manager=doc.get("project_manager"),
+        supervisor=doc.get("supervisor"),
+        foreman=doc.get("foreman"),
+        history=tuple(StageEntry(Stage(e["stage"]), _at(e["at"])) for e in doc["history"]),
+        scheme_approved_at=_pt(doc.get("scheme_approved_at")),
+        drawings_signed_at=_pt(doc.get("drawings_signed_at")),
+        contract=_contract(doc.get("contract")),
+        payments=tuple(
+            Payment(Installment(x["installment"]), x["amount_fen"], _at(x["paid_at"]))
+            for x in doc.get("payments", [])
+        ),
+        additions=tuple(
+            Addition(a["description"], a["amount_fen"], _at(a["at"]))
+            for a in doc.get("additions", [])
+        ),
+        signoffs=tuple(
+            Signoff(Stage(s["stage"]), SignoffParty(s["party"]), s["name"], _at(s["signed_at"]))
+            for s in doc.get("signoffs", [])
+        ),
+        completed_on=_pd(doc.get("completed_on")),
+        warranty=_warranty(doc.get("warranty")),
+    )
+
+
+def review_to_json(r: Review) -> dict[str, Any]:
+    """Serialise a review with its audit trail."""
+    return {
+        "id": r.id,
+        "project_id": r.project_id,
+        "kind": r.kind.value,
+        "designer": r.designer,
+        "status": r.status.value,
+        "round": r.round,
+        "scores": {s.rule: s.score for s in r.scores},
+        "total_score": r.total_score,
+        "details": r.details,
+        "history": [
+            {
+                "status": h.status.value,
+                "at": _t(h.at),
+                "by": h.by,
+                "note": h.note,
+                "scores": {s.rule: s.score for s in h.scores},
+            }
+            for h in r.history
+        ],
+    }
+
+
+def review_from_json(doc: dict[str, Any]) -> Review:
+    """Rebuild a review from its document."""
+    return Review(
+        id=doc["id"],
+        project_id=doc["project_id"],
+        kind=ReviewKind(doc["kind"]),
+        designer=doc["designer"],
+        status=ReviewStatus(doc["status"]),
+        round=doc["round"],
+        scores=tuple(RuleScore(k, v) for k, v in sorted(doc["scores"].items())),
+        details=doc["details"],
+        history=tuple(
+            ReviewStep(
+                ReviewStatus(h["status"]),
+                _at(h["at"]),
+                h["by"],
+                h.get("note", ""),
+                tuple(RuleScore(k, v) for k, v in sorted(h.get("scores", {}).items())),
+            )
+            for h in doc["history"]
+        ),
+    )

@@ -1,0 +1,156 @@
+"""Works' records over HTTP: materials (and the event aftersales keeps), material change forms,
+drawing/budget reviews, quality inspections."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.projects.app import create_app
+from shared.contracts.values import Stage
+from shared.testing import eventually, running
+from tests.integration.test_projects_support import ADMIN, auth, drive, open_project, published
+
+pytestmark = pytest.mark.quick
+
+PAINT = {
+    "category": "paint",
+    "supplier": "立邦上海",
+    "brand": "Nippon",
+    "model": "A-100",
+    "spec": "18L",
+    "colour": "NN-0012 米白",
+    "quantity": 6,
+}
+TILE = {"category": "tile", "brand": "东鹏", "model": "YF-600", "spec": "600x600", "colour": "灰"}
+
+
+async def _n(coro, n: int):
+    found = await coro
+    return found if len(found) >= n else None
+
+
+async def test_materials_are_recorded_and_published_as_the_full_list(settings, js) -> None:
+    async with running(create_app(settings)) as client:
+        pid = await open_project(client)
+        await drive(client, pid, Stage.WORKS_STARTED)
+        eng = auth(settings, "engineering", "eng-m")
+        r = await client.post(f"/v1/projects/{pid}/materials", json={"items": [PAINT]}, headers=eng)
+        assert r.status_code == 201, r.text
+        first_version = r.json()["version"]
+        r = await client.post(
+            f"/v1/projects/{pid}/materials",
+            json={"items": [TILE, {"category": "fixture", "brand": "TOTO"}]},
+            headers=eng,
+        )
+        assert r.status_code == 201
+        assert [i["category"] for i in r.json()["items"]] == ["paint", "tile", "fixture"]
+
+        events = await eventually(
+            lambda: _n(published(js, "project.materials.recorded", project_id=pid), 2)
+        )
+        assert [len(e["items"]) for e in events] == [1, 3]
+        assert events[0]["version"] == first_version < events[1]["version"]
+        paint = events[1]["items"][0]
+        assert {k: paint[k] for k in ("supplier", "brand", "model", "spec", "colour")} == {
+            "supplier": "立邦上海",
+            "brand": "Nippon",
+            "model": "A-100",
+            "spec": "18L",
+            "colour": "NN-0012 米白",
+        }
+        got = (
+            await client.get(f"/v1/projects/{pid}/materials", headers=auth(settings, "cs"))
+        ).json()
+        assert got["items"][0]["quantity"] == 6.0 and got["items"][1]["supplier"] is None
+
+        r = await client.post(f"/v1/projects/{pid}/materials", json={"items": []}, headers=eng)
+        assert r.status_code == 422
+
+        # A customer's material change needs the signed change form.
+        r = await client.post(
+            f"/v1/projects/{pid}/material-changes",
+            json={"description": "瓷砖换成 800x800", "signed_by_customer": False},
+            headers=eng,
+        )
+        assert r.status_code == 409 and r.json()["code"] == "change_not_signed"
+        r = await client.post(
+            f"/v1/projects/{pid}/material-changes",
+            json={"description": "瓷砖换成 800x800", "signed_by_customer": True},
+            headers=eng,
+        )
+        assert r.status_code == 201 and r.json()["signed_by_customer"] is True
+        got = (await client.get(f"/v1/projects/{pid}/materials", headers=ADMIN)).json()
+        assert [c["description"] for c in got["changes"]] == ["瓷砖换成 800x800"]
+
+
+async def test_review_goes_through_panel_manager_and_designer(settings, js) -> None:
+    async with running(create_app(settings)) as client:
+        pid = await open_project(client, designer="designer-9")
+        designer = auth(settings, "engineering", "designer-9")
+        panel = auth(settings, "engineering", "panel-1")
+        manager = auth(settings, "engineering", "eng-manager")
+        r = await client.post(
+            f"/v1/projects/{pid}/reviews", json={"kind": "drawings"}, headers=designer
+        )
+        assert r.status_code == 201, r.text
+        review = r.json()
+        rid = review["id"]
+        assert review["status"] == "submitted" and review["designer"] == "designer-9"
+
+        async def do(path: str, body: dict, headers: dict, status: int = 200) -> dict:
+            r = await client.post(f"/v1/reviews/{rid}/{path}", json=body, headers=headers)
+            assert r.status_code == status, r.text
+            return r.json()
+
+        bad = await do("scores", {"scores": {"尺寸标注": 11}, "details": "x"}, panel, 422)
+        assert bad["errors"][0]["field"] == "scores"
+        scored = await do(
+            "scores", {"scores": {"尺寸标注": 7, "水电走向": 9}, "details": "标注不全"}, panel
+        )
+        assert scored["status"] == "scored" and scored["total_score"] == 16
+        assert (await do("return", {"note": "补全标注"}, manager))["status"] == "returned"
+        refused = await do("resubmission", {}, panel, 409)
+        assert refused["code"] == "not_the_designer"
+        again = await do("resubmission", {}, designer)
+        assert again["status"] == "submitted" and again["round"] == 2 and again["scores"] == {}
+        await do("scores", {"scores": {"尺寸标注": 6}, "details": "仍有遗漏"}, panel)
+        disputed = await do("disputes", {"reason": "已按规范标注"}, designer)
+        assert disputed["status"] == "disputed"
+        await do("scores", {"scores": {"尺寸标注": 9}, "details": "复核通过"}, panel)
+        approved = await do("approval", {}, manager)
+        assert approved["status"] == "approved" and approved["total_score"] == 9
+        assert (await do("approval", {}, manager, 409))["code"] == "review_state"
+        got = (await client.get(f"/v1/reviews/{rid}", headers=auth(settings, "cs"))).json()
+        assert [h["status"] for h in got["history"]] == [
+            "submitted",
+            "scored",
+            "returned",
+            "submitted",
+            "scored",
+            "disputed",
+            "scored",
+            "approved",
+        ]
+        assert (await client.get("/v1/reviews/nope", headers=ADMIN)).status_code == 404
+        r = await client.post(f"/v1/reviews/{rid}/approval", json={}, headers=auth(settings, "cs"))
+        assert r.status_code == 403
+
+
+async def test_inspections_are_of_sites_under_construction(settings, js) -> None:
+    async with running(create_app(settings)) as client:
+        idle = await open_project(client)
+        busy = await open_project(client)
+        await drive(client, busy, Stage.WORKS_STARTED)
+        eng = auth(settings, "engineering", "inspector-2")
+        body = {"quality": 4, "progress": 3, "tidiness": 5, "problems": ["材料堆放杂乱", " "]}
+        r = await client.post(f"/v1/projects/{busy}/inspections", json=body, headers=eng)
+        assert r.status_code == 201, r.text
+        got = r.json()
+        assert got["mean"] == 4.0 and got["inspector"] == "inspector-2"
+        assert got["problems"] == ["材料堆放杂乱"]
+        r = await client.post(f"/v1/projects/{idle}/inspections", json=body, headers=eng)
+        assert r.status_code == 409 and r.json()["code"] == "not_under_construction"
+        r = await client.post(
+            f"/v1/projects/{busy}/inspections", json={**body, "quality": 6}, headers=eng
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "quality"
