@@ -67,6 +67,10 @@ async def run(js: JetStreamContext, pool: asyncpg.Pool, service: str) -> None:
                 await sweep_once(js, pool, service, sub)
             except asyncio.CancelledError:
                 raise
+            except nats.errors.ConnectionClosedError:
+                # Closed for good (the broker stops first on shutdown); nats-py may have
+                # swallowed our cancellation while closing, so looping would never end.
+                return
             except Exception:
                 log.warning("advisory sweep failed", exc_info=True)
                 await asyncio.sleep(2.0)

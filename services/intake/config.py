@@ -20,6 +20,8 @@ class IntakeSettings(BaseSettings):
     escalation_hours_high: float = Field(default=24, gt=0)
     escalation_hours_normal: float = Field(default=72, gt=0)
     escalation_hours_low: float = Field(default=168, gt=0)
+    # How often every replica recounts the open complaints for kefu_intake_complaints_open.
+    metrics_refresh_seconds: float = Field(default=15, gt=0)
 
     def escalation_hours(self, severity: Severity) -> float:
         """The automatic-escalation interval for a complaint of this severity."""

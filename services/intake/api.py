@@ -1,0 +1,12 @@
+"""Intake's HTTP API: leads, customers, complaints, repair requests, the weekly report."""
+
+from fastapi import APIRouter
+
+from services.intake.routes import complaints, customers, reports
+
+router = APIRouter()
+router.include_router(customers.router)
+router.include_router(complaints.router)
+router.include_router(reports.router)
+
+__all__ = ["router"]

@@ -1,0 +1,65 @@
+"""The intake process: HTTP API, bus handlers, timers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.intake import api, handlers, metrics, store
+from services.intake.config import IntakeSettings
+from services.intake.domain import DomainError
+from shared.contracts.intake import (
+    ComplaintClosed,
+    ComplaintEscalated,
+    ComplaintHandedOff,
+    ComplaintOpened,
+    ComplaintReopened,
+    ComplaintResolved,
+    CustomerRegistered,
+    CustomerUpdated,
+    LeadRegistered,
+    RepairRequested,
+)
+from shared.contracts.reports import ReportPublished
+from shared.service import ServiceDef, build_app
+from shared.settings import Settings, load
+
+DESCRIPTION = (
+    "The front door for every branch: leads and customers (one per phone), complaint cases "
+    "with hand-offs, escalations, resolution and the confirmation call, repair requests, and "
+    "the weekly complaint report."
+)
+
+
+def create_app(settings: Settings | None = None, config: IntakeSettings | None = None) -> FastAPI:
+    """The intake process: HTTP API, bus handlers, timers."""
+    cfg = config or IntakeSettings()
+    svc = ServiceDef(
+        name="intake",
+        router=api.router,
+        handlers={
+            "on_callback_completed": handlers.on_callback_completed,
+            "on_repair_completed": handlers.on_repair_completed,
+        },
+        timers={
+            store.ESCALATE: handlers.escalation_timer(cfg),
+            store.WEEKLY_REPORT: handlers.fire_weekly_report,
+        },
+        publishes=(
+            CustomerRegistered,
+            CustomerUpdated,
+            LeadRegistered,
+            ComplaintOpened,
+            ComplaintHandedOff,
+            ComplaintEscalated,
+            ComplaintResolved,
+            ComplaintReopened,
+            ComplaintClosed,
+            RepairRequested,
+            ReportPublished,
+        ),
+        domain_errors=(DomainError, store.StaleComplaint),
+        background=(handlers.seed_weekly_report, metrics.refresh_open),
+        config=cfg,
+        description=DESCRIPTION,
+    )
+    return build_app(svc, settings or load("intake"))

@@ -1,0 +1,62 @@
+"""The weekly complaint report: computed from intake's tables, on demand and every Monday."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.intake import queries
+from services.intake.domain import (
+    ComplaintRow,
+    DepartmentWeek,
+    parse_iso_week,
+    report_csv,
+    weekly_report,
+)
+from shared.calendar import BUSINESS_TZ, next_occurrence
+from shared.contracts.values import ComplaintStatus, Department
+
+# Any Monday 08:00 in Asia/Shanghai: the weekly schedule keeps its weekday and wall-clock time.
+MONDAY_0800 = datetime(2024, 1, 1, 8, 0, tzinfo=BUSINESS_TZ)
+AUDIENCE = "manager"
+
+
+async def week_lines(conn: asyncpg.Connection, label: str) -> list[DepartmentWeek]:
+    """The report's lines for an ISO week label (ValueError for a bad label)."""
+    start, end = parse_iso_week(label)
+    rows = await queries.report_rows(conn, start=start, end=end)
+    return weekly_report(
+        (
+            ComplaintRow(
+                department=Department(r["department"]),
+                status=ComplaintStatus(r["status"]),
+                opened_at=r["opened_at"],
+                resolved_at=r["resolved_at"],
+                escalated_at=tuple(r["escalated_at"]),
+            )
+            for r in rows
+        ),
+        start,
+        end,
+    )
+
+
+def as_json(label: str, lines: list[DepartmentWeek]) -> dict[str, Any]:
+    """The report body: {week, departments: [...]}."""
+    return {
+        "week": label,
+        "departments": [{**asdict(line), "department": line.department.value} for line in lines],
+    }
+
+
+def as_csv(lines: list[DepartmentWeek]) -> str:
+    """The report as CSV."""
+    return report_csv(lines)
+
+
+def next_report_due(after: datetime) -> datetime:
+    """The first Monday 08:00 (Asia/Shanghai) strictly after `after`."""
+    return next_occurrence("weekly", MONDAY_0800, after)

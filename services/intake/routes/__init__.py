@@ -1,0 +1,1 @@
+"""The route modules `services.intake.api` assembles."""

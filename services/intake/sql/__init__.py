@@ -1,0 +1,1 @@
+"""The SQL statements behind `services.intake.queries`, by subject."""
