@@ -122,6 +122,9 @@ class Relay:
         backoff = 0.2
         last_lag = 0.0
         while not self._stopping:
+            # Clear before reading: a NOTIFY that lands while a batch is being relayed must
+            # wake the next wait, not be wiped by it.
+            self._wake.clear()
             try:
                 sent = await self.relay_once()
                 backoff = 0.2
@@ -137,7 +140,6 @@ class Relay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
