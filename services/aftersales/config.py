@@ -50,6 +50,9 @@ class AftersalesSettings(BaseSettings):
     sla_first_contact_hours: PositiveInt = Field(default=24, description="From the ticket opening")
     sla_survey_hours: PositiveInt = Field(default=72, description="From the ticket opening")
 
+    photo_bucket: str = Field(
+        default="kefu-aftersales", description="NATS Object Store bucket for photos and documents"
+    )
     photo_max_bytes: PositiveInt = 10 * MIB
     photo_types: frozenset[str] = frozenset(
         {"image/jpeg", "image/png", "image/webp", "application/pdf"}

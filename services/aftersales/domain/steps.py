@@ -97,8 +97,17 @@ def accept_quote(ticket: Ticket, at: datetime) -> Ticket:
     return _next(ticket, status=Status.QUOTE_ACCEPTED, quote_accepted=True, quote_accepted_at=at)
 
 
-def schedule(ticket: Ticket, on: date, duration_days: int, at: datetime) -> Ticket:
-    """Set (or move) the repair date and its length in days; a fee quote must be accepted first."""
+def schedule(
+    ticket: Ticket,
+    on: date,
+    duration_days: int,
+    at: datetime,
+    materials: Iterable[Mapping[str, str | None]] | None = None,
+) -> Ticket:
+    """Set (or move) the repair date and its length in days; a fee quote must be accepted first.
+
+    `materials` is the material list prepared for the repair (kept as it was when None).
+    """
     require(ticket, Step.SCHEDULE)
     if ticket.needs_quote_acceptance:
         raise DomainError(
@@ -115,7 +124,14 @@ def schedule(ticket: Ticket, on: date, duration_days: int, at: datetime) -> Tick
             f"the repair date {on.isoformat()} is before the site survey on {survey_on}",
             "date",
         )
-    return _next(ticket, status=Status.SCHEDULED, repair_on=on, duration_days=duration_days)
+    prepared = ticket.materials if materials is None else tuple(dict(m) for m in materials)
+    return _next(
+        ticket,
+        status=Status.SCHEDULED,
+        repair_on=on,
+        duration_days=duration_days,
+        materials=prepared,
+    )
 
 
 def start_repair(

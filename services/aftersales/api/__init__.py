@@ -1,0 +1,12 @@
+"""HTTP routes of the repair life cycle (API.md § aftersales): validate → domain → SQL → outbox."""
+
+from fastapi import APIRouter
+
+from services.aftersales.api import photos, steps, tickets
+
+router = APIRouter()
+router.include_router(tickets.router)
+router.include_router(steps.router)
+router.include_router(photos.router)
+
+__all__ = ["router"]

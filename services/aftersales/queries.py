@@ -1,0 +1,279 @@
+"""All SQL of the aftersales service: one async function per statement, keyword-only args."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any, Final
+
+import asyncpg
+
+from services.aftersales.domain import Status, Ticket
+from shared.contracts.values import ProblemKind
+
+# The ticket's columns are the domain dataclass's fields, so the two cannot drift apart.
+TICKET_COLUMNS: Final[tuple[str, ...]] = tuple(f.name for f in fields(Ticket))
+_COLS: Final = ", ".join(TICKET_COLUMNS)
+_SELECT: Final = f"SELECT {_COLS}, branch_id, source FROM aftersales.repairs"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A ticket as stored, with what the rules do not see."""
+
+    ticket: Ticket
+    branch_id: str | None
+    source: str | None
+
+
+def _values(ticket: Ticket) -> list[Any]:
+    out: list[Any] = []
+    for name in TICKET_COLUMNS:
+        value = getattr(ticket, name)
+        if name == "materials":
+            value = json.dumps([dict(m) for m in value])
+        elif name in ("status", "problem_kind") and value is not None:
+            value = value.value
+        out.append(value)
+    return out
+
+
+def _stored(row: asyncpg.Record) -> Stored:
+    values = {name: row[name] for name in TICKET_COLUMNS}
+    values["status"] = Status(values["status"])
+    if values["problem_kind"] is not None:
+        values["problem_kind"] = ProblemKind(values["problem_kind"])
+    values["materials"] = tuple(json.loads(values["materials"]))
+    return Stored(Ticket(**values), row["branch_id"], row["source"])
+
+
+async def insert_ticket(
+    conn: asyncpg.Connection, *, ticket: Ticket, source: str | None, branch_id: str | None
+) -> bool:
+    """Store a new ticket; False when its source (request or complaint) already opened one."""
+    params = ", ".join(f"${i}" for i in range(3, len(TICKET_COLUMNS) + 3))
+    inserted = await conn.fetchval(
+        f"INSERT INTO aftersales.repairs (source, branch_id, {_COLS}) VALUES ($1, $2, {params})"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        source,
+        branch_id,
+        *_values(ticket),
+    )
+    return bool(inserted)
+
+
+async def update_ticket(conn: asyncpg.Connection, *, ticket: Ticket) -> None:
+    """Write a ticket's new state (the caller holds its row lock)."""
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(TICKET_COLUMNS, start=1))
+    # `id` is the dataclass's first field, so $1 is the ticket's id.
+    await conn.execute(
+        f"UPDATE aftersales.repairs SET {sets} WHERE id = $1",
+        *_values(ticket),
+    )
+
+
+async def get_ticket(conn: asyncpg.Connection, *, repair_id: str) -> Stored | None:
+    """One ticket, or None."""
+    row = await conn.fetchrow(f"{_SELECT} WHERE id = $1", repair_id)
+    return None if row is None else _stored(row)
+
+
+async def lock_ticket(conn: asyncpg.Connection, *, repair_id: str) -> Stored | None:
+    """One ticket, row-locked until the transaction ends, or None."""
+    row = await conn.fetchrow(f"{_SELECT} WHERE id = $1 FOR UPDATE", repair_id)
+    return None if row is None else _stored(row)
+
+
+async def list_tickets(
+    conn: asyncpg.Connection,
+    *,
+    status: str | None,
+    project_id: str | None,
+    complaint_id: str | None,
+    branch_id: str | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[Stored]:
+    """Tickets in opening order matching the filters, after a keyset position."""
+    rows = await conn.fetch(
+        f"{_SELECT}"
+        " WHERE ($1::text IS NULL OR status = $1)"
+        "   AND ($2::text IS NULL OR project_id = $2)"
+        "   AND ($3::text IS NULL OR complaint_id = $3)"
+        "   AND ($4::text IS NULL OR branch_id = $4)"
+        "   AND ($5::timestamptz IS NULL OR (opened_at, id) > ($5, $6))"
+        " ORDER BY opened_at, id LIMIT $7",
+        status,
+        project_id,
+        complaint_id,
+        branch_id,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [_stored(r) for r in rows]
+
+
+async def add_history(
+    conn: asyncpg.Connection,
+    *,
+    repair_id: str,
+    at: datetime,
+    action: str,
+    by: str | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append one entry to a ticket's history."""
+    await conn.execute(
+        "INSERT INTO aftersales.repair_history (repair_id, at, action, by, details)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb)",
+        repair_id,
+        at,
+        action,
+        by,
+        json.dumps(details or {}, default=str),
+    )
+
+
+async def history(conn: asyncpg.Connection, *, repair_id: str) -> list[dict[str, Any]]:
+    """A ticket's history, oldest first."""
+    rows = await conn.fetch(
+        "SELECT at, action, by, details FROM aftersales.repair_history"
+        " WHERE repair_id = $1 ORDER BY id",
+        repair_id,
+    )
+    return [
+        {"at": r["at"], "action": r["action"], "by": r["by"], **json.loads(r["details"])}
+        for r in rows
+    ]
+
+
+async def add_photo(
+    conn: asyncpg.Connection,
+    *,
+    photo_id: str,
+    repair_id: str,
+    sha256: str,
+    size_bytes: int,
+    content_type: str,
+    uploaded_by: str,
+) -> None:
+    """Record a photo stored in the object store."""
+    await conn.execute(
+        "INSERT INTO aftersales.repair_photos"
+        " (photo_id, repair_id, sha256, size_bytes, content_type, uploaded_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        photo_id,
+        repair_id,
+        sha256,
+        size_bytes,
+        content_type,
+        uploaded_by,
+    )
+
+
+async def photos(conn: asyncpg.Connection, *, repair_id: str) -> list[dict[str, Any]]:
+    """A ticket's photos, in upload order."""
+    rows = await conn.fetch(
+        "SELECT photo_id, sha256, size_bytes, content_type, uploaded_by, uploaded_at"
+        " FROM aftersales.repair_photos WHERE repair_id = $1 ORDER BY uploaded_at, photo_id",
+        repair_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def get_photo(
+    conn: asyncpg.Connection, *, repair_id: str, photo_id: str
+) -> dict[str, Any] | None:
+    """One photo's record, or None."""
+    row = await conn.fetchrow(
+        "SELECT photo_id, sha256, size_bytes, content_type FROM aftersales.repair_photos"
+        " WHERE repair_id = $1 AND photo_id = $2",
+        repair_id,
+        photo_id,
+    )
+    return None if row is None else dict(row)
+
+
+async def record_breach(
+    conn: asyncpg.Connection, *, repair_id: str, step: str, due_at: datetime, detected_at: datetime
+) -> bool:
+    """Record a service-level breach once; False when it was recorded before."""
+    inserted = await conn.fetchval(
+        "INSERT INTO aftersales.sla_breaches (repair_id, step, due_at, detected_at)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+        repair_id,
+        step,
+        due_at,
+        detected_at,
+    )
+    return bool(inserted)
+
+
+async def upsert_project(
+    conn: asyncpg.Connection,
+    *,
+    project_id: str,
+    customer_id: str,
+    stage: str,
+    completed_on: date | None,
+    warranty_ends_on: date | None,
+    version: int,
+    changed_at: datetime,
+) -> bool:
+    """Keep a project's stage and completion; False when the event is older than what we hold."""
+    applied = await conn.fetchval(
+        "INSERT INTO aftersales.projects AS p (project_id, customer_id, stage, completed_on,"
+        " warranty_ends_on, version, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (project_id) DO UPDATE SET customer_id = EXCLUDED.customer_id,"
+        "   stage = EXCLUDED.stage,"
+        "   completed_on = coalesce(EXCLUDED.completed_on, p.completed_on),"
+        "   warranty_ends_on = coalesce(EXCLUDED.warranty_ends_on, p.warranty_ends_on),"
+        "   version = EXCLUDED.version, changed_at = EXCLUDED.changed_at, updated_at = now()"
+        " WHERE p.version <= EXCLUDED.version"
+        " RETURNING true",
+        project_id,
+        customer_id,
+        stage,
+        completed_on,
+        warranty_ends_on,
+        version,
+        changed_at,
+    )
+    return bool(applied)
+
+
+async def get_project(conn: asyncpg.Connection, *, project_id: str) -> dict[str, Any] | None:
+    """The projection of one project, or None when no stage change was seen."""
+    row = await conn.fetchrow(
+        "SELECT project_id, customer_id, stage, completed_on, warranty_ends_on, version"
+        " FROM aftersales.projects WHERE project_id = $1",
+        project_id,
+    )
+    return None if row is None else dict(row)
+
+
+async def upsert_materials(
+    conn: asyncpg.Connection, *, project_id: str, items: list[dict[str, Any]], version: int
+) -> bool:
+    """Keep a project's materials list; False when the event is older than what we hold."""
+    applied = await conn.fetchval(
+        "INSERT INTO aftersales.project_materials AS m (project_id, items, version)"
+        " VALUES ($1, $2::jsonb, $3)"
+        " ON CONFLICT (project_id) DO UPDATE SET items = EXCLUDED.items,"
+        "   version = EXCLUDED.version, updated_at = now()"
+        " WHERE m.version <= EXCLUDED.version RETURNING true",
+        project_id,
+        json.dumps(items),
+        version,
+    )
+    return bool(applied)
+
+
+async def get_materials(conn: asyncpg.Connection, *, project_id: str) -> list[dict[str, Any]]:
+    """A project's recorded materials (empty when none were recorded)."""
+    items = await conn.fetchval(
+        "SELECT items FROM aftersales.project_materials WHERE project_id = $1", project_id
+    )
+    return [] if items is None else list(json.loads(items))

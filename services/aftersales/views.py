@@ -1,0 +1,138 @@
+"""Request bodies and response shapes of the aftersales API (API.md § aftersales)."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.aftersales.domain import ApprovalLevel, next_words
+from services.aftersales.queries import Stored
+from shared.contracts.values import ProblemKind
+
+
+class Body(BaseModel):
+    """Every body refuses unknown fields (422 names them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssignmentIn(Body):
+    staff: str = Field(min_length=1, description="Token `sub` of the after-sales staff member")
+    at: AwareDatetime | None = None
+
+
+class SurveyBookingIn(Body):
+    at: AwareDatetime = Field(description="The survey time agreed with the customer")
+    contacted_at: AwareDatetime | None = Field(
+        default=None, description="When the customer was reached (first contact); default now"
+    )
+
+
+class SurveyIn(Body):
+    findings: str
+    proposed_fix: str
+    problem_kind: ProblemKind
+    at: AwareDatetime | None = Field(default=None, description="When the survey took place")
+
+
+class AtIn(Body):
+    at: AwareDatetime | None = None
+
+
+class ScheduleIn(Body):
+    date: Date
+    duration_days: int = Field(ge=1, le=365)
+
+
+class FindingsIn(Body):
+    problem: str = Field(min_length=1, description="The new problem found during the repair")
+    at: AwareDatetime | None = None
+
+
+class CompletionIn(Body):
+    evaluation_score: int = Field(ge=1, le=5, description="The customer's evaluation form score")
+    comment: str = ""
+    fee_paid_fen: int | None = Field(default=None, ge=0, description="For a paid repair")
+    at: AwareDatetime | None = None
+
+
+class ReimbursementIn(Body):
+    amount_fen: int = Field(description="The repair expenses to reimburse")
+    at: AwareDatetime | None = None
+
+
+class ApprovalIn(Body):
+    level: ApprovalLevel
+    at: AwareDatetime | None = None
+
+
+class ClosureIn(Body):
+    summary: str = Field(min_length=1, description="The repair summary")
+    at: AwareDatetime | None = None
+
+
+def summary_view(stored: Stored) -> dict[str, Any]:
+    """A ticket in a list."""
+    t = stored.ticket
+    return {
+        "id": t.id,
+        "status": t.status.value,
+        "version": t.version,
+        "customer_id": t.customer_id,
+        "project_id": t.project_id,
+        "complaint_id": t.complaint_id,
+        "parent_id": t.parent_id,
+        "branch_id": stored.branch_id,
+        "problem": t.problem,
+        "staff": t.staff,
+        "opened_at": t.opened_at,
+        "covered": t.covered,
+        "repair_on": t.repair_on,
+    }
+
+
+def ticket_view(
+    stored: Stored, history: list[dict[str, Any]], photos: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A ticket with its warranty decision, fee quote, history, photos and materials."""
+    t = stored.ticket
+    return {
+        **summary_view(stored),
+        "address": t.address,
+        "next": next_words(t),
+        "assigned_at": t.assigned_at,
+        "first_contact_at": t.first_contact_at,
+        "survey_at": t.survey_at,
+        "surveyed_at": t.surveyed_at,
+        "findings": t.findings,
+        "proposed_fix": t.proposed_fix,
+        "problem_kind": t.problem_kind.value if t.problem_kind else None,
+        "warranty": {
+            "covered": t.covered,
+            "reason": t.warranty_reason,
+            "ends_on": t.warranty_ends_on,
+        },
+        "fee_quote_fen": t.fee_quote_fen,
+        "quote_accepted": t.quote_accepted,
+        "duration_days": t.duration_days,
+        "repair_started_at": t.repair_started_at,
+        "completed_at": t.completed_at,
+        "evaluation_score": t.evaluation_score,
+        "evaluation_comment": t.evaluation_comment,
+        "fee_paid_fen": t.fee_paid_fen,
+        "reimbursement": {
+            "amount_fen": t.reimbursement_fen,
+            "claimed_at": t.reimbursement_claimed_at,
+            "dept_approved_by": t.dept_approved_by,
+            "dept_approved_at": t.dept_approved_at,
+            "finance_approved_by": t.finance_approved_by,
+            "finance_approved_at": t.finance_approved_at,
+        },
+        "closed_at": t.closed_at,
+        "summary": t.summary,
+        "history": history,
+        "photos": photos,
+        "materials": [dict(m) for m in t.materials],
+    }
