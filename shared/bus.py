@@ -26,6 +26,7 @@ from shared.contracts.envelope import Event
 from shared.db import transaction
 
 log = logging.getLogger("kefu.bus")
+_PENDING: set[asyncio.Task[None]] = set()  # in-progress acks in flight (kept from GC)
 
 
 class Reject(Exception):
@@ -145,6 +146,22 @@ class Settler:
             log.debug("retrying %s in %.1fs: %r", msg.subject, self.delay_for(delivered), exc)
             await msg.nak(delay=self.delay_for(delivered))
 
+    def keep_alive(self, msgs: Sequence[Msg]) -> Callable[[], None]:
+        """Send in-progress acks while work runs past a third of the ack wait; returns a stop."""
+        loop = asyncio.get_running_loop()
+        interval = max(self.spec.ack_wait / 3, 0.2)
+        handle: list[asyncio.TimerHandle] = []
+
+        def tick() -> None:
+            for m in msgs:
+                task = loop.create_task(_quietly(m.in_progress()))
+                _PENDING.add(task)
+                task.add_done_callback(_PENDING.discard)
+            handle[0] = loop.call_later(interval, tick)
+
+        handle.append(loop.call_later(interval, tick))
+        return lambda: handle[0].cancel()
+
     async def handle(self, msg: Msg, fn: Handler) -> None:
         """One message, one transaction: inbox claim + effects + outbox, then ack."""
         try:
@@ -152,6 +169,7 @@ class Settler:
         except (ValidationError, ValueError) as exc:
             await self.dead_letter(msg, f"invalid message: {exc}", "invalid")
             return
+        stop = self.keep_alive((msg,))
         try:
             async with self.pool.acquire() as conn, transaction(conn):
                 if await inbox.claim(conn, self.spec.durable, key):
@@ -168,7 +186,14 @@ class Settler:
         except Exception as exc:
             await self.failed(msg, exc)
             return
+        finally:
+            stop()
         await msg.ack()
+
+
+async def _quietly(coro: Awaitable[None]) -> None:
+    with contextlib.suppress(Exception):
+        await coro
 
 
 class BulkRunner:
@@ -207,6 +232,7 @@ class BulkRunner:
         if not items:
             return
         spec, pool = self.settler.spec, self.settler.pool
+        stop = self.settler.keep_alive([i.msg for i in items])
         try:
             async with pool.acquire() as conn, transaction(conn):
                 new = await inbox.claim_many(conn, spec.durable, [i.key for i in items])
@@ -218,6 +244,8 @@ class BulkRunner:
             self.isolated_runs += 1
             await asyncio.gather(*(self._one(i) for i in items))
             return
+        finally:
+            stop()
         self.batches_committed += 1
         await asyncio.gather(*(i.msg.ack() for i in items))
 
