@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     auth_secret: str = "kefu-dev-secret-change-me"
     auth_public_key: str | None = None
     auth_kid: str = "k1"
+    auth_previous_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Older signing secrets by kid, still accepted during a rotation's overlap",
+    )
     admin_token: str | None = None
     max_body_bytes: int = 1_048_576
     upload_max_bytes: int = 10 * 1_048_576

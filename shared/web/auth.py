@@ -80,7 +80,15 @@ def verify(settings: Settings, token: str) -> Principal:
                 token, settings.auth_public_key, algorithms=["RS256", "ES256", "EdDSA"]
             )
         else:
-            claims = jwt.decode(token, settings.auth_secret, algorithms=["HS256"])
+            kid = jwt.get_unverified_header(token).get("kid", settings.auth_kid)
+            secret = (
+                settings.auth_secret
+                if kid == settings.auth_kid
+                else settings.auth_previous_keys.get(kid)
+            )
+            if secret is None:
+                raise jwt.InvalidKeyError(f"unknown signing key id {kid!r}")
+            claims = jwt.decode(token, secret, algorithms=["HS256"])
         return Principal(
             sub=str(claims["sub"]),
             role=Role(claims["role"]),
