@@ -1,0 +1,15 @@
+"""The logistics HTTP API (API.md "logistics"): one router over the route modules."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.logistics.api import cargo, delivery, receipts, shipments
+
+router = APIRouter()
+router.include_router(shipments.router)
+router.include_router(cargo.router)
+router.include_router(delivery.router)
+router.include_router(receipts.router)
+
+__all__ = ["router"]

@@ -1,0 +1,219 @@
+"""Cargo exceptions on real servers (DOMAIN.md §4.2): photos in the object store, registration,
+the daily truck check's reconciliation and the weekly summary, served and published."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+import pytest
+
+from shared.calendar import BUSINESS_TZ
+from shared.testing import eventually
+from tests.integration.test_logistics_helpers import (
+    ADMIN,
+    create,
+    db,
+    events,
+    service,
+    shipment,
+    shipment_body,
+    today,
+    token,
+    uid,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def week_of(day) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@pytest.mark.quick
+async def test_photos_exceptions_and_the_truck_check(settings, js) -> None:
+    u = uid()
+    o, h, d = f"O{u}", f"H{u}", f"D{u}"
+    a, b, c, e = (f"{x}{u}" for x in "ABCE")
+    async with service(settings, photo_max_bytes=2048) as (client, _):
+        for wb in (a, b, c, e):
+            await create(client, shipment_body(wb, o, d, transfers=(h,)))
+        hub = token(settings, "branch", branch=h, sub="hub-counter-3")
+        r = await client.post(
+            f"/v1/shipments/{a}/photos",
+            headers=hub,
+            files={"file": ("crate.png", PNG, "image/png")},
+        )
+        assert r.status_code == 201, r.text
+        photo = r.json()
+        assert photo["sha256"] == hashlib.sha256(PNG).hexdigest()
+        r = await client.get(f"/v1/shipments/{a}/photos/{photo['photo_id']}", headers=ADMIN)
+        assert r.status_code == 200 and r.content == PNG
+        r = await client.post(
+            f"/v1/shipments/{a}/photos",
+            headers=hub,
+            files={"file": ("notes.txt", b"hello", "text/plain")},
+        )
+        assert r.status_code == 415
+        r = await client.post(
+            f"/v1/shipments/{a}/photos",
+            headers=hub,
+            files={"file": ("big.png", PNG + b"\0" * 2048, "image/png")},
+        )
+        assert r.status_code == 413
+        stranger = token(settings, "branch", branch=f"Z{u}")
+        r = await client.post(
+            f"/v1/shipments/{a}/photos",
+            headers=stranger,
+            files={"file": ("crate.png", PNG, "image/png")},
+        )
+        assert r.status_code == 404
+
+        body = {
+            "kind": "damage",
+            "note": "crate split, 2 tiles broken",
+            "station": h,
+            "photo_ids": [photo["photo_id"]],
+        }
+        r = await client.post(f"/v1/shipments/{a}/exceptions", json=body, headers=hub)
+        assert r.status_code == 201, r.text
+        registered = r.json()
+        bad = body | {"photo_ids": ["nope"]}
+        r = await client.post(f"/v1/shipments/{a}/exceptions", json=bad, headers=hub)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "photo_ids"
+        r = await client.post(
+            f"/v1/shipments/{a}/exceptions", json=body | {"station": f"Q{u}"}, headers=ADMIN
+        )
+        assert r.status_code == 409
+        told = await eventually(lambda: events(js, "shipment.exception.registered", waybill=a))
+        assert told[0]["photos"] == [photo["photo_id"]] and told[0]["kind"] == "damage"
+        assert told[0]["exception_id"] == registered["exception_id"]
+
+        # The evening truck check at the hub: B one piece short, C missing, E not on the list,
+        # and a waybill nobody knows.
+        check = {
+            "station": h,
+            "truck": "沪B-77821",
+            "handover": [
+                {"waybill": a, "pieces": 3},
+                {"waybill": b, "pieces": 2},
+                {"waybill": c, "pieces": 1},
+            ],
+            "received": [
+                {"waybill": a, "pieces": 3},
+                {"waybill": b, "pieces": 1},
+                {"waybill": e, "pieces": 1},
+                {"waybill": f"NOPE{u}", "pieces": 2},
+            ],
+        }
+        r = await client.post(
+            "/v1/truck-checks", json=check, headers=token(settings, "branch", branch=o)
+        )
+        assert r.status_code == 403
+        r = await client.post("/v1/truck-checks", json=check, headers=hub)
+        assert r.status_code == 201, r.text
+        result = r.json()
+        found = {(f["waybill"], f["kind"]) for f in result["findings"]}
+        assert found == {
+            (b, "shortage"),
+            (c, "shortage"),
+            (e, "mismatch"),
+            (f"NOPE{u}", "mismatch"),
+        }
+        notes = {f["waybill"]: f["note"] for f in result["findings"]}
+        assert notes[b].endswith("listed 2 piece(s), received 1: 1 short")
+        assert notes[c].endswith("listed 1 piece(s), none received")
+        assert result["waybills_checked"] == 5
+        told_all = await eventually(
+            lambda: _n(events(js, "shipment.exception.registered", station=h), 5)
+        )
+        assert {x["waybill"]: x["kind"] for x in told_all if x["waybill"] != a} == {
+            b: "shortage",
+            c: "shortage",
+            e: "mismatch",
+            f"NOPE{u}": "mismatch",
+        }
+        got = await shipment(client, b)
+        assert [(x["kind"], x["truck_check_id"]) for x in got["exceptions"]] == [
+            ("shortage", result["id"])
+        ]
+        assert (await shipment(client, a))["exceptions"][0]["photo_ids"] == [photo["photo_id"]]
+
+        # This week's summary per station and kind, as JSON and CSV.
+        week = week_of(today())
+        r = await client.get(
+            f"/v1/reports/exceptions/weekly?week={week}", headers=token(settings, "cs")
+        )
+        assert r.status_code == 200
+        mine = {
+            (x["kind"], x["count"], tuple(x["waybills"]))
+            for x in r.json()["lines"]
+            if x["station"] == h
+        }
+        assert mine == {
+            ("damage", 1, (a,)),
+            ("mismatch", 2, tuple(sorted((e, f"NOPE{u}")))),
+            ("shortage", 2, tuple(sorted((b, c)))),
+        }
+        r = await client.get(f"/v1/reports/exceptions/weekly?week={week}&format=csv", headers=ADMIN)
+        assert r.headers["content-type"].startswith("text/csv")
+        assert f"{h},shortage,2,{' '.join(sorted((b, c)))}" in r.text.splitlines()
+        r = await client.get("/v1/reports/exceptions/weekly?week=2026-W60", headers=ADMIN)
+        assert r.status_code == 422
+
+
+@pytest.mark.quick
+async def test_weekly_exception_summary_is_published_to_customer_service(settings, js) -> None:
+    u = uid()
+    o, h, d = f"O{u}", f"H{u}", f"D{u}"
+    last_week = datetime.now(BUSINESS_TZ) - timedelta(days=7)
+    async with service(settings) as (client, _):
+        await create(client, shipment_body(f"A{u}", o, d, transfers=(h,)))
+        r = await client.post(
+            f"/v1/shipments/A{u}/exceptions",
+            headers=ADMIN,
+            json={
+                "kind": "shortage",
+                "note": "1 of 4 boxes missing",
+                "station": h,
+                "at": last_week.isoformat(),
+            },
+        )
+        assert r.status_code == 201
+        conn = await db(settings)
+        try:
+            await eventually(
+                lambda: conn.fetchval(
+                    "SELECT 1 FROM logistics.timers WHERE kind = 'report.exceptions_weekly'"
+                )
+            )
+            await conn.execute(
+                "UPDATE logistics.timers SET due_at = now() - interval '1 second'"
+                " WHERE kind = 'report.exceptions_weekly'"
+            )
+            published = await eventually(
+                lambda: events(js, "report.published", kind="exceptions_weekly")
+            )
+            due = await eventually(
+                lambda: conn.fetchval(
+                    "SELECT due_at FROM logistics.timers WHERE kind = 'report.exceptions_weekly'"
+                    " AND due_at > now()"
+                )
+            )
+        finally:
+            await conn.close()
+        report = published[-1]
+        assert report["audience"] == "customer_service"
+        assert report["period"] == week_of(last_week.date())
+        lines = [x for x in report["summary"]["lines"] if x["station"] == h]
+        assert lines == [{"station": h, "kind": "shortage", "count": 1, "waybills": [f"A{u}"]}]
+        assert f"{h},shortage,1,A{u}" in report["csv"]
+        local = due.astimezone(BUSINESS_TZ)
+        assert (local.isoweekday(), local.hour) == (1, 8)
+        assert timedelta(0) < due - datetime.now(BUSINESS_TZ) <= timedelta(days=7)
+
+
+async def _n(coro, n: int):
+    found = await coro
+    return found if len(found) >= n else None
