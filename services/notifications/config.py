@@ -69,6 +69,13 @@ class NotificationsSettings(BaseSettings):
     # Failed provider sends: final after this many attempts (messages.send_retry_delay).
     message_max_attempts: int = Field(default=5, ge=1)
 
+    # The sender: due messages claimed per round, provider calls in flight, per-call timeout.
+    send_batch: int = Field(default=200, ge=1)
+    send_concurrency: int = Field(default=32, ge=1)
+    send_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How often the open-callback gauges are refreshed (0 switches the refresh off).
+    gauge_seconds: float = Field(default=15.0, ge=0)
+
     @field_validator("callback_retry_delays")
     @classmethod
     def _steps_parse(cls, value: list[str]) -> list[str]:

@@ -516,6 +516,9 @@ def test_key_customers_get_monthly_calls_others_only_a_contact_entry() -> None:
     assert p.contacts[0].phone == "13700000000"
     plain = run("shipper.registered", {**SAMPLES["shipper.registered"], "key_customer": False})
     assert not plain.recurring and len(plain.contacts) == 1
+    [stop] = plain.cancel  # an update that drops the key-customer flag ends the monthly calls
+    assert stop.purposes == (P.KEY_CUSTOMER_MONTHLY,) and stop.entity.id == "s-1"
+    assert not p.cancel
 
 
 def test_report_is_one_email_with_its_csv_attached() -> None:

@@ -384,6 +384,12 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 team=const(Team.LOGISTICS),
                 when=is_true("key_customer"),
             ),
+            # shipper.registered also carries updates: no longer a key customer ends the calls.
+            Cancel(
+                (P.KEY_CUSTOMER_MONTHLY,),
+                SHIPPER,
+                when=lambda ev: not ev.flag("key_customer"),
+            ),
         ),
         "report.published": (
             Message(

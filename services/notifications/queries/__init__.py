@@ -1,0 +1,78 @@
+"""All SQL of the notifications service: one async function per statement, keyword-only args.
+
+Times the rules compare ("now") come from `kefu_now()`, the database clock the timers follow.
+"""
+
+from services.notifications.queries.book import (
+    fill_callback_assignees,
+    fill_schedule_assignees,
+    get_contacts,
+    get_roster,
+    upsert_contact,
+    upsert_roster,
+)
+from services.notifications.queries.callbacks import (
+    cancel_callbacks,
+    count_open_callbacks,
+    get_callback,
+    insert_callback,
+    insert_outcome,
+    list_callbacks,
+    list_outcomes,
+    save_callback,
+)
+from services.notifications.queries.common import OPEN_STATUSES
+from services.notifications.queries.messages import (
+    complete_send_timers,
+    defer_messages,
+    get_message,
+    get_messages,
+    insert_message,
+    list_messages,
+    mark_failed_many,
+    mark_sent_many,
+    reschedule_send_timers,
+)
+from services.notifications.queries.schedules import (
+    advance_schedule,
+    cancel_schedules,
+    cancel_timers,
+    database_now,
+    get_schedule,
+    insert_schedule,
+    list_schedules,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "advance_schedule",
+    "cancel_callbacks",
+    "cancel_schedules",
+    "cancel_timers",
+    "complete_send_timers",
+    "count_open_callbacks",
+    "database_now",
+    "defer_messages",
+    "fill_callback_assignees",
+    "fill_schedule_assignees",
+    "get_callback",
+    "get_contacts",
+    "get_message",
+    "get_messages",
+    "get_roster",
+    "get_schedule",
+    "insert_callback",
+    "insert_message",
+    "insert_outcome",
+    "insert_schedule",
+    "list_callbacks",
+    "list_messages",
+    "list_outcomes",
+    "list_schedules",
+    "mark_failed_many",
+    "mark_sent_many",
+    "reschedule_send_timers",
+    "save_callback",
+    "upsert_contact",
+    "upsert_roster",
+]
