@@ -112,4 +112,8 @@ def start_postgres(data_dir: Path) -> EmbeddedPostgres:
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode=None)
+    # get_server caches one handle per data dir: after stop() it hands back the stopped one,
+    # so start it again (a no-op when it is running).
+    with server._lock:
+        server.ensure_postgres_running()
     return EmbeddedPostgres(server, server.get_uri(), data_dir)

@@ -1,17 +1,35 @@
-"""JSON logs with masked personal data, and OpenTelemetry (off unless an endpoint is set)."""
+"""JSON logs with masked personal data, OpenTelemetry (off unless configured), platform metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import sys
-from typing import Any
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
+import asyncpg
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+from shared import deadletters, outbox, timers
+
+if TYPE_CHECKING:
+    from shared.service import Runtime
+
+log = logging.getLogger("kefu.observability")
+
+# Why a message reached dead letters (the `reason` label of kefu_dead_letters_total).
+DEAD_LETTER_REASONS = ("invalid", "rejected", "max_deliver", "advisory")
+
+# Exporters already attached to the process-wide provider: OpenTelemetry allows one global
+# provider per process, so a second app in the same process (tests) shares the first one's.
+_ATTACHED: weakref.WeakSet[SpanExporter] = weakref.WeakSet()
 
 # National ID numbers (18 chars, or 15 digits) vanish; mobile numbers keep 3 + 4 digits.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
@@ -60,17 +78,64 @@ def setup_logging(service: str, level: str = "INFO") -> None:
 def setup_tracing(
     service: str, endpoint: str | None, exporter: SpanExporter | None = None
 ) -> TracerProvider | None:
-    """Install a tracer provider exporting OTLP/HTTP when an endpoint (or exporter) is given."""
+    """Install a tracer provider exporting OTLP/HTTP when an endpoint (or exporter) is given.
+
+    When an SDK provider is already installed (several apps in one process), reuse it and only
+    add this exporter: the global provider can be set once per process.
+    """
     if not endpoint and exporter is None:
         return None
-    provider = TracerProvider(resource=Resource.create({"service.name": f"kefu-{service}"}))
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         exporter = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces")  # type: ignore[union-attr]
-    provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        provider = current
+    else:
+        provider = TracerProvider(resource=Resource.create({"service.name": f"kefu-{service}"}))
+        trace.set_tracer_provider(provider)
+    if exporter not in _ATTACHED:
+        _ATTACHED.add(exporter)
+        provider.add_span_processor(BatchSpanProcessor(exporter))
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
-    AsyncPGInstrumentor().instrument()
+    instrumentor = AsyncPGInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
     return provider
+
+
+def init_platform_metrics(runtime: Runtime) -> None:
+    """Create one service's platform series at 0, so they exist before their first event."""
+    service = runtime.svc.name
+    outbox.PUBLISHED.labels(service)
+    outbox.PUBLISH_ERRORS.labels(service)
+    outbox.LAG.labels(service)
+    timers.TIMER_LAG.labels(service)
+    for kind in runtime.svc.timers:
+        timers.FIRED.labels(service, kind)
+    for spec in runtime.svc.specs():
+        for reason in DEAD_LETTER_REASONS:
+            deadletters.DEAD_LETTERS.labels(service, spec.durable, reason)
+
+
+Refresh = Callable[[asyncpg.Connection], Awaitable[None]]
+
+
+async def refresh_gauges(runtime: Runtime, refresh: Refresh, every: float) -> None:
+    """Background task: set the platform series, then recompute database gauges forever.
+
+    Runs on every replica, so each reports the same value (dashboards take `max`).
+    """
+    init_platform_metrics(runtime)
+    while True:
+        try:
+            if runtime.pool is not None:
+                async with runtime.pool.acquire() as conn:
+                    await refresh(conn)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("could not refresh the %s gauges", runtime.svc.name, exc_info=True)
+        await asyncio.sleep(every)

@@ -8,10 +8,12 @@ import json
 import logging
 import time
 from collections.abc import Iterable
+from typing import Any
 
 import asyncpg
 from nats.js import JetStreamContext
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import Counter, Gauge
 
 from shared.contracts.envelope import Event
@@ -30,10 +32,19 @@ async def add(conn: asyncpg.Connection, *events: Event) -> None:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     headers = json.dumps(carrier)
+    if log.isEnabledFor(logging.DEBUG):
+        # One line per event written, inside the caller's span: the JSON line has its trace id.
+        for e in events:
+            log.debug("outbox %s %s", e.SUBJECT, e.event_id)
     await conn.executemany(
         "INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb)",
         [(e.event_id, e.SUBJECT, e.to_json(), headers) for e in events],
     )
+
+
+def _tracing() -> bool:
+    """Whether spans are recorded (shared.observability installed an SDK provider)."""
+    return isinstance(trace.get_tracer_provider(), TracerProvider)
 
 
 def stamp(source: str, events: Iterable[Event], branch_id: str | None = None) -> list[Event]:
@@ -64,6 +75,7 @@ class Relay:
         self.batch, self.poll_seconds, self.publish_timeout = batch, poll_seconds, publish_timeout
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        self._listen_after = 0.0  # when a failed LISTEN may be tried again (monotonic)
         self._stopping = False
 
     async def relay_once(self) -> int:
@@ -77,12 +89,21 @@ class Relay:
             if not rows:
                 LAG.labels(self.service).set(0)
                 return 0
+            # One check per batch: when nothing records spans, publish without the span work.
+            tracer = trace.get_tracer(__name__) if _tracing() else None
             futures = []
             for r in rows:
                 headers = {"Nats-Msg-Id": str(r["event_id"]), **json.loads(r["headers"])}
-                futures.append(
-                    await self.js.publish_async(r["subject"], bytes(r["payload"]), headers=headers)
-                )
+                if tracer is None:
+                    futures.append(
+                        await self.js.publish_async(
+                            r["subject"], bytes(r["payload"]), headers=headers
+                        )
+                    )
+                else:
+                    futures.append(
+                        await self._publish_traced(tracer, r["subject"], r["payload"], headers)
+                    )
             try:
                 await asyncio.wait_for(asyncio.gather(*futures), self.publish_timeout)
             except BaseException:
@@ -98,6 +119,29 @@ class Relay:
         PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 
+    async def _publish_traced(
+        self, tracer: trace.Tracer, subject: str, payload: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[Any]:
+        """Publish in a producer span continuing the writer's trace (stored at `add`); the
+        consumer's span then hangs under this one (its traceparent replaces the stored one)."""
+        with tracer.start_as_current_span(
+            f"{subject} publish",
+            context=propagate.extract(headers),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.operation": "publish",
+                "messaging.destination.name": subject,
+                "messaging.message.id": headers["Nats-Msg-Id"],
+                "kefu.service": self.service,
+            },
+        ):
+            propagate.inject(headers)
+            future: asyncio.Future[Any] = await self.js.publish_async(
+                subject, bytes(payload), headers=headers
+            )
+            return future
+
     async def update_lag(self) -> None:
         """Record the age of the oldest unsent row."""
         async with self.pool.acquire() as conn:
@@ -109,11 +153,27 @@ class Relay:
     def _notified(self, *_: object) -> None:
         self._wake.set()
 
-    async def _listen(self) -> None:
+    def _listening(self) -> bool:
+        """Whether the LISTEN connection is alive: it dies with a Postgres restart or failover,
+        and without a new one NOTIFY wake-ups are gone for the life of the process."""
+        if self._listener is None:
+            return False
         try:
-            self._listener = await self.pool.acquire()
-            await self._listener.add_listener(f"kefu_outbox_{self.service}", self._notified)
+            return not self._listener.is_closed()
+        except asyncpg.InterfaceError:  # the pool took the closed connection back
+            return False
+
+    async def _listen(self) -> None:
+        conn = None
+        try:
+            conn = await self.pool.acquire()
+            await conn.add_listener(f"kefu_outbox_{self.service}", self._notified)
+            self._listener = conn
         except Exception:  # the polling fallback still runs
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await self.pool.release(conn)
+            self._listen_after = time.monotonic() + 30.0
             log.warning("outbox LISTEN unavailable; polling only", exc_info=True)
 
     async def run(self) -> None:
@@ -128,6 +188,9 @@ class Relay:
             try:
                 sent = await self.relay_once()
                 backoff = 0.2
+                if not self._listening() and time.monotonic() >= self._listen_after:
+                    self._listener = None
+                    await self._listen()
                 if time.monotonic() - last_lag > 5:
                     await self.update_lag()
                     last_lag = time.monotonic()
@@ -146,8 +209,8 @@ class Relay:
     async def close(self) -> None:
         """Stop and release the LISTEN connection."""
         self._stopping = True
-        if self._listener is not None:
+        if self._listener is not None and self._listening():
             with contextlib.suppress(Exception):
                 await self._listener.remove_listener(f"kefu_outbox_{self.service}", self._notified)
             await self.pool.release(self._listener)
-            self._listener = None
+        self._listener = None

@@ -159,12 +159,18 @@ class Runtime:
             runner.stop()
         if self.timers:
             self.timers.stop()
+        # Our own pull loops must unsubscribe before the broker drains the connection:
+        # nats-py's drain waits for their queues, which never report empty (fetch takes
+        # queued messages without task_done), so it would sit out the whole timeout.
+        own = [t for t in self.tasks if t.get_name() == "advisories"]
+        for t in own:
+            t.cancel()
+        own += [t for t in self.tasks if t.get_name().startswith("bulk-")]
+        if own:
+            await asyncio.wait(own, timeout=self.settings.graceful_timeout)
         if self.broker is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.broker.stop(), self.settings.graceful_timeout + 1)
-        bulk_tasks = [t for t in self.tasks if t.get_name().startswith("bulk-")]
-        if bulk_tasks:
-            await asyncio.wait(bulk_tasks, timeout=self.settings.graceful_timeout)
         if self.relay is not None:
             await self.relay.close()
         for t in self.tasks:

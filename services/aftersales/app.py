@@ -7,7 +7,7 @@ from functools import partial
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.aftersales import api, handlers
+from services.aftersales import api, handlers, metrics
 from services.aftersales.config import AftersalesSettings
 from services.aftersales.domain import DomainError
 from services.aftersales.workflow import SERVICE, SLA_TIMER
@@ -58,6 +58,7 @@ def create_app(
         },
         timers={SLA_TIMER: partial(handlers.fire_sla, config=cfg)},
         publishes=(RepairOpened, RepairScheduled, RepairCompleted, RepairClosed, RepairSlaBreached),
+        background=(metrics.refresh,),
         config=cfg,
         description="After-sales repairs: tickets, warranty decisions, fee quotes, service levels.",
     )

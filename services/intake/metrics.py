@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.intake import queries
 from shared.contracts.envelope import Event
 from shared.contracts.intake import ComplaintEscalated, ComplaintOpened, ComplaintResolved
 from shared.contracts.values import ComplaintCategory, Department, EscalationLevel, Severity
+from shared.observability import refresh_gauges
 from shared.service import Runtime
-
-log = logging.getLogger("kefu.intake")
 
 COMPLAINTS_OPEN = Gauge(
     "kefu_intake_complaints_open",
@@ -45,6 +43,8 @@ def init() -> None:
             COMPLAINTS_OPENED.labels(category.value, severity.value)
     for level in EscalationLevel:
         COMPLAINTS_ESCALATED.labels(level.value)
+    for department in Department:
+        RESOLUTION_SECONDS.labels(department.value)
 
 
 def observe(events: Sequence[Event], opened_at: datetime) -> None:
@@ -59,22 +59,18 @@ def observe(events: Sequence[Event], opened_at: datetime) -> None:
             RESOLUTION_SECONDS.labels(e.department.value).observe(max(seconds, 0.0))
 
 
+async def count_open(conn: asyncpg.Connection) -> None:
+    """Set the open-complaints gauge from the table (every severity x department, 0 if none)."""
+    rows = await queries.count_unclosed(conn)
+    counts = {(r["severity"], r["department"]): r["n"] for r in rows}
+    for severity in Severity:
+        for department in Department:
+            key = (severity.value, department.value)
+            COMPLAINTS_OPEN.labels(*key).set(counts.get(key, 0))
+
+
 async def refresh_open(runtime: Runtime) -> None:
     """Keep the open-complaints gauge equal to the table, on every replica."""
     init()
     interval = float(getattr(runtime.config, "metrics_refresh_seconds", 15.0))
-    while True:
-        try:
-            assert runtime.pool is not None
-            async with runtime.pool.acquire() as conn:
-                rows = await queries.count_unclosed(conn)
-            counts = {(r["severity"], r["department"]): r["n"] for r in rows}
-            for severity in Severity:
-                for department in Department:
-                    key = (severity.value, department.value)
-                    COMPLAINTS_OPEN.labels(*key).set(counts.get(key, 0))
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("could not refresh the open-complaints gauge", exc_info=True)
-        await asyncio.sleep(interval)
+    await refresh_gauges(runtime, count_open, interval)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.logistics import queries, reports, scanning, state
+from services.logistics import metrics, queries, reports, scanning, state
 from services.logistics.config import LogisticsSettings
 from services.logistics.domain import (
     DomainError,
@@ -73,6 +73,7 @@ class Handlers:
         except DomainError as exc:
             # The platform re-runs each message of the batch alone: only this one dead-letters.
             raise Reject(exc.detail) from exc
+        metrics.count_scans(sc.kind for sc in scans)
 
     async def fire_delay_check(
         self, conn: asyncpg.Connection, timer: timers.Timer

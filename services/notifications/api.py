@@ -17,7 +17,7 @@ from services.notifications.domain import (
     next_check_at,
     record_outcome,
 )
-from services.notifications.metrics import CALLBACKS_OVERDUE
+from services.notifications.metrics import CALLBACKS_OVERDUE, observe_completed
 from services.notifications.records import (
     callback_item,
     callback_of,
@@ -190,6 +190,7 @@ async def record_callback_outcome(
         cause = Cause(None, row["correlation_id"], row["branch_id"])
         await outbox.add(conn, *outbox.stamp(SERVICE, [cause.stamp(e) for e in events]))
         saved = await queries.get_callback(conn, callback_id=after.id)
+    observe_completed(events)
     assert saved is not None
     return {
         **callback_item(saved),

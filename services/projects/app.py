@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.projects import api, handlers
+from services.projects import api, handlers, metrics
 from services.projects.config import ProjectsSettings
 from services.projects.domain import DomainError, InvalidValue
 from shared.contracts.projects import (
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, config: ProjectsSettings | None
             ProjectDeadlineMissed,
             ReportPublished,
         ),
-        background=(handlers.seed_report_timers,),
+        background=(handlers.seed_report_timers, metrics.refresh),
         config=cfg,
         description="Renovation projects: stages, contract and payments, deadlines, warranty, "
         "reviews, inspections, the monthly rating and care compliance.",

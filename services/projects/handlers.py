@@ -7,9 +7,8 @@ import uuid
 from datetime import UTC, datetime
 
 import asyncpg
-from prometheus_client import Counter
 
-from services.projects import codec, queries, reports
+from services.projects import codec, metrics, queries, reports
 from services.projects.config import ProjectsSettings
 from services.projects.domain import is_overdue, open_project, responsible
 from services.projects.workflow import (
@@ -42,12 +41,6 @@ CARE_TIMER = "report.care_compliance_monthly"
 REPORT_KEY = "projects"
 REPORT_HOUR = 8  # reports go out at 08:00 Shanghai time on the 1st
 REPORT_AUDIENCE = "manager"
-
-LATE = Counter(
-    "kefu_projects_late_total",
-    "Instalments gone overdue and deadlines missed",
-    ["what"],  # an instalment (first/midterm/final) or a deadline kind: bounded
-)
 
 
 def _aware(at: datetime) -> datetime:
@@ -187,7 +180,6 @@ def fire_functions(cfg: ProjectsSettings) -> dict[str, timers.FireFn]:
             project, row = found
             event = payment_event(ProjectPaymentOverdue, project, row)
             await _emit(conn, await _branch(conn, project.id), event)
-            LATE.labels(row.installment.value).inc()
         return None
 
     async def fire_deadline(conn: asyncpg.Connection, timer: timers.Timer) -> None:
@@ -212,7 +204,7 @@ def fire_functions(cfg: ProjectsSettings) -> dict[str, timers.FireFn]:
             version=project.version,
         )
         await _emit(conn, row["branch_id"], event)
-        LATE.labels(kind.value).inc()
+        metrics.DEADLINES_MISSED.labels(kind.value).inc()
         return None
 
     async def fire_rating(conn: asyncpg.Connection, timer: timers.Timer) -> datetime:

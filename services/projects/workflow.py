@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from prometheus_client import Counter
 
-from services.projects import codec, queries
+from services.projects import codec, metrics, queries
 from services.projects.config import ProjectsSettings
 from services.projects.domain import (
     DUE_AFTER,
@@ -38,10 +37,6 @@ SERVICE = "projects"
 PAYMENT_DUE = "payment.due"
 PAYMENT_OVERDUE = "payment.overdue"
 DEADLINE = "project.deadline"
-
-STAGE_CHANGES = Counter(
-    "kefu_projects_stage_changes_total", "Projects entering a stage", ["to_stage"]
-)
 
 
 def utcnow() -> datetime:
@@ -248,7 +243,7 @@ class Unit:
             )
         await outbox.add(self.conn, *outbox.stamp(SERVICE, self.events, self.branch_id))
         for _, _, to_stage, _, _, _ in self.log:
-            STAGE_CHANGES.labels(to_stage.value).inc()
+            metrics.STAGE_CHANGES.labels(to_stage.value).inc()
 
 
 async def due_event(

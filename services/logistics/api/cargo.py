@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import AwareDatetime, Field
 
-from services.logistics import queries, reports, state
+from services.logistics import metrics, queries, reports, state
 from services.logistics.api import common
 from services.logistics.domain import CargoException, reconcile_truck, register_exception
 from shared import outbox
@@ -160,6 +160,7 @@ async def register(
         )
         await queries.insert_exceptions(conn, rows=[_row(e, who.sub)])
         await outbox.add(conn, _event(e, row["region"], row["origin_branch"]))
+    metrics.EXCEPTIONS.labels(e.kind.value).inc()
     return {
         "exception_id": e.exception_id,
         "waybill": waybill,
@@ -223,6 +224,8 @@ async def truck_check(
             region = ship["region"] if ship is not None else None
             events.append(_event(e, region, ship["origin_branch"] if ship else body.station))
         await outbox.add(conn, *events)
+    for e in found:
+        metrics.EXCEPTIONS.labels(e.kind.value).inc()
     return {
         "id": str(check_id),
         "station": body.station,
