@@ -85,6 +85,7 @@ class Runtime:
             self.settings.nats_url,
             graceful_timeout=self.settings.graceful_timeout,
             middlewares=tuple(middlewares),
+            logger=logging.getLogger("kefu.faststream"),
             log_level=logging.DEBUG,
             max_reconnect_attempts=-1,
         )
