@@ -17,11 +17,22 @@ import nats.errors
 from nats.js import JetStreamContext
 
 from shared import deadletters
+from shared.bus import safe_body
+from shared.contracts import model_for
 from shared.streams import advisory_durable
 
 log = logging.getLogger("kefu.advisories")
 
 ERROR = "max deliveries reached with no recorded outcome (crash or ack timeout on the last attempt)"
+
+
+def _body(subject: str, data: bytes) -> bytes:
+    model = model_for(subject)
+    try:
+        event = model.model_validate_json(data) if model else None
+    except ValueError:
+        event = None
+    return safe_body(data, event)
 
 
 async def sweep_once(js: JetStreamContext, pool: asyncpg.Pool, service: str, sub: object) -> int:
@@ -47,7 +58,7 @@ async def sweep_once(js: JetStreamContext, pool: asyncpg.Pool, service: str, sub
                 consumer=info.get("consumer", "?"),
                 subject=original.subject or "",
                 headers=dict(original.headers or {}),
-                body=original.data or b"",
+                body=_body(original.subject or "", original.data or b""),
                 error=ERROR,
                 deliveries=int(info.get("deliveries", 0)),
                 stream_seq=int(seq),

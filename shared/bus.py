@@ -24,6 +24,7 @@ from shared.consumers import ConsumerSpec
 from shared.contracts import model_for
 from shared.contracts.envelope import Event
 from shared.db import transaction
+from shared.observability import mask, mask_id_numbers
 
 log = logging.getLogger("kefu.bus")
 _PENDING: set[asyncio.Task[None]] = set()  # in-progress acks in flight (kept from GC)
@@ -83,6 +84,14 @@ def message_key(msg: Msg, event: BaseModel) -> str:
     return key
 
 
+def safe_body(data: bytes, event: BaseModel | None) -> bytes:
+    """What a dead letter keeps: the contract's fields of a valid message (unknown fields,
+    which could carry anything, are dropped); an invalid one with ID numbers masked."""
+    if event is not None:
+        return event.model_dump_json().encode()
+    return mask_id_numbers(data.decode("utf-8", "replace")).encode()
+
+
 def parse(msg: Msg) -> tuple[str, BaseModel]:
     """Validate a message against the contract of its subject."""
     model = model_for(msg.subject)
@@ -108,7 +117,9 @@ class Settler:
         """The nak delay after the n-th delivery failed."""
         return self.delays[min(max(delivered, 1) - 1, len(self.delays) - 1)]
 
-    async def dead_letter(self, msg: Msg, error: str, reason: str) -> None:
+    async def dead_letter(
+        self, msg: Msg, error: str, reason: str, event: BaseModel | None = None
+    ) -> None:
         """Record the message as a dead letter and terminate it; if that fails, leave it."""
         md = msg.metadata
         try:
@@ -119,8 +130,8 @@ class Settler:
                     consumer=self.spec.durable,
                     subject=msg.subject,
                     headers=dict(msg.headers or {}),
-                    body=msg.data,
-                    error=error,
+                    body=safe_body(msg.data, event),
+                    error=mask(error),
                     deliveries=md.num_delivered,
                     stream_seq=md.sequence.stream,
                     reason=reason,
@@ -134,14 +145,14 @@ class Settler:
             return
         await msg.term()
 
-    async def failed(self, msg: Msg, exc: BaseException) -> None:
+    async def failed(self, msg: Msg, exc: BaseException, event: BaseModel | None = None) -> None:
         """A handler failed: retry later, or dead-letter on the last allowed delivery."""
         delivered = msg.metadata.num_delivered
         if isinstance(exc, Reject):
-            await self.dead_letter(msg, f"rejected: {exc}", "rejected")
+            await self.dead_letter(msg, f"rejected: {exc}", "rejected", event)
         elif delivered >= self.spec.max_deliver:
             error = f"{type(exc).__name__}: {exc} (after {delivered} deliveries)"
-            await self.dead_letter(msg, error, "max_deliver")
+            await self.dead_letter(msg, error, "max_deliver", event)
         else:
             log.debug("retrying %s in %.1fs: %r", msg.subject, self.delay_for(delivered), exc)
             await msg.nak(delay=self.delay_for(delivered))
@@ -184,7 +195,7 @@ class Settler:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            await self.failed(msg, exc)
+            await self.failed(msg, exc, event)
             return
         finally:
             stop()
@@ -258,7 +269,7 @@ class BulkRunner:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            await self.settler.failed(item.msg, exc)
+            await self.settler.failed(item.msg, exc, item.event)
             return
         await item.msg.ack()
 

@@ -89,9 +89,12 @@ def verify(settings: Settings, token: str) -> Principal:
             if secret is None:
                 raise jwt.InvalidKeyError(f"unknown signing key id {kid!r}")
             claims = jwt.decode(token, secret, algorithms=["HS256"])
+        role = Role(claims["role"])
+        if role is Role.BRANCH and not claims.get("branch"):
+            raise ValueError("a branch token must name its branch")
         return Principal(
             sub=str(claims["sub"]),
-            role=Role(claims["role"]),
+            role=role,
             branch=claims.get("branch"),
             region=claims.get("region"),
             department=claims.get("department"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -61,11 +62,25 @@ def install(app: FastAPI, domain_errors: tuple[type[Exception], ...] = ()) -> No
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+            {"field": "body", "message": "the body is not valid JSON"}
+            if e.get("type") == "json_invalid"
+            else {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
             for e in exc.errors()
         ]
         names = ", ".join(e["field"] for e in errors)
         return problem_response(422, "Invalid input", f"invalid field(s): {names}", errors)
+
+    @app.exception_handler(asyncpg.DataError)
+    async def _unstorable(_: Request, exc: asyncpg.DataError) -> JSONResponse:
+        # Input Postgres cannot hold (a NUL character, a number past bigint) is bad input.
+        log.info("refused unstorable input: %s", type(exc).__name__)
+        return problem_response(
+            422,
+            "Invalid input",
+            "a value cannot be stored: text must not contain NUL characters and "
+            "numbers must fit in 64 bits",
+            [{"field": "body", "message": type(exc).__name__}],
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -34,24 +34,28 @@ class BodyLimit:
             await _too_large(scope, receive, send, limit)
             return
         seen = 0
+        refused = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge()
+                    # Answer 413 now; the app sees a client that went away and its own
+                    # answer (FastAPI would say 400) is dropped below.
+                    refused = True
+                    await _too_large(scope, receive, send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _too_large(scope, receive, send, limit)
+        async def guarded(message: Message) -> None:
+            if not refused:
+                await send(message)
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, limited, guarded)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
@@ -76,7 +80,9 @@ class Idempotency(BaseHTTPMiddleware):
         header = request.headers.get("authorization", "")
         token = header.partition(" ")[2].strip()
         try:
-            who = verify(request.app.state.settings, token).sub if token else ""
+            p = verify(request.app.state.settings, token) if token else None
+            # Role and branch too: the same sub under another branch is another caller.
+            who = f"{p.role.value}:{p.branch or ''}:{p.sub}" if p else ""
         except Problem as exc:
             return problem_response(exc.status, exc.title, exc.detail)
         if not who:

@@ -170,11 +170,6 @@ async def test_hostile_bodies_on_every_post(platform: Platform, settings: Settin
     assert targets and not failures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/web/errors.py names a JSON decode error after its character offset "
-    "(errors[0].field == '11', detail 'invalid field(s): 11') instead of the body",
-)
 async def test_invalid_json_is_a_422_naming_the_body(platform: Platform) -> None:
     named = []
     for service, method, path, op, _ in writes(platform):
@@ -189,12 +184,6 @@ async def test_invalid_json_is_a_422_naming_the_body(platform: Platform) -> None
     assert named and all(named)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/web/middleware.py BodyLimit raises _TooLarge inside receive(); with no "
-    "Content-Length FastAPI wraps it (through the Idempotency middleware's task group) into "
-    "400 'There was an error parsing the body' instead of 413",
-)
 async def test_streamed_oversized_body_is_a_413(platform: Platform, settings: Settings) -> None:
     answers: dict[str, int] = {}
     for service, method, path, op, _ in writes(platform):
@@ -236,10 +225,10 @@ NUL_REASON = (
     "service",
     [
         "intake",
-        pytest.param("projects", marks=pytest.mark.xfail(strict=True, reason=NUL_REASON)),
-        pytest.param("aftersales", marks=pytest.mark.xfail(strict=True, reason=NUL_REASON)),
-        pytest.param("logistics", marks=pytest.mark.xfail(strict=True, reason=NUL_REASON)),
-        pytest.param("notifications", marks=pytest.mark.xfail(strict=True, reason=NUL_REASON)),
+        "projects",
+        "aftersales",
+        "logistics",
+        "notifications",
     ],
 )
 async def test_nul_character_is_invalid_input_not_a_server_error(
@@ -321,7 +310,7 @@ OVERFLOW_REASON = (
         "intake",
         "projects",
         "aftersales",
-        pytest.param("logistics", marks=pytest.mark.xfail(strict=True, reason=OVERFLOW_REASON)),
+        "logistics",
         "notifications",
     ],
 )

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import pytest
 
 from shared.settings import SERVICES, Settings
@@ -37,9 +36,6 @@ class Tally:
     operations: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    # Input reaching Postgres unchecked (asyncpg.DataError: NUL, out-of-range numbers): pinned
-    # by the strict xfails in test_bodies.py, listed here, not failed twice.
-    known: list[str] = field(default_factory=list)
     unsatisfiable: list[str] = field(default_factory=list)
 
 
@@ -125,7 +121,6 @@ def fuzz(
     )
     def run(case: Any) -> None:
         tally.cases += 1
-        known = False
         try:
             response = case.call(headers=ADMIN)
             status = response.status_code
@@ -133,11 +128,10 @@ def fuzz(
         except Exception as exc:
             # The in-process client re-raises what the app did not handle: a 500.
             status, text = 500, f"{type(exc).__name__}: {exc}"[:300]
-            known = isinstance(exc, asyncpg.DataError)
         tally.statuses[status] = tally.statuses.get(status, 0) + 1
         if status >= 500:
             report = f"{status} {case.as_curl_command(headers=ADMIN)}\n    {text}"
-            (tally.known if known else tally.errors).append(report)
+            tally.errors.append(report)
 
     try:
         run()
@@ -154,8 +148,8 @@ def test_no_server_errors_under_schemathesis(service: str, settings: Settings) -
     tally = Tally()
     try:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-        # NUL characters 500 on every service but intake (pinned by a strict xfail in
-        # test_bodies.py): left out so the cases go to finding other server errors.
+        # NUL characters have their own test in test_bodies.py; left out here so the cases go
+        # to finding other server errors.
         schema.config.generation.update(allow_x00=False)
         records = seed(service, app)
         for result in schema.get_all_operations():
@@ -172,9 +166,9 @@ def test_no_server_errors_under_schemathesis(service: str, settings: Settings) -
     print(
         f"\nschemathesis {schemathesis.__version__} {service}: {tally.operations} operations, "
         f"{tally.cases} cases, statuses {dict(sorted(tally.statuses.items()))}, "
-        f"server errors {len(tally.errors)} (+{len(tally.known)} known, pinned by xfails)"
+        f"server errors {len(tally.errors)}"
     )
-    for error in tally.errors + tally.known:
+    for error in tally.errors:
         print("  " + error)
     assert tally.cases > 0
     assert not tally.errors, "\n".join(tally.errors)

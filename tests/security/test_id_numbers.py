@@ -313,13 +313,6 @@ def test_ingest_stream_holds_only_what_the_scanner_sent(found: Found) -> None:
     assert found.hits["INGEST stream (the malformed messages sent)"]["ingest"] == found.injected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/bus.py Settler.dead_letter stores the raw message body and pydantic's error "
-    "text (input_value=…) in <schema>.dead_letters unmasked: an ID number a branch scanner put "
-    "in a malformed or rejected message is kept in clear (DESIGN.md §5 says dead letters never "
-    "contain them)",
-)
 def test_dead_letters_hold_no_id_number(found: Found) -> None:
     assert found.scanned.get("dead_letters (tables)", 0) == len(SERVICES)
     assert found.total("dead_letters") == 0, found.hits

@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 import jwt
-import pytest
 
 from shared.settings import Settings
 from tests.security.conftest import Platform, bearer, uid
@@ -83,11 +82,6 @@ async def test_forged_tokens_are_401_everywhere(platform: Platform, settings: Se
     assert refused == len(rows), [r for r in rows if not r[3]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/web/auth.py verify() accepts role=branch without a branch claim; the list "
-    "routes then filter by branch_id=None, i.e. not at all: every branch's records are listed",
-)
 async def test_branch_token_without_branch_claim_is_refused(
     platform: Platform, settings: Settings
 ) -> None:
@@ -117,11 +111,6 @@ async def test_branch_token_without_branch_claim_is_refused(
     assert all(status == 401 for status, _ in answers.values()), answers
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/web/middleware.py Idempotency keys its store by the token's `sub` only: two "
-    "branches' systems with the same sub and key get each other's stored response",
-)
 async def test_idempotency_key_never_replays_another_branchs_answer(
     platform: Platform, settings: Settings
 ) -> None:

@@ -36,7 +36,7 @@ class StepIn(common.Strict):
 
 
 class LostIn(common.Strict):
-    loss_fen: int = Field(ge=0)
+    loss_fen: int = Field(ge=0, le=10**15)
     at: AwareDatetime | None = None
 
 
