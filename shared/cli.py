@@ -149,6 +149,14 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Walk the five journeys against a running `kefu up`, over HTTP."""
+    from shared.demo import run
+
+    token = args.token or os.environ.get("KEFU_ADMIN_TOKEN") or "kefu-local-admin"
+    return run(token, load(), host=args.host, out=_print)
+
+
 def _wait_ready(url: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -334,6 +342,11 @@ def main(argv: list[str] | None = None) -> int:
         ti.add_argument(f"--{opt}")
     ti.add_argument("--ttl", type=int, default=86400 * 30)
     tok.set_defaults(fn=cmd_token)
+
+    demo = sub.add_parser("demo", help="walk the five journeys against a running `kefu up`")
+    demo.add_argument("--token", help="admin token (default: KEFU_ADMIN_TOKEN or kefu-local-admin)")
+    demo.add_argument("--host", default="127.0.0.1", help="where the services listen")
+    demo.set_defaults(fn=cmd_demo)
 
     args = parser.parse_args(argv)
     return int(args.fn(args))
