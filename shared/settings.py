@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     http_port: int | None = None
     log_level: str = "INFO"
     otel_endpoint: str | None = None
-    auth_secret: str = "kefu-dev-secret-change-me"
+    auth_secret: str = "kefu-development-signing-secret-change-me"
     auth_public_key: str | None = None
     auth_kid: str = "k1"
     auth_previous_keys: dict[str, str] = Field(
@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     def _refuse_admin_token_in_production(self) -> Settings:
         if self.env == "production" and self.admin_token:
             raise ValueError("KEFU_ADMIN_TOKEN is refused when KEFU_ENV=production")
-        if self.env == "production" and self.auth_secret == "kefu-dev-secret-change-me":
+        if self.env == "production" and self.auth_secret == "kefu-development-signing-secret-change-me":
             raise ValueError("KEFU_AUTH_SECRET must be set when KEFU_ENV=production")
         return self
 

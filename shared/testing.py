@@ -92,7 +92,7 @@ def test_settings(nats_url: str, database_url: str, **overrides: Any) -> Setting
         "timer_poll_seconds": 0.1,
         "graceful_timeout": 3.0,
         "admin_token": "test-admin",
-        "auth_secret": "test-secret",
+        "auth_secret": "kefu-test-signing-secret-32-bytes-long",
     }
     values.update(overrides)
     return Settings.model_validate(values)

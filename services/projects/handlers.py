@@ -63,7 +63,9 @@ def project_id_for_lead(lead_id: str) -> str:
 async def on_lead_registered(event: LeadRegistered, ctx: HandlerContext) -> None:
     """Open the lead's project in `consultation` (one project per lead, however often sent)."""
     project = open_project(
-        project_id_for_lead(event.lead_id), event.customer_id, _aware(event.occurred_at)
+        project_id_for_lead(event.lead_id),
+        event.customer_id,
+        _aware(event.registered_at or event.occurred_at),
     )
     inserted = await queries.insert_project(
         ctx.conn,

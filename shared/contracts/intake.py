@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts.envelope import Event
 from shared.contracts.values import (
@@ -78,6 +78,9 @@ class LeadRegistered(Event):
         default=None,
         description="Where the lead came from (API field `source`; renamed here because "
         "the envelope's `source` names the producing service)",
+    )
+    registered_at: AwareDatetime | None = Field(
+        default=None, description="When the enquiry came in (business time; default occurred_at)"
     )
 
 

@@ -199,3 +199,20 @@ async def test_a_branch_sees_only_its_own_records(settings, js) -> None:
         assert sorted(r["branch_id"] for r in rows) == ["BJ01", "SH01", "SH01", "SH01"]
     finally:
         await conn.close()
+
+
+async def test_a_lead_form_entered_later_keeps_its_business_time(settings, js) -> None:
+    reception = auth(settings, "reception", sub="rec-zhang")
+    async with intake(settings) as (client, _):
+        body = lead_body(customer={"name": "赵敏", "phone": "13900001111"})
+        r = await client.post(
+            "/v1/leads", json={**body, "registered_at": "2026-03-02T09:30:00+08:00"}, headers=reception
+        )
+        assert r.status_code == 201, r.text
+        leads = await wait_for(js, "lead.registered")
+        assert leads[0]["registered_at"] == "2026-03-02T09:30:00+08:00"
+        future = await client.post(
+            "/v1/leads", json={**body, "registered_at": "2999-01-01T00:00:00+08:00"}, headers=reception
+        )
+        assert future.status_code == 422
+        assert future.json()["errors"][0]["field"] == "registered_at"

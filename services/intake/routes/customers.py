@@ -16,6 +16,8 @@ from services.intake.routes.common import (
     READ_COMPLAINT,
     READ_CUSTOMER,
     READ_REPAIR,
+    business_time,
+    clock,
     customer_for,
     invalid,
     new_id,
@@ -54,6 +56,9 @@ async def register_lead(
     lead_id = new_id()
     events: list[Event] = []
     async with tx(request) as conn:
+        registered_at = business_time(
+            body.registered_at, await clock(conn, request), "registered_at"
+        )
         customer_id = await customer_for(conn, who, body.customer, None, events)
         await queries.insert_lead(
             conn,
@@ -80,6 +85,7 @@ async def register_lead(
                 expected_measure_on=body.expected_measure_on,
                 expected_sign_on=body.expected_sign_on,
                 lead_source=body.source,
+                registered_at=registered_at,
                 version=1,
             )
         )

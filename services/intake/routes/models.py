@@ -80,6 +80,9 @@ class LeadIn(_In):
     expected_measure_on: date | None = None
     expected_sign_on: date | None = None
     source: str | None = Field(default=None, max_length=100, description="Where the lead came from")
+    registered_at: AwareDatetime | None = Field(
+        default=None, description="When the enquiry came in (forms entered later); default now"
+    )
 
 
 class SubjectIn(_In):
