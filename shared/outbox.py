@@ -191,6 +191,7 @@ class Relay:
                 if not self._listening() and time.monotonic() >= self._listen_after:
                     self._listener = None
                     await self._listen()
+                    continue  # rows committed before the LISTEN took effect sent no NOTIFY
                 if time.monotonic() - last_lag > 5:
                     await self.update_lag()
                     last_lag = time.monotonic()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEV_AUTH_SECRET = "kefu-development-signing-secret-change-me"
 SERVICES: tuple[str, ...] = ("intake", "projects", "aftersales", "logistics", "notifications")
 DEFAULT_PORTS: dict[str, int] = {
     "intake": 8001,
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
     http_port: int | None = None
     log_level: str = "INFO"
     otel_endpoint: str | None = None
-    auth_secret: str = "kefu-development-signing-secret-change-me"
+    auth_secret: str = DEV_AUTH_SECRET
     auth_public_key: str | None = None
     auth_kid: str = "k1"
     auth_previous_keys: dict[str, str] = Field(
@@ -60,7 +61,7 @@ class Settings(BaseSettings):
     def _refuse_admin_token_in_production(self) -> Settings:
         if self.env == "production" and self.admin_token:
             raise ValueError("KEFU_ADMIN_TOKEN is refused when KEFU_ENV=production")
-        if self.env == "production" and self.auth_secret == "kefu-development-signing-secret-change-me":
+        if self.env == "production" and self.auth_secret == DEV_AUTH_SECRET:
             raise ValueError("KEFU_AUTH_SECRET must be set when KEFU_ENV=production")
         return self
 
