@@ -284,7 +284,12 @@ class BulkRunner:
                     msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout)
                 except (TimeoutError, nats.errors.TimeoutError):
                     continue
-                except (nats.errors.ConnectionClosedError, nats.errors.NoServersError):
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    # Reconnecting, JetStream not ready yet after a server restart, ...: the
+                    # loop must outlive them all, or this consumer silently stops for good.
+                    log.warning("fetch failed (%s); retrying", type(exc).__name__)
                     await asyncio.sleep(0.5)
                     continue
                 await self.process(msgs)
