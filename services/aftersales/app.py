@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from services.aftersales import api, handlers, metrics
 from services.aftersales.config import AftersalesSettings
-from services.aftersales.domain import DomainError
 from services.aftersales.workflow import SERVICE, SLA_TIMER
 from shared.contracts.aftersales import (
     RepairClosed,
@@ -20,25 +18,6 @@ from shared.contracts.aftersales import (
 )
 from shared.service import ServiceDef, build_app
 from shared.settings import Settings, load
-from shared.web.errors import problem_response
-
-TITLES = {409: "Conflict", 413: "Payload too large", 415: "Unsupported media type"}
-
-
-async def domain_problem(_: Request, exc: Exception) -> JSONResponse:
-    """A refused rule as problem details: 409 for the state, 422 naming the field, 413/415."""
-    if not isinstance(exc, DomainError):  # pragma: no cover - registered for DomainError only
-        raise exc
-    status = exc.http_status
-    if status == 422:
-        field = exc.field or "body"
-        return problem_response(
-            422,
-            "Invalid input",
-            f"invalid field(s): {field} ({exc.detail})",
-            [{"field": field, "message": exc.detail}],
-        )
-    return problem_response(status, TITLES.get(status, "Conflict"), exc.detail)
 
 
 def create_app(
@@ -63,6 +42,4 @@ def create_app(
         description="After-sales repairs: tickets, warranty decisions, fee quotes, service levels.",
     )
     app = build_app(svc, settings or load(SERVICE))
-    # Not `domain_errors`: the platform answers those with 409, but an invalid value is a 422.
-    app.add_exception_handler(DomainError, domain_problem)
     return app

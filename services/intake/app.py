@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from services.intake import api, handlers, metrics, store
 from services.intake.config import IntakeSettings
-from services.intake.domain import DomainError
 from shared.contracts.intake import (
     ComplaintClosed,
     ComplaintEscalated,
@@ -57,7 +56,7 @@ def create_app(settings: Settings | None = None, config: IntakeSettings | None =
             RepairRequested,
             ReportPublished,
         ),
-        domain_errors=(DomainError, store.StaleComplaint),
+        domain_errors=(store.StaleComplaint,),
         background=(handlers.seed_weekly_report, metrics.refresh_open),
         config=cfg,
         description=DESCRIPTION,

@@ -5,9 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.logistics import api, handlers, metrics
-from services.logistics.api.common import domain_error
 from services.logistics.config import LogisticsSettings
-from services.logistics.domain import DomainError
 from shared.contracts.logistics import (
     ReceiptOverdue,
     ReceiptReturned,
@@ -53,5 +51,4 @@ def create_app(
     )
     app = build_app(svc, settings or load("logistics"))
     # Domain refusals keep their own status: 409 for the state, 422 for input.
-    app.add_exception_handler(DomainError, domain_error)
     return app

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from services.notifications import api, handlers
 from services.notifications.config import NotificationsSettings
-from services.notifications.domain import DomainError
 from services.notifications.metrics import refresh_gauges
 from services.notifications.sender import Sender
 from services.notifications.store import CHECK_TIMER, SCHEDULE_TIMER
@@ -21,24 +19,8 @@ from shared.contracts.notifications import (
 )
 from shared.service import Runtime, ServiceDef, build_app
 from shared.settings import Settings, load
-from shared.web.errors import problem_response
 
 SERVICE = "notifications"
-
-
-async def domain_problem(_: Request, exc: Exception) -> JSONResponse:
-    """A refused rule as problem details: 422 naming the field for input, 409 for state."""
-    if not isinstance(exc, DomainError):  # pragma: no cover - registered for DomainError only
-        raise exc
-    if exc.http_status == 422:
-        field = exc.field or "body"
-        return problem_response(
-            422,
-            "Invalid input",
-            f"invalid field(s): {field} ({exc.detail})",
-            [{"field": field, "message": exc.detail}],
-        )
-    return problem_response(exc.http_status, "Conflict", exc.detail)
 
 
 def create_app(
@@ -78,6 +60,4 @@ def create_app(
         description="Callback tasks, recurring calls, customer and staff messages.",
     )
     app = build_app(svc, settings or load(SERVICE))
-    # Not `domain_errors`: the platform answers those with 409, but an invalid value is a 422.
-    app.add_exception_handler(DomainError, domain_problem)
     return app

@@ -11,8 +11,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import DomainError
+
 log = logging.getLogger("kefu.http")
 PROBLEM_JSON = "application/problem+json"
+
+
+TITLES = {
+    404: "Not found",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+}
 
 
 class Problem(Exception):
@@ -36,10 +46,14 @@ def conflict(detail: str) -> Problem:
 
 
 def problem_response(
-    status: int, title: str, detail: str = "", errors: list[dict[str, Any]] | None = None
+    status: int,
+    title: str,
+    detail: str = "",
+    errors: list[dict[str, Any]] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    """Build the problem-details response."""
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    """Build the problem-details response (extension members in `extra`, RFC 9457 §3.2)."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, **extra}
     if detail:
         body["detail"] = detail
     if errors is not None:
@@ -85,6 +99,19 @@ def install(app: FastAPI, domain_errors: tuple[type[Exception], ...] = ()) -> No
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(exc.status_code, str(exc.detail), "")
+
+    @app.exception_handler(DomainError)
+    async def _refused(_: Request, exc: DomainError) -> JSONResponse:
+        if exc.http_status == 422:
+            field = exc.field or "body"
+            return problem_response(
+                422,
+                "Invalid input",
+                f"invalid field(s): {field} ({exc.detail})",
+                [{"field": field, "message": exc.detail}],
+            )
+        title = TITLES.get(exc.http_status, "Conflict")
+        return problem_response(exc.http_status, title, exc.detail, code=exc.code)
 
     for err in domain_errors:
 

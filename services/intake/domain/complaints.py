@@ -22,19 +22,15 @@ from shared.contracts.values import (
     ReceivedBy,
     Severity,
 )
+from shared.errors import DomainError as BaseDomainError
 
 Status = ComplaintStatus
 REPAIR_COMPLETED_RESULT = "repair completed"
 UNSATISFIED_REASON = "the customer is not satisfied with the result (confirmation call)"
 
 
-class DomainError(Exception):
+class DomainError(BaseDomainError):
     """A step the complaint's current state does not allow (HTTP 409; `detail` says why)."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)

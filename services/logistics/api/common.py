@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.logistics import queries
 from services.logistics.config import LogisticsSettings
-from services.logistics.domain import DomainError
 from shared.contracts.values import Role
 from shared.web.auth import Principal
 from shared.web.errors import PROBLEM_JSON, Problem, not_found
@@ -112,18 +111,3 @@ def problem_json(status: int, title: str, detail: str, **extra: Any) -> JSONResp
     """Problem details with extension members (e.g. every refusal reason)."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
-
-
-async def domain_error(_: Request, exc: Exception) -> JSONResponse:
-    """A rule refused: 409 for the state, 422 for input (naming the field)."""
-    assert isinstance(exc, DomainError)
-    status = exc.http_status
-    if status == 422:
-        field = exc.field or "body"
-        return problem_json(
-            422,
-            "Invalid input",
-            exc.detail,
-            errors=[{"field": field, "message": exc.detail}],
-        )
-    return problem_json(status, "Conflict", exc.detail, code=exc.code)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from shared.errors import DomainError as BaseDomainError
+
 OFF_ROUTE: Final = "off_route"
 BAD_BATCH: Final = "bad_batch"
 WRONG_STATE: Final = "wrong_state"
@@ -21,16 +23,7 @@ HTTP_STATUS: Final[dict[str, int]] = {
 }
 
 
-class DomainError(Exception):
+class DomainError(BaseDomainError):
     """A rule refused the request; `detail` says why in plain words."""
 
-    def __init__(self, code: str, detail: str, field: str | None = None) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-        self.field = field
-
-    @property
-    def http_status(self) -> int:
-        """The status code the API answers with."""
-        return HTTP_STATUS.get(self.code, 409)
+    STATUS = HTTP_STATUS

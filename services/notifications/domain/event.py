@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from shared.calendar import BUSINESS_TZ
+from shared.errors import DomainError as BaseDomainError
 
 INVALID_EVENT: Final = "invalid_event"
 INVALID_OUTCOME: Final = "invalid_outcome"
@@ -23,19 +24,10 @@ HTTP_STATUS: Final[dict[str, int]] = {
 }
 
 
-class DomainError(Exception):
+class DomainError(BaseDomainError):
     """A rule refused an event or a request; `detail` says why in plain words."""
 
-    def __init__(self, code: str, detail: str, field: str | None = None) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-        self.field = field
-
-    @property
-    def http_status(self) -> int:
-        """The status code the API answers with."""
-        return HTTP_STATUS.get(self.code, 409)
+    STATUS = HTTP_STATUS
 
 
 def to_datetime(value: Any, name: str) -> datetime:
