@@ -1,9 +1,11 @@
 """Benchmark both consuming paths against a raw nats-py + asyncpg baseline in the same run.
 
-    .venv/bin/python -m bench.consume [--events 20000]
+    .venv/bin/python -m bench.consume [--events 20000] [--paths raw ordinary bulk rawtx settler]
 
 Every path does the same work per event: fetch → inbox claim → insert one row → one outbox row
-→ commit → ack. Prints events/s and the ratio to the raw baseline (DESIGN.md §9).
+→ commit → ack. Prints events/s and the ratio to the raw baseline (DESIGN.md §9). Optional
+paths: `rawtx` (raw nats-py + asyncpg, one transaction per event: the ordinary path's own
+baseline) and `settler` (the platform's Settler on a plain fetch loop, without FastStream).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import tempfile
 import time
 import uuid
@@ -27,6 +30,7 @@ from shared import streams
 from shared.bus import BulkRunner, HandlerContext, Item, Settler
 from shared.consumers import ConsumerSpec
 from shared.contracts.intake import ComplaintClosed, ComplaintOpened
+from shared.contracts.values import Channel, ComplaintCategory, Department, ReceivedBy, Severity
 from shared.db import create_pool
 from shared.migrate import migrate
 from shared.service import Runtime, ServiceDef
@@ -39,11 +43,11 @@ def event() -> ComplaintOpened:
     return ComplaintOpened(
         complaint_id=str(uuid.uuid4()),
         customer_id="c-1",
-        department="engineering",
-        channel="phone",
-        category="quality",
-        severity="normal",
-        received_by="cs",
+        department=Department.ENGINEERING,
+        channel=Channel.PHONE,
+        category=ComplaintCategory.QUALITY,
+        severity=Severity.NORMAL,
+        received_by=ReceivedBy.CS,
         received_by_sub="agent-1",
         source="intake",
     )
@@ -168,16 +172,68 @@ async def ordinary_path(settings: Any, pool: asyncpg.Pool, spec: ConsumerSpec, n
     return n / elapsed
 
 
-async def settler_path(settings: Any, pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpec, n: int) -> float:
+async def rawtx_path(pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpec, n: int) -> float:
+    """The per-message baseline: nats-py fetch(100), each message its own transaction with the
+    same statements as the ordinary path (inbox, row, outbox), run concurrently, then ack."""
+
+    async def one(m: Any) -> None:
+        e = ComplaintOpened.model_validate_json(m.data)
+        o = ComplaintClosed(
+            complaint_id=e.complaint_id, customer_id=e.customer_id, department=e.department
+        )
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.fetchval(
+                "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)"
+                " ON CONFLICT DO NOTHING RETURNING 1",
+                spec.durable,
+                str(e.event_id),
+            )
+            await conn.execute(
+                "INSERT INTO bench_rows (id, complaint_id, payload) VALUES ($1, $2, $3::jsonb)",
+                e.event_id,
+                e.complaint_id,
+                json.dumps({"severity": e.severity}),
+            )
+            await conn.execute(
+                "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)",
+                o.event_id,
+                o.SUBJECT,
+                o.to_json(),
+            )
+        await m.ack()
+
+    sub = await js.pull_subscribe_bind(durable=spec.durable, stream="EVENTS")
+    start = time.perf_counter()
+    done = 0
+    while done < n:
+        try:
+            msgs = await sub.fetch(100, timeout=1)
+        except Exception:
+            continue
+        await asyncio.gather(*(one(m) for m in msgs))
+        done += len(msgs)
+    elapsed = time.perf_counter() - start
+    await sub.unsubscribe()
+    return n / elapsed
+
+
+async def settler_path(
+    settings: Any, pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpec, n: int
+) -> float:
     """The platform's per-message settle rules on a plain fetch loop (no FastStream)."""
 
     async def handler(e: ComplaintOpened, ctx: HandlerContext) -> None:
         await ctx.conn.execute(
             "INSERT INTO bench_rows (id, complaint_id, payload) VALUES ($1, $2, $3::jsonb)",
-            e.event_id, e.complaint_id, json.dumps({"severity": e.severity}),
+            e.event_id,
+            e.complaint_id,
+            json.dumps({"severity": e.severity}),
         )
-        await ctx.emit(ComplaintClosed(complaint_id=e.complaint_id, customer_id=e.customer_id,
-                                       department=e.department))
+        await ctx.emit(
+            ComplaintClosed(
+                complaint_id=e.complaint_id, customer_id=e.customer_id, department=e.department
+            )
+        )
 
     settler = Settler(pool, SCHEMA, spec, settings.retry_delays)
     sub = await js.pull_subscribe_bind(durable=spec.durable, stream="EVENTS")
@@ -236,51 +292,68 @@ async def bulk_path(
 
 
 async def main(n: int, paths: list[str]) -> None:
+    print(f"load average {os.getloadavg()[0]:.2f} at the start", file=sys.stderr)
     home = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
     servers = start_servers(home)
     url = await create_database(servers.admin_url, "kefu_bench")
+    results: dict[str, float] = {}
     try:
         await migrate(url, (SCHEMA,))
         settings = test_settings(servers.nats_url, url, pool_max=20, fetch_batch=100)
         pool = await create_pool(settings, SCHEMA, max_size=20)
         nc = await nats.connect(servers.nats_url)
-        js = nc.jetstream()
-        await streams.declare(js, ())
-        results: dict[str, float] = {}
-        for name in paths:
-            spec = ConsumerSpec(
-                SCHEMA, f"bench_{name}", ("complaint.opened",), max_ack_pending=20000
-            )
-            await reset(pool, js, spec)
-            await publish(js, n)
-            if name == "raw":
-                results[name] = await raw_baseline(pool, js, spec, n)
-            elif name == "settler":
-                results[name] = await settler_path(settings, pool, js, spec, n)
-            elif name == "ordinary":
-                results[name] = await ordinary_path(settings, pool, spec, n)
-            else:
-                results[name] = await bulk_path(settings, pool, js, spec, n)
-            print(f"{name:<9} {results[name]:>9,.0f} events/s", flush=True)
-        if set(results) != {"raw", "ordinary", "bulk"}:
-            return
-        raw = results["raw"]
-        print()
-        print(f"events per path: {n}  (consume → inbox → row → outbox → commit → ack)")
-        print(f"raw nats-py fetch(100) + asyncpg unnest baseline : {raw:>9,.0f} /s  1.00×")
-        print(
-            f"ordinary (FastStream, one tx per event)          : {results['ordinary']:>9,.0f} /s  "
-            f"{results['ordinary'] / raw:.2f}×  target ≥ 2,000/s"
-        )
-        print(
-            f"bulk (platform runner, one tx per batch)         : {results['bulk']:>9,.0f} /s  "
-            f"{results['bulk'] / raw:.2f}×  target ≥ 0.80×"
-        )
-        await nc.close()
-        await pool.close()
+        try:
+            js = nc.jetstream()
+            await streams.declare(js, ())
+            for name in paths:
+                spec = ConsumerSpec(
+                    SCHEMA, f"bench_{name}", ("complaint.opened",), max_ack_pending=20000
+                )
+                await reset(pool, js, spec)
+                await publish(js, n)
+                if name == "raw":
+                    results[name] = await raw_baseline(pool, js, spec, n)
+                elif name == "rawtx":
+                    results[name] = await rawtx_path(pool, js, spec, n)
+                elif name == "settler":
+                    results[name] = await settler_path(settings, pool, js, spec, n)
+                elif name == "ordinary":
+                    results[name] = await ordinary_path(settings, pool, spec, n)
+                else:
+                    results[name] = await bulk_path(settings, pool, js, spec, n)
+                print(f"{name:<9} {results[name]:>9,.0f} events/s", flush=True)
+        finally:
+            await nc.close()
+            await pool.close()
     finally:
         await drop_database(servers.admin_url, url)
         servers.stop()
+    print(f"load average {os.getloadavg()[0]:.2f} at the end", file=sys.stderr)
+    if not set(results) >= {"raw", "ordinary", "bulk"}:
+        return
+    raw = results["raw"]
+    print()
+    print(f"events per path: {n}  (consume → inbox → row → outbox → commit → ack)")
+    print(f"raw nats-py fetch(100) + asyncpg unnest baseline : {raw:>9,.0f} /s  1.00×")
+    print(
+        f"ordinary (FastStream, one tx per event)          : {results['ordinary']:>9,.0f} /s  "
+        f"{results['ordinary'] / raw:.2f}×  target ≥ 2,000/s"
+    )
+    print(
+        f"bulk (platform runner, one tx per batch)         : {results['bulk']:>9,.0f} /s  "
+        f"{results['bulk'] / raw:.2f}×  target ≥ 0.80×"
+    )
+    if "rawtx" in results:
+        rawtx = results["rawtx"]
+        print(
+            f"raw per-message baseline (one tx per event)      : {rawtx:>9,.0f} /s  "
+            f"{rawtx / raw:.2f}×  (ordinary / this: {results['ordinary'] / rawtx:.2f}×)"
+        )
+    if "settler" in results:
+        print(
+            f"settler (platform rules, plain fetch loop)       : {results['settler']:>9,.0f} /s  "
+            f"{results['settler'] / raw:.2f}×"
+        )
 
 
 if __name__ == "__main__":
