@@ -104,8 +104,8 @@ def verify(settings: Settings, token: str) -> Principal:
         raise Problem(401, "Invalid token", f"the bearer token was not accepted: {exc}") from exc
 
 
-def principal(request: Request) -> Principal:
-    """FastAPI dependency: the verified caller, or 401."""
+async def principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller, or 401 (async: no thread-pool hop)."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -122,7 +122,7 @@ def require(*roles: Role | str) -> Any:
     """FastAPI dependency factory: the caller must have one of these roles (admin always may)."""
     allowed = {Role(r) for r in roles} | {Role.ADMIN}
 
-    def check(p: Principal = Depends(principal)) -> Principal:
+    async def check(p: Principal = Depends(principal)) -> Principal:
         if p.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Problem(

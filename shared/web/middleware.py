@@ -66,6 +66,15 @@ async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> 
 class Idempotency(BaseHTTPMiddleware):
     """IETF Idempotency-Key semantics on POST: replay, 422 on a changed body, 409 in flight."""
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Only keyed POSTs pay for BaseHTTPMiddleware's task group and body streaming.
+        if scope["type"] != "http" or scope.get("method") != "POST" or not any(
+            name == b"idempotency-key" for name, _ in scope.get("headers") or ()
+        ):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         key = request.headers.get("idempotency-key")
         if request.method != "POST" or not key:

@@ -37,7 +37,7 @@ def decode(cursor: str | None) -> list[Any] | None:
         ) from exc
 
 
-def limit_param(limit: int = Query(50, ge=1, le=MAX_LIMIT)) -> int:
+async def limit_param(limit: int = Query(50, ge=1, le=MAX_LIMIT)) -> int:
     """The page size (default 50, max 500)."""
     return limit
 
