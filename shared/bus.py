@@ -286,6 +286,10 @@ class BulkRunner:
                     continue
                 except asyncio.CancelledError:
                     raise
+                except nats.errors.ConnectionClosedError:
+                    # Closed for good (the client reconnects forever otherwise): stop, or this
+                    # loop would spin until someone cancels it.
+                    return
                 except Exception as exc:
                     # Reconnecting, JetStream not ready yet after a server restart, ...: the
                     # loop must outlive them all, or this consumer silently stops for good.
