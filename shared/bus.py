@@ -23,7 +23,7 @@ from shared import deadletters, inbox, outbox
 from shared.consumers import ConsumerSpec
 from shared.contracts import model_for
 from shared.contracts.envelope import Event
-from shared.db import transaction
+from shared.db import CommitFailed, transaction
 from shared.observability import mask, mask_id_numbers
 
 log = logging.getLogger("kefu.bus")
@@ -48,6 +48,8 @@ class HandlerContext:
     headers: dict[str, str]
     cause: Event | None = None
     emitted: list[Event] = field(default_factory=list)
+    # Set by the settler: emitted rows wait here and go out with its COMMIT (one round trip).
+    deferred: list[tuple[Event, str]] | None = None
 
     async def emit(self, *events: Event) -> None:
         """Write events to the outbox in this transaction, chained to the cause."""
@@ -55,7 +57,12 @@ class HandlerContext:
             e.source = e.source or self.service
             if self.cause is not None:
                 e.caused_by(self.cause)
-        await outbox.add(self.conn, *events)
+        if self.deferred is None:
+            await outbox.add(self.conn, *events)
+        elif events:
+            outbox.log_written(events)
+            headers = outbox.trace_headers()  # the emitting span's context, captured now
+            self.deferred.extend((e, headers) for e in events)
         self.emitted.extend(events)
 
 
@@ -182,16 +189,8 @@ class Settler:
             return
         stop = self.keep_alive((msg,))
         try:
-            async with self.pool.acquire() as conn, transaction(conn):
-                if await inbox.claim(conn, self.spec.durable, key):
-                    ctx = HandlerContext(
-                        conn,
-                        self.service,
-                        msg.subject,
-                        dict(msg.headers or {}),
-                        event if isinstance(event, Event) else None,
-                    )
-                    await fn(event, ctx)
+            async with self.pool.acquire() as conn:
+                await self._run(conn, msg, key, event, fn)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -200,6 +199,34 @@ class Settler:
         finally:
             stop()
         await msg.ack()
+
+    async def _run(
+        self, conn: asyncpg.Connection, msg: Msg, key: str, event: BaseModel, fn: Handler
+    ) -> None:
+        """The transaction in three round trips: BEGIN + claim, the handler's own statements,
+        then the outbox rows + COMMIT (round trips, not CPU, bound this path: DESIGN.md §9)."""
+        try:
+            status = await conn.execute("BEGIN;" + inbox.claim_sql(self.spec.durable, key))
+            tail = ""
+            if status == inbox.CLAIMED:
+                ctx = HandlerContext(
+                    conn,
+                    self.service,
+                    msg.subject,
+                    dict(msg.headers or {}),
+                    event if isinstance(event, Event) else None,
+                    deferred=[],
+                )
+                await fn(event, ctx)
+                tail = outbox.insert_sql(ctx.deferred or ())
+            status = await conn.execute(f"{tail};COMMIT" if tail else "COMMIT")
+        except BaseException:
+            if not conn.is_closed():
+                with contextlib.suppress(Exception):
+                    await conn.execute("ROLLBACK")
+            raise
+        if status != "COMMIT":
+            raise CommitFailed(f"COMMIT answered {status}")
 
 
 async def _quietly(coro: Awaitable[None]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -65,6 +66,20 @@ async def transaction(conn: asyncpg.Connection) -> AsyncIterator[asyncpg.Connect
     status = await conn.execute("COMMIT")
     if status != "COMMIT":
         raise CommitFailed(f"COMMIT answered {status}")
+
+
+def bytes_literal(data: bytes) -> str:
+    """A bytea SQL literal for a simple-protocol statement, safe for any input (base64)."""
+    return f"decode('{base64.b64encode(data).decode()}', 'base64')"
+
+
+def text_literal(value: str) -> str:
+    """A text SQL literal for a simple-protocol statement, safe for any input (base64).
+
+    Base64 rather than quote doubling: the result never depends on the session's
+    standard_conforming_strings or on what the text contains; a NUL is refused by Postgres.
+    """
+    return f"convert_from({bytes_literal(value.encode())}, 'UTF8')"
 
 
 async def db_now(conn: asyncpg.Connection) -> Any:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncpg
 
+from shared.db import text_literal
+
+CLAIMED = "INSERT 0 1"  # the status of claim_sql when the message is new
+
 
 async def claim(conn: asyncpg.Connection, consumer: str, key: str) -> bool:
     """Claim a message in the caller's transaction; False means it was handled before."""
@@ -24,3 +28,11 @@ async def claim_many(conn: asyncpg.Connection, consumer: str, keys: list[str]) -
         keys,
     )
     return {r["event_id"] for r in rows}
+
+
+def claim_sql(consumer: str, key: str) -> str:
+    """The claim as one simple-protocol statement, to be sent with BEGIN in one round trip."""
+    return (
+        f"INSERT INTO inbox (consumer, event_id) VALUES ({text_literal(consumer)},"
+        f" {text_literal(key)}) ON CONFLICT DO NOTHING"
+    )

@@ -17,6 +17,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import Counter, Gauge
 
 from shared.contracts.envelope import Event
+from shared.db import bytes_literal, text_literal
 
 log = logging.getLogger("kefu.outbox")
 
@@ -25,21 +26,44 @@ PUBLISH_ERRORS = Counter("kefu_outbox_publish_errors_total", "Failed relay attem
 LAG = Gauge("kefu_outbox_lag_seconds", "Age of the oldest unsent outbox row", ["service"])
 
 
-async def add(conn: asyncpg.Connection, *events: Event) -> None:
-    """Write events in the caller's transaction; the relay publishes them after commit."""
-    if not events:
-        return
+def trace_headers() -> str:
+    """The current trace context as the JSON an outbox row carries to the relay."""
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
-    headers = json.dumps(carrier)
+    return json.dumps(carrier)
+
+
+def log_written(events: Iterable[Event]) -> None:
+    """Log each event written to the outbox (at debug level)."""
     if log.isEnabledFor(logging.DEBUG):
         # One line per event written, inside the caller's span: the JSON line has its trace id.
         for e in events:
             log.debug("outbox %s %s", e.SUBJECT, e.event_id)
+
+
+async def add(conn: asyncpg.Connection, *events: Event) -> None:
+    """Write events in the caller's transaction; the relay publishes them after commit."""
+    if not events:
+        return
+    headers = trace_headers()
+    log_written(events)
     await conn.executemany(
         "INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb)",
         [(e.event_id, e.SUBJECT, e.to_json(), headers) for e in events],
     )
+
+
+def insert_sql(rows: Iterable[tuple[Event, str]]) -> str:
+    """Outbox rows (event, trace headers) as one simple-protocol statement ("" for none), so
+    a caller can send them with its COMMIT in one round trip."""
+    values = [
+        f"({text_literal(str(e.event_id))}::uuid, {text_literal(e.SUBJECT)},"
+        f" {bytes_literal(e.to_json())}, {text_literal(headers)}::jsonb)"
+        for e, headers in rows
+    ]
+    if not values:
+        return ""
+    return "INSERT INTO outbox (event_id, subject, payload, headers) VALUES " + ", ".join(values)
 
 
 def _tracing() -> bool:

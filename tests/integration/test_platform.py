@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -20,7 +21,7 @@ from shared.bus import BulkRunner, HandlerContext, Item, Settler
 from shared.consumers import ConsumerSpec
 from shared.contracts.ingest import ShipmentScanned, scan_subject
 from shared.contracts.intake import ComplaintOpened
-from shared.db import create_pool, transaction
+from shared.db import bytes_literal, create_pool, text_literal, transaction
 from shared.outbox import Relay
 from shared.settings import Settings
 from shared.testing import eventually
@@ -263,6 +264,82 @@ async def test_malformed_and_always_failing_messages_end_in_dead_letters_and_rep
     assert [r["key"] for r in await effects(pool)] == [str(good.event_id)]
 
 
+@pytest.mark.quick
+async def test_emitted_events_leave_with_the_commit_and_a_swallowed_error_commits_nothing(
+    pool, js, settings
+) -> None:
+    s = spec("emit", max_deliver=1)
+    await streams.declare(js, (s,))
+    good = complaint(branch_id="b'; DROP TABLE effects; --\\")
+    quiet, loud = complaint(customer_id="quiet"), complaint(customer_id="loud")
+    for e in (good, quiet, loud):
+        await js.publish("complaint.opened", e.to_json(), headers={"Nats-Msg-Id": str(e.event_id)})
+
+    async def react(ev: Any, ctx: HandlerContext) -> None:
+        await record_effect(ev, ctx)
+        if ev.event_id != good.event_id:
+            # A handler that swallows a database error leaves the transaction aborted.
+            with contextlib.suppress(asyncpg.PostgresError):
+                await ctx.conn.execute("SELECT 1/0")
+        if ev.event_id != quiet.event_id:
+            await ctx.emit(complaint(customer_id="c'2"), complaint(customer_id="c\\3"))
+
+    settler = Settler(pool, SCHEMA, s, (0.1,))
+
+    async def settled() -> bool:
+        async with pool.acquire() as conn:
+            return await conn.fetchval("SELECT count(*) FROM dead_letters") == 2
+
+    await consume(js, settler, react, settled)
+    assert [r["key"] for r in await effects(pool)] == [str(good.event_id)]
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT payload, headers FROM outbox ORDER BY id")
+        dead = {
+            json.loads(bytes(r["body"]))["customer_id"]: r["error"]
+            for r in await conn.fetch("SELECT body, error FROM dead_letters")
+        }
+        claims = await conn.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", s.durable)
+    emitted = [json.loads(bytes(r["payload"])) for r in rows]
+    assert [e["customer_id"] for e in emitted] == ["c'2", "c\\3"], "payload kept byte for byte"
+    assert {e["causation_id"] for e in emitted} == {str(good.event_id)}
+    assert {e["branch_id"] for e in emitted} == {good.branch_id}
+    assert all(isinstance(json.loads(r["headers"]), dict) for r in rows)
+    # Nothing to send with the COMMIT: Postgres answers it with ROLLBACK, which is caught.
+    assert "CommitFailed: COMMIT answered ROLLBACK" in dead["quiet"]
+    # Outbox rows to send: the aborted transaction refuses them, and nothing commits either.
+    assert "InFailedSQLTransactionError" in dead["loud"]
+    assert claims == 1, "the rolled-back messages' inbox claims went with their transactions"
+
+
+@pytest.mark.quick
+async def test_branch_message_ids_with_quotes_are_claimed_once(pool, js, settings) -> None:
+    s = spec("quoted", ("ingest.*.shipment.scanned",), stream="INGEST")
+    await streams.declare(js, (s,))
+    key = "scan'); DELETE FROM inbox; --\\ 扫描"
+    body = scan("WB-Q", datetime(2026, 11, 1, 8, tzinfo=UTC)).to_json()
+    # The same branch message twice, the second beyond the dedupe window (a new Nats-Msg-Id).
+    await js.publish(scan_subject("sh01"), body, headers={"Nats-Msg-Id": key})
+    await js.publish(
+        scan_subject("sh01"),
+        body,
+        headers={"Nats-Msg-Id": "again", "Kefu-Original-Msg-Id": key},
+    )
+    settler = Settler(pool, SCHEMA, s, settings.retry_delays)
+
+    async def done() -> bool:
+        info = await js.consumer_info("INGEST", s.durable)
+        return info.num_ack_pending == 0 and info.num_pending == 0
+
+    async def record_scan(event: Any, ctx: HandlerContext) -> None:
+        await ctx.conn.execute("INSERT INTO effects (key) VALUES ($1)", event.waybill)
+
+    await consume(js, settler, record_scan, done)
+    assert [r["key"] for r in await effects(pool)] == ["WB-Q"]
+    async with pool.acquire() as conn:
+        keys = await conn.fetch("SELECT event_id FROM inbox WHERE consumer = $1", s.durable)
+    assert [r["event_id"] for r in keys] == [key], "the key is stored exactly as sent"
+
+
 def scan(waybill: str, at: datetime) -> ShipmentScanned:
     return ShipmentScanned(waybill=waybill, kind="departed", station="SH01", at=at)
 
@@ -394,3 +471,17 @@ async def test_recurring_timer_is_rescheduled_and_clock_offset_is_test_only(pool
     assert timedelta(days=6, hours=23) < due - now < timedelta(days=7, seconds=1)
     prod = settings.model_copy(update={"env": "production", "admin_token": None})
     assert not prod.is_test
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("conforming", ["on", "off"])
+async def test_sql_literals_round_trip_any_text_whatever_the_session_quoting(
+    pool, conforming
+) -> None:
+    texts = ["", "'", "''; DROP TABLE effects; --", "a\\'b", "\\x00", "扫描 ✓", "$$", "\n\t"]
+    async with pool.acquire() as conn, transaction(conn):
+        await conn.execute(f"SET LOCAL standard_conforming_strings = {conforming}")
+        for text in texts:
+            assert await conn.fetchval(f"SELECT {text_literal(text)}") == text
+        raw = bytes(range(256))
+        assert await conn.fetchval(f"SELECT {bytes_literal(raw)}") == raw
