@@ -17,6 +17,7 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import REGISTRY
@@ -59,6 +60,12 @@ class ServiceDef:
         return self.consumers if self.consumers is not None else consumers_of(self.name)
 
 
+async def _raw_message(msg: NatsMessage) -> Msg:
+    """FastStream decoder: the settler validates against the contract itself, so the handler
+    gets nats-py's message as it came, without a JSON parse nobody uses."""
+    return msg.raw_message
+
+
 class Runtime:
     """The running parts of one service process."""
 
@@ -88,6 +95,9 @@ class Runtime:
             logger=logging.getLogger("kefu.faststream"),
             log_level=logging.DEBUG,
             max_reconnect_attempts=-1,
+            # Handlers take nats-py's message (see _raw_message), so nothing is injected; with
+            # FastDepends on, its Context field for the message ran in a worker thread per message.
+            apply_types=False,
         )
 
     def _subscribe(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
@@ -97,8 +107,8 @@ class Runtime:
             settler = Settler(pool, self.svc.name, spec, self.settings.retry_delays)
 
             def bind(settler: Settler = settler, fn: Handler = fn) -> Callable[..., Any]:
-                async def handle(msg: NatsMessage) -> None:
-                    await settler.handle(msg.raw_message, fn)
+                async def handle(msg: Msg) -> None:
+                    await settler.handle(msg, fn)
 
                 return handle
 
@@ -108,6 +118,7 @@ class Runtime:
                 durable=spec.durable,
                 pull_sub=PullSub(batch_size=self.settings.fetch_batch, timeout=1.0),
                 ack_policy=AckPolicy.MANUAL,
+                decoder=_raw_message,
                 title=f"{self.svc.name}.{name}",
                 description=f"consumes {', '.join(spec.subjects)}",
             )(bind())
