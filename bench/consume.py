@@ -1,11 +1,14 @@
 """Benchmark both consuming paths against a raw nats-py + asyncpg baseline in the same run.
 
-    .venv/bin/python -m bench.consume [--events 20000] [--paths raw ordinary bulk rawtx settler]
+    .venv/bin/python -m bench.consume [--events 20000]
+        [--paths raw ordinary bulk rawtx faststream settler]
 
 Every path does the same work per event: fetch → inbox claim → insert one row → one outbox row
 → commit → ack. Prints events/s and the ratio to the raw baseline (DESIGN.md §9). Optional
 paths: `rawtx` (raw nats-py + asyncpg, one transaction per event: the ordinary path's own
-baseline) and `settler` (the platform's Settler on a plain fetch loop, without FastStream).
+baseline), `faststream` (a bare FastStream subscriber doing the same transaction: the yardstick
+DESIGN.md §9 names for the ordinary path) and `settler` (the platform's Settler on a plain fetch
+loop, without FastStream).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from typing import Any
 
 import asyncpg
 import nats
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.js import JetStreamContext
 
 from shared import streams
@@ -217,6 +222,56 @@ async def rawtx_path(pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpe
     return n / elapsed
 
 
+async def faststream_path(
+    settings: Any, pool: asyncpg.Pool, spec: ConsumerSpec, n: int
+) -> float:
+    """FastStream's own per-message path with a DB write (DESIGN.md §9's yardstick): a bare
+    NatsBroker pull subscriber, FastStream's defaults, the same three statements in one
+    transaction, then ack."""
+    broker = NatsBroker(settings.nats_url, logger=None)
+
+    @broker.subscriber(
+        spec.subjects[0],
+        stream=JStream(spec.stream, declare=False),
+        durable=spec.durable,
+        pull_sub=PullSub(batch_size=settings.fetch_batch, timeout=1.0),
+        ack_policy=AckPolicy.MANUAL,
+    )
+    async def handle(body: dict[str, Any], msg: NatsMessage) -> None:
+        e = ComplaintOpened.model_validate(body)
+        o = ComplaintClosed(
+            complaint_id=e.complaint_id, customer_id=e.customer_id, department=e.department
+        )
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                spec.durable,
+                str(e.event_id),
+            )
+            await conn.execute(
+                "INSERT INTO bench_rows (id, complaint_id, payload) VALUES ($1, $2, $3::jsonb)",
+                e.event_id,
+                e.complaint_id,
+                json.dumps({"severity": e.severity}),
+            )
+            await conn.execute(
+                "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)",
+                o.event_id,
+                o.SUBJECT,
+                o.to_json(),
+            )
+        await msg.ack()
+
+    start = time.perf_counter()
+    await broker.start()
+    try:
+        await wait_for(pool, n)
+    finally:
+        elapsed = time.perf_counter() - start
+        await broker.stop()
+    return n / elapsed
+
+
 async def settler_path(
     settings: Any, pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpec, n: int
 ) -> float:
@@ -317,6 +372,8 @@ async def main(n: int, paths: list[str]) -> None:
                     results[name] = await rawtx_path(pool, js, spec, n)
                 elif name == "settler":
                     results[name] = await settler_path(settings, pool, js, spec, n)
+                elif name == "faststream":
+                    results[name] = await faststream_path(settings, pool, spec, n)
                 elif name == "ordinary":
                     results[name] = await ordinary_path(settings, pool, spec, n)
                 else:
@@ -348,6 +405,12 @@ async def main(n: int, paths: list[str]) -> None:
         print(
             f"raw per-message baseline (one tx per event)      : {rawtx:>9,.0f} /s  "
             f"{rawtx / raw:.2f}×  (ordinary / this: {results['ordinary'] / rawtx:.2f}×)"
+        )
+    if "faststream" in results:
+        fs = results["faststream"]
+        print(
+            f"bare FastStream subscriber + asyncpg (one tx/ev) : {fs:>9,.0f} /s  "
+            f"{fs / raw:.2f}×  (ordinary / this: {results['ordinary'] / fs:.2f}×)"
         )
     if "settler" in results:
         print(
