@@ -22,7 +22,7 @@ import nats
 from shared import outbox, timers
 from shared.bus import HandlerContext
 from shared.consumers import ConsumerSpec
-from shared.contracts.intake import ComplaintOpened
+from shared.contracts.intake import ComplaintClosed, ComplaintOpened
 from shared.contracts.values import Channel, ComplaintCategory, Department, ReceivedBy, Severity
 from shared.db import create_pool, transaction
 from shared.outbox import Relay
@@ -83,8 +83,24 @@ async def until_stopped() -> None:
     await stop.wait()
 
 
+async def row_and_event(e: ComplaintOpened, ctx: HandlerContext) -> None:
+    """bench.consume's per-message work: one row (bench_rows) and one emitted event."""
+    await ctx.conn.execute(
+        "INSERT INTO bench_rows (id, complaint_id, payload) VALUES ($1, $2, $3::jsonb)",
+        e.event_id,
+        e.complaint_id,
+        json.dumps({"severity": e.severity}),
+    )
+    await ctx.emit(
+        ComplaintClosed(
+            complaint_id=e.complaint_id, customer_id=e.customer_id, department=e.department
+        )
+    )
+
+
 async def consumer(cfg: dict[str, Any]) -> None:
-    """One replica of an ordinary consumer: the platform Runtime, one effect row per event."""
+    """One replica of an ordinary consumer: the platform Runtime, with bench.scale's work (one
+    effect row per event) or, with "work": "row_and_event", bench.consume's."""
     label = cfg["label"]
     spec = ConsumerSpec(
         cfg["service"], cfg["consumer"], ("complaint.opened",), max_ack_pending=20000
@@ -95,7 +111,8 @@ async def consumer(cfg: dict[str, Any]) -> None:
             "INSERT INTO effects (key, worker) VALUES ($1, $2)", str(event.event_id), label
         )
 
-    svc = ServiceDef(name=cfg["service"], consumers=(spec,), handlers={spec.name: on_event})
+    handler = row_and_event if cfg.get("work") == "row_and_event" else on_event
+    svc = ServiceDef(name=cfg["service"], consumers=(spec,), handlers={spec.name: handler})
     runtime = Runtime(svc, settings_of(cfg))
     await runtime.start()
     signal_ready(cfg)
