@@ -23,7 +23,7 @@ from shared import deadletters, inbox, outbox
 from shared.consumers import ConsumerSpec
 from shared.contracts import model_for
 from shared.contracts.envelope import Event
-from shared.db import CommitFailed, transaction
+from shared.db import CommitFailed, commit_hooks, transaction
 from shared.observability import mask, mask_id_numbers
 
 log = logging.getLogger("kefu.bus")
@@ -205,28 +205,33 @@ class Settler:
     ) -> None:
         """The transaction in three round trips: BEGIN + claim, the handler's own statements,
         then the outbox rows + COMMIT (round trips, not CPU, bound this path: DESIGN.md §9)."""
-        try:
-            status = await conn.execute("BEGIN;" + inbox.claim_sql(self.spec.durable, key))
-            tail = ""
-            if status == inbox.CLAIMED:
-                ctx = HandlerContext(
-                    conn,
-                    self.service,
-                    msg.subject,
-                    dict(msg.headers or {}),
-                    event if isinstance(event, Event) else None,
-                    deferred=[],
-                )
-                await fn(event, ctx)
-                tail = outbox.insert_sql(ctx.deferred or ())
-            status = await conn.execute(f"{tail};COMMIT" if tail else "COMMIT")
-        except BaseException:
-            if not conn.is_closed():
-                with contextlib.suppress(Exception):
-                    await conn.execute("ROLLBACK")
-            raise
-        if status != "COMMIT":
-            raise CommitFailed(f"COMMIT answered {status}")
+        with commit_hooks() as hooks:
+            try:
+                status = await conn.execute("BEGIN;" + inbox.claim_sql(self.spec.durable, key))
+                tail = ""
+                if status == inbox.CLAIMED:
+                    ctx = HandlerContext(
+                        conn,
+                        self.service,
+                        msg.subject,
+                        dict(msg.headers or {}),
+                        event if isinstance(event, Event) else None,
+                        deferred=[],
+                    )
+                    await fn(event, ctx)
+                    tail = outbox.insert_sql(ctx.deferred or ())
+                status = await conn.execute(f"{tail};COMMIT" if tail else "COMMIT")
+            except BaseException:
+                if not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.execute("ROLLBACK")
+                raise
+            if status != "COMMIT":
+                raise CommitFailed(f"COMMIT answered {status}")
+        if tail:
+            outbox.wake(self.service)
+        for hook in hooks:
+            hook()
 
 
 async def _quietly(coro: Awaitable[None]) -> None:

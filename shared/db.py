@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
@@ -22,8 +23,19 @@ def role_for(service: str) -> str:
     return f"kefu_{service}"
 
 
-async def create_pool(settings: Settings, service: str, **kwargs: Any) -> asyncpg.Pool:
-    """A pool whose connections act as the service's role with its schema on the search_path."""
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "kefu_after_commit", default=None
+)
+
+
+async def create_pool(
+    settings: Settings, service: str, *, relay_in_process: bool = False, **kwargs: Any
+) -> asyncpg.Pool:
+    """A pool whose connections act as the service's role with its schema on the search_path.
+
+    relay_in_process: this process runs the service's outbox relay and wakes it in memory
+    after each commit, so the outbox trigger sends no NOTIFY (0002_outbox_local_wake.sql).
+    """
     own_credentials = settings.service_database_url is not None
     url = settings.service_database_url or settings.database_url
 
@@ -32,6 +44,8 @@ async def create_pool(settings: Settings, service: str, **kwargs: Any) -> asyncp
     server_settings = {"application_name": f"kefu-{service}", "search_path": f"{service}, public"}
     if not own_credentials:
         server_settings["role"] = role_for(service)
+    if relay_in_process:
+        server_settings["kefu.relay_in_process"] = "on"
     pool = await asyncpg.create_pool(
         url,
         reset=_keep_session,
@@ -52,20 +66,45 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
+def after_commit(fn: Callable[[], None]) -> bool:
+    """Call fn once the enclosing checked transaction has committed (never if it rolls back);
+    False when the caller is in none (then fn is not called)."""
+    hooks = _after_commit.get()
+    if hooks is None:
+        return False
+    if fn not in hooks:
+        hooks.append(fn)
+    return True
+
+
+@contextmanager
+def commit_hooks() -> Iterator[list[Callable[[], None]]]:
+    """Collect after_commit callbacks for a transaction the caller commits and checks itself."""
+    hooks: list[Callable[[], None]] = []
+    token = _after_commit.set(hooks)
+    try:
+        yield hooks
+    finally:
+        _after_commit.reset(token)
+
+
 @asynccontextmanager
 async def transaction(conn: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
     """A transaction whose COMMIT outcome is checked (a swallowed error makes it ROLLBACK)."""
-    await conn.execute("BEGIN")
-    try:
-        yield conn
-    except BaseException:
-        if not conn.is_closed():
-            with contextlib.suppress(Exception):
-                await conn.execute("ROLLBACK")
-        raise
-    status = await conn.execute("COMMIT")
-    if status != "COMMIT":
-        raise CommitFailed(f"COMMIT answered {status}")
+    with commit_hooks() as hooks:
+        await conn.execute("BEGIN")
+        try:
+            yield conn
+        except BaseException:
+            if not conn.is_closed():
+                with contextlib.suppress(Exception):
+                    await conn.execute("ROLLBACK")
+            raise
+        status = await conn.execute("COMMIT")
+        if status != "COMMIT":
+            raise CommitFailed(f"COMMIT answered {status}")
+    for fn in hooks:
+        fn()
 
 
 def bytes_literal(data: bytes) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import Counter, Gauge
 
 from shared.contracts.envelope import Event
-from shared.db import bytes_literal, text_literal
+from shared.db import after_commit, bytes_literal, text_literal
 
 log = logging.getLogger("kefu.outbox")
 
@@ -41,6 +43,22 @@ def log_written(events: Iterable[Event]) -> None:
             log.debug("outbox %s %s", e.SUBJECT, e.event_id)
 
 
+_LOCAL: dict[str, weakref.WeakSet[Relay]] = {}  # running relays of this process, by service
+
+
+def wake(service: str | None) -> None:
+    """Wake this process's relays of a service: rows were committed. (None: a connection not
+    made by create_pool, whose inserts still NOTIFY.)"""
+    for relay in _LOCAL.get(service or "", ()):
+        relay._wake.set()
+
+
+def _service_of(conn: asyncpg.Connection) -> str | None:
+    """The service a pool connection writes for, from its application_name (kefu-<service>)."""
+    name = conn.get_settings().application_name or ""
+    return name.removeprefix("kefu-") if name.startswith("kefu-") else None
+
+
 async def add(conn: asyncpg.Connection, *events: Event) -> None:
     """Write events in the caller's transaction; the relay publishes them after commit."""
     if not events:
@@ -51,6 +69,10 @@ async def add(conn: asyncpg.Connection, *events: Event) -> None:
         "INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb)",
         [(e.event_id, e.SUBJECT, e.to_json(), headers) for e in events],
     )
+    if not after_commit(functools.partial(wake, _service_of(conn))):
+        # Not in a checked transaction (so no commit to hook): let Postgres tell the relays
+        # when this one commits. Within one transaction, equal notifications fold into one.
+        await conn.execute("SELECT pg_notify('kefu_outbox_' || current_schema(), '')")
 
 
 def insert_sql(rows: Iterable[tuple[Event, str]]) -> str:
@@ -201,7 +223,9 @@ class Relay:
             log.warning("outbox LISTEN unavailable; polling only", exc_info=True)
 
     async def run(self) -> None:
-        """Relay until stopped: woken by NOTIFY, polling as a fallback, backing off on errors."""
+        """Relay until stopped: woken by this process's commits (wake) and by NOTIFY from
+        other writers, polling as a fallback, backing off on errors."""
+        _LOCAL.setdefault(self.service, weakref.WeakSet()).add(self)
         await self._listen()
         backoff = 0.2
         last_lag = 0.0
@@ -234,6 +258,7 @@ class Relay:
     async def close(self) -> None:
         """Stop and release the LISTEN connection."""
         self._stopping = True
+        _LOCAL.get(self.service, weakref.WeakSet()).discard(self)
         if self._listener is not None and self._listening():
             with contextlib.suppress(Exception):
                 await self._listener.remove_listener(f"kefu_outbox_{self.service}", self._notified)

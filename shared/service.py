@@ -126,7 +126,7 @@ class Runtime:
     async def start(self) -> None:
         """Connect, bind consumers, start relay, timers, bulk runners and background tasks."""
         s = self.settings
-        self.pool = pool = await create_pool(s, self.svc.name)
+        self.pool = pool = await create_pool(s, self.svc.name, relay_in_process=True)
         self.broker = broker = self._broker()
         self._subscribe(broker, pool)
         await broker.connect()

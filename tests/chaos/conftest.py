@@ -289,13 +289,18 @@ def recording_service(spec: ConsumerSpec, label: str = "in-process", **kw: Any) 
     return service(cfg)
 
 
-async def relay_latency(pool: asyncpg.Pool, js: JetStreamContext, timeout: float = 20.0) -> float:
-    """Seconds from committing an outbox row to its event being on the stream."""
+async def relay_latency(database_url: str, js: JetStreamContext, timeout: float = 20.0) -> float:
+    """Seconds from committing an outbox row to its event being on the stream; written as a
+    writer in another process would (a plain connection), so only NOTIFY can wake the relay."""
     before = (await js.stream_info("EVENTS")).state.last_seq
     probe = CustomerRegistered(customer_id=f"probe-{uuid.uuid4().hex[:6]}", name="探针", phone="1")
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": SCHEMA})
     started = time.monotonic()
-    async with pool.acquire() as conn, transaction(conn):
-        await outbox.add(conn, probe)
+    try:
+        async with transaction(conn):
+            await outbox.add(conn, probe)
+    finally:
+        await conn.close()
     while (await js.stream_info("EVENTS")).state.last_seq == before:
         if time.monotonic() - started > timeout:
             raise AssertionError(f"outbox row not relayed within {timeout}s")

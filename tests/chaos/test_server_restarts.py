@@ -130,8 +130,10 @@ async def test_postgres_restart_under_load_retries_with_delays_and_drops_nothing
         t0 = time.monotonic()
         await wait_for(all_done, timeout=60, interval=0.2, what="every event handled")
         recovery = time.monotonic() - t0
-        await relay_latency(pool, js)  # the first may wait out the relay's error back-off
-        notify = max([await relay_latency(pool, js) for _ in range(3)])
+        await relay_latency(
+            settings.database_url, js
+        )  # the first may wait out the relay's error back-off
+        notify = max([await relay_latency(settings.database_url, js) for _ in range(3)])
 
     assert await effect_counts(pool) == (n, n)
     assert set(await effect_keys(pool)) == {str(e.event_id) for e in events}

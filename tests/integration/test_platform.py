@@ -130,19 +130,24 @@ async def test_outbox_event_survives_a_relay_crash_between_publish_and_mark(pool
 
 
 @pytest.mark.quick
-async def test_relay_is_woken_by_notify_and_safe_with_two_replicas(pool, js) -> None:
+async def test_relay_is_woken_by_notify_from_other_writers_and_safe_with_two_replicas(
+    pool, js, database_url
+) -> None:
     relays = [Relay(pool, js, SCHEMA, poll_seconds=30) for _ in range(2)]
     tasks = [asyncio.create_task(r.run()) for r in relays]
+    # A writer outside any service process (a script): its inserts NOTIFY.
+    script = await asyncpg.connect(database_url, server_settings={"search_path": SCHEMA})
     try:
         await asyncio.sleep(0.3)
         events = [complaint() for _ in range(300)]
         for chunk in range(0, 300, 50):
-            async with pool.acquire() as conn, transaction(conn):
-                await outbox.add(conn, *events[chunk : chunk + 50])
+            async with transaction(script):
+                await outbox.add(script, *events[chunk : chunk + 50])
         # Polling is every 30 s here: only NOTIFY can make this quick.
         await eventually(lambda: stream_count(js), timeout=5)
         await eventually(lambda: _eq(stream_count(js), 300), timeout=5)
     finally:
+        await script.close()
         for r in relays:
             await r.close()
         for t in tasks:
@@ -150,6 +155,41 @@ async def test_relay_is_woken_by_notify_and_safe_with_two_replicas(pool, js) -> 
         await asyncio.gather(*tasks, return_exceptions=True)
     info = await js.stream_info("EVENTS")
     assert info.state.messages == 300
+
+
+@pytest.mark.quick
+async def test_relay_in_the_writers_process_is_woken_after_commit_without_notify(
+    js, settings, database_url
+) -> None:
+    runtime_pool = await create_pool(settings, SCHEMA, relay_in_process=True)
+    relay = Relay(runtime_pool, js, SCHEMA, poll_seconds=30)
+    task = asyncio.create_task(relay.run())
+    heard: list[str] = []
+    listener = await asyncpg.connect(database_url)
+    await listener.add_listener(f"kefu_outbox_{SCHEMA}", lambda *a: heard.append(a[2]))
+    try:
+        await asyncio.sleep(0.3)
+        async with runtime_pool.acquire() as conn:
+            async with transaction(conn):
+                await outbox.add(conn, complaint())
+                raise_later = complaint()
+            # Polling is every 30 s and no NOTIFY was sent: the commit woke the relay.
+            await eventually(lambda: _eq(stream_count(js), 1), timeout=5)
+            with pytest.raises(RuntimeError):
+                async with transaction(conn):
+                    await outbox.add(conn, raise_later)
+                    raise RuntimeError("rolled back: nothing to relay, no wake-up")
+            # Outside a checked transaction there is no commit to hook: NOTIFY tells the relay.
+            async with conn.transaction():
+                await outbox.add(conn, complaint())
+            await eventually(lambda: _eq(stream_count(js), 2), timeout=5)
+        assert len(heard) == 1, f"only the unhooked write may NOTIFY: {heard}"
+    finally:
+        await listener.close()
+        await relay.close()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await runtime_pool.close()
 
 
 async def _eq(coro: Any, expected: int) -> bool:
