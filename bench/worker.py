@@ -182,7 +182,9 @@ async def writer(cfg: dict[str, Any]) -> None:
     baseline, a plain commit followed by a direct JetStream publish."""
     settings = settings_of(cfg)
     service, rate, n, mode = cfg["service"], cfg["rate"], cfg["events"], cfg["mode"]
-    pool = await create_pool(settings, service, min_size=10, max_size=40)
+    pool = await create_pool(
+        settings, service, min_size=10, max_size=40, relay_in_process=mode == "outbox"
+    )
     nc = await nats.connect(settings.nats_url)
     js = nc.jetstream()
     relay = Relay(pool, js, service, batch=settings.relay_batch)
