@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.latency [--rate 1000] [--seconds 20] [--warmup 2]
 
 A writer process commits one event per transaction at the rate: through the outbox (its relay
-publishes after commit, woken by NOTIFY), and a platform Runtime in this process consumes it
+publishes after commit, woken in memory by it), and a platform Runtime in this process consumes it
 (FastStream pull → inbox → one row stamped with `clock_timestamp()` → commit → ack). The
 baseline in the same run: the writer commits a row, then publishes with raw nats-py; a raw
 pull fetch + asyncpg insert consumes. Both ends are stamped by the database clock as the last
