@@ -50,7 +50,7 @@ def wake(service: str | None) -> None:
     """Wake this process's relays of a service: rows were committed. (None: a connection not
     made by create_pool, whose inserts still NOTIFY.)"""
     for relay in _LOCAL.get(service or "", ()):
-        relay._wake.set()
+        relay.wake()
 
 
 def _service_of(conn: asyncpg.Connection) -> str | None:
@@ -196,8 +196,12 @@ class Relay:
             )
         LAG.labels(self.service).set(float(age or 0))
 
-    def _notified(self, *_: object) -> None:
+    def wake(self) -> None:
+        """Relay now: rows were committed (this process's writers, or a NOTIFY)."""
         self._wake.set()
+
+    def _notified(self, *_: object) -> None:
+        self.wake()
 
     def _listening(self) -> bool:
         """Whether the LISTEN connection is alive: it dies with a Postgres restart or failover,
