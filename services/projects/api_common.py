@@ -14,7 +14,7 @@ from services.projects.config import ProjectsSettings
 from services.projects.domain import Project, project_installments, responsible
 from services.projects.workflow import Unit
 from shared.contracts.values import Deadline, Role
-from shared.web.deps import config
+from shared.web.deps import service_config
 from shared.web.errors import Problem, not_found
 
 READERS = (Role.CS, Role.MANAGER, Role.DEPT_HEAD, Role.ENGINEERING, Role.FINANCE)
@@ -33,7 +33,7 @@ class Body(BaseModel):
 
 def settings_of(request: Request) -> ProjectsSettings:
     """The service's own settings."""
-    cfg: ProjectsSettings = config(request)
+    cfg: ProjectsSettings = service_config(request)
     return cfg
 
 

@@ -26,6 +26,12 @@ async def read(request: Request) -> AsyncIterator[asyncpg.Connection]:
         yield conn
 
 
-def config(request: Request) -> Any:
+def service_config(request: Request) -> Any:
     """The service's own settings object."""
     return request.app.state.svc.config
+
+
+async def config(request: Request) -> Any:
+    """The service's own settings object, as a dependency (async: FastAPI runs a sync
+    dependency in its thread pool, a thread hop per request)."""
+    return service_config(request)
