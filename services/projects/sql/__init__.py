@@ -1,0 +1,1 @@
+"""The SQL statements behind `services.projects.queries`, by subject."""

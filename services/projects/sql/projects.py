@@ -1,0 +1,160 @@
+"""SQL for projects and their stage log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+
+async def insert_project(
+    conn: asyncpg.Connection,
+    *,
+    project_id: str,
+    customer_id: str,
+    lead_id: str | None,
+    branch_id: str | None,
+    address: str,
+    stage: str,
+    version: int,
+    designer: str | None,
+    project_manager: str | None,
+    state: dict[str, Any],
+) -> bool:
+    """Insert a new project; False when it (or its lead's project) already exists."""
+    row = await conn.fetchval(
+        "INSERT INTO projects (id, customer_id, lead_id, branch_id, address, stage, version,"
+        " designer, project_manager, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)"
+        " ON CONFLICT DO NOTHING RETURNING 1",
+        project_id,
+        customer_id,
+        lead_id,
+        branch_id,
+        address,
+        stage,
+        version,
+        designer,
+        project_manager,
+        json.dumps(state),
+    )
+    return row is not None
+
+
+async def get_project(conn: asyncpg.Connection, *, project_id: str) -> asyncpg.Record | None:
+    """One project row (state as JSON text)."""
+    return await conn.fetchrow(
+        "SELECT id, customer_id, lead_id, branch_id, address, stage, version, designer,"
+        " project_manager, state, created_at FROM projects WHERE id = $1",
+        project_id,
+    )
+
+
+async def update_project(
+    conn: asyncpg.Connection,
+    *,
+    project_id: str,
+    expected_version: int,
+    stage: str,
+    version: int,
+    designer: str | None,
+    project_manager: str | None,
+    state: dict[str, Any],
+) -> bool:
+    """Write a new state if nobody changed the project meanwhile (optimistic concurrency)."""
+    status = await conn.execute(
+        "UPDATE projects SET stage = $3, version = $4, designer = $5, project_manager = $6,"
+        " state = $7::jsonb, updated_at = now() WHERE id = $1 AND version = $2",
+        project_id,
+        expected_version,
+        stage,
+        version,
+        designer,
+        project_manager,
+        json.dumps(state),
+    )
+    return status == "UPDATE 1"
+
+
+async def list_projects(
+    conn: asyncpg.Connection,
+    *,
+    customer_id: str | None,
+    lead_id: str | None,
+    stage: str | None,
+    project_manager: str | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """A page of projects in creation order, filtered."""
+    return await conn.fetch(
+        "SELECT id, customer_id, lead_id, address, stage, version, designer, project_manager,"
+        " created_at FROM projects"
+        " WHERE ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR lead_id = $2)"
+        "   AND ($3::text IS NULL OR stage = $3) AND ($4::text IS NULL OR project_manager = $4)"
+        "   AND ($5::timestamptz IS NULL OR (created_at, id) > ($5, $6))"
+        " ORDER BY created_at, id LIMIT $7",
+        customer_id,
+        lead_id,
+        stage,
+        project_manager,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+
+
+async def projects_owing_care(
+    conn: asyncpg.Connection, *, early: Sequence[str]
+) -> list[asyncpg.Record]:
+    """Projects past the early stages (they owe callbacks), with their state."""
+    return await conn.fetch(
+        "SELECT id, project_manager, state FROM projects WHERE NOT (stage = ANY($1::text[]))"
+        " ORDER BY id",
+        list(early),
+    )
+
+
+async def managers_of(
+    conn: asyncpg.Connection, *, project_ids: Sequence[str]
+) -> list[asyncpg.Record]:
+    """Project manager of each given project."""
+    return await conn.fetch(
+        "SELECT id, project_manager FROM projects WHERE id = ANY($1::text[])", list(project_ids)
+    )
+
+
+async def insert_stage_log(
+    conn: asyncpg.Connection,
+    *,
+    project_id: str,
+    version: int,
+    from_stage: str,
+    to_stage: str,
+    at: datetime,
+    by: str,
+    note: str | None,
+) -> None:
+    """Record a stage change in the audit trail."""
+    await conn.execute(
+        "INSERT INTO stage_log (project_id, version, from_stage, to_stage, at, by, note)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        project_id,
+        version,
+        from_stage,
+        to_stage,
+        at,
+        by,
+        note,
+    )
+
+
+async def stage_log(conn: asyncpg.Connection, *, project_id: str) -> list[asyncpg.Record]:
+    """The project's stage changes, oldest first."""
+    return await conn.fetch(
+        "SELECT version, from_stage, to_stage, at, by, note FROM stage_log"
+        " WHERE project_id = $1 ORDER BY version",
+        project_id,
+    )
