@@ -218,18 +218,38 @@ class Relay:
         try:
             conn = await self.pool.acquire()
             await conn.add_listener(f"kefu_outbox_{self.service}", self._notified)
-            self._listener = conn
         except Exception:  # the polling fallback still runs
             if conn is not None:
                 with contextlib.suppress(Exception):
                     await self.pool.release(conn)
             self._listen_after = time.monotonic() + 30.0
             log.warning("outbox LISTEN unavailable; polling only", exc_info=True)
+            return
+        self._listener = conn
+        if self._stopping:  # closed while this was connecting: give it straight back
+            await self._release_listener()
+
+    async def _release_listener(self) -> None:
+        """Give the LISTEN connection back to the pool (at most once per connection)."""
+        conn, self._listener = self._listener, None
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):
+            await conn.remove_listener(f"kefu_outbox_{self.service}", self._notified)
+        with contextlib.suppress(Exception):
+            await self.pool.release(conn)
 
     async def run(self) -> None:
         """Relay until stopped: woken by this process's commits (wake) and by NOTIFY from
         other writers, polling as a fallback, backing off on errors."""
         _LOCAL.setdefault(self.service, weakref.WeakSet()).add(self)
+        try:
+            await self._relay_until_stopped()
+        finally:
+            # A pool whose connection is still held never closes: release even when cancelled.
+            await self._release_listener()
+
+    async def _relay_until_stopped(self) -> None:
         await self._listen()
         backoff = 0.2
         last_lag = 0.0
@@ -240,8 +260,12 @@ class Relay:
             try:
                 sent = await self.relay_once()
                 backoff = 0.2
-                if not self._listening() and time.monotonic() >= self._listen_after:
-                    self._listener = None
+                if (
+                    not self._stopping
+                    and not self._listening()
+                    and time.monotonic() >= self._listen_after
+                ):
+                    await self._release_listener()  # the dead one goes back to the pool
                     await self._listen()
                     continue  # rows committed before the LISTEN took effect sent no NOTIFY
                 if time.monotonic() - last_lag > 5:
@@ -263,8 +287,4 @@ class Relay:
         """Stop and release the LISTEN connection."""
         self._stopping = True
         _LOCAL.get(self.service, weakref.WeakSet()).discard(self)
-        if self._listener is not None and self._listening():
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(f"kefu_outbox_{self.service}", self._notified)
-            await self.pool.release(self._listener)
-        self._listener = None
+        await self._release_listener()

@@ -158,6 +158,19 @@ async def test_relay_is_woken_by_notify_from_other_writers_and_safe_with_two_rep
 
 
 @pytest.mark.quick
+async def test_a_relay_closed_while_starting_leaves_no_connection_held(js, settings) -> None:
+    own = await create_pool(settings, SCHEMA, min_size=1, max_size=2)
+    relay = Relay(own, js, SCHEMA, poll_seconds=30)
+    task = asyncio.create_task(relay.run())
+    await relay.close()  # before the task has even started its LISTEN
+    await asyncio.sleep(0.3)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    # A connection still held would make this wait forever.
+    await asyncio.wait_for(own.close(), timeout=10)
+
+
+@pytest.mark.quick
 async def test_relay_in_the_writers_process_is_woken_after_commit_without_notify(
     js, settings, database_url
 ) -> None:
