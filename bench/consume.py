@@ -20,7 +20,6 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,12 +31,11 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.js import JetStreamContext
 
 from bench.support import Child
-from bench.worker import row_and_event
+from bench.worker import complaint, row_and_event
 from shared import streams
 from shared.bus import BulkRunner, Item, Settler
 from shared.consumers import ConsumerSpec
 from shared.contracts.intake import ComplaintClosed, ComplaintOpened
-from shared.contracts.values import Channel, ComplaintCategory, Department, ReceivedBy, Severity
 from shared.db import create_pool
 from shared.migrate import migrate
 from shared.testing import Servers, create_database, drop_database, start_servers, test_settings
@@ -45,24 +43,10 @@ from shared.testing import Servers, create_database, drop_database, start_server
 SCHEMA = "platformtest"
 
 
-def event() -> ComplaintOpened:
-    return ComplaintOpened(
-        complaint_id=str(uuid.uuid4()),
-        customer_id="c-1",
-        department=Department.ENGINEERING,
-        channel=Channel.PHONE,
-        category=ComplaintCategory.QUALITY,
-        severity=Severity.NORMAL,
-        received_by=ReceivedBy.CS,
-        received_by_sub="agent-1",
-        source="intake",
-    )
-
-
 async def publish(js: JetStreamContext, n: int) -> None:
     futures = []
     for _ in range(n):
-        e = event()
+        e = complaint()
         futures.append(
             await js.publish_async(e.SUBJECT, e.to_json(), headers={"Nats-Msg-Id": str(e.event_id)})
         )
@@ -181,34 +165,38 @@ async def ordinary_path(
         await child.stop()
 
 
+async def raw_transaction(pool: asyncpg.Pool, spec: ConsumerSpec, e: ComplaintOpened) -> None:
+    """The baselines' per-message work in one transaction, written with plain asyncpg: inbox
+    claim, one row, one outbox row."""
+    o = ComplaintClosed(
+        complaint_id=e.complaint_id, customer_id=e.customer_id, department=e.department
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            spec.durable,
+            str(e.event_id),
+        )
+        await conn.execute(
+            "INSERT INTO bench_rows (id, complaint_id, payload) VALUES ($1, $2, $3::jsonb)",
+            e.event_id,
+            e.complaint_id,
+            json.dumps({"severity": e.severity}),
+        )
+        await conn.execute(
+            "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)",
+            o.event_id,
+            o.SUBJECT,
+            o.to_json(),
+        )
+
+
 async def rawtx_path(pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpec, n: int) -> float:
     """The per-message baseline: nats-py fetch(100), each message its own transaction with the
     same statements as the ordinary path (inbox, row, outbox), run concurrently, then ack."""
 
     async def one(m: Any) -> None:
-        e = ComplaintOpened.model_validate_json(m.data)
-        o = ComplaintClosed(
-            complaint_id=e.complaint_id, customer_id=e.customer_id, department=e.department
-        )
-        async with pool.acquire() as conn, conn.transaction():
-            await conn.fetchval(
-                "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)"
-                " ON CONFLICT DO NOTHING RETURNING 1",
-                spec.durable,
-                str(e.event_id),
-            )
-            await conn.execute(
-                "INSERT INTO bench_rows (id, complaint_id, payload) VALUES ($1, $2, $3::jsonb)",
-                e.event_id,
-                e.complaint_id,
-                json.dumps({"severity": e.severity}),
-            )
-            await conn.execute(
-                "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)",
-                o.event_id,
-                o.SUBJECT,
-                o.to_json(),
-            )
+        await raw_transaction(pool, spec, ComplaintOpened.model_validate_json(m.data))
         await m.ack()
 
     sub = await js.pull_subscribe_bind(durable=spec.durable, stream="EVENTS")
@@ -240,28 +228,7 @@ async def faststream_path(settings: Any, pool: asyncpg.Pool, spec: ConsumerSpec,
         ack_policy=AckPolicy.MANUAL,
     )
     async def handle(body: dict[str, Any], msg: NatsMessage) -> None:
-        e = ComplaintOpened.model_validate(body)
-        o = ComplaintClosed(
-            complaint_id=e.complaint_id, customer_id=e.customer_id, department=e.department
-        )
-        async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                spec.durable,
-                str(e.event_id),
-            )
-            await conn.execute(
-                "INSERT INTO bench_rows (id, complaint_id, payload) VALUES ($1, $2, $3::jsonb)",
-                e.event_id,
-                e.complaint_id,
-                json.dumps({"severity": e.severity}),
-            )
-            await conn.execute(
-                "INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)",
-                o.event_id,
-                o.SUBJECT,
-                o.to_json(),
-            )
+        await raw_transaction(pool, spec, ComplaintOpened.model_validate(body))
         await msg.ack()
 
     start = time.perf_counter()
