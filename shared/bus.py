@@ -204,7 +204,7 @@ class Settler:
         self, conn: asyncpg.Connection, msg: Msg, key: str, event: BaseModel, fn: Handler
     ) -> None:
         """The transaction in three round trips: BEGIN + claim, the handler's own statements,
-        then the outbox rows + COMMIT (round trips, not CPU, bound this path: DESIGN.md §9)."""
+        then the outbox rows + COMMIT (each round trip costs CPU on both ends: bench.consume)."""
         with commit_hooks() as hooks:
             try:
                 status = await conn.execute("BEGIN;" + inbox.claim_sql(self.spec.durable, key))

@@ -9,7 +9,7 @@ import json
 import logging
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import asyncpg
@@ -53,6 +53,13 @@ def wake(service: str | None) -> None:
         relay.wake()
 
 
+@functools.cache
+def _waker(service: str | None) -> Callable[[], None]:
+    """One wake function per service, so a transaction's hooks hold it once however many
+    outbox.add calls it makes."""
+    return functools.partial(wake, service)
+
+
 def _service_of(conn: asyncpg.Connection) -> str | None:
     """The service a pool connection writes for, from its application_name (kefu-<service>)."""
     name = conn.get_settings().application_name or ""
@@ -69,7 +76,7 @@ async def add(conn: asyncpg.Connection, *events: Event) -> None:
         "INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb)",
         [(e.event_id, e.SUBJECT, e.to_json(), headers) for e in events],
     )
-    if not after_commit(functools.partial(wake, _service_of(conn))):
+    if not after_commit(_waker(_service_of(conn))):
         # Not in a checked transaction (so no commit to hook): let Postgres tell the relays
         # when this one commits. Within one transaction, equal notifications fold into one.
         await conn.execute("SELECT pg_notify('kefu_outbox_' || current_schema(), '')")
