@@ -20,7 +20,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,14 @@ async def rawtx_path(pool: asyncpg.Pool, js: JetStreamContext, spec: ConsumerSpe
         await raw_transaction(pool, spec, ComplaintOpened.model_validate_json(m.data))
         await m.ack()
 
+    return await fetch_loop(js, spec, n, one)
+
+
+async def fetch_loop(
+    js: JetStreamContext, spec: ConsumerSpec, n: int, one: Callable[[Any], Awaitable[None]]
+) -> float:
+    """n messages through a plain nats-py fetch(100) loop, each batch run concurrently;
+    returns events/s."""
     sub = await js.pull_subscribe_bind(durable=spec.durable, stream="EVENTS")
     start = time.perf_counter()
     done = 0
@@ -246,17 +254,7 @@ async def settler_path(
 ) -> float:
     """The platform's per-message settle rules on a plain fetch loop (no FastStream)."""
     settler = Settler(pool, SCHEMA, spec, settings.retry_delays)
-    sub = await js.pull_subscribe_bind(durable=spec.durable, stream="EVENTS")
-    start = time.perf_counter()
-    done = 0
-    while done < n:
-        try:
-            msgs = await sub.fetch(100, timeout=1)
-        except Exception:
-            continue
-        await asyncio.gather(*(settler.handle(m, row_and_event) for m in msgs))
-        done += len(msgs)
-    return n / (time.perf_counter() - start)
+    return await fetch_loop(js, spec, n, lambda m: settler.handle(m, row_and_event))
 
 
 async def bulk_path(
