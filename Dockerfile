@@ -6,6 +6,7 @@ COPY requirements.lock pyproject.toml README.md ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY shared ./shared
 COPY services ./services
+COPY tooling ./tooling
 RUN pip install --no-cache-dir --no-deps . && useradd --system kefu
 USER kefu
 ENV KEFU_HTTP_HOST=0.0.0.0

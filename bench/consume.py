@@ -38,7 +38,13 @@ from shared.consumers import ConsumerSpec
 from shared.contracts.intake import ComplaintClosed, ComplaintOpened
 from shared.db import create_pool
 from shared.migrate import migrate
-from shared.testing import Servers, create_database, drop_database, start_servers, test_settings
+from tests.support.harness import (
+    Servers,
+    create_database,
+    drop_database,
+    start_servers,
+    test_settings,
+)
 
 SCHEMA = "platformtest"
 

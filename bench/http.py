@@ -3,7 +3,7 @@ sustained rate, against a bare uvicorn + asyncpg app measured in the same run.
 
     .venv/bin/python -m bench.http [--rates 200 500] [--seconds 15] [--ramp-seconds 5] [--no-wrk]
 
-intake runs as a real process (`python -m shared.cli run intake`, migrated and declared first);
+intake runs as a real process (`python -m tooling.cli run intake`, migrated and declared first);
 the baseline is bench/bare_app.py (FastAPI + one asyncpg insert) as its own process. The load
 generator (bench/loadgen.py) is open-loop: requests start on a fixed schedule whatever the server
 does, and latency counts from the scheduled start (no coordinated omission); its default client
@@ -39,8 +39,8 @@ from bench.loadgen import Client, Step, make_client, paced
 from bench.support import REPO, Env, environment, footer, header, result, verdict
 from shared import streams
 from shared.consumers import consumers_of
-from shared.embedded import free_port
 from shared.migrate import migrate
+from tooling.embedded import free_port
 
 TOKEN = "bench-admin"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -203,7 +203,7 @@ def start_intake(env: Env) -> Server:
         "KEFU_DECLARE_ON_START": "false",
         "PYTHONPATH": str(REPO),
     }
-    argv = [sys.executable, "-m", "shared.cli", "run", "intake", "--port", str(port)]
+    argv = [sys.executable, "-m", "tooling.cli", "run", "intake", "--port", str(port)]
     return Server("intake", argv, child_env, env.home / "intake.log", port)
 
 

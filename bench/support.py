@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 from nats.js import JetStreamContext
 
-from shared.testing import Servers, create_database, drop_database, start_servers
+from tests.support.harness import Servers, create_database, drop_database, start_servers
 
 REPO = Path(__file__).resolve().parents[1]
 LOADED = 1.5  # a 1-minute load average above this makes figures unreliable on 2 cores

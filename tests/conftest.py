@@ -14,7 +14,13 @@ from nats.js import JetStreamContext
 from shared import streams
 from shared.migrate import migrate
 from shared.settings import SERVICES, Settings
-from shared.testing import Servers, create_database, drop_database, start_servers, test_settings
+from tests.support.harness import (
+    Servers,
+    create_database,
+    drop_database,
+    start_servers,
+    test_settings,
+)
 
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 

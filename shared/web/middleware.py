@@ -68,8 +68,10 @@ class Idempotency(BaseHTTPMiddleware):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Only keyed POSTs pay for BaseHTTPMiddleware's task group and body streaming.
-        if scope["type"] != "http" or scope.get("method") != "POST" or not any(
-            name == b"idempotency-key" for name, _ in scope.get("headers") or ()
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or not any(name == b"idempotency-key" for name, _ in scope.get("headers") or ())
         ):
             await self.app(scope, receive, send)
             return

@@ -28,12 +28,12 @@ from shared.consumers import ConsumerSpec
 from shared.contracts.envelope import Event
 from shared.contracts.intake import ComplaintOpened, CustomerRegistered
 from shared.db import create_pool, transaction
-from shared.embedded import start_nats, start_postgres
 from shared.migrate import migrate
 from shared.service import Runtime, ServiceDef
 from shared.settings import Settings
-from shared.testing import Servers, create_database, start_servers, test_settings
 from tests.chaos.worker import WorkerConfig, WorkerProcess, service
+from tests.support.harness import Servers, create_database, start_servers, test_settings
+from tooling.embedded import start_nats, start_postgres
 
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 SCHEMA = "platformtest"

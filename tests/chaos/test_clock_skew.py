@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from shared import timers
-from shared.embedded import free_port
 from tests.chaos.conftest import effect_counts, effect_keys, wait_for
 from tests.chaos.worker import TIMER_KIND, WorkerProcess
+from tooling.embedded import free_port
 
 pytestmark = pytest.mark.chaos
 PER_DUE = 100

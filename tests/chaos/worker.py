@@ -211,7 +211,7 @@ def service(cfg: WorkerConfig) -> Any:
 
 
 def settings_of(cfg: WorkerConfig) -> Any:
-    from shared.testing import test_settings
+    from tests.support.harness import test_settings
 
     return test_settings(
         cfg.nats_url,

@@ -322,7 +322,7 @@ def test_one_deployment_per_service_runs_it_with_probes_and_a_graceful_stop(serv
     graceful = float(config["KEFU_GRACEFUL_TIMEOUT"])
     assert graceful == 10
     pause = float(container["lifecycle"]["preStop"]["exec"]["command"][-1])
-    # uvicorn waits graceful + 2 s (shared/cli.py) after the preStop pause
+    # uvicorn waits graceful + 2 s (tooling/cli.py) after the preStop pause
     assert pod["spec"]["terminationGracePeriodSeconds"] == 30
     assert pod["spec"]["terminationGracePeriodSeconds"] > pause + graceful + 2
     env = _env(container)

@@ -20,10 +20,10 @@ from nats.aio.client import Client
 from nats.js import api
 
 from shared.consumers import CONSUMERS
-from shared.embedded import free_port, nats_binary
 from shared.objects import ObjectStore
 from shared.settings import SERVICES
 from shared.streams import declare
+from tooling.embedded import free_port, nats_binary
 
 pytestmark = pytest.mark.quick
 

@@ -14,8 +14,8 @@ import httpx
 import psutil
 import pytest
 
-from shared.demo import JOURNEYS
 from shared.settings import DEFAULT_PORTS, SERVICES
+from tooling.demo import JOURNEYS
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +50,7 @@ def test_kefu_demo_walks_the_five_journeys(tmp_path: Path) -> None:
     env["XDG_RUNTIME_DIR"] = str(tmp_path)
     # Nothing listens on 127.0.0.2 (services bind 127.0.0.1): the demo says so and fails.
     nowhere = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "demo", "--host", "127.0.0.2"],
+        [sys.executable, "-m", "tooling.cli", "demo", "--host", "127.0.0.2"],
         env=env,
         capture_output=True,
         text=True,
@@ -64,7 +64,7 @@ def test_kefu_demo_walks_the_five_journeys(tmp_path: Path) -> None:
     assert not taken, f"ports {taken} are in use: another `kefu up` is running"
     started = time.monotonic()
     up = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "up", "--home", str(tmp_path / "home")],
+        [sys.executable, "-m", "tooling.cli", "up", "--home", str(tmp_path / "home")],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -78,7 +78,7 @@ def test_kefu_demo_walks_the_five_journeys(tmp_path: Path) -> None:
         assert ports <= _listening(up.pid), "another process answers on the services' ports"
 
         demo = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "demo", "--token", "kefu-local-admin"],
+            [sys.executable, "-m", "tooling.cli", "demo", "--token", "kefu-local-admin"],
             env=env,
             capture_output=True,
             text=True,

@@ -11,8 +11,8 @@ import pytest
 
 from shared.calendar import BUSINESS_TZ, add_months, end_of_local_day, local_date
 from shared.settings import Settings
-from shared.testing import Servers, eventually
-from tests.e2e.journeys_support import (
+from tests.support.harness import Servers, eventually
+from tests.support.journeys import (
     CONTRACT_FEN,
     DEPOSIT_FEN,
     PNG,

@@ -36,14 +36,19 @@ def test_kefu_up_runs_the_skeleton_journey_and_stops_cleanly(tmp_path: Path) -> 
     env["XDG_RUNTIME_DIR"] = str(tmp_path)
     home = tmp_path / "home"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "up", "--home", str(home)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "tooling.cli", "up", "--home", str(home)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     started = time.monotonic()
     try:
         deadline = started + 90
         while not all(_ready(DEFAULT_PORTS[s]) for s in SERVICES):
-            assert proc.poll() is None, f"kefu up exited early:\n{proc.stdout.read() if proc.stdout else ''}"
+            assert proc.poll() is None, (
+                f"kefu up exited early:\n{proc.stdout.read() if proc.stdout else ''}"
+            )
             assert time.monotonic() < deadline, "services not ready within 90 s"
             time.sleep(0.5)
         ready_after = time.monotonic() - started
@@ -56,9 +61,14 @@ def test_kefu_up_runs_the_skeleton_journey_and_stops_cleanly(tmp_path: Path) -> 
         r = httpx.post(
             f"http://127.0.0.1:{DEFAULT_PORTS['intake']}/v1/complaints",
             headers={**ADMIN, "Idempotency-Key": "e2e-1"},
-            json={"customer": {"name": "王芳", "phone": "13812345678"}, "channel": "phone",
-                  "category": "quality", "severity": "normal", "description": "墙面开裂",
-                  "department": "engineering"},
+            json={
+                "customer": {"name": "王芳", "phone": "13812345678"},
+                "channel": "phone",
+                "category": "quality",
+                "severity": "normal",
+                "description": "墙面开裂",
+                "department": "engineering",
+            },
             timeout=5,
         )
         assert r.status_code == 201, r.text
@@ -69,7 +79,8 @@ def test_kefu_up_runs_the_skeleton_journey_and_stops_cleanly(tmp_path: Path) -> 
             cb = httpx.get(
                 f"http://127.0.0.1:{DEFAULT_PORTS['notifications']}/v1/callbacks",
                 params={"entity_id": complaint_id, "purpose": "complaint_handling"},
-                headers=ADMIN, timeout=2,
+                headers=ADMIN,
+                timeout=2,
             )
             items = cb.json()["items"] if cb.status_code == 200 else []
             task = items[0] if items else None

@@ -15,8 +15,7 @@ from services.aftersales.domain import add_years
 from shared.calendar import local_date
 from shared.contracts.values import Stage
 from shared.settings import Settings
-from shared.testing import eventually, running
-from tests.integration.test_aftersales_support import (
+from tests.support.aftersales import (
     ADMIN,
     emitted,
     new_id,
@@ -30,6 +29,7 @@ from tests.integration.test_aftersales_support import (
     token,
     wait_drained,
 )
+from tests.support.harness import eventually, running
 
 pytestmark = pytest.mark.quick
 

@@ -15,8 +15,7 @@ from shared.contracts.notifications import CallbackCompleted, EntityRef
 from shared.contracts.projects import MaterialItem, ProjectMaterialsRecorded
 from shared.contracts.values import CallbackPurpose, EntityKind, Stage, Team
 from shared.settings import Settings
-from shared.testing import eventually, running
-from tests.integration.test_aftersales_support import (
+from tests.support.aftersales import (
     ADMIN,
     complaint_opened,
     emitted,
@@ -30,6 +29,7 @@ from tests.integration.test_aftersales_support import (
     tickets,
     wait_drained,
 )
+from tests.support.harness import eventually, running
 
 pytestmark = pytest.mark.quick
 

@@ -11,14 +11,14 @@ from nats.js import JetStreamContext
 from services.aftersales.app import create_app
 from services.aftersales.config import AftersalesSettings
 from shared.settings import Settings
-from shared.testing import running
-from tests.integration.test_aftersales_support import (
+from tests.support.aftersales import (
     ADMIN,
     new_id,
     opened_ticket,
     post,
     token,
 )
+from tests.support.harness import running
 
 pytestmark = pytest.mark.quick
 

@@ -12,8 +12,7 @@ from prometheus_client import REGISTRY
 from services.aftersales.app import create_app
 from shared.calendar import end_of_local_day, local_date
 from shared.settings import Settings
-from shared.testing import eventually, running
-from tests.integration.test_aftersales_support import (
+from tests.support.aftersales import (
     ADMIN,
     emitted,
     new_id,
@@ -21,6 +20,7 @@ from tests.integration.test_aftersales_support import (
     post,
     surveyed,
 )
+from tests.support.harness import eventually, running
 
 pytestmark = pytest.mark.quick
 HOUR = 3600

@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.intake.config import IntakeSettings
 from shared.contracts.aftersales import RepairCompleted
 from shared.contracts.notifications import CallbackCompleted
-from shared.testing import eventually
-from tests.integration.test_intake_support import (
+from tests.support.harness import eventually
+from tests.support.intake import (
     auth,
     complaint_body,
     db,

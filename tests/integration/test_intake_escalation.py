@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shared.testing import eventually
-from tests.integration.test_intake_support import auth, complaint_body, db, intake, wait_for
+from tests.support.harness import eventually
+from tests.support.intake import auth, complaint_body, db, intake, wait_for
 
 pytestmark = pytest.mark.quick
 HOUR = 3600

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_intake_support import (
+from tests.support.intake import (
     ADMIN,
     auth,
     complaint_body,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_intake_support import (
+from tests.support.intake import (
     ADMIN,
     auth,
     complaint_body,
@@ -206,13 +206,17 @@ async def test_a_lead_form_entered_later_keeps_its_business_time(settings, js) -
     async with intake(settings) as (client, _):
         body = lead_body(customer={"name": "赵敏", "phone": "13900001111"})
         r = await client.post(
-            "/v1/leads", json={**body, "registered_at": "2026-03-02T09:30:00+08:00"}, headers=reception
+            "/v1/leads",
+            json={**body, "registered_at": "2026-03-02T09:30:00+08:00"},
+            headers=reception,
         )
         assert r.status_code == 201, r.text
         leads = await wait_for(js, "lead.registered")
         assert leads[0]["registered_at"] == "2026-03-02T09:30:00+08:00"
         future = await client.post(
-            "/v1/leads", json={**body, "registered_at": "2999-01-01T00:00:00+08:00"}, headers=reception
+            "/v1/leads",
+            json={**body, "registered_at": "2999-01-01T00:00:00+08:00"},
+            headers=reception,
         )
         assert future.status_code == 422
         assert future.json()["errors"][0]["field"] == "registered_at"

@@ -14,8 +14,8 @@ import pytest
 from services.intake import handlers
 from services.intake.config import IntakeSettings
 from shared.contracts.notifications import CallbackCompleted
-from shared.testing import eventually
-from tests.integration.test_intake_support import (
+from tests.support.harness import eventually
+from tests.support.intake import (
     ADMIN,
     auth,
     complaint_body,

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from shared.calendar import BUSINESS_TZ
-from shared.testing import eventually
-from tests.integration.test_logistics_helpers import (
+from tests.support.harness import eventually
+from tests.support.logistics import (
     ADMIN,
     create,
     db,

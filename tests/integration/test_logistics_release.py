@@ -12,8 +12,8 @@ from nats.js import JetStreamContext, api
 
 from services.logistics.domain import id_fingerprint
 from shared.calendar import BUSINESS_TZ
-from shared.testing import eventually
-from tests.integration.test_logistics_helpers import (
+from tests.support.harness import eventually
+from tests.support.logistics import (
     ADMIN,
     ID_KEY,
     create,

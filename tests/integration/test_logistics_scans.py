@@ -13,8 +13,8 @@ from nats.js import JetStreamContext
 from shared.calendar import BUSINESS_TZ
 from shared.contracts.ingest import ShipmentScanned, scan_subject
 from shared.contracts.values import ScanKind
-from shared.testing import eventually
-from tests.integration.test_logistics_helpers import (
+from tests.support.harness import eventually
+from tests.support.logistics import (
     create,
     db,
     events,

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from shared.calendar import BUSINESS_TZ, end_of_local_day
-from shared.testing import eventually
-from tests.integration.test_logistics_helpers import (
+from tests.support.harness import eventually
+from tests.support.logistics import (
     ADMIN,
     create,
     db,

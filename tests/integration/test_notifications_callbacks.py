@@ -18,8 +18,8 @@ from shared.contracts.logistics import ShipmentDelayed
 from shared.contracts.projects import ProjectDeadlineMissed
 from shared.contracts.values import Deadline, ReceivedBy
 from shared.settings import Settings
-from shared.testing import eventually
-from tests.integration.test_notifications_support import (
+from tests.support.harness import eventually
+from tests.support.notifications import (
     ADMIN,
     Harness,
     complaint_opened,

@@ -24,10 +24,9 @@ from shared.contracts.intake import ComplaintEscalated, CustomerUpdated
 from shared.contracts.logistics import Contacts, ShipmentDelayed
 from shared.contracts.reports import ReportPublished
 from shared.contracts.values import Department, EscalationLevel, ReportKind
-from shared.fakes import SmsGateway
 from shared.settings import Settings
-from shared.testing import eventually
-from tests.integration.test_notifications_support import (
+from tests.support.harness import eventually
+from tests.support.notifications import (
     ADMIN,
     complaint_opened,
     customer,
@@ -38,6 +37,7 @@ from tests.integration.test_notifications_support import (
     parse_time,
     serve,
 )
+from tooling.fakes import SmsGateway
 
 pytestmark = pytest.mark.quick
 

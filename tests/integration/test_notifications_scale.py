@@ -12,8 +12,8 @@ import pytest
 from nats.js import JetStreamContext
 
 from shared.settings import Settings
-from shared.testing import eventually
-from tests.integration.test_notifications_support import harness
+from tests.support.harness import eventually
+from tests.support.notifications import harness
 
 N = 10_000
 

@@ -14,8 +14,8 @@ from shared.calendar import due_within_days, local_date
 from shared.contracts.projects import ProjectOpened, ProjectStageChanged
 from shared.contracts.values import Stage
 from shared.settings import Settings
-from shared.testing import eventually
-from tests.integration.test_notifications_support import (
+from tests.support.harness import eventually
+from tests.support.notifications import (
     Harness,
     emitted,
     harness,

@@ -24,7 +24,7 @@ from shared.contracts.intake import ComplaintOpened
 from shared.db import bytes_literal, create_pool, text_literal, transaction
 from shared.outbox import Relay
 from shared.settings import Settings
-from shared.testing import eventually
+from tests.support.harness import eventually
 
 SCHEMA = "platformtest"
 

@@ -27,8 +27,8 @@ from shared.contracts.values import (
     Stage,
     SubjectKind,
 )
-from shared.testing import eventually, running
-from tests.integration.test_projects_support import (
+from tests.support.harness import eventually, running
+from tests.support.projects import (
     ADMIN,
     Clock,
     auth,

@@ -10,8 +10,8 @@ import pytest
 from services.projects.app import create_app
 from shared.calendar import BUSINESS_TZ as SHANGHAI
 from shared.contracts.values import Stage
-from shared.testing import eventually, running
-from tests.integration.test_projects_support import (
+from tests.support.harness import eventually, running
+from tests.support.projects import (
     ADMIN,
     Clock,
     auth,

@@ -7,8 +7,8 @@ import pytest
 
 from services.projects.app import create_app
 from shared.contracts.values import Stage
-from shared.testing import eventually, running
-from tests.integration.test_projects_support import ADMIN, auth, drive, open_project, published
+from tests.support.harness import eventually, running
+from tests.support.projects import ADMIN, auth, drive, open_project, published
 
 pytestmark = pytest.mark.quick
 

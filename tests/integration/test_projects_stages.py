@@ -13,8 +13,8 @@ from services.projects.workflow import StaleVersion, Unit
 from shared.calendar import BUSINESS_TZ as SHANGHAI
 from shared.contracts.values import Stage
 from shared.db import transaction
-from shared.testing import eventually, running
-from tests.integration.test_projects_support import (
+from tests.support.harness import eventually, running
+from tests.support.projects import (
     ADMIN,
     DEPOSIT_FEN,
     Clock,

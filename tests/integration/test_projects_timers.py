@@ -13,8 +13,8 @@ from services.projects.app import create_app
 from shared.calendar import BUSINESS_TZ as SHANGHAI
 from shared.calendar import due_within_days
 from shared.contracts.values import Stage
-from shared.testing import eventually, running
-from tests.integration.test_projects_support import (
+from tests.support.harness import eventually, running
+from tests.support.projects import (
     ADMIN,
     Clock,
     drive,

@@ -13,8 +13,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.settings import SERVICES, Settings
-from shared.testing import eventually, running
-from tests.integration.test_logistics_helpers import create, shipment_body
+from tests.support.harness import eventually, running
+from tests.support.logistics import create, shipment_body
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_DOC = ROOT / "docs" / "OPERATIONS-METRICS.md"

@@ -22,8 +22,8 @@ import psutil
 import pytest
 import yaml
 
-from shared.embedded import free_port
 from shared.settings import DEFAULT_PORTS, SERVICES
+from tooling.embedded import free_port
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": "Bearer kefu-local-admin"}
@@ -103,7 +103,7 @@ def test_prometheus_scrapes_the_journeys_business_and_handler_metrics(tmp_path: 
     env["XDG_RUNTIME_DIR"] = str(tmp_path)
     home = tmp_path / "home"
     up = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "up", "--home", str(home)],
+        [sys.executable, "-m", "tooling.cli", "up", "--home", str(home)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -28,7 +28,7 @@ import services.notifications.app as notifications_app
 from shared.observability import JsonFormatter
 from shared.service import build_app
 from shared.settings import Settings
-from shared.testing import eventually, running
+from tests.support.harness import eventually, running
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 

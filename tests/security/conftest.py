@@ -18,8 +18,8 @@ import pytest
 from fastapi import FastAPI
 
 from shared.settings import SERVICES, Settings
-from shared.testing import running
 from shared.web.auth import issue_token
+from tests.support.harness import running
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 # The smallest file each photo endpoint accepts (the object store checks the PNG signature).

@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from shared.settings import Settings
-from shared.testing import eventually
 from tests.security.conftest import (
     ADMIN,
     PNG,
@@ -25,6 +24,7 @@ from tests.security.conftest import (
     request_kwargs,
     uid,
 )
+from tests.support.harness import eventually
 
 OWNER, OTHER = "SH01", "BJ02"
 MAX_PAGES = 40

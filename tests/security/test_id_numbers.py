@@ -27,8 +27,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from shared import service as platform_service
 from shared.observability import JsonFormatter
 from shared.settings import SERVICES, Settings
-from shared.testing import Servers, eventually, running
 from tests.security.conftest import ADMIN, bearer, uid
+from tests.support.harness import Servers, eventually, running
 
 # Valid-shaped numbers used nowhere else in the tests, one per way in.
 PRESENTED = "320102198806150417"

@@ -16,8 +16,8 @@ from services.intake.app import create_app
 from services.intake.config import IntakeSettings
 from shared.contracts.envelope import Event
 from shared.settings import Settings
-from shared.testing import eventually, running
 from shared.web.auth import issue_token
+from tests.support.harness import eventually, running
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 TABLES = (

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.calendar import local_date
-from shared.demo import (
+from tooling.demo import (
     DEPOSIT_FEN,
     PNG,
     Demo,

@@ -276,7 +276,7 @@ def run(
     token: str, settings: Settings, host: str = "127.0.0.1", out: Callable[[str], None] = print
 ) -> int:
     """Walk the five journeys: 0 when every one is done, 1 on a failed step, 2 when unreachable."""
-    from shared.demo_journeys import JOURNEYS as WALKS  # they build on this module
+    from tooling.demo_journeys import JOURNEYS as WALKS  # they build on this module
 
     urls = {s: f"http://{host}:{DEFAULT_PORTS[s]}" for s in SERVICES}
     with httpx.Client(timeout=10) as http:

@@ -20,8 +20,8 @@ from services.logistics.app import create_app
 from services.logistics.config import LogisticsSettings
 from shared.calendar import BUSINESS_TZ, start_of_local_day
 from shared.settings import Settings
-from shared.testing import running
 from shared.web.auth import issue_token
+from tests.support.harness import running
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 ID_KEY = "test-id-hmac-key"

@@ -16,8 +16,8 @@ from shared.contracts.intake import ComplaintOpened, RepairRequested
 from shared.contracts.projects import ProjectStageChanged
 from shared.contracts.values import Stage
 from shared.settings import Settings
-from shared.testing import eventually
 from shared.web.auth import issue_token
+from tests.support.harness import eventually
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 

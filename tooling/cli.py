@@ -151,7 +151,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Walk the five journeys against a running `kefu up`, over HTTP."""
-    from shared.demo import run
+    from tooling.demo import run
 
     token = args.token or os.environ.get("KEFU_ADMIN_TOKEN") or "kefu-local-admin"
     return run(token, load(), host=args.host, out=_print)
@@ -172,7 +172,7 @@ def _wait_ready(url: str, timeout: float) -> bool:
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Start embedded servers (unless configured), migrate, declare, run every service."""
-    from shared.embedded import start_nats, start_postgres
+    from tooling.embedded import start_nats, start_postgres
 
     home = Path(args.home).resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -232,7 +232,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         for name in services:
             out = open(logs / f"{name}.log", "ab")
             p = subprocess.Popen(
-                [sys.executable, "-m", "shared.cli", "run", name],
+                [sys.executable, "-m", "tooling.cli", "run", name],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -266,7 +266,7 @@ def _start_fakes(
     """Start the loopback SMS gateway and SMTP sink unless real ones are configured."""
     if env.get("KEFU_NOTIFICATIONS_SMS_URL"):
         return {}
-    from shared.embedded import free_port
+    from tooling.embedded import free_port
 
     sms_port, smtp_port = free_port(), free_port()
     out = open(home / "logs-fakes.log", "ab")
@@ -274,7 +274,7 @@ def _start_fakes(
         [
             sys.executable,
             "-m",
-            "shared.fakes",
+            "tooling.fakes",
             "--sms-port",
             str(sms_port),
             "--smtp-port",

@@ -30,11 +30,11 @@ from services.notifications.config import NotificationsSettings
 from services.projects.app import create_app as projects_app
 from shared import streams
 from shared.calendar import BUSINESS_TZ
-from shared.embedded import free_port
-from shared.fakes import SmsGateway, SmtpSink, start_smtp
 from shared.settings import SERVICES, Settings
-from shared.testing import eventually, running
 from shared.web.auth import issue_token
+from tests.support.harness import eventually, running
+from tooling.embedded import free_port
+from tooling.fakes import SmsGateway, SmtpSink, start_smtp
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 SMS_KEY = "sms-e2e"

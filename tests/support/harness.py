@@ -17,8 +17,8 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from shared.embedded import EmbeddedNats, EmbeddedPostgres, start_nats, start_postgres
 from shared.settings import Settings
+from tooling.embedded import EmbeddedNats, EmbeddedPostgres, start_nats, start_postgres
 
 
 @dataclass

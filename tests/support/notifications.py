@@ -24,11 +24,11 @@ from services.notifications.app import create_app
 from services.notifications.config import NotificationsSettings
 from shared.contracts.envelope import Event
 from shared.contracts.intake import ComplaintOpened, CustomerRegistered
-from shared.embedded import free_port
-from shared.fakes import SmsGateway, SmtpSink, start_smtp
 from shared.settings import Settings
-from shared.testing import eventually, running
 from shared.web.auth import issue_token
+from tests.support.harness import eventually, running
+from tooling.embedded import free_port
+from tooling.fakes import SmsGateway, SmtpSink, start_smtp
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 TABLES = (

@@ -1,0 +1,1 @@
+"""Helpers the tests (and benchmarks) share: servers, fresh databases, in-process services."""
