@@ -35,6 +35,7 @@ from bench.worker import complaint, row_and_event
 from shared import streams
 from shared.bus import BulkRunner, Item, Settler
 from shared.consumers import ConsumerSpec
+from shared.context import Context
 from shared.contracts.intake import ComplaintClosed, ComplaintOpened
 from shared.db import create_pool
 from shared.migrate import migrate
@@ -268,7 +269,8 @@ async def bulk_path(
 ) -> float:
     """The platform's bulk runner with set-based SQL (one transaction per fetched batch)."""
 
-    async def handler(conn: asyncpg.Connection, items: Sequence[Item]) -> None:
+    async def handler(ctx: Context, items: Sequence[Item]) -> None:
+        conn = ctx.conn
         events = [i.event for i in items]
         await conn.execute(
             "INSERT INTO bench_rows (id, complaint_id, payload)"

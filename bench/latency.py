@@ -132,7 +132,7 @@ async def run(env: Env, js: JetStreamContext, mode: str, args: argparse.Namespac
                 e.event_id,
             )
 
-        svc = ServiceDef(name=DST, consumers=(spec,), handlers={spec.name: on_event})
+        svc = ServiceDef(name=DST, consumers=(spec,), handlers=[(spec.name, on_event)])
         runtime = Runtime(svc, settings)
         await runtime.start()
     else:

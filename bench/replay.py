@@ -26,6 +26,7 @@ from bench.support import environment, footer, header, reset_consumer, result, v
 from shared import streams
 from shared.bus import BulkRunner, Item, Settler
 from shared.consumers import ConsumerSpec
+from shared.context import Context
 from shared.contracts.intake import ComplaintOpened
 from shared.db import create_pool
 from shared.migrate import migrate
@@ -96,7 +97,8 @@ async def bulk(
     """The platform's BulkRunner; returns seconds for n events."""
     seen = 0
 
-    async def project(conn: asyncpg.Connection, items: Sequence[Item]) -> None:
+    async def project(ctx: Context, items: Sequence[Item]) -> None:
+        conn = ctx.conn
         nonlocal seen
         await conn.execute(PROJECT, *columns([i.event for i in items]))
         seen += len(items)

@@ -16,12 +16,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import nats
 
 from shared import outbox, timers
 from shared.bus import HandlerContext
 from shared.consumers import ConsumerSpec
+from shared.context import Context
 from shared.contracts.intake import ComplaintClosed, ComplaintOpened
 from shared.contracts.values import Channel, ComplaintCategory, Department, ReceivedBy, Severity
 from shared.db import create_pool, transaction
@@ -112,7 +112,7 @@ async def consumer(cfg: dict[str, Any]) -> None:
         )
 
     handler = row_and_event if cfg.get("work") == "row_and_event" else on_event
-    svc = ServiceDef(name=cfg["service"], consumers=(spec,), handlers={spec.name: handler})
+    svc = ServiceDef(name=cfg["service"], consumers=(spec,), handlers=[(spec.name, handler)])
     runtime = Runtime(svc, settings_of(cfg))
     await runtime.start()
     signal_ready(cfg)
@@ -126,7 +126,8 @@ async def timer_worker(cfg: dict[str, Any]) -> None:
     settings = settings_of(cfg)
     pool = await create_pool(settings, cfg["service"])
 
-    async def fire(conn: asyncpg.Connection, timer: timers.Timer) -> None:
+    async def fire(ctx: Context, timer: timers.Timer) -> None:
+        conn = ctx.conn
         await conn.execute("INSERT INTO fired (key, worker) VALUES ($1, $2)", timer.key, label)
 
     worker = timers.TimerWorker(
@@ -136,6 +137,7 @@ async def timer_worker(cfg: dict[str, Any]) -> None:
         batch=settings.timer_batch,
         lease_seconds=settings.timer_lease_seconds,
         poll_seconds=settings.timer_poll_seconds,
+        context=lambda conn: Context(conn, cfg["service"]),
     )
     await wait_go(cfg)
     task = asyncio.create_task(worker.run())

@@ -19,12 +19,14 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pydantic import BaseModel, ValidationError
 
-from shared import deadletters, inbox, outbox
+from shared import deadletters, inbox, outbox, timers
 from shared.consumers import ConsumerSpec
+from shared.context import Context
 from shared.contracts import model_for
 from shared.contracts.envelope import Event
 from shared.db import CommitFailed, commit_hooks, transaction
 from shared.observability import mask, mask_id_numbers
+from shared.timers import Clock
 
 log = logging.getLogger("kefu.bus")
 _PENDING: set[asyncio.Task[None]] = set()  # in-progress acks in flight (kept from GC)
@@ -39,35 +41,15 @@ class RetryLater(Exception):
 
 
 @dataclass
-class HandlerContext:
-    """What a handler gets besides its event: the transaction and a way to emit events."""
+class HandlerContext(Context):
+    """A bus handler's context: the platform's Context plus the message's subject and headers."""
 
-    conn: asyncpg.Connection
-    service: str
-    subject: str
-    headers: dict[str, str]
-    cause: Event | None = None
-    emitted: list[Event] = field(default_factory=list)
-    # Set by the settler: emitted rows wait here and go out with its COMMIT (one round trip).
-    deferred: list[tuple[Event, str]] | None = None
-
-    async def emit(self, *events: Event) -> None:
-        """Write events to the outbox in this transaction, chained to the cause."""
-        for e in events:
-            e.source = e.source or self.service
-            if self.cause is not None:
-                e.caused_by(self.cause)
-        if self.deferred is None:
-            await outbox.add(self.conn, *events)
-        elif events:
-            outbox.log_written(events)
-            headers = outbox.trace_headers()  # the emitting span's context, captured now
-            self.deferred.extend((e, headers) for e in events)
-        self.emitted.extend(events)
+    subject: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
-BatchHandler = Callable[[asyncpg.Connection, Sequence["Item"]], Awaitable[None]]
+BatchHandler = Callable[[Context, Sequence["Item"]], Awaitable[None]]
 
 
 @dataclass
@@ -117,8 +99,16 @@ class Settler:
         service: str,
         spec: ConsumerSpec,
         delays: Sequence[float],
+        *,
+        config: Any = None,
+        clock: Clock | None = None,
     ) -> None:
         self.pool, self.service, self.spec, self.delays = pool, service, spec, tuple(delays)
+        self.config, self.clock = config, clock or Clock()
+
+    def context(self, conn: asyncpg.Connection, **kwargs: Any) -> HandlerContext:
+        """A handler's context on this connection, with the service's settings and clock."""
+        return HandlerContext(conn, self.service, self.config, self.clock, **kwargs)
 
     def delay_for(self, delivered: int) -> float:
         """The nak delay after the n-th delivery failed."""
@@ -207,16 +197,16 @@ class Settler:
         then the outbox rows + COMMIT (each round trip costs CPU on both ends: bench.consume)."""
         with commit_hooks() as hooks:
             try:
-                status = await conn.execute("BEGIN;" + inbox.claim_sql(self.spec.durable, key))
+                begin = "BEGIN;" + timers.clock_sql(self.clock.offset_seconds)
+                status = await conn.execute(begin + inbox.claim_sql(self.spec.durable, key))
                 tail = ""
                 if status == inbox.CLAIMED:
-                    ctx = HandlerContext(
+                    ctx = self.context(
                         conn,
-                        self.service,
-                        msg.subject,
-                        dict(msg.headers or {}),
-                        event if isinstance(event, Event) else None,
+                        cause=event if isinstance(event, Event) else None,
                         deferred=[],
+                        subject=msg.subject,
+                        headers=dict(msg.headers or {}),
                     )
                     await fn(event, ctx)
                     tail = outbox.insert_sql(ctx.deferred or ())
@@ -278,8 +268,9 @@ class BulkRunner:
         stop = self.settler.keep_alive([i.msg for i in items])
         try:
             async with pool.acquire() as conn, transaction(conn):
+                await self.settler.clock.apply(conn)
                 new = await inbox.claim_many(conn, spec.durable, [i.key for i in items])
-                await self.fn(conn, [i for i in items if i.key in new])
+                await self.fn(self.settler.context(conn), [i for i in items if i.key in new])
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -296,8 +287,9 @@ class BulkRunner:
         spec, pool = self.settler.spec, self.settler.pool
         try:
             async with pool.acquire() as conn, transaction(conn):
+                await self.settler.clock.apply(conn)
                 if await inbox.claim(conn, spec.durable, item.key):
-                    await self.fn(conn, [item])
+                    await self.fn(self.settler.context(conn), [item])
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,11 +27,12 @@ from prometheus_client import REGISTRY
 from shared import advisories, streams
 from shared.bus import BatchHandler, BulkRunner, Handler, Settler
 from shared.consumers import ConsumerSpec, consumers_of
+from shared.context import Context
 from shared.db import create_pool
 from shared.observability import setup_tracing
 from shared.outbox import Relay
 from shared.settings import Settings
-from shared.timers import FireFn, TimerWorker
+from shared.timers import Clock, FireFn, TimerWorker
 from shared.web import errors
 from shared.web.middleware import BodyLimit, Idempotency
 from shared.web.platform import platform_router
@@ -46,8 +48,10 @@ class ServiceDef:
 
     name: str
     router: APIRouter | None = None
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    bulk: dict[str, BatchHandler] = field(default_factory=dict)
+    # Registered by function object: the consumer is the catalogue's entry of the same name
+    # (a `(consumer name, function)` pair only for ad-hoc consumers of tests and benchmarks).
+    handlers: Sequence[Handler | tuple[str, Handler]] = ()
+    bulk: Sequence[BatchHandler | tuple[str, BatchHandler]] = ()
     timers: dict[str, FireFn] = field(default_factory=dict)
     publishes: tuple[type, ...] = ()
     domain_errors: tuple[type[Exception], ...] = ()
@@ -59,6 +63,29 @@ class ServiceDef:
     def specs(self) -> tuple[ConsumerSpec, ...]:
         """The consumers this service binds to (the platform catalogue unless overridden)."""
         return self.consumers if self.consumers is not None else consumers_of(self.name)
+
+    def bindings(self, fns: Sequence[Any], *, bulk: bool) -> list[tuple[ConsumerSpec, Any]]:
+        """Each handler with its consumer from the catalogue, found by the function's name."""
+        specs = {c.name: c for c in self.specs()}
+        out = []
+        for item in fns:
+            name, fn = item if isinstance(item, tuple) else (handler_name(item), item)
+            spec = specs.get(name)
+            if spec is None or spec.bulk is not bulk:
+                kind = "bulk " if bulk else ""
+                raise LookupError(
+                    f"{self.name}: no {kind}consumer {name!r} in shared/consumers.py "
+                    f"(known: {', '.join(sorted(specs)) or 'none'})"
+                )
+            out.append((spec, fn))
+        return out
+
+
+def handler_name(fn: Any) -> str:
+    """The name a handler is registered under (a partial's wrapped function's name)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return str(fn.__name__)
 
 
 async def _raw_message(msg: NatsMessage) -> Msg:
@@ -80,7 +107,23 @@ class Runtime:
         self.bulk: list[BulkRunner] = []
         self.tasks: list[asyncio.Task[Any]] = []
         self.config = svc.config
+        self.clock = Clock()
         self.tracing = tracing
+
+    def context(self, conn: asyncpg.Connection, **kwargs: Any) -> Context:
+        """A workflow context on this connection, with the service's settings and clock."""
+        return Context(conn, self.svc.name, self.config, self.clock, **kwargs)
+
+    def settler(self, pool: asyncpg.Pool, spec: ConsumerSpec) -> Settler:
+        """The retry policy for one of this service's consumers."""
+        return Settler(
+            pool,
+            self.svc.name,
+            spec,
+            self.settings.retry_delays,
+            config=self.config,
+            clock=self.clock,
+        )
 
     def _broker(self) -> NatsBroker:
         middlewares: list[Any] = [
@@ -102,10 +145,9 @@ class Runtime:
         )
 
     def _subscribe(self, broker: NatsBroker, pool: asyncpg.Pool) -> None:
-        specs = {c.name: c for c in self.svc.specs()}
-        for name, fn in self.svc.handlers.items():
-            spec = specs[name]
-            settler = Settler(pool, self.svc.name, spec, self.settings.retry_delays)
+        for spec, fn in self.svc.bindings(self.svc.handlers, bulk=False):
+            name = spec.name
+            settler = self.settler(pool, spec)
 
             def bind(settler: Settler = settler, fn: Handler = fn) -> Callable[..., Any]:
                 async def handle(msg: Msg) -> None:
@@ -151,14 +193,15 @@ class Runtime:
             batch=s.timer_batch,
             lease_seconds=s.timer_lease_seconds,
             poll_seconds=s.timer_poll_seconds,
+            context=self.context,
+            clock=self.clock,
         )
         self.tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
-        specs = {c.name: c for c in self.svc.specs()}
-        for name, batch_fn in self.svc.bulk.items():
-            settler = Settler(pool, self.svc.name, specs[name], s.retry_delays)
+        for spec, batch_fn in self.svc.bindings(self.svc.bulk, bulk=True):
+            settler = self.settler(pool, spec)
             runner = BulkRunner(settler, js, batch_fn, batch=100)
             self.bulk.append(runner)
-            self.tasks.append(asyncio.create_task(runner.run(), name=f"bulk-{name}"))
+            self.tasks.append(asyncio.create_task(runner.run(), name=f"bulk-{spec.name}"))
         if self.svc.specs():
             self.tasks.append(
                 asyncio.create_task(advisories.run(js, pool, self.svc.name), name="advisories")

@@ -15,13 +15,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import asyncpg
 from prometheus_client import Counter, Gauge
 
 from shared.db import transaction
+
+if TYPE_CHECKING:
+    from shared.context import Context
 
 log = logging.getLogger("kefu.timers")
 
@@ -40,9 +43,9 @@ class Timer:
     attempts: int
 
 
-# A fire function runs inside the firing transaction and may return the next due time
-# (recurring timers) or None (one-off: the row is deleted).
-FireFn = Callable[[asyncpg.Connection, Timer], Awaitable[datetime | None]]
+# A fire function runs inside the firing transaction (its context's connection) and may
+# return the next due time (recurring timers) or None (one-off: the row is deleted).
+FireFn = Callable[["Context", Timer], Awaitable[datetime | None]]
 
 
 async def schedule(
@@ -94,6 +97,30 @@ async def cancel_prefix(conn: asyncpg.Connection, kind: str, key_prefix: str) ->
         "DELETE FROM timers WHERE kind = $1 AND starts_with(key, $2)", kind, key_prefix
     )
     return int(status.split()[-1])
+
+
+class Clock:
+    """The process's view of time: the database clock plus a test-only offset.
+
+    The offset is moved only by tests (`POST /_test/clock`, refused outside test mode); every
+    context, consumer and timer of the process applies it, so all of a service's rules follow
+    the same clock.
+    """
+
+    def __init__(self, offset_seconds: float = 0.0) -> None:
+        self.offset_seconds = offset_seconds
+
+    async def apply(self, conn: asyncpg.Connection) -> None:
+        """Make `kefu_now()` in this transaction include the offset (no round trip when 0)."""
+        await apply_clock(conn, self.offset_seconds)
+
+
+def clock_sql(offset_seconds: float) -> str:
+    """The statement that applies the test-only clock offset to a transaction ('' for none),
+    for callers that send several statements at once."""
+    if not offset_seconds:
+        return ""
+    return f"SELECT set_config('kefu.clock_offset', '{float(offset_seconds)!r} seconds', true);"
 
 
 async def apply_clock(conn: asyncpg.Connection, offset_seconds: float) -> None:
@@ -187,12 +214,23 @@ class TimerWorker:
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
         concurrency: int = 8,
+        context: Callable[[asyncpg.Connection], Context],
+        clock: Clock | None = None,
     ) -> None:
         self.pool, self.service, self.handlers = pool, service, handlers
         self.batch, self.lease_seconds, self.poll_seconds = batch, lease_seconds, poll_seconds
         self.concurrency = concurrency
-        self.clock_offset_seconds = 0.0
+        self.context, self.clock = context, clock or Clock()
         self.running = False
+
+    @property
+    def clock_offset_seconds(self) -> float:
+        """The test-only offset of the process clock (tests move it)."""
+        return self.clock.offset_seconds
+
+    @clock_offset_seconds.setter
+    def clock_offset_seconds(self, value: float) -> None:
+        self.clock.offset_seconds = value
 
     async def fire(self, timer: Timer) -> bool:
         """Fire one leased timer in its own transaction; True when it took effect."""
@@ -200,7 +238,7 @@ class TimerWorker:
         try:
             async with self.pool.acquire() as conn, transaction(conn):
                 await apply_clock(conn, self.clock_offset_seconds)
-                next_due = await fn(conn, timer)
+                next_due = await fn(self.context(conn), timer)
                 if not await complete(conn, timer, next_due):
                     raise LeaseLost(f"timer {timer.kind}/{timer.key} lease lost")
         except asyncio.CancelledError:

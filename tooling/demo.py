@@ -42,11 +42,6 @@ class DemoFailed(Exception):
     """A step did not happen; the message says which and what to look at."""
 
 
-def yuan(fen: int) -> str:
-    """13000000 → '130,000.00'."""
-    return f"{fen // 100:,}.{fen % 100:02d}"
-
-
 def new_phone() -> str:
     """A random mobile number, so every run has its own customers."""
     return f"139{uuid.uuid4().int % 10**8:08d}"

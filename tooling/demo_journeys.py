@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.calendar import local_date
+from shared.money import yuan
 from tooling.demo import (
     DEPOSIT_FEN,
     PNG,
@@ -20,7 +21,6 @@ from tooling.demo import (
     new_phone,
     status_of,
     walk,
-    yuan,
 )
 
 

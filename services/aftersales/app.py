@@ -28,13 +28,13 @@ def create_app(
     svc = ServiceDef(
         name=SERVICE,
         router=api.router,
-        handlers={
-            "on_repair_requested": partial(handlers.on_repair_requested, config=cfg),
-            "on_complaint_opened": partial(handlers.on_complaint_opened, config=cfg),
-            "on_project_stage_changed": handlers.on_project_stage_changed,
-            "on_project_materials_recorded": handlers.on_project_materials_recorded,
-            "on_callback_completed": handlers.on_callback_completed,
-        },
+        handlers=[
+            partial(handlers.on_repair_requested, config=cfg),
+            partial(handlers.on_complaint_opened, config=cfg),
+            handlers.on_project_stage_changed,
+            handlers.on_project_materials_recorded,
+            handlers.on_callback_completed,
+        ],
         timers={SLA_TIMER: partial(handlers.fire_sla, config=cfg)},
         publishes=(RepairOpened, RepairScheduled, RepairCompleted, RepairClosed, RepairSlaBreached),
         background=(metrics.refresh,),

@@ -7,8 +7,6 @@ import uuid
 from datetime import datetime
 from typing import Final
 
-import asyncpg
-
 from services.aftersales import queries
 from services.aftersales.config import AftersalesSettings
 from services.aftersales.domain import SlaStep, breached, complaint_opens_repair, sla_deadlines
@@ -17,6 +15,7 @@ from services.aftersales.metrics import SLA_BREACHES
 from services.aftersales.workflow import SERVICE, open_ticket, repair_event
 from shared import outbox
 from shared.bus import HandlerContext
+from shared.context import Context
 from shared.contracts.aftersales import RepairSlaBreached
 from shared.contracts.intake import ComplaintOpened, RepairRequested
 from shared.contracts.notifications import CallbackCompleted
@@ -143,10 +142,9 @@ async def on_callback_completed(event: CallbackCompleted, ctx: HandlerContext) -
     )
 
 
-async def fire_sla(
-    conn: asyncpg.Connection, timer: Timer, *, config: AftersalesSettings
-) -> datetime | None:
+async def fire_sla(ctx: Context, timer: Timer, *, config: AftersalesSettings) -> datetime | None:
     """A service-level bound passed: emit repair.sla.breached if the step was not done in time."""
+    conn = ctx.conn
     step = SlaStep(timer.payload["step"])
     stored = await queries.lock_ticket(conn, repair_id=timer.payload["repair_id"])
     if stored is None:

@@ -35,10 +35,10 @@ def create_app(settings: Settings | None = None, config: IntakeSettings | None =
     svc = ServiceDef(
         name="intake",
         router=api.router,
-        handlers={
-            "on_callback_completed": handlers.on_callback_completed,
-            "on_repair_completed": handlers.on_repair_completed,
-        },
+        handlers=[
+            handlers.on_callback_completed,
+            handlers.on_repair_completed,
+        ],
         timers={
             store.ESCALATE: handlers.escalation_timer(cfg),
             store.WEEKLY_REPORT: handlers.fire_weekly_report,

@@ -20,6 +20,7 @@ from services.intake.domain import (
 )
 from shared import timers
 from shared.bus import HandlerContext, Reject, RetryLater
+from shared.context import Context
 from shared.contracts.aftersales import RepairCompleted
 from shared.contracts.notifications import CallbackCompleted
 from shared.contracts.reports import ReportPublished
@@ -104,8 +105,9 @@ async def on_repair_completed(event: RepairCompleted, ctx: HandlerContext) -> No
 def escalation_timer(hours: EscalationHours) -> FireFn:
     """The `complaint.escalate` fire function for these per-severity intervals."""
 
-    async def fire_escalation(conn: asyncpg.Connection, timer: Timer) -> datetime | None:
+    async def fire_escalation(ctx: Context, timer: Timer) -> datetime | None:
         """Escalate an unresolved complaint whose deadline passed; recur for the next level."""
+        conn = ctx.conn
         row = await queries.lock_complaint(conn, id=timer.key)
         if row is None:
             return None
@@ -123,8 +125,9 @@ def escalation_timer(hours: EscalationHours) -> FireFn:
     return fire_escalation
 
 
-async def fire_weekly_report(conn: asyncpg.Connection, timer: Timer) -> datetime:
+async def fire_weekly_report(ctx: Context, timer: Timer) -> datetime:
     """Monday 08:00: publish the week that just ended to the manager; recur next Monday."""
+    conn = ctx.conn
     # From the due time, not the clock: a late or catching-up firing reports its own week.
     label = previous_week(timer.due_at)
     lines = await reporting.week_lines(conn, label)

@@ -31,7 +31,7 @@ def create_app(
     svc = ServiceDef(
         name="logistics",
         router=api.router,
-        bulk={"on_shipment_scanned": h.on_shipment_scanned},
+        bulk=[h.on_shipment_scanned],
         timers=h.timers(),
         publishes=(
             ShipperRegistered,

@@ -7,8 +7,6 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-import asyncpg
-
 from services.logistics import metrics, queries, reports, scanning, state
 from services.logistics.config import LogisticsSettings
 from services.logistics.domain import (
@@ -25,6 +23,7 @@ from services.logistics.domain import (
 from shared import outbox, timers
 from shared.bus import Item, Reject
 from shared.calendar import BUSINESS_TZ, local_date, next_occurrence
+from shared.context import Context
 from shared.contracts.envelope import Event
 from shared.contracts.ingest import branch_of
 from shared.contracts.logistics import (
@@ -52,8 +51,9 @@ class Handlers:
         self.config = config
         self.rules = config.rules()
 
-    async def on_shipment_scanned(self, conn: asyncpg.Connection, items: Sequence[Item]) -> None:
+    async def on_shipment_scanned(self, ctx: Context, items: Sequence[Item]) -> None:
         """Apply a fetched batch of branch scans in one transaction; dead-letter bad scans."""
+        conn = ctx.conn
         scans = [
             scanning.ScanIn(
                 scan_id=i.key,
@@ -75,10 +75,9 @@ class Handlers:
             raise Reject(exc.detail) from exc
         metrics.count_scans(sc.kind for sc in scans)
 
-    async def fire_delay_check(
-        self, conn: asyncpg.Connection, timer: timers.Timer
-    ) -> datetime | None:
+    async def fire_delay_check(self, ctx: Context, timer: timers.Timer) -> datetime | None:
         """Not arrived by the deadline in force → shipment.delayed once; look again later."""
+        conn = ctx.conn
         rows = await queries.lock_shipments(conn, waybills=[timer.key])
         if not rows:
             return None
@@ -100,10 +99,9 @@ class Handlers:
             await outbox.add(conn, delayed_event(s, verdict.station, new_eta))
         return verdict.next_check_at
 
-    async def fire_loading_check(
-        self, conn: asyncpg.Connection, timer: timers.Timer
-    ) -> datetime | None:
+    async def fire_loading_check(self, ctx: Context, timer: timers.Timer) -> datetime | None:
         """Urgent cargo not seen departing on its dispatch day → shipment.loading.unconfirmed."""
+        conn = ctx.conn
         rows = await queries.lock_shipments(conn, waybills=[timer.key])
         if not rows:
             return None
@@ -132,10 +130,9 @@ class Handlers:
             )
         return None
 
-    async def fire_receipt_deadline(
-        self, conn: asyncpg.Connection, timer: timers.Timer
-    ) -> datetime | None:
+    async def fire_receipt_deadline(self, ctx: Context, timer: timers.Timer) -> datetime | None:
         """A receipt past due and not back → receipt.overdue (once a day while it stays out)."""
+        conn = ctx.conn
         rows = await queries.lock_receipts(conn, waybills=[timer.key])
         if not rows:
             return None
@@ -164,10 +161,9 @@ class Handlers:
             )
         return receipt_next_check_at(r, now)
 
-    async def fire_exceptions_weekly(
-        self, conn: asyncpg.Connection, timer: timers.Timer
-    ) -> datetime | None:
+    async def fire_exceptions_weekly(self, ctx: Context, timer: timers.Timer) -> datetime | None:
         """Publish last week's exception summary to customer service; recur weekly."""
+        conn = ctx.conn
         now: datetime = await db_now(conn)
         week = reports.previous_week(local_date(now))
         summary, csv_text = await reports.exceptions_week(conn, week)
@@ -184,10 +180,9 @@ class Handlers:
         )
         return next_occurrence("weekly", WEEKLY_ANCHOR, now)
 
-    async def fire_receipts_monthly(
-        self, conn: asyncpg.Connection, timer: timers.Timer
-    ) -> datetime | None:
+    async def fire_receipts_monthly(self, ctx: Context, timer: timers.Timer) -> datetime | None:
         """Publish last month's receipts report: one per region, and all regions to the manager."""
+        conn = ctx.conn
         now: datetime = await db_now(conn)
         month = reports.previous_month(local_date(now))
         lines = await reports.receipts_month(conn, month, None, self.rules)

@@ -49,7 +49,7 @@ def create_app(
     svc = ServiceDef(
         name=SERVICE,
         router=api.router,
-        handlers={"on_event": partial(handlers.on_event, deps=deps)},
+        handlers=[partial(handlers.on_event, deps=deps)],
         timers={
             CHECK_TIMER: handlers.fire_callback_check,
             SCHEDULE_TIMER: handlers.fire_schedule,

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-import asyncpg
-
 from services.notifications import queries
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain import (
@@ -27,6 +25,7 @@ from services.notifications.records import callback_of, recurring_of
 from services.notifications.store import Cause, add_task, apply_plan
 from shared import outbox, timers
 from shared.bus import HandlerContext, Reject
+from shared.context import Context
 from shared.contracts.envelope import Event
 from shared.contracts.notifications import CallbackOverdue
 
@@ -57,8 +56,9 @@ async def on_event(event: Event, ctx: HandlerContext, *, deps: Deps) -> None:
     await ctx.emit(*events)
 
 
-async def fire_callback_check(conn: asyncpg.Connection, timer: timers.Timer) -> datetime | None:
+async def fire_callback_check(ctx: Context, timer: timers.Timer) -> datetime | None:
     """A callback's time came: mark it due, then overdue (escalating); next check or None."""
+    conn = ctx.conn
     row = await queries.get_callback(conn, callback_id=timer.key, for_update=True)
     if row is None:
         return None
@@ -87,8 +87,9 @@ async def fire_callback_check(conn: asyncpg.Connection, timer: timers.Timer) -> 
     return next_check_at(late)
 
 
-async def fire_schedule(conn: asyncpg.Connection, timer: timers.Timer) -> datetime | None:
+async def fire_schedule(ctx: Context, timer: timers.Timer) -> datetime | None:
     """A recurring call's occurrence came: put the next one on the worklist, or end it."""
+    conn = ctx.conn
     row = await queries.get_schedule(conn, schedule_id=timer.key)
     if row is None or row["status"] != "active":
         return None

@@ -58,12 +58,12 @@ def create_app(settings: Settings | None = None, config: ProjectsSettings | None
     svc = ServiceDef(
         name="projects",
         router=api.router,
-        handlers={
-            "on_lead_registered": handlers.on_lead_registered,
-            "on_complaint_opened": handlers.on_complaint_opened,
-            "on_callback_scheduled": handlers.on_callback_scheduled,
-            "on_callback_completed": handlers.on_callback_completed,
-        },
+        handlers=[
+            handlers.on_lead_registered,
+            handlers.on_complaint_opened,
+            handlers.on_callback_scheduled,
+            handlers.on_callback_completed,
+        ],
         timers=handlers.fire_functions(cfg),
         publishes=(
             ProjectOpened,

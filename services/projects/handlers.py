@@ -22,6 +22,7 @@ from services.projects.workflow import (
 from shared import outbox, timers
 from shared.bus import HandlerContext, RetryLater
 from shared.calendar import next_occurrence
+from shared.context import Context
 from shared.contracts.envelope import Event
 from shared.contracts.intake import ComplaintOpened, LeadRegistered
 from shared.contracts.notifications import CallbackCompleted, CallbackScheduled
@@ -162,8 +163,9 @@ async def _branch(conn: asyncpg.Connection, project_id: str) -> str | None:
 def fire_functions(cfg: ProjectsSettings) -> dict[str, timers.FireFn]:
     """The service's timers by kind, bound to its settings."""
 
-    async def fire_payment_due(conn: asyncpg.Connection, timer: timers.Timer) -> None:
+    async def fire_payment_due(ctx: Context, timer: timers.Timer) -> None:
         """An instalment fell due: tell the customer (and finance) what and by when."""
+        conn = ctx.conn
         found = await due_event(
             conn, cfg, timer.payload["project_id"], Installment(timer.payload["installment"])
         )
@@ -173,8 +175,9 @@ def fire_functions(cfg: ProjectsSettings) -> dict[str, timers.FireFn]:
             await _emit(conn, await _branch(conn, project.id), event)
         return None
 
-    async def fire_payment_overdue(conn: asyncpg.Connection, timer: timers.Timer) -> None:
+    async def fire_payment_overdue(ctx: Context, timer: timers.Timer) -> None:
         """The due bound passed with the instalment still unpaid: chase it."""
+        conn = ctx.conn
         found = await due_event(
             conn, cfg, timer.payload["project_id"], Installment(timer.payload["installment"])
         )
@@ -184,8 +187,9 @@ def fire_functions(cfg: ProjectsSettings) -> dict[str, timers.FireFn]:
             await _emit(conn, await _branch(conn, project.id), event)
         return None
 
-    async def fire_deadline(conn: asyncpg.Connection, timer: timers.Timer) -> None:
+    async def fire_deadline(ctx: Context, timer: timers.Timer) -> None:
         """A deadline's bound passed: report it missed unless its fact came in time."""
+        conn = ctx.conn
         pid, kind = timer.payload["project_id"], Deadline(timer.payload["deadline"])
         row = await queries.get_project(conn, project_id=pid)
         due = await queries.get_deadline(conn, project_id=pid, deadline=kind.value)
@@ -209,8 +213,9 @@ def fire_functions(cfg: ProjectsSettings) -> dict[str, timers.FireFn]:
         metrics.DEADLINES_MISSED.labels(kind.value).inc()
         return None
 
-    async def fire_rating(conn: asyncpg.Connection, timer: timers.Timer) -> datetime:
+    async def fire_rating(ctx: Context, timer: timers.Timer) -> datetime:
         """Publish last month's best and worst projects to the managers; recur monthly."""
+        conn = ctx.conn
         period = reports.previous_month(timer.due_at)
         report = await reports.rating(conn, cfg, period)
         await _emit(
@@ -226,8 +231,9 @@ def fire_functions(cfg: ProjectsSettings) -> dict[str, timers.FireFn]:
         )
         return await _next_month(conn, timer)
 
-    async def fire_care(conn: asyncpg.Connection, timer: timers.Timer) -> datetime:
+    async def fire_care(ctx: Context, timer: timers.Timer) -> datetime:
         """Publish care compliance per project manager as of now; recur monthly."""
+        conn = ctx.conn
         period = reports.previous_month(timer.due_at)
         report = await reports.care(conn, await db_now(conn))
         await _emit(

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 from fastapi import Request
 
+from shared.context import Context
 from shared.db import transaction
 
 
@@ -24,6 +25,30 @@ async def read(request: Request) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection for reads."""
     async with request.app.state.pool.acquire() as conn:
         yield conn
+
+
+@asynccontextmanager
+async def change(request: Request, *, branch_id: str | None = None) -> AsyncIterator[Context]:
+    """The context for a change: a checked transaction on the service's pool, the process
+    clock applied; events emitted without a branch get `branch_id`."""
+    runtime = request.app.state.runtime
+    async with runtime.pool.acquire() as conn, transaction(conn):
+        await runtime.clock.apply(conn)
+        yield runtime.context(conn, branch_id=branch_id)
+
+
+@asynccontextmanager
+async def view(request: Request) -> AsyncIterator[Context]:
+    """The context for reads: a pooled connection (in a transaction only while a test has
+    moved the clock, so `kefu_now()` in the queries follows it too)."""
+    runtime = request.app.state.runtime
+    async with runtime.pool.acquire() as conn:
+        if not runtime.clock.offset_seconds:
+            yield runtime.context(conn)
+            return
+        async with transaction(conn):
+            await runtime.clock.apply(conn)
+            yield runtime.context(conn)
 
 
 def service_config(request: Request) -> Any:

@@ -109,9 +109,11 @@ def install(app: FastAPI, domain_errors: tuple[type[Exception], ...] = ()) -> No
                 "Invalid input",
                 f"invalid field(s): {field} ({exc.detail})",
                 [{"field": field, "message": exc.detail}],
+                code=exc.code,
+                **exc.extra,
             )
         title = TITLES.get(exc.http_status, "Conflict")
-        return problem_response(exc.http_status, title, exc.detail, code=exc.code)
+        return problem_response(exc.http_status, title, exc.detail, code=exc.code, **exc.extra)
 
     for err in domain_errors:
 

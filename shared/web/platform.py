@@ -104,7 +104,7 @@ def platform_router() -> APIRouter:
     async def test_clock(body: ClockOffset, request: Request) -> dict[str, float]:
         if not request.app.state.settings.is_test:
             raise Problem(404, "Not found", "no such endpoint")
-        request.app.state.runtime.timers.clock_offset_seconds = body.offset_seconds
+        request.app.state.runtime.clock.offset_seconds = body.offset_seconds
         return {"offset_seconds": body.offset_seconds}
 
     return router

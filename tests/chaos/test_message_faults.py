@@ -61,7 +61,7 @@ async def test_handler_slower_than_the_ack_wait_runs_exactly_once(
     svc = ServiceDef(
         name=SCHEMA,
         consumers=(slow_spec, fast_spec),
-        handlers={slow_spec.name: slow, fast_spec.name: fast},
+        handlers=[(slow_spec.name, slow), (fast_spec.name, fast)],
     )
     slow_events = [
         CustomerRegistered(customer_id=f"c{i}", name="顾客", phone=f"1380000{i:04d}")
@@ -103,7 +103,7 @@ def poison_service(spec: ConsumerSpec) -> ServiceDef:
             "INSERT INTO effects (key, worker) VALUES ($1, 'h')", str(event.event_id)
         )
 
-    return ServiceDef(name=SCHEMA, consumers=(spec,), handlers={spec.name: handle})
+    return ServiceDef(name=SCHEMA, consumers=(spec,), handlers=[(spec.name, handle)])
 
 
 async def _run_once(

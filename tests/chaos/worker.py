@@ -161,11 +161,11 @@ def skew_python_clock(seconds: float) -> None:
 
 def service(cfg: WorkerConfig) -> Any:
     """The ServiceDef of this worker: one consumer (ordinary or bulk), or timers only."""
-    import asyncpg
 
     from shared import timers
     from shared.bus import HandlerContext, Item
     from shared.consumers import ConsumerSpec
+    from shared.context import Context
     from shared.service import ServiceDef
 
     label = cfg.label
@@ -183,7 +183,8 @@ def service(cfg: WorkerConfig) -> Any:
             await asyncio.sleep(cfg.work_seconds)
         await ctx.conn.execute("INSERT INTO effects (key, worker) VALUES ($1, $2)", key, label)
 
-    async def on_batch(conn: asyncpg.Connection, items: Sequence[Item]) -> None:
+    async def on_batch(ctx: Context, items: Sequence[Item]) -> None:
+        conn = ctx.conn
         if cfg.work_seconds:
             await asyncio.sleep(cfg.work_seconds)
         await conn.execute(
@@ -192,7 +193,8 @@ def service(cfg: WorkerConfig) -> Any:
             label,
         )
 
-    async def fire(conn: asyncpg.Connection, timer: timers.Timer) -> None:
+    async def fire(ctx: Context, timer: timers.Timer) -> None:
+        conn = ctx.conn
         await conn.execute("INSERT INTO effects (key, worker) VALUES ($1, $2)", timer.key, label)
 
     if cfg.mode == "timers":
@@ -206,8 +208,8 @@ def service(cfg: WorkerConfig) -> Any:
         ack_wait=cfg.ack_wait,
     )
     if cfg.mode == "bulk":
-        return ServiceDef(name="platformtest", consumers=(spec,), bulk={spec.name: on_batch})
-    return ServiceDef(name="platformtest", consumers=(spec,), handlers={spec.name: on_event})
+        return ServiceDef(name="platformtest", consumers=(spec,), bulk=[(spec.name, on_batch)])
+    return ServiceDef(name="platformtest", consumers=(spec,), handlers=[(spec.name, on_event)])
 
 
 def settings_of(cfg: WorkerConfig) -> Any:

@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 from shared import deadletters, outbox, streams, timers
 from shared.bus import BulkRunner, HandlerContext, Item, Settler
 from shared.consumers import ConsumerSpec
+from shared.context import Context
 from shared.contracts.ingest import ShipmentScanned, scan_subject
 from shared.contracts.intake import ComplaintOpened
 from shared.db import bytes_literal, create_pool, text_literal, transaction
@@ -406,7 +407,8 @@ async def test_bulk_runner_commits_clean_batch_once_and_isolates_a_bad_message(
     at = datetime(2026, 11, 1, 8, tzinfo=UTC)
     batches: list[int] = []
 
-    async def write(conn: asyncpg.Connection, items: list[Item]) -> None:
+    async def write(ctx: Context, items: list[Item]) -> None:
+        conn = ctx.conn
         batches.append(len(items))
         waybills = [i.event.waybill for i in items]
         if "POISON" in waybills:
@@ -471,7 +473,8 @@ async def _len_eq(coro: Any, n: int) -> bool:
 async def test_timer_never_fires_early_and_fires_once_with_two_workers(pool, settings) -> None:
     fired: list[str] = []
 
-    async def fire(conn: asyncpg.Connection, t: timers.Timer) -> None:
+    async def fire(ctx: Context, t: timers.Timer) -> None:
+        conn = ctx.conn
         await conn.execute("INSERT INTO effects (key) VALUES ($1)", t.key)
         fired.append(t.key)
         return None
@@ -482,7 +485,9 @@ async def test_timer_never_fires_early_and_fires_once_with_two_workers(pool, set
             conn, [("test.fire", f"k{n}", now + timedelta(hours=1), {}) for n in range(200)]
         )
     workers = [
-        timers.TimerWorker(pool, SCHEMA, {"test.fire": fire}, batch=50, poll_seconds=0.05)
+        timers.TimerWorker(
+            pool, SCHEMA, {"test.fire": fire}, batch=50, poll_seconds=0.05, context=_context
+        )
         for _ in range(2)
     ]
     for w in workers:
@@ -509,14 +514,15 @@ async def test_timer_never_fires_early_and_fires_once_with_two_workers(pool, set
 
 @pytest.mark.quick
 async def test_recurring_timer_is_rescheduled_and_clock_offset_is_test_only(pool, settings) -> None:
-    async def fire(conn: asyncpg.Connection, t: timers.Timer) -> datetime:
+    async def fire(ctx: Context, t: timers.Timer) -> datetime:
+        conn = ctx.conn
         await conn.execute("INSERT INTO effects (key) VALUES ($1)", t.key)
         return t.due_at + timedelta(days=7)
 
     async with pool.acquire() as conn:
         now = await conn.fetchval("SELECT now()")
         await timers.schedule(conn, "test.weekly", "w1", now - timedelta(seconds=1), {"a": 1})
-    worker = timers.TimerWorker(pool, SCHEMA, {"test.weekly": fire})
+    worker = timers.TimerWorker(pool, SCHEMA, {"test.weekly": fire}, context=_context)
     assert await worker.run_once() == 1
     assert await worker.run_once() == 0
     async with pool.acquire() as conn:
@@ -538,3 +544,8 @@ async def test_sql_literals_round_trip_any_text_whatever_the_session_quoting(
             assert await conn.fetchval(f"SELECT {text_literal(text)}") == text
         raw = bytes(range(256))
         assert await conn.fetchval(f"SELECT {bytes_literal(raw)}") == raw
+
+
+def _context(conn: asyncpg.Connection) -> Context:
+    """A bare workflow context, as a service's runtime makes one."""
+    return Context(conn, SCHEMA)

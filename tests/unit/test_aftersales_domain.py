@@ -43,10 +43,10 @@ from services.aftersales.domain import (
     sla_deadlines,
     start_repair,
     warranty_decision,
-    yuan,
 )
 from shared.calendar import BUSINESS_TZ
 from shared.contracts.values import ComplaintCategory, ProblemKind, RepairKind, SubjectKind
+from shared.money import yuan
 
 pytestmark = pytest.mark.quick
 
@@ -139,7 +139,7 @@ def test_fee_quote_follows_the_schedule_and_is_zero_when_covered(settings: After
     custom = AftersalesSettings(fee_schedule_fen={ProblemKind.TILE: 12_345}, default_fee_fen=9_900)
     assert fee_quote(ProblemKind.TILE, custom) == 12_345
     assert fee_quote(ProblemKind.LEAK, custom) == 9_900
-    assert yuan(35_000) == "350.00 yuan" and yuan(5) == "0.05 yuan"
+    assert yuan(35_000) == "350.00" and yuan(5) == "0.05" and yuan(123_456_789) == "1,234,567.89"
 
 
 # --- life cycle ----------------------------------------------------------------------------------

@@ -398,7 +398,7 @@ def test_warranty_end_defaults_to_two_years_after_completion() -> None:
 def test_payment_due_reminds_the_customer_of_what_is_still_owed() -> None:
     [sms] = run("project.payment.due").messages
     assert sms.template == "payment_due" and sms.recipient.value == "c-1"
-    assert sms.params == {"project_no": "p-1", "amount": "30000.00", "due_on": "2026-03-13"}
+    assert sms.params == {"project_no": "p-1", "amount": "30,000.00", "due_on": "2026-03-13"}
 
 
 def test_payment_overdue_gives_finance_a_task_and_texts_the_customer() -> None:
@@ -407,7 +407,7 @@ def test_payment_overdue_gives_finance_a_task_and_texts_the_customer() -> None:
     assert (task.purpose, task.team) == (P.PAYMENT_REMINDER, "finance")
     assert task.due_at == local(2026, 3, 12)
     [sms] = p.messages
-    assert sms.template == "payment_overdue" and sms.params["amount"] == "20000.00"
+    assert sms.template == "payment_overdue" and sms.params["amount"] == "20,000.00"
 
 
 def test_a_full_payment_cancels_the_reminders_a_partial_one_does_not() -> None:

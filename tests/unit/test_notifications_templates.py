@@ -68,14 +68,14 @@ def test_sms_request_is_the_gateway_body_with_registered_code_and_json_params() 
     settings = NotificationsSettings(
         sms_sign_name="客服中心", sms_template_ids={"payment_due": "SMS_90210"}
     )
-    params = {"project_no": "p-1", "amount": "30000.00", "due_on": "2026-03-13", "extra": "x"}
+    params = {"project_no": "p-1", "amount": "30,000.00", "due_on": "2026-03-13", "extra": "x"}
     body = sms_request("payment_due", params, settings, "13800000000")
     assert body["sign_name"] == "客服中心"
     assert body["template_code"] == "SMS_90210"  # configured code wins
     assert body["phone_numbers"] == "13800000000"
     assert json.loads(body["template_param"]) == {
         "project_no": "p-1",
-        "amount": "30000.00",
+        "amount": "30,000.00",
         "due_on": "2026-03-13",
     }  # only the registered params, never free text
     default = sms_request("complaint_ack", {"complaint_no": "CP-1"}, settings, "13800000000")

@@ -8,7 +8,6 @@ from services.aftersales.domain.errors import (
     QUOTE_NOT_ACCEPTED,
     WRONG_STATE,
     DomainError,
-    yuan,
 )
 from services.aftersales.domain.lifecycle import (
     ALLOWED_FROM,
@@ -95,5 +94,4 @@ __all__ = [
     "sla_deadlines",
     "start_repair",
     "warranty_decision",
-    "yuan",
 ]

@@ -26,10 +26,3 @@ class DomainError(BaseDomainError):
     """A rule refused the request; `detail` says why in plain words."""
 
     STATUS = HTTP_STATUS
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as plain words, e.g. 35000 -> '350.00 yuan'."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d} yuan"

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
-from services.aftersales.domain.errors import WRONG_STATE, DomainError, yuan
+from services.aftersales.domain.errors import WRONG_STATE, DomainError
 from shared.contracts.values import ProblemKind
+from shared.money import yuan
 
 
 class Status(StrEnum):
@@ -173,7 +174,7 @@ def next_words(ticket: Ticket) -> str:
     if ticket.status is Status.SURVEYED:
         if ticket.needs_quote_acceptance:
             fee = yuan(ticket.fee_quote_fen or 0)
-            return f"the customer accepts the fee quote of {fee}, then schedule the repair"
+            return f"the customer accepts the fee quote of {fee} yuan, then schedule the repair"
         return "schedule the repair (covered by the warranty)"
     return NEXT_WORDS[ticket.status]
 

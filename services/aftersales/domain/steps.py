@@ -13,7 +13,6 @@ from services.aftersales.domain.errors import (
     QUOTE_NOT_ACCEPTED,
     WRONG_STATE,
     DomainError,
-    yuan,
 )
 from services.aftersales.domain.lifecycle import (
     ApprovalLevel,
@@ -26,6 +25,7 @@ from services.aftersales.domain.lifecycle import (
 from services.aftersales.domain.warranty import fee_quote, warranty_decision
 from shared.calendar import local_date
 from shared.contracts.values import ProblemKind
+from shared.money import yuan
 
 
 def _next(ticket: Ticket, **changes: Any) -> Ticket:
@@ -112,8 +112,8 @@ def schedule(
     if ticket.needs_quote_acceptance:
         raise DomainError(
             QUOTE_NOT_ACCEPTED,
-            f"the customer has not accepted the fee quote of {yuan(ticket.fee_quote_fen or 0)};"
-            " accept it before scheduling",
+            f"the customer has not accepted the fee quote of {yuan(ticket.fee_quote_fen or 0)}"
+            " yuan; accept it before scheduling",
         )
     if isinstance(duration_days, bool) or duration_days < 1:
         raise DomainError(INVALID_VALUE, "the repair takes at least 1 day", "duration_days")
@@ -161,13 +161,14 @@ def _check_fee(ticket: Ticket, fee_paid_fen: int | None) -> None:
         raise DomainError(
             INVALID_VALUE,
             f"a paid repair needs the fee receipt: the customer pays the accepted quote of"
-            f" {yuan(quote)}",
+            f" {yuan(quote)} yuan",
             "fee_paid_fen",
         )
     if fee_paid_fen != quote:
         raise DomainError(
             INVALID_VALUE,
-            f"the fee paid ({yuan(fee_paid_fen)}) must equal the accepted quote of {yuan(quote)}",
+            f"the fee paid ({yuan(fee_paid_fen)} yuan) must equal the accepted quote of"
+            f" {yuan(quote)} yuan",
             "fee_paid_fen",
         )
 
@@ -203,7 +204,7 @@ def claim_reimbursement(ticket: Ticket, amount_fen: int, at: datetime) -> Ticket
     if isinstance(amount_fen, bool) or amount_fen <= 0:
         raise DomainError(
             INVALID_VALUE,
-            f"a claim of {yuan(max(amount_fen, 0))} has nothing to approve; close the ticket"
+            f"a claim of {yuan(max(amount_fen, 0))} yuan has nothing to approve; close the ticket"
             " directly when the repair had no expenses",
             "amount_fen",
         )

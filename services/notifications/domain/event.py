@@ -132,10 +132,3 @@ class EventView:
 def local_text(at: datetime) -> str:
     """An instant as customers read it: business-calendar 'YYYY-MM-DD HH:MM'."""
     return at.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as yuan text with two decimals (money is never a float)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"

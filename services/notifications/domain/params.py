@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Final
 
-from services.notifications.domain.event import EventView, local_text, text_of, yuan
+from services.notifications.domain.event import EventView, local_text, text_of
 from services.notifications.domain.schedule import add_months, call_time
 from services.notifications.domain.specs import Attachment
 from shared.calendar import local_date, start_of_local_day
 from shared.contracts.values import Deadline, EscalationLevel, ReceivedBy, Team
+from shared.money import yuan
 
 RETURN_VISIT_MONTHS: Final = 1  # due at +1 month; late after +3 (callbacks.OVERDUE_GRACE)
 WARRANTY_MONTHS: Final = 24

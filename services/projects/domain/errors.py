@@ -35,10 +35,3 @@ def require_positive(amount_fen: int, field: str = "amount_fen") -> int:
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise InvalidValue(field, f"must be a positive whole number of fen, got {amount_fen!r}")
     return amount_fen
-
-
-def yuan(fen: int) -> str:
-    """Format fen as yuan for messages, e.g. 1234567 -> '12,345.67 yuan'."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d} yuan"

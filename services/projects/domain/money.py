@@ -9,8 +9,9 @@ from types import MappingProxyType
 
 from shared.calendar import due_date_within_days, due_within_days
 from shared.contracts.values import Installment, Stage
+from shared.money import yuan
 
-from .errors import DomainError, InvalidValue, require_aware, yuan
+from .errors import DomainError, InvalidValue, require_aware
 
 DEPOSIT_MIN_FEN = 50_000  # 500 yuan (交500至1000元定金)
 DEPOSIT_MAX_FEN = 100_000  # 1000 yuan
@@ -123,8 +124,8 @@ def split_amount(
     if amount_fen <= deposit_paid_fen:
         raise DomainError(
             "contract_below_deposit",
-            f"the contract amount {yuan(amount_fen)} does not exceed the deposit paid "
-            f"{yuan(deposit_paid_fen)}",
+            f"the contract amount {yuan(amount_fen)} yuan does not exceed the deposit paid "
+            f"{yuan(deposit_paid_fen)} yuan",
         )
     first = amount_fen * plan.first_pct // 100
     midterm = amount_fen * plan.midterm_pct // 100
@@ -196,7 +197,7 @@ def validate_deposit(
     if not min_fen <= amount_fen <= max_fen:
         raise InvalidValue(
             "amount_fen",
-            f"a design deposit is {yuan(min_fen)} to {yuan(max_fen)} "
+            f"a design deposit is {yuan(min_fen)} yuan to {yuan(max_fen)} yuan "
             f"({min_fen:,}–{max_fen:,} fen), got {amount_fen:,} fen",
         )
     return amount_fen

@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from shared.contracts.values import Installment, Stage
+from shared.money import yuan
 
-from .errors import DomainError, require_aware, require_positive, yuan
+from .errors import DomainError, require_aware, require_positive
 from .model import Addition, Contract, Payment, Project
 from .money import (
     DEPOSIT_MAX_FEN,
@@ -127,16 +128,16 @@ def record_payment(
         if total > deposit_max_fen:
             raise DomainError(
                 "overpayment",
-                f"the deposit would reach {yuan(total)}, more than the {yuan(deposit_max_fen)} "
-                "maximum",
+                f"the deposit would reach {yuan(total)} yuan, more than the"
+                f" {yuan(deposit_max_fen)} yuan maximum",
             )
         return replace(project, version=project.version + 1, payments=(*project.payments, payment))
     row = installment_row(project, inst)
     if row.paid_fen + amount_fen > row.amount_fen:
         raise DomainError(
             "overpayment",
-            f"{yuan(amount_fen)} would bring the {inst} instalment to "
-            f"{yuan(row.paid_fen + amount_fen)}, more than its {yuan(row.amount_fen)}",
+            f"{yuan(amount_fen)} yuan would bring the {inst} instalment to "
+            f"{yuan(row.paid_fen + amount_fen)} yuan, more than its {yuan(row.amount_fen)} yuan",
         )
     payments = (*project.payments, payment)
     contract = project.contract

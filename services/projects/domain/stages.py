@@ -9,8 +9,9 @@ from types import MappingProxyType
 
 from shared.calendar import local_date
 from shared.contracts.values import Installment, SignoffParty, Stage
+from shared.money import yuan
 
-from .errors import DomainError, InvalidValue, require_aware, yuan
+from .errors import DomainError, InvalidValue, require_aware
 from .model import Project, StageEntry
 from .money import DEPOSIT_MIN_FEN, split_amount
 
@@ -133,8 +134,8 @@ def unmet_rules(
             unmet.append(
                 (
                     "deposit_unpaid",
-                    f"the design deposit is not paid: {yuan(paid)} received, "
-                    f"at least {yuan(deposit_min_fen)} required",
+                    f"the design deposit is not paid: {yuan(paid)} yuan received, "
+                    f"at least {yuan(deposit_min_fen)} yuan required",
                 )
             )
     if to == Stage.CONTRACT:
@@ -156,8 +157,8 @@ def unmet_rules(
                 due = split_amount(contract.amount_fen, project.deposit_paid_fen, contract.plan)
                 paid = project.paid_fen(Installment.FIRST, by=at)
                 detail += (
-                    f" ({contract.plan.first_pct} %: {yuan(paid)} of "
-                    f"{yuan(due[Installment.FIRST])} received)"
+                    f" ({contract.plan.first_pct} %: {yuan(paid)} yuan of "
+                    f"{yuan(due[Installment.FIRST])} yuan received)"
                 )
             unmet.append(("contract_not_effective", detail))
         if project.drawings_signed_at is None or project.drawings_signed_at > at:
