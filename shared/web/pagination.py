@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import Query
@@ -35,6 +36,35 @@ def decode(cursor: str | None) -> list[Any] | None:
             "invalid field(s): cursor",
             [{"field": "cursor", "message": "not a cursor this API returned"}],
         ) from exc
+
+
+def after(cursor: str | None, *kinds: type) -> tuple[Any, ...] | None:
+    """The sort key a cursor carries, each value as its kind (str, int or datetime), or a 422
+    naming the field when the cursor is not one this list returned."""
+    values = decode(cursor)
+    if values is None:
+        return None
+    try:
+        if len(values) != len(kinds):
+            raise ValueError(f"{len(values)} values, expected {len(kinds)}")
+        return tuple(_as(kind, v) for kind, v in zip(kinds, values, strict=True))
+    except (TypeError, ValueError) as exc:
+        raise Problem(
+            422,
+            "Invalid input",
+            "invalid field(s): cursor",
+            [{"field": "cursor", "message": "not a cursor this API returned"}],
+        ) from exc
+
+
+def _as(kind: type, value: Any) -> Any:
+    if kind is datetime:
+        return datetime.fromisoformat(str(value))
+    if kind is int and isinstance(value, bool):
+        raise TypeError("not a number")
+    if not isinstance(value, kind):
+        raise TypeError(f"not a {kind.__name__}")
+    return value
 
 
 async def limit_param(limit: int = Query(50, ge=1, le=MAX_LIMIT)) -> int:
