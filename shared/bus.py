@@ -25,7 +25,7 @@ from shared.context import Context
 from shared.contracts import model_for
 from shared.contracts.envelope import Event
 from shared.db import CommitFailed, commit_hooks, transaction
-from shared.observability import mask, mask_id_numbers
+from shared.privacy import mask, mask_id_numbers
 from shared.timers import Clock
 
 log = logging.getLogger("kefu.bus")

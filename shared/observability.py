@@ -1,49 +1,25 @@
-"""JSON logs with masked personal data, OpenTelemetry (off unless configured), platform metrics."""
+"""JSON logs with masked personal data, and OpenTelemetry (off unless configured)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import re
 import sys
 import weakref
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import asyncpg
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
-from shared import deadletters, outbox, timers
-
-if TYPE_CHECKING:
-    from shared.service import Runtime
+from shared.privacy import mask, mask_id_numbers
 
 log = logging.getLogger("kefu.observability")
-
-# Why a message reached dead letters (the `reason` label of kefu_dead_letters_total).
-DEAD_LETTER_REASONS = ("invalid", "rejected", "max_deliver", "advisory")
 
 # Exporters already attached to the process-wide provider: OpenTelemetry allows one global
 # provider per process, so a second app in the same process (tests) shares the first one's.
 _ATTACHED: weakref.WeakSet[SpanExporter] = weakref.WeakSet()
-
-# National ID numbers (18 chars, or 15 digits) vanish; mobile numbers keep 3 + 4 digits.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
-
-
-def mask_id_numbers(text: str) -> str:
-    """Remove national ID numbers (kept nowhere in clear: not in logs, events or dead letters)."""
-    return _ID_NUMBER.sub("[id-number]", text)
-
-
-def mask(text: str) -> str:
-    """Remove national ID numbers and mask phone numbers in free text."""
-    return _MOBILE.sub(r"\1****\2", _ID_NUMBER.sub("[id-number]", text))
 
 
 class JsonFormatter(logging.Formatter):
@@ -111,36 +87,4 @@ def setup_tracing(
     return provider
 
 
-def init_platform_metrics(runtime: Runtime) -> None:
-    """Create one service's platform series at 0, so they exist before their first event."""
-    service = runtime.svc.name
-    outbox.PUBLISHED.labels(service)
-    outbox.PUBLISH_ERRORS.labels(service)
-    outbox.LAG.labels(service)
-    timers.TIMER_LAG.labels(service)
-    for kind in runtime.svc.timers:
-        timers.FIRED.labels(service, kind)
-    for spec in runtime.svc.specs():
-        for reason in DEAD_LETTER_REASONS:
-            deadletters.DEAD_LETTERS.labels(service, spec.durable, reason)
-
-
-Refresh = Callable[[asyncpg.Connection], Awaitable[None]]
-
-
-async def refresh_gauges(runtime: Runtime, refresh: Refresh, every: float) -> None:
-    """Background task: set the platform series, then recompute database gauges forever.
-
-    Runs on every replica, so each reports the same value (dashboards take `max`).
-    """
-    init_platform_metrics(runtime)
-    while True:
-        try:
-            if runtime.pool is not None:
-                async with runtime.pool.acquire() as conn:
-                    await refresh(conn)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("could not refresh the %s gauges", runtime.svc.name, exc_info=True)
-        await asyncio.sleep(every)
+__all__ = ["JsonFormatter", "mask", "mask_id_numbers", "setup_logging", "setup_tracing"]

@@ -15,16 +15,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 from prometheus_client import Counter, Gauge
 
 from shared.db import transaction
-
-if TYPE_CHECKING:
-    from shared.context import Context
 
 log = logging.getLogger("kefu.timers")
 
@@ -43,9 +40,10 @@ class Timer:
     attempts: int
 
 
-# A fire function runs inside the firing transaction (its context's connection) and may
-# return the next due time (recurring timers) or None (one-off: the row is deleted).
-FireFn = Callable[["Context", Timer], Awaitable[datetime | None]]
+# A fire function gets a shared.context.Context on the firing transaction (typed Any here: the
+# context module builds on this one) and may return the next due time (recurring timers) or
+# None (one-off: the row is deleted).
+FireFn = Callable[[Any, Timer], Awaitable[datetime | None]]
 
 
 async def schedule(
@@ -214,7 +212,7 @@ class TimerWorker:
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
         concurrency: int = 8,
-        context: Callable[[asyncpg.Connection], Context],
+        context: Callable[[asyncpg.Connection], Any],
         clock: Clock | None = None,
     ) -> None:
         self.pool, self.service, self.handlers = pool, service, handlers

@@ -11,7 +11,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from services.aftersales.domain.lifecycle import Status
 from services.aftersales.domain.service import SlaStep
 from shared.contracts.values import RepairKind
-from shared.observability import refresh_gauges
+from shared.gauges import refresh_gauges
 from shared.service import Runtime
 
 HOUR: Final = 3600.0

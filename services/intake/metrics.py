@@ -12,7 +12,7 @@ from services.intake import queries
 from shared.contracts.envelope import Event
 from shared.contracts.intake import ComplaintEscalated, ComplaintOpened, ComplaintResolved
 from shared.contracts.values import ComplaintCategory, Department, EscalationLevel, Severity
-from shared.observability import refresh_gauges
+from shared.gauges import refresh_gauges
 from shared.service import Runtime
 
 COMPLAINTS_OPEN = Gauge(

@@ -11,7 +11,7 @@ import asyncpg
 from prometheus_client import Counter, Gauge
 
 from shared.contracts.values import ExceptionKind, ScanKind
-from shared.observability import refresh_gauges
+from shared.gauges import refresh_gauges
 from shared.service import Runtime
 
 RELEASES = Counter("kefu_logistics_releases_total", "Release decisions at delivery", ["outcome"])

@@ -9,7 +9,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from services.notifications import queries
 from services.notifications.config import NotificationsSettings
-from shared import observability
+from shared import gauges
 from shared.contracts.envelope import Event
 from shared.contracts.notifications import CallbackCompleted
 from shared.contracts.values import CallbackPurpose, EscalationLevel, MessageChannel
@@ -84,6 +84,6 @@ async def refresh_gauges(runtime: Runtime, config: NotificationsSettings) -> Non
     """Background task: keep the open-callback gauges current on every replica."""
     init()
     if not config.gauge_seconds:
-        observability.init_platform_metrics(runtime)
+        gauges.init_platform_metrics(runtime)
         return
-    await observability.refresh_gauges(runtime, count_open, config.gauge_seconds)
+    await gauges.refresh_gauges(runtime, count_open, config.gauge_seconds)

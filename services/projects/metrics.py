@@ -14,7 +14,7 @@ from services.projects.domain import is_overdue, project_installments
 from services.projects.domain.money import PLAN_INSTALLMENTS
 from shared.contracts.values import Deadline, Stage
 from shared.db import db_now
-from shared.observability import Refresh, refresh_gauges
+from shared.gauges import Refresh, refresh_gauges
 from shared.service import Runtime
 
 ACTIVE = Gauge("kefu_projects_active", "Projects not yet completed, by stage", ["stage"])
