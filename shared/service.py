@@ -28,6 +28,7 @@ from shared import advisories, streams
 from shared.bus import BatchHandler, BulkRunner, Handler, Settler
 from shared.consumers import ConsumerSpec, consumers_of
 from shared.context import Context
+from shared.contracts import published_by
 from shared.db import create_pool
 from shared.observability import setup_tracing
 from shared.outbox import Relay
@@ -53,7 +54,8 @@ class ServiceDef:
     handlers: Sequence[Handler | tuple[str, Handler]] = ()
     bulk: Sequence[BatchHandler | tuple[str, BatchHandler]] = ()
     timers: dict[str, FireFn] = field(default_factory=dict)
-    publishes: tuple[type, ...] = ()
+    # What it publishes, for /asyncapi.json: by default its contracts module and its reports.
+    publishes: tuple[type, ...] | None = None
     domain_errors: tuple[type[Exception], ...] = ()
     background: tuple[Background, ...] = ()
     config: Any = None
@@ -63,6 +65,10 @@ class ServiceDef:
     def specs(self) -> tuple[ConsumerSpec, ...]:
         """The consumers this service binds to (the platform catalogue unless overridden)."""
         return self.consumers if self.consumers is not None else consumers_of(self.name)
+
+    def published(self) -> tuple[type, ...]:
+        """The contracts this service publishes."""
+        return self.publishes if self.publishes is not None else published_by(self.name)
 
     def bindings(self, fns: Sequence[Any], *, bulk: bool) -> list[tuple[ConsumerSpec, Any]]:
         """Each handler with its consumer from the catalogue, found by the function's name."""

@@ -1,97 +1,36 @@
-"""Event contracts of catalogue v1 (DESIGN.md §3.1): one pydantic model per subject."""
+"""The event contracts: one pydantic model per subject, in the module of the service that
+publishes it (`shared/contracts/<owner>.py`). The catalogue below is collected from those
+modules, so a new contract is added in one place: its owner's module."""
 
 from __future__ import annotations
 
+import importlib
+
 from pydantic import BaseModel
 
-from shared.contracts.aftersales import (
-    RepairClosed,
-    RepairCompleted,
-    RepairOpened,
-    RepairScheduled,
-    RepairSlaBreached,
-)
 from shared.contracts.envelope import Event
 from shared.contracts.ingest import ShipmentScanned, branch_of, scan_subject
-from shared.contracts.intake import (
-    ComplaintClosed,
-    ComplaintEscalated,
-    ComplaintHandedOff,
-    ComplaintOpened,
-    ComplaintReopened,
-    ComplaintResolved,
-    CustomerRegistered,
-    CustomerUpdated,
-    LeadRegistered,
-    RepairRequested,
-)
-from shared.contracts.logistics import (
-    ReceiptOverdue,
-    ReceiptReturned,
-    ShipmentArrived,
-    ShipmentDelayed,
-    ShipmentDispatched,
-    ShipmentExceptionRegistered,
-    ShipmentLoadingUnconfirmed,
-    ShipmentSigned,
-    ShipperRegistered,
-)
-from shared.contracts.notifications import (
-    CallbackCompleted,
-    CallbackOverdue,
-    CallbackScheduled,
-    NotificationSent,
-)
-from shared.contracts.projects import (
-    ProjectDeadlineMissed,
-    ProjectMaterialsRecorded,
-    ProjectOpened,
-    ProjectPaymentDue,
-    ProjectPaymentOverdue,
-    ProjectPaymentReceived,
-    ProjectStageChanged,
-)
 from shared.contracts.reports import ReportPublished
 
-ALL_EVENTS: tuple[type[BaseModel], ...] = (
-    CustomerRegistered,
-    CustomerUpdated,
-    LeadRegistered,
-    ComplaintOpened,
-    ComplaintHandedOff,
-    ComplaintEscalated,
-    ComplaintResolved,
-    ComplaintReopened,
-    ComplaintClosed,
-    RepairRequested,
-    ProjectOpened,
-    ProjectStageChanged,
-    ProjectMaterialsRecorded,
-    ProjectPaymentDue,
-    ProjectPaymentOverdue,
-    ProjectPaymentReceived,
-    ProjectDeadlineMissed,
-    RepairOpened,
-    RepairScheduled,
-    RepairCompleted,
-    RepairClosed,
-    RepairSlaBreached,
-    ShipperRegistered,
-    ShipmentDispatched,
-    ShipmentArrived,
-    ShipmentSigned,
-    ShipmentDelayed,
-    ShipmentLoadingUnconfirmed,
-    ShipmentExceptionRegistered,
-    ReceiptReturned,
-    ReceiptOverdue,
-    CallbackScheduled,
-    CallbackCompleted,
-    CallbackOverdue,
-    NotificationSent,
-    ReportPublished,
-    ShipmentScanned,
-)
+# Catalogue order: the front door first, then each service downstream, then what is shared.
+MODULES = ("intake", "projects", "aftersales", "logistics", "notifications", "reports", "ingest")
+# Services that publish their own reports as report.published (the data's owner computes it).
+REPORTERS = ("intake", "projects", "logistics")
+
+
+def _contracts_of(module_name: str) -> list[type[BaseModel]]:
+    module = importlib.import_module(f"shared.contracts.{module_name}")
+    return [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, BaseModel)
+        and value.__module__ == module.__name__
+        and "SUBJECT" in vars(value)
+    ]
+
+
+ALL_EVENTS: tuple[type[BaseModel], ...] = tuple(m for name in MODULES for m in _contracts_of(name))
 
 BY_SUBJECT: dict[str, type[BaseModel]] = {
     getattr(model, "SUBJECT"): model  # noqa: B009 - SUBJECT is a ClassVar of every contract
@@ -107,48 +46,21 @@ def model_for(subject: str) -> type[BaseModel] | None:
     return model
 
 
+def published_by(service: str) -> tuple[type[BaseModel], ...]:
+    """Every contract a service publishes: its own module's, and its reports."""
+    own = tuple(m for m in ALL_EVENTS if getattr(m, "OWNER", "") == service)
+    return own + ((ReportPublished,) if service in REPORTERS else ())
+
+
 __all__ = [
     "ALL_EVENTS",
     "BY_SUBJECT",
-    "CallbackCompleted",
-    "CallbackOverdue",
-    "CallbackScheduled",
-    "ComplaintClosed",
-    "ComplaintEscalated",
-    "ComplaintHandedOff",
-    "ComplaintOpened",
-    "ComplaintReopened",
-    "ComplaintResolved",
-    "CustomerRegistered",
-    "CustomerUpdated",
+    "MODULES",
+    "REPORTERS",
     "Event",
-    "LeadRegistered",
-    "NotificationSent",
-    "ProjectDeadlineMissed",
-    "ProjectMaterialsRecorded",
-    "ProjectOpened",
-    "ProjectPaymentDue",
-    "ProjectPaymentOverdue",
-    "ProjectPaymentReceived",
-    "ProjectStageChanged",
-    "ReceiptOverdue",
-    "ReceiptReturned",
-    "RepairClosed",
-    "RepairCompleted",
-    "RepairOpened",
-    "RepairRequested",
-    "RepairScheduled",
-    "RepairSlaBreached",
-    "ReportPublished",
-    "ShipmentArrived",
-    "ShipmentDelayed",
-    "ShipmentDispatched",
-    "ShipmentExceptionRegistered",
-    "ShipmentLoadingUnconfirmed",
     "ShipmentScanned",
-    "ShipmentSigned",
-    "ShipperRegistered",
     "branch_of",
     "model_for",
+    "published_by",
     "scan_subject",
 ]

@@ -98,7 +98,7 @@ def platform_router() -> APIRouter:
 
     @router.get("/asyncapi.json")
     async def asyncapi_doc(request: Request) -> dict[str, Any]:
-        return asyncapi(request.app.state.service, request.app.state.svc.publishes)
+        return asyncapi(request.app.state.service, request.app.state.svc.published())
 
     @router.post("/_test/clock")
     async def test_clock(body: ClockOffset, request: Request) -> dict[str, float]:

@@ -14,21 +14,21 @@ from pydantic import BaseModel, ValidationError
 from shared.contracts import (
     ALL_EVENTS,
     BY_SUBJECT,
-    CallbackCompleted,
-    ComplaintOpened,
     Event,
-    ProjectPaymentDue,
-    ReceiptOverdue,
-    ShipmentDispatched,
     ShipmentScanned,
     model_for,
+    published_by,
     scan_subject,
 )
+from shared.contracts.intake import ComplaintOpened
+from shared.contracts.logistics import ReceiptOverdue, ShipmentDispatched
+from shared.contracts.notifications import CallbackCompleted
+from shared.contracts.projects import ProjectPaymentDue
 from shared.contracts.schemas import SCHEMA_DIR, generate, render
 
 pytestmark = pytest.mark.quick
 
-# Copied from the catalogue table of DESIGN.md §3.1, in its order.
+# The catalogue of docs/EVENTS.md, in its order.
 CATALOGUE = [
     "customer.registered",
     "customer.updated",
@@ -452,3 +452,14 @@ def test_phones_only_where_the_catalogue_has_them() -> None:
 def test_samples_are_models_of_their_subject() -> None:
     for subject, payload in SAMPLES.items():
         assert isinstance(BY_SUBJECT[subject].model_validate(payload), BaseModel)
+
+
+def test_each_service_publishes_its_own_contracts_and_its_reports() -> None:
+    intake = {getattr(m, "SUBJECT") for m in published_by("intake")}  # noqa: B009
+    assert {"complaint.opened", "customer.registered", "report.published"} <= intake
+    assert not {s for s in intake if s.startswith(("project.", "shipment.", "callback."))}
+    assert "ingest.*.shipment.scanned" not in {
+        getattr(m, "SUBJECT")  # noqa: B009
+        for service in ("intake", "projects", "aftersales", "logistics", "notifications")
+        for m in published_by(service)
+    }
