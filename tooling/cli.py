@@ -157,6 +157,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run(token, load(), host=args.host, out=_print)
 
 
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    """Render the files made from the catalogue, or check that the committed ones match."""
+    from tooling.catalogue import render
+
+    differing = render(check=args.check)
+    for path in differing:
+        _print(f"{'differs' if args.check else 'wrote'}: {path}")
+    if args.check and differing:
+        _print("run `kefu catalogue render` and commit the result")
+        return 1
+    if not differing:
+        _print("generated files are current")
+    return 0
+
+
 def _wait_ready(url: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -347,6 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--token", help="admin token (default: KEFU_ADMIN_TOKEN or kefu-local-admin)")
     demo.add_argument("--host", default="127.0.0.1", help="where the services listen")
     demo.set_defaults(fn=cmd_demo)
+
+    cat = sub.add_parser(
+        "catalogue", help="files made from the event contracts and the consumer catalogue"
+    )
+    cat_sub = cat.add_subparsers(dest="catalogue_command", required=True)
+    cr = cat_sub.add_parser("render", help="write docs/EVENTS.md and the other generated files")
+    cr.add_argument("--check", action="store_true", help="only report files that differ (exit 1)")
+    cat.set_defaults(fn=cmd_catalogue)
 
     args = parser.parse_args(argv)
     return int(args.fn(args))

@@ -53,3 +53,10 @@ def test_every_service_has_the_same_file_names() -> None:
                 f"services/{service}/{name}.py is missing"
             )
         assert list((folder / "migrations").glob("*.sql")), f"{service} has no migrations"
+
+
+def test_generated_files_match_the_catalogue() -> None:
+    """docs/EVENTS.md (and every other file `kefu catalogue render` writes) is current."""
+    from tooling.catalogue import render
+
+    assert render(ROOT, check=True) == [], "run `kefu catalogue render` and commit the result"
