@@ -34,7 +34,7 @@ from shared.observability import setup_tracing
 from shared.outbox import Relay
 from shared.settings import Settings
 from shared.timers import Clock, FireFn, TimerWorker
-from shared.web import errors
+from shared.web import errors, idempotency
 from shared.web.middleware import BodyLimit, Idempotency
 from shared.web.platform import platform_router
 
@@ -212,6 +212,14 @@ class Runtime:
             self.tasks.append(
                 asyncio.create_task(advisories.run(js, pool, self.svc.name), name="advisories")
             )
+        self.tasks.append(
+            asyncio.create_task(
+                idempotency.purge_loop(
+                    pool, s.idempotency_retention_hours * 3600, s.idempotency_purge_seconds
+                ),
+                name="idempotency-purge",
+            )
+        )
         for bg in self.svc.background:
             self.tasks.append(asyncio.create_task(bg(self), name=getattr(bg, "__name__", "bg")))
         # Everything alive now (modules, app, clients) lives as long as the process: keep it out

@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     timer_poll_seconds: float = 1.0
     timer_batch: int = 200
     timer_lease_seconds: float = 30.0
+    idempotency_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a claimed Idempotency-Key stays in flight before a retry takes over",
+    )
+    idempotency_retention_hours: float = Field(
+        default=24.0, gt=0, description="How long a finished Idempotency-Key is replayed"
+    )
+    idempotency_purge_seconds: float = Field(
+        default=600.0, gt=0, description="How often expired Idempotency-Keys are deleted"
+    )
     stream_replicas: int = 1
     events_max_age_days: int = 30
     declare_on_start: bool = True

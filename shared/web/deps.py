@@ -11,18 +11,29 @@ from fastapi import Request
 
 from shared.context import Context
 from shared.db import transaction
+from shared.web.idempotency import keyed
 
 
 @asynccontextmanager
 async def tx(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """A checked transaction on the service's pool."""
+    """A checked transaction on the service's pool (a keyed request's joins the one that also
+    completes its Idempotency-Key: shared/web/idempotency.py)."""
+    held = keyed(request)
+    if held is not None:
+        async with held.joined() as conn:
+            yield conn
+        return
     async with request.app.state.pool.acquire() as conn, transaction(conn):
         yield conn
 
 
 @asynccontextmanager
 async def read(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection for reads."""
+    """A pooled connection for reads (a keyed request's own, which sees its writes)."""
+    held = keyed(request)
+    if held is not None:
+        yield held.conn
+        return
     async with request.app.state.pool.acquire() as conn:
         yield conn
 

@@ -50,6 +50,8 @@ def problem_response(
     title: str,
     detail: str = "",
     errors: list[dict[str, Any]] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """Build the problem-details response (extension members in `extra`, RFC 9457 §3.2)."""
@@ -58,7 +60,7 @@ def problem_response(
         body["detail"] = detail
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Any
 
 import asyncpg
@@ -12,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.db import commit_hooks
+from shared.web import idempotency
 from shared.web.auth import verify
 from shared.web.errors import Problem, problem_response
 
@@ -64,7 +67,9 @@ async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> 
 
 
 class Idempotency(BaseHTTPMiddleware):
-    """IETF Idempotency-Key semantics on POST: replay, 422 on a changed body, 409 in flight."""
+    """IETF Idempotency-Key semantics on POST: replay, 422 on a changed body, 409 in flight
+    (with Retry-After: when the claim's lease ends, a retry takes over). How a crash or a slow
+    owner can never give a second effect: shared/web/idempotency.py."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Only keyed POSTs pay for BaseHTTPMiddleware's task group and body streaming.
@@ -88,10 +93,11 @@ class Idempotency(BaseHTTPMiddleware):
                 "invalid field(s): Idempotency-Key",
                 [{"field": "Idempotency-Key", "message": "at most 255 characters"}],
             )
+        settings = request.app.state.settings
         header = request.headers.get("authorization", "")
         token = header.partition(" ")[2].strip()
         try:
-            p = verify(request.app.state.settings, token) if token else None
+            p = verify(settings, token) if token else None
             # Role and branch too: the same sub under another branch is another caller.
             who = f"{p.role.value}:{p.branch or ''}:{p.sub}" if p else ""
         except Problem as exc:
@@ -100,69 +106,55 @@ class Idempotency(BaseHTTPMiddleware):
             return await call_next(request)
         body = await request.body()
         digest = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
+        k = idempotency.Key(who, key)
+        lease = settings.idempotency_lease_seconds
+        owner = uuid.uuid4()
         pool: asyncpg.Pool = request.app.state.pool
         async with pool.acquire() as conn:
-            inserted = await conn.fetchval(
-                "INSERT INTO idempotency_keys (principal, key, method, path, request_hash)"
-                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
-                who,
-                key,
-                request.method,
-                request.url.path,
-                digest,
+            claimed = await idempotency.claim(
+                conn,
+                k,
+                method=request.method,
+                path=request.url.path,
+                digest=digest,
+                owner=owner,
+                lease_seconds=lease,
+                retention_seconds=settings.idempotency_retention_hours * 3600,
             )
-            if not inserted:
-                row = await conn.fetchrow(
-                    "SELECT request_hash, status, response FROM idempotency_keys"
-                    " WHERE principal = $1 AND key = $2",
-                    who,
-                    key,
-                )
-        if not inserted:
-            if row is None:
-                return problem_response(409, "Conflict", "retry: the earlier request just failed")
-            if row["request_hash"] != digest:
-                return problem_response(
-                    422,
-                    "Invalid input",
-                    "this Idempotency-Key was used with a different request body",
-                    [{"field": "Idempotency-Key", "message": "reused with a different body"}],
-                )
-            if row["status"] is None:
-                return problem_response(
-                    409, "Conflict", "a request with this Idempotency-Key is still in flight"
-                )
-            stored: dict[str, Any] = json.loads(row["response"])
-            return Response(
-                content=stored["body"].encode(),
-                status_code=row["status"],
-                media_type=stored.get("media_type") or "application/json",
-                headers={"Idempotent-Replayed": "true"},
-            )
-        try:
-            response = await call_next(request)
-        except BaseException:
-            await _forget(pool, who, key)
-            raise
-        chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
-        content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
-        if response.status_code >= 500:
-            await _forget(pool, who, key)
-        else:
-            async with pool.acquire() as conn:
-                await conn.execute(
-                    "UPDATE idempotency_keys SET status = $3, response = $4"
-                    " WHERE principal = $1 AND key = $2",
-                    who,
-                    key,
-                    response.status_code,
-                    json.dumps(
-                        {
+            if not claimed:
+                return _answer_existing(await idempotency.existing(conn, k, lease), digest)
+            held = idempotency.Keyed(conn, k, owner, lease)
+            setattr(request.state, idempotency.STATE, held)
+            try:
+                with commit_hooks() as hooks:
+                    response = await call_next(request)
+                    chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
+                    content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
+                    if response.status_code >= 500:
+                        await held.abandon()
+                        completed = True
+                    else:
+                        stored = {
                             "body": content.decode(errors="replace"),
                             "media_type": response.media_type,
                         }
-                    ).encode(),
-                )
+                        completed = await held.complete(
+                            response.status_code, json.dumps(stored).encode()
+                        )
+            except BaseException:
+                await held.abandon()
+                raise
+            finally:
+                setattr(request.state, idempotency.STATE, None)
+        if not completed:
+            return problem_response(
+                409,
+                "Conflict",
+                "this request outlived its Idempotency-Key lease and a retry took over;"
+                " nothing of this request was stored",
+            )
+        for fn in hooks:
+            fn()
         return Response(
             content=content,
             status_code=response.status_code,
@@ -171,8 +163,35 @@ class Idempotency(BaseHTTPMiddleware):
         )
 
 
-async def _forget(pool: asyncpg.Pool, who: str, key: str) -> None:
-    async with pool.acquire() as conn:
-        await conn.execute(
-            "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2", who, key
+def _answer_existing(row: asyncpg.Record | None, digest: str) -> Response:
+    """The answer for a key another request holds or has finished."""
+    if row is None:
+        return problem_response(
+            409,
+            "Conflict",
+            "retry: the earlier request with this Idempotency-Key just failed",
+            headers={"Retry-After": "1"},
         )
+    if row["request_hash"] != digest:
+        return problem_response(
+            422,
+            "Invalid input",
+            "this Idempotency-Key was used with a different request body",
+            [{"field": "Idempotency-Key", "message": "reused with a different body"}],
+        )
+    if row["status"] is None:
+        wait = idempotency.retry_after(row["lease_left"])
+        return problem_response(
+            409,
+            "Conflict",
+            "a request with this Idempotency-Key is still in flight; if it never finishes, a"
+            f" retry after {wait} s takes it over",
+            headers={"Retry-After": wait},
+        )
+    stored: dict[str, Any] = json.loads(row["response"])
+    return Response(
+        content=stored["body"].encode(),
+        status_code=row["status"],
+        media_type=stored.get("media_type") or "application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )
