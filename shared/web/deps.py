@@ -41,8 +41,15 @@ async def read(request: Request) -> AsyncIterator[asyncpg.Connection]:
 @asynccontextmanager
 async def change(request: Request, *, branch_id: str | None = None) -> AsyncIterator[Context]:
     """The context for a change: a checked transaction on the service's pool, the process
-    clock applied; events emitted without a branch get `branch_id`."""
+    clock applied; events emitted without a branch get `branch_id` (a keyed request's joins
+    the transaction that completes its Idempotency-Key)."""
     runtime = request.app.state.runtime
+    held = keyed(request)
+    if held is not None:
+        async with held.joined() as conn:
+            await runtime.clock.apply(conn)
+            yield runtime.context(conn, branch_id=branch_id)
+        return
     async with runtime.pool.acquire() as conn, transaction(conn):
         await runtime.clock.apply(conn)
         yield runtime.context(conn, branch_id=branch_id)
@@ -53,6 +60,15 @@ async def view(request: Request) -> AsyncIterator[Context]:
     """The context for reads: a pooled connection (in a transaction only while a test has
     moved the clock, so `kefu_now()` in the queries follows it too)."""
     runtime = request.app.state.runtime
+    held = keyed(request)
+    if held is not None:  # a keyed request reads on its own connection, seeing its writes
+        if not runtime.clock.offset_seconds:
+            yield runtime.context(held.conn)
+            return
+        async with held.joined() as conn:
+            await runtime.clock.apply(conn)
+            yield runtime.context(conn)
+        return
     async with runtime.pool.acquire() as conn:
         if not runtime.clock.offset_seconds:
             yield runtime.context(conn)

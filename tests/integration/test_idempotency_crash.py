@@ -25,11 +25,14 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from fastapi import APIRouter, Request
 
 from services.intake.app import create_app as intake_app
 from services.notifications.app import create_app as notifications_app
 from services.notifications.config import NotificationsSettings
+from shared.service import ServiceDef, build_app
 from shared.settings import Settings
+from shared.web.deps import change, view
 from shared.web.idempotency import purge
 from tests.support.harness import eventually, running
 from tests.support.intake import complaint_body
@@ -314,3 +317,48 @@ async def test_keys_expire_after_the_retention_on_access_and_by_the_purge(
             await admin.close()
     assert removed == 2
     assert left == {"fresh"}
+
+
+async def test_a_keyed_change_commits_with_its_key_and_a_failed_one_leaves_nothing(
+    settings: Settings, js
+) -> None:
+    """Routes written with `change(request)` join the keyed request's transaction too."""
+    router = APIRouter()
+
+    @router.post("/things/{name}", status_code=201)
+    async def add(name: str, request: Request) -> dict[str, int]:
+        async with change(request) as ctx:
+            await ctx.conn.execute("INSERT INTO platformtest.things (name) VALUES ($1)", name)
+        async with view(request) as ctx:  # sees the write, not yet committed
+            n = await ctx.conn.fetchval("SELECT count(*) FROM platformtest.things")
+        if name == "boom":
+            raise RuntimeError("a bug after the write")
+        return {"count": int(n)}
+
+    admin = await asyncpg.connect(settings.database_url)
+    try:
+        await admin.execute("DROP TABLE IF EXISTS platformtest.things")
+        await admin.execute("CREATE TABLE platformtest.things (name text)")
+        await admin.execute("GRANT ALL ON platformtest.things TO kefu_platformtest")
+        app = build_app(ServiceDef(name="platformtest", router=router, consumers=()), settings)
+        async with running(app) as client:
+            headers = {**ADMIN, "Idempotency-Key": f"thing-{uuid.uuid4().hex}"}
+            first = await client.post("/things/a", headers=headers)
+            again = await client.post("/things/a", headers=headers)
+            try:
+                boom = (
+                    await client.post("/things/boom", headers={**ADMIN, "Idempotency-Key": "boom"})
+                ).status_code
+            except RuntimeError:  # raised through the test client when no handler answers 500
+                boom = 500
+        names = [r["name"] for r in await admin.fetch("SELECT name FROM platformtest.things")]
+        keys = await admin.fetch("SELECT key, status FROM platformtest.idempotency_keys")
+    finally:
+        await admin.execute("DROP TABLE IF EXISTS platformtest.things")
+        await admin.close()
+    assert first.status_code == 201 and first.json() == {"count": 1}, first.text
+    assert again.json() == {"count": 1} and again.headers["idempotent-replayed"] == "true"
+    assert boom == 500
+    assert names == ["a"], "the failed request's write was rolled back"
+    assert [k["key"] for k in keys if k["status"] == 201] == [headers["Idempotency-Key"]]
+    assert "boom" not in {k["key"] for k in keys}, "a failed request releases its key"
