@@ -3,7 +3,10 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY requirements.lock pyproject.toml README.md ./
-RUN pip install --no-cache-dir -r requirements.lock
+# The runtime dependencies only (pyproject's `dependencies`; the lock also holds the dev tools),
+# at the versions the lock pins.
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > runtime.txt \
+ && pip install --no-cache-dir -r runtime.txt -c requirements.lock
 COPY shared ./shared
 COPY services ./services
 COPY tooling ./tooling

@@ -22,6 +22,16 @@ def _print(*args: Any) -> None:
     print(*args, flush=True)
 
 
+def _service_name(value: str) -> str:
+    """One service name, checked per value: argparse's `choices` with nargs='*' rejects the
+    empty list on Python 3.11 ("invalid choice: []"), which broke a bare `kefu migrate`."""
+    if value not in SERVICES:
+        raise argparse.ArgumentTypeError(
+            f"invalid service {value!r} (choose from {', '.join(SERVICES)})"
+        )
+    return value
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one service in this process (the container entry point)."""
     import uvicorn
@@ -329,7 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(fn=cmd_run)
 
     mig = sub.add_parser("migrate", help="create schemas and roles, apply migrations")
-    mig.add_argument("service", nargs="*", choices=SERVICES)
+    mig.add_argument(
+        "service", nargs="*", type=_service_name, help="services to migrate (default: all)"
+    )
     mig.set_defaults(fn=cmd_migrate)
 
     bus = sub.add_parser("bus", help="JetStream administration")
