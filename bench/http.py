@@ -199,6 +199,7 @@ def start_intake(env: Env) -> Server:
         **os.environ,
         "KEFU_NATS_URL": env.servers.nats_url,
         "KEFU_DATABASE_URL": env.url,
+        "KEFU_ENV": "development",
         "KEFU_ADMIN_TOKEN": TOKEN,
         "KEFU_DECLARE_ON_START": "false",
         "PYTHONPATH": str(REPO),

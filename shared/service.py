@@ -259,6 +259,7 @@ def build_app(
     svc: ServiceDef, settings: Settings, *, span_exporter: SpanExporter | None = None
 ) -> FastAPI:
     """The ASGI app of one service: its routes plus the platform's, with the runtime in lifespan."""
+    settings.refuse_development_secrets()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

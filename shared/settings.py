@@ -6,6 +6,20 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_AUTH_SECRET = "kefu-development-signing-secret-change-me"
+# The only values of KEFU_ENV that allow development conveniences (the local admin token, the
+# public signing secret, the development ID key, /_test routes). Compared exactly: anything
+# else, "Production", "prod", "production " or nothing at all, is production.
+DEVELOPMENT_MODES: tuple[str, ...] = ("development", "test")
+# Signing secrets published in this repository or its examples: never accepted in production.
+PUBLIC_SECRETS = frozenset(
+    {
+        DEV_AUTH_SECRET,
+        "change-me-in-production",
+        "kefu-test-signing-secret-32-bytes-long",
+        "CHANGE-ME-64-random-bytes",
+    }
+)
+MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
 SERVICES: tuple[str, ...] = ("intake", "projects", "aftersales", "logistics", "notifications")
 DEFAULT_PORTS: dict[str, int] = {
     "intake": 8001,
@@ -16,12 +30,20 @@ DEFAULT_PORTS: dict[str, int] = {
 }
 
 
+class InsecureSettings(ValueError):
+    """A production process configured with a development convenience."""
+
+
 class Settings(BaseSettings):
     """Connection, runtime and security settings read from KEFU_* variables."""
 
     model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore")
 
-    env: str = Field(default="dev", description="dev, test or production")
+    env: str = Field(
+        default="production",
+        description="'development' or 'test' (exactly) for local conveniences; anything else,"
+        " or unset, is production",
+    )
     nats_url: str = "nats://127.0.0.1:4222"
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     service_database_url: str | None = Field(
@@ -70,16 +92,51 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_admin_token_in_production(self) -> Settings:
-        if self.env == "production" and self.admin_token:
-            raise ValueError("KEFU_ADMIN_TOKEN is refused when KEFU_ENV=production")
-        if self.env == "production" and self.auth_secret == DEV_AUTH_SECRET:
-            raise ValueError("KEFU_AUTH_SECRET must be set when KEFU_ENV=production")
+        if self.admin_token and not self.is_development:
+            raise ValueError(
+                f"KEFU_ADMIN_TOKEN is refused unless KEFU_ENV is exactly 'development' or"
+                f" 'test' (it is {self.env!r})"
+            )
         return self
 
     @property
+    def is_development(self) -> bool:
+        """Whether development conveniences are allowed (KEFU_ENV exactly development/test)."""
+        return self.env in DEVELOPMENT_MODES
+
+    @property
     def is_test(self) -> bool:
-        """Whether test-only switches (the clock offset) are allowed."""
+        """Whether test-only switches (the clock offset, /_test routes) are allowed."""
         return self.env == "test"
+
+    def production_problems(self) -> list[str]:
+        """Why this configuration must not serve in production (empty in development)."""
+        if self.is_development:
+            return []
+        problems: list[str] = []
+        if self.admin_token:
+            problems.append("KEFU_ADMIN_TOKEN is set")
+        if self.auth_public_key is None:
+            secrets = {"KEFU_AUTH_SECRET": self.auth_secret} | {
+                f"KEFU_AUTH_PREVIOUS_KEYS[{kid}]": key
+                for kid, key in self.auth_previous_keys.items()
+            }
+            for name, secret in secrets.items():
+                if secret in PUBLIC_SECRETS:
+                    problems.append(f"{name} is a development secret published with Kefu")
+                elif len(secret.encode()) < MIN_SECRET_BYTES:
+                    problems.append(f"{name} is shorter than {MIN_SECRET_BYTES} bytes")
+        return problems
+
+    def refuse_development_secrets(self) -> None:
+        """Raise unless this configuration may serve (called when a service starts and when
+        a token is signed)."""
+        problems = self.production_problems()
+        if problems:
+            raise InsecureSettings(
+                f"KEFU_ENV={self.env!r} is production (only 'development' or 'test' are not):"
+                f" {'; '.join(problems)}"
+            )
 
     def port_for(self, service: str) -> int:
         """The HTTP port a service listens on."""

@@ -23,6 +23,8 @@ from tests.support.harness import (
 )
 
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+# The tests ask for test mode explicitly (an unset KEFU_ENV is production, shared/settings.py).
+os.environ.setdefault("KEFU_ENV", "test")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from shared.settings import DEFAULT_PORTS, SERVICES, load
+from pydantic import ValidationError
+
+from shared.settings import DEFAULT_PORTS, DEVELOPMENT_MODES, SERVICES, InsecureSettings, load
 
 
 def _print(*args: Any) -> None:
@@ -38,10 +40,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from shared.observability import setup_logging
 
-    settings = load(args.service)
-    setup_logging(args.service, settings.log_level)
-    module = importlib.import_module(f"services.{args.service}.app")
-    app = module.create_app(settings)
+    try:
+        settings = load(args.service)
+        setup_logging(args.service, settings.log_level)
+        module = importlib.import_module(f"services.{args.service}.app")
+        app = module.create_app(settings)
+    except (InsecureSettings, ValidationError) as exc:
+        print(f"kefu run {args.service}: refusing to start: {exc}", file=sys.stderr, flush=True)
+        return 2
     uvicorn.run(
         app,
         host=args.host or settings.http_host,
@@ -144,9 +150,15 @@ def cmd_token(args: argparse.Namespace) -> int:
     """Issue a signed bearer token."""
     from shared.web.auth import issue_token
 
+    settings = load()
+    try:
+        settings.refuse_development_secrets()
+    except InsecureSettings as exc:
+        print(f"kefu token issue: refusing to sign: {exc}", file=sys.stderr, flush=True)
+        return 2
     _print(
         issue_token(
-            load(),
+            settings,
             role=args.role,
             sub=args.sub,
             branch=args.branch,
@@ -201,6 +213,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     home = Path(args.home).resolve()
     home.mkdir(parents=True, exist_ok=True)
+    # The all-in-one local run asks for development mode unless told otherwise.
+    os.environ.setdefault("KEFU_ENV", "development")
     env = dict(os.environ)
     stoppers: list[Any] = []
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -248,7 +262,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             _declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days)
         )
         env["KEFU_DECLARE_ON_START"] = "false"
-        env.setdefault("KEFU_ADMIN_TOKEN", "kefu-local-admin")
+        if env["KEFU_ENV"] in DEVELOPMENT_MODES:
+            env.setdefault("KEFU_ADMIN_TOKEN", "kefu-local-admin")
         extra = _start_fakes(home, env, children)
         env.update(extra)
         services = tuple(args.services) if args.services else SERVICES
@@ -270,9 +285,8 @@ def cmd_up(args: argparse.Namespace) -> int:
                 f"{name:<14} {url}  {'ready' if ok else f'NOT READY (see {logs / name}.log)'}"
                 f"   docs {url}/docs"
             )
-        _print(
-            f"admin token: {env['KEFU_ADMIN_TOKEN']}   (logs in {logs}; Ctrl-C stops everything)"
-        )
+        admin = env.get("KEFU_ADMIN_TOKEN") or "none (production mode: `kefu token issue`)"
+        _print(f"admin token: {admin}   (logs in {logs}; Ctrl-C stops everything)")
         (home / "up.pid").write_text(str(os.getpid()))
         while all(p.poll() is None for _, p in children):
             time.sleep(0.5)
@@ -318,6 +332,13 @@ def _start_fakes(
         "KEFU_NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
         "KEFU_NOTIFICATIONS_SMTP_PORT": str(smtp_port),
     }
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -367,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     ti.add_argument("--role", required=True)
     for opt in ("sub", "branch", "region", "department", "team"):
         ti.add_argument(f"--{opt}")
-    ti.add_argument("--ttl", type=int, default=86400 * 30)
+    ti.add_argument(
+        "--ttl", type=_positive, default=86400 * 30, help="seconds until exp (always set)"
+    )
     tok.set_defaults(fn=cmd_token)
 
     demo = sub.add_parser("demo", help="walk the five journeys against a running `kefu up`")

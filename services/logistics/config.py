@@ -8,6 +8,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.logistics.domain import LogisticsRules
+from shared.settings import DEVELOPMENT_MODES
 
 MIB = 1024 * 1024
 DEV_ID_HMAC_KEY = "kefu-dev-only-id-hmac-key"
@@ -22,7 +23,7 @@ class LogisticsSettings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="Own credentials; falls back to KEFU_DATABASE_URL + SET ROLE"
     )
-    env: str = Field(default="dev", validation_alias="KEFU_ENV")
+    env: str = Field(default="production", validation_alias="KEFU_ENV")
 
     receipt_days_direct: PositiveInt = Field(default=10, description="Return deadline, direct")
     receipt_days_one_transfer: PositiveInt = Field(default=15, description="With one transfer")
@@ -56,8 +57,11 @@ class LogisticsSettings(BaseSettings):
     @model_validator(mode="after")
     def _production_needs_own_key(self) -> LogisticsSettings:
         """Refuse to run production with the development ID key or inverted deadlines."""
-        if self.env == "production" and self.id_hmac_key == DEV_ID_HMAC_KEY:
-            raise ValueError("KEFU_LOGISTICS_ID_HMAC_KEY must be set in production")
+        if self.env not in DEVELOPMENT_MODES and self.id_hmac_key == DEV_ID_HMAC_KEY:
+            raise ValueError(
+                "KEFU_LOGISTICS_ID_HMAC_KEY must be set unless KEFU_ENV is exactly"
+                f" 'development' or 'test' (it is {self.env!r})"
+            )
         if self.receipt_days_hard_limit < self.receipt_days_two_transfers:
             raise ValueError("the hard limit cannot come before the two-transfer deadline")
         return self

@@ -45,4 +45,4 @@ def test_tampered_or_foreign_tokens_are_refused() -> None:
 def test_admin_token_is_refused_in_production() -> None:
     with pytest.raises(ValueError, match="refused"):
         Settings(env="production", admin_token="x", auth_secret="real")
-    assert verify(Settings(admin_token="local"), "local").role is Role.ADMIN
+    assert verify(Settings(env="test", admin_token="local"), "local").role is Role.ADMIN

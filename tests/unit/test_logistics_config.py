@@ -14,7 +14,7 @@ pytestmark = pytest.mark.quick
 
 
 def test_defaults_are_the_seeds_figures(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KEFU_ENV", raising=False)
+    monkeypatch.setenv("KEFU_ENV", "development")
     s = LogisticsSettings()
     assert s.http_port == 8004
     rules = s.rules()
@@ -48,7 +48,7 @@ def test_production_refuses_the_development_id_key(monkeypatch: pytest.MonkeyPat
 def test_hard_limit_cannot_precede_the_two_transfer_deadline(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("KEFU_ENV", raising=False)
+    monkeypatch.setenv("KEFU_ENV", "development")
     monkeypatch.setenv("KEFU_LOGISTICS_RECEIPT_DAYS_HARD_LIMIT", "18")
     with pytest.raises(ValidationError):
         LogisticsSettings()
