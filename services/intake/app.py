@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.intake import api, handlers, metrics, store
+from services.intake import api, handlers, metrics, workflow
 from services.intake.config import IntakeSettings
 from shared.contracts.intake import (
     ComplaintClosed,
@@ -40,8 +40,8 @@ def create_app(settings: Settings | None = None, config: IntakeSettings | None =
             handlers.on_repair_completed,
         ],
         timers={
-            store.ESCALATE: handlers.escalation_timer(cfg),
-            store.WEEKLY_REPORT: handlers.fire_weekly_report,
+            workflow.ESCALATE: handlers.fire_escalation,
+            workflow.WEEKLY_REPORT: handlers.fire_weekly_report,
         },
         publishes=(
             CustomerRegistered,
@@ -56,7 +56,6 @@ def create_app(settings: Settings | None = None, config: IntakeSettings | None =
             RepairRequested,
             ReportPublished,
         ),
-        domain_errors=(store.StaleComplaint,),
         background=(handlers.seed_weekly_report, metrics.refresh_open),
         config=cfg,
         description=DESCRIPTION,

@@ -1,4 +1,4 @@
-"""The weekly complaint report: computed from intake's tables, on demand and every Monday."""
+"""The weekly complaint report: its figures from intake's tables (queries/), as JSON and CSV."""
 
 from __future__ import annotations
 
@@ -9,15 +9,9 @@ from typing import Any
 import asyncpg
 
 from services.intake import queries
-from services.intake.domain import (
-    ComplaintRow,
-    DepartmentWeek,
-    parse_iso_week,
-    report_csv,
-    weekly_report,
-)
+from services.intake.domain import DepartmentWeek, parse_iso_week, report_csv, weekly_report
+from services.intake.queries import records
 from shared.calendar import BUSINESS_TZ, next_occurrence
-from shared.contracts.values import ComplaintStatus, Department
 
 # Any Monday 08:00 in Asia/Shanghai: the weekly schedule keeps its weekday and wall-clock time.
 MONDAY_0800 = datetime(2024, 1, 1, 8, 0, tzinfo=BUSINESS_TZ)
@@ -28,20 +22,7 @@ async def week_lines(conn: asyncpg.Connection, label: str) -> list[DepartmentWee
     """The report's lines for an ISO week label (ValueError for a bad label)."""
     start, end = parse_iso_week(label)
     rows = await queries.report_rows(conn, start=start, end=end)
-    return weekly_report(
-        (
-            ComplaintRow(
-                department=Department(r["department"]),
-                status=ComplaintStatus(r["status"]),
-                opened_at=r["opened_at"],
-                resolved_at=r["resolved_at"],
-                escalated_at=tuple(r["escalated_at"]),
-            )
-            for r in rows
-        ),
-        start,
-        end,
-    )
+    return weekly_report((records.report_row(r) for r in rows), start, end)
 
 
 def as_json(label: str, lines: list[DepartmentWeek]) -> dict[str, Any]:

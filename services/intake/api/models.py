@@ -1,8 +1,8 @@
-"""Request bodies of intake's HTTP API (API.md § intake), with examples."""
+"""Request and response bodies of intake's HTTP API, with examples."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -12,10 +12,14 @@ from services.intake.domain import normalize_phone
 from shared.contracts.values import (
     Channel,
     ComplaintCategory,
+    ComplaintStatus,
     Department,
+    EscalationLevel,
+    ReceivedBy,
     Severity,
     SubjectKind,
 )
+from shared.web.models import Strict
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -25,11 +29,7 @@ _CUSTOMER: JsonDict = {"name": "王芳", "phone": "+86 138-1234-5678"}
 _AT = "2026-11-23T10:30:00+08:00"
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CustomerIn(_In):
+class CustomerIn(Strict):
     """A customer as a form gives it; the phone is normalised (duplicates merge by phone)."""
 
     name: Name
@@ -41,7 +41,7 @@ class CustomerIn(_In):
         return normalize_phone(value)
 
 
-class HouseIn(_In):
+class HouseIn(Strict):
     """The house a lead is about."""
 
     address: Text
@@ -49,11 +49,10 @@ class HouseIn(_In):
     layout: str = Field(default="", max_length=100, description="Free text, e.g. '3室2厅'")
 
 
-class LeadIn(_In):
+class LeadIn(Strict):
     """A lead (客户资源登记) as registered at the first enquiry."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -85,18 +84,17 @@ class LeadIn(_In):
     )
 
 
-class SubjectIn(_In):
+class SubjectIn(Strict):
     """What a complaint concerns: a project, a shipment (its waybill) or a repair."""
 
     kind: SubjectKind
     id: Ident
 
 
-class ComplaintIn(_In):
+class ComplaintIn(Strict):
     """A complaint form (投诉登记表); give `customer` or `customer_id`, not both."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -126,11 +124,10 @@ class ComplaintIn(_In):
     )
 
 
-class HandoffIn(_In):
+class HandoffIn(Strict):
     """Hand the complaint to another department (a handling sheet)."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -148,11 +145,10 @@ class HandoffIn(_In):
     at: AwareDatetime | None = Field(default=None, description="Business time; now")
 
 
-class EscalationIn(_In):
+class EscalationIn(Strict):
     """Escalate to the next level (department head, then the manager)."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"reason": "客户第三次来电, 问题仍未解决"}]},
     )
 
@@ -160,11 +156,10 @@ class EscalationIn(_In):
     at: AwareDatetime | None = Field(default=None, description="Business time; now")
 
 
-class ResolutionIn(_In):
+class ResolutionIn(Strict):
     """The result the responsible party reports; closing waits for the confirmation call."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -181,11 +176,10 @@ class ResolutionIn(_In):
     at: AwareDatetime | None = Field(default=None, description="Business time; now")
 
 
-class RepairRequestIn(_In):
+class RepairRequestIn(Strict):
     """A repair request (报修); give `customer` or `customer_id` (or a `complaint_id`)."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -204,3 +198,162 @@ class RepairRequestIn(_In):
     complaint_id: Ident | None = None
     address: Text
     problem: Text
+
+
+# Responses
+
+
+class LeadCreated(BaseModel):
+    id: str
+    customer_id: str
+
+
+class Created(BaseModel):
+    id: str
+
+
+class ComplaintCreated(BaseModel):
+    id: str
+    status: ComplaintStatus
+
+
+class RefOut(BaseModel):
+    kind: str
+    id: str
+
+
+class TimelineEntry(BaseModel):
+    kind: str = Field(description="lead, complaint or repair_request")
+    id: str
+    at: datetime
+    status: ComplaintStatus | None = None
+    detail: str | None = Field(default=None, description="Lead source, complaint category, problem")
+    refers_to: list[RefOut] = Field(default_factory=list, description="Projects, shipments, ...")
+
+
+class CustomerOut(BaseModel):
+    id: str
+    name: str
+    phone: str = Field(description="Masked, e.g. 138****5678")
+    timeline: list[TimelineEntry]
+
+
+class LeadOut(BaseModel):
+    id: str
+    customer_id: str
+    house: HouseIn
+    requirements: str
+    budget_fen: int | None
+    expected_measure_on: date | None
+    expected_sign_on: date | None
+    source: str | None
+    created_at: datetime
+
+
+class RepairRequestOut(BaseModel):
+    id: str
+    customer_id: str
+    project_id: str | None
+    complaint_id: str | None
+    address: str
+    problem: str
+    created_at: datetime
+
+
+class HandoffOut(BaseModel):
+    from_department: Department
+    to_department: Department
+    from_assignee: str | None
+    to_assignee: str | None
+    by: str
+    at: datetime
+    note: str | None
+
+
+class EscalationOut(BaseModel):
+    level: EscalationLevel
+    reason: str
+    automatic: bool
+    by: str | None
+    at: datetime
+
+
+class ResolutionOut(BaseModel):
+    result: str
+    alternatives_offered: list[str]
+    by: str
+    at: datetime
+
+
+class ConfirmationOut(BaseModel):
+    callback_id: str
+    satisfied: bool
+    by: str | None
+    comment: str | None
+    at: datetime
+
+
+class ComplaintSummary(BaseModel):
+    id: str
+    customer_id: str
+    status: ComplaintStatus
+    channel: Channel
+    category: ComplaintCategory
+    severity: Severity
+    description: str
+    department: Department
+    assignee: str | None
+    received_by: ReceivedBy
+    received_by_sub: str
+    subject: RefOut | None
+    escalation_level: EscalationLevel | None
+    opened_at: datetime
+    resolved_at: datetime | None
+    version: int
+    created_at: datetime
+
+
+class ComplaintOut(ComplaintSummary):
+    handoffs: list[HandoffOut]
+    escalations: list[EscalationOut]
+    resolution: ResolutionOut | None
+    confirmation: ConfirmationOut | None
+
+
+class ComplaintPage(BaseModel):
+    items: list[ComplaintSummary]
+    next_cursor: str | None
+
+
+class DepartmentLine(BaseModel):
+    department: Department
+    opened: int
+    resolved: int
+    escalated: int
+    open: int
+    median_hours_to_resolve: float | None
+
+
+class WeeklyReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "week": "2026-W47",
+                    "departments": [
+                        {
+                            "department": "engineering",
+                            "opened": 4,
+                            "resolved": 3,
+                            "escalated": 3,
+                            "open": 2,
+                            "median_hours_to_resolve": 30.0,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    week: str
+    departments: list[DepartmentLine]

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from services.intake.routes import complaints, customers, reports
+from services.intake.api import complaints, customers, reports
 
 router = APIRouter()
 router.include_router(customers.router)

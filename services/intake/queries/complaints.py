@@ -268,7 +268,7 @@ async def list_complaints(
     status: str | None,
     department: str | None,
     branch_id: str | None,
-    after: tuple[str, str] | None,
+    after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[asyncpg.Record]:
     """One page of complaints in registration order, filtered; `after` is the cursor's key."""
@@ -276,7 +276,7 @@ async def list_complaints(
         f"SELECT {_COMPLAINT} FROM intake.complaints"
         " WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR department = $2)"
         "   AND ($3::text IS NULL OR branch_id = $3)"
-        "   AND ($4::text IS NULL OR (created_at, id) > ($4::text::timestamptz, $5::text::uuid))"
+        "   AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5::text::uuid))"
         " ORDER BY created_at, id LIMIT $6",
         status,
         department,

@@ -1,6 +1,6 @@
 """All of intake's SQL: one async function per statement, keyword-only arguments."""
 
-from services.intake.sql.complaints import (
+from services.intake.queries.complaints import (
     claim_fact,
     get_complaint,
     insert_complaint,
@@ -16,7 +16,7 @@ from services.intake.sql.complaints import (
     lock_complaint,
     update_complaint,
 )
-from services.intake.sql.customers import (
+from services.intake.queries.customers import (
     branch_knows_customer,
     customer_timeline,
     get_customer,
@@ -29,7 +29,7 @@ from services.intake.sql.customers import (
     lock_customer_by_phone,
     rename_customer,
 )
-from services.intake.sql.reports import count_unclosed, report_rows, seed_timer
+from services.intake.queries.reports import count_unclosed, report_rows, seed_timer
 
 __all__ = [
     "branch_knows_customer",

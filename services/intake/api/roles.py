@@ -1,0 +1,12 @@
+"""Who may do what on intake's API (admin always may)."""
+
+from __future__ import annotations
+
+CREATE_LEAD = ("branch", "reception")
+CREATE_COMPLAINT = ("branch", "cs", "reception", "dept_head", "manager")
+HANDLE_COMPLAINT = ("cs", "dept_head", "manager")
+READ_COMPLAINT = ("branch", "cs", "reception", "dept_head", "manager")
+READ_CUSTOMER = ("branch", "cs", "reception", "dept_head", "manager")
+CREATE_REPAIR = ("branch", "cs", "reception", "aftersales")
+READ_REPAIR = ("branch", "cs", "reception", "aftersales", "dept_head", "manager")
+REPORTS = ("cs", "dept_head", "manager")

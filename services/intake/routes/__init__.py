@@ -1,1 +1,0 @@
-"""The route modules `services.intake.api` assembles."""

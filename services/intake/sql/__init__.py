@@ -1,1 +1,0 @@
-"""The SQL statements behind `services.intake.queries`, by subject."""
