@@ -92,6 +92,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_admin_token_in_production(self) -> Settings:
+        if self.admin_token and not self.admin_token.isascii():
+            raise ValueError("KEFU_ADMIN_TOKEN must be ASCII (it is sent in an HTTP header)")
         if self.admin_token and not self.is_development:
             raise ValueError(
                 f"KEFU_ADMIN_TOKEN is refused unless KEFU_ENV is exactly 'development' or"

@@ -14,6 +14,9 @@ from shared.contracts.values import Role
 from shared.settings import Settings
 from shared.web.errors import Problem
 
+# A token without an expiry would be valid for ever: refused (issue 16).
+REQUIRED_CLAIMS = ["exp", "sub", "role"]
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -46,8 +49,10 @@ def issue_token(
     team: str | None = None,
     ttl_seconds: int = 86400 * 30,
 ) -> str:
-    """Sign a token (HS256 with KEFU_AUTH_SECRET, key id in the header)."""
+    """Sign a token (HS256 with KEFU_AUTH_SECRET, key id in the header); it always expires."""
     Role(role)
+    if ttl_seconds <= 0:
+        raise ValueError("a token needs a positive lifetime (ttl_seconds)")
     if role == Role.BRANCH and not branch:
         raise ValueError("a branch token needs --branch")
     now = int(time.time())
@@ -72,12 +77,18 @@ def issue_token(
 
 def verify(settings: Settings, token: str) -> Principal:
     """Check a bearer token's signature and claims, or raise a 401 problem."""
+    if not token.isascii():
+        # Tokens are ASCII (base64url JWTs, the admin token); compare_digest raised on others.
+        raise Problem(401, "Invalid token", "the bearer token was not accepted: not ASCII")
     if settings.admin_token and hmac.compare_digest(token, settings.admin_token):
         return Principal(sub="admin", role=Role.ADMIN)
     try:
         if settings.auth_public_key:
             claims = jwt.decode(
-                token, settings.auth_public_key, algorithms=["RS256", "ES256", "EdDSA"]
+                token,
+                settings.auth_public_key,
+                algorithms=["RS256", "ES256", "EdDSA"],
+                options={"require": REQUIRED_CLAIMS},
             )
         else:
             kid = jwt.get_unverified_header(token).get("kid", settings.auth_kid)
@@ -88,7 +99,9 @@ def verify(settings: Settings, token: str) -> Principal:
             )
             if secret is None:
                 raise jwt.InvalidKeyError(f"unknown signing key id {kid!r}")
-            claims = jwt.decode(token, secret, algorithms=["HS256"])
+            claims = jwt.decode(
+                token, secret, algorithms=["HS256"], options={"require": REQUIRED_CLAIMS}
+            )
         role = Role(claims["role"])
         if role is Role.BRANCH and not claims.get("branch"):
             raise ValueError("a branch token must name its branch")

@@ -4,8 +4,10 @@ replays one branch's answer to another."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -13,7 +15,9 @@ from typing import Any
 import jwt
 
 from shared.settings import Settings
-from tests.security.conftest import Platform, bearer, uid
+from tests.security.conftest import Platform, bearer, build, uid
+from tests.support.harness import running
+from tests.support.journeys import serve
 
 # One read each service answers for any staff role (the token check comes first).
 PROBES = {
@@ -60,6 +64,12 @@ def forgeries(settings: Settings) -> dict[str, str]:
         "unknown role": signed(settings, {"role": "root"}),
         "payload edited": f"{head}.{raised}.{sig}",
         "garbage": "not-a-jwt",
+        "no exp": jwt.encode(
+            {"sub": "probe", "role": "admin", "iat": int(time.time())},
+            settings.auth_secret,
+            algorithm="HS256",
+            headers={"kid": settings.auth_kid},
+        ),
         "admin token with a suffix": "test-admin-x",
     }
 
@@ -80,6 +90,58 @@ async def test_forged_tokens_are_401_everywhere(platform: Platform, settings: Se
     refused = sum(ok for *_, ok in rows)
     print(f"\nforged or missing tokens: {refused}/{len(rows)} answered 401")
     assert refused == len(rows), [r for r in rows if not r[3]]
+
+
+# Header bytes as they come off the wire (UTF-8 here; Starlette reads them as Latin-1).
+NON_ASCII = [
+    "Bearer café".encode(),
+    "Bearer 令牌".encode(),
+    b"Bearer \xff\xfe",
+    b"Bearer test-admin\xe9",
+]
+
+
+async def test_non_ascii_bearer_tokens_are_401_everywhere(platform: Platform) -> None:
+    """Issue 16, defect 6: `Bearer café` was a 500 on every service (keyed POSTs too)."""
+    rows = []
+    for service, client in platform.clients.items():
+        for header in NON_ASCII:
+            r = await client.get(PROBES[service], headers={"Authorization": header})
+            rows.append((service, "GET", header, r.status_code))
+            r = await client.post(
+                "/v1/anything",
+                headers={"Authorization": header, "Idempotency-Key": f"k-{uid()}"},
+                json={},
+            )
+            rows.append((service, "keyed POST", header, r.status_code))
+    print(f"\nnon-ASCII bearer tokens: {sum(r[3] == 401 for r in rows)}/{len(rows)} answered 401")
+    assert all(status == 401 for *_, status in rows), [r for r in rows if r[3] != 401]
+
+
+async def test_a_non_ascii_bearer_token_leaves_the_keep_alive_connection_usable(
+    settings: Settings,
+) -> None:
+    """One HTTP/1.1 connection to a real server: the refused request, then a good one."""
+    app = build("intake", settings)
+    async with running(app), serve(app) as url:
+        port = int(url.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            answers = []
+            for token in (b"caf\xc3\xa9", b"test-admin"):
+                writer.write(
+                    b"GET /v1/complaints HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + token
+                    + b"\r\n\r\n"
+                )
+                await writer.drain()
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+                length = int(re.search(rb"content-length: (\d+)", head.lower()).group(1))  # type: ignore[union-attr]
+                await reader.readexactly(length)
+                answers.append(int(head.split()[1]))
+        finally:
+            writer.close()
+    assert answers == [401, 200]
 
 
 async def test_branch_token_without_branch_claim_is_refused(
