@@ -18,10 +18,19 @@ pytestmark = pytest.mark.quick
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
-KUSTOMIZATIONS = ("base", "infra")
+KUSTOMIZATIONS = ("base", "infra", "monitoring")
 MANIFESTS = sorted(p for d in KUSTOMIZATIONS for p in (K8S / d).glob("*.yaml"))
 MANIFESTS.append(K8S / "secrets.example.yaml")
-CORE_KINDS = {"Namespace", "ConfigMap", "Secret", "Deployment", "Service", "Job"}
+CORE_KINDS = {
+    "Namespace",
+    "ConfigMap",
+    "Secret",
+    "Deployment",
+    "Service",
+    "Job",
+    "StatefulSet",
+    "PodDisruptionBudget",
+}
 ACCOUNTS = (ROOT / "deploy" / "nats" / "accounts.conf").read_text()
 
 # --- the CRDs: required fields and value lists from their published reference ------------------
