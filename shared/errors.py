@@ -56,6 +56,15 @@ class NotFound(DomainError):
         super().__init__("not_found", f"no {what} {ident}")
 
 
+class Forbidden(DomainError):
+    """The caller is known but may not do this to this record (403, the reason in `detail`)."""
+
+    status = 403
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("forbidden", detail)
+
+
 class Stale(DomainError):
     """The record changed under us (its version moved): the caller may retry (409)."""
 

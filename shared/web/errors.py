@@ -18,6 +18,7 @@ PROBLEM_JSON = "application/problem+json"
 
 
 TITLES = {
+    403: "Forbidden",
     404: "Not found",
     409: "Conflict",
     413: "Payload too large",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import Query
@@ -39,8 +39,8 @@ def decode(cursor: str | None) -> list[Any] | None:
 
 
 def after(cursor: str | None, *kinds: type) -> tuple[Any, ...] | None:
-    """The sort key a cursor carries, each value as its kind (str, int or datetime), or a 422
-    naming the field when the cursor is not one this list returned."""
+    """The sort key a cursor carries, each value as its kind (str, int, datetime or date), or a
+    422 naming the field when the cursor is not one this list returned."""
     values = decode(cursor)
     if values is None:
         return None
@@ -60,6 +60,8 @@ def after(cursor: str | None, *kinds: type) -> tuple[Any, ...] | None:
 def _as(kind: type, value: Any) -> Any:
     if kind is datetime:
         return datetime.fromisoformat(str(value))
+    if kind is date:
+        return date.fromisoformat(str(value))
     if kind is int and isinstance(value, bool):
         raise TypeError("not a number")
     if not isinstance(value, kind):

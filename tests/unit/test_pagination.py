@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -43,3 +43,12 @@ def test_numbers_are_numbers_and_booleans_are_not() -> None:
     assert after(encode([3, "x"]), int, str) == (3, "x")
     with pytest.raises(Problem):
         after(encode([True, "x"]), int, str)
+
+
+def test_a_day_comes_back_as_a_date() -> None:
+    body = page(
+        [{"due_on": date(2026, 3, 1), "id": "a"}, {"due_on": date(2026, 3, 2)}], 1, ("due_on", "id")
+    )
+    assert after(body["next_cursor"], date, str) == (date(2026, 3, 1), "a")
+    with pytest.raises(Problem):
+        after(encode(["1 March", "a"]), date, str)
