@@ -26,13 +26,11 @@ def create_app(
     settings: Settings | None = None, config: LogisticsSettings | None = None
 ) -> FastAPI:
     """Shipments and scans, delays, cargo exceptions, releases and receipts."""
-    cfg = config or LogisticsSettings()
-    h = handlers.Handlers(cfg)
     svc = ServiceDef(
         name="logistics",
         router=api.router,
-        bulk=[h.on_shipment_scanned],
-        timers=h.timers(),
+        bulk=[handlers.on_shipment_scanned],
+        timers=handlers.TIMERS,
         publishes=(
             ShipperRegistered,
             ShipmentDispatched,
@@ -46,9 +44,7 @@ def create_app(
             ReportPublished,
         ),
         background=(handlers.seed_reports, metrics.refresh),
-        config=cfg,
+        config=config or LogisticsSettings(),
         description="Logistics customer service: tracking, delays, exceptions, releases, receipts",
     )
-    app = build_app(svc, settings or load("logistics"))
-    # Domain refusals keep their own status: 409 for the state, 422 for input.
-    return app
+    return build_app(svc, settings or load("logistics"))

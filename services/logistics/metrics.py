@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import asyncpg
 from prometheus_client import Counter, Gauge
 
+from services.logistics import queries
 from shared.contracts.values import ExceptionKind, ScanKind
 from shared.gauges import refresh_gauges
 from shared.service import Runtime
@@ -34,28 +35,6 @@ HARD_BREACHES = Gauge(
 REFRESH_SECONDS = 30.0
 OUTCOMES = ("released", "refused")
 
-# One statement for every gauge: a region appears once it has a shipment.
-GAUGES_SQL = """
-WITH today AS (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date AS d),
-shipped AS (
-    SELECT region,
-           count(*) FILTER (WHERE status <> 'signed') AS in_transit,
-           count(*) FILTER (WHERE delay_reported_for IS NOT NULL
-                            AND status NOT IN ('arrived', 'signed')) AS delayed
-      FROM logistics.shipments GROUP BY region
-),
-receipts AS (
-    SELECT region,
-           count(*) FILTER (WHERE due_on < today.d) AS overdue,
-           count(*) FILTER (WHERE hard_limit_on < today.d) AS hard
-      FROM logistics.receipts, today WHERE received_at IS NULL GROUP BY region
-)
-SELECT coalesce(s.region, r.region) AS region,
-       coalesce(s.in_transit, 0) AS in_transit, coalesce(s.delayed, 0) AS delayed,
-       coalesce(r.overdue, 0) AS overdue, coalesce(r.hard, 0) AS hard
-  FROM shipped s FULL JOIN receipts r ON r.region = s.region
-"""
-
 
 def init() -> None:
     """Create every labelled counter at 0, so increase() sees the first step."""
@@ -75,7 +54,7 @@ def count_scans(kinds: Iterable[ScanKind]) -> None:
 
 async def count_gauges(conn: asyncpg.Connection) -> None:
     """Set every region's shipment and receipt gauges from the tables."""
-    for r in await conn.fetch(GAUGES_SQL):
+    for r in await queries.region_gauges(conn):
         IN_TRANSIT.labels(r["region"]).set(r["in_transit"])
         SHIPMENTS_DELAYED.labels(r["region"]).set(r["delayed"])
         RECEIPTS_OVERDUE.labels(r["region"]).set(r["overdue"])

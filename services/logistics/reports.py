@@ -1,4 +1,5 @@
-"""The weekly exception summary and the monthly receipts report, read from the database."""
+"""The weekly exception summary and the monthly receipts report: figures read through queries/,
+computed by the rules, shaped as JSON and CSV (served by the API, published by the timers)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,8 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
-import asyncpg
-
-from services.logistics import queries, state
+from services.logistics import queries
 from services.logistics.domain import (
-    CargoException,
-    LogisticsRules,
     RegionLine,
     monthly_receipts_report,
     parse_month,
@@ -19,7 +16,10 @@ from services.logistics.domain import (
     summary_csv,
     weekly_exception_summary,
 )
-from shared.contracts.values import ExceptionKind
+from services.logistics.queries import records
+from shared.calendar import local_date
+from shared.context import Context
+from shared.errors import Invalid
 
 
 def previous_week(today: date) -> str:
@@ -34,22 +34,16 @@ def previous_month(today: date) -> str:
     return f"{first.year}-{first.month:02d}"
 
 
-async def exceptions_week(conn: asyncpg.Connection, week: str) -> tuple[dict[str, Any], str]:
-    """The week's exceptions per station and kind, as JSON and as CSV (ValueError: bad week)."""
-    start, end = parse_week(week)
-    rows = await queries.exceptions_between(conn, start=start, end=end)
-    found = [
-        CargoException(
-            str(r["exception_id"]),
-            r["waybill"],
-            ExceptionKind(r["kind"]),
-            r["station"],
-            r["note"],
-            r["at"],
-            tuple(r["photo_ids"]),
-        )
-        for r in rows
-    ]
+async def exceptions_week(ctx: Context, week: str | None) -> tuple[dict[str, Any], str]:
+    """A week's exceptions (default: last week) per station and kind, as JSON and as CSV."""
+    if week is None:
+        week = previous_week(local_date(await ctx.now()))
+    try:
+        start, end = parse_week(week)
+    except ValueError as exc:
+        raise Invalid("week", str(exc)) from exc
+    rows = await queries.exceptions_between(ctx.conn, start=start, end=end)
+    found = [records.to_exception(r) for r in rows]
     lines = weekly_exception_summary(found, start, end)
     summary = {
         "week": week.strip(),
@@ -84,10 +78,25 @@ def region_line_json(line: RegionLine) -> dict[str, Any]:
 
 
 async def receipts_month(
-    conn: asyncpg.Connection, month: str, region: str | None, rules: LogisticsRules
-) -> list[RegionLine]:
-    """Per region: unreturned receipts at month end, overdue ones and the proposed penalties."""
-    start, end = parse_month(month)
-    rows = await queries.receipts_for_month(conn, start=start, end=end, region=region)
-    receipts = [state.to_receipt(r, state.requirements_of(r)) for r in rows]
-    return monthly_receipts_report(receipts, month, rules, region)
+    ctx: Context, month: str | None, region: str | None
+) -> tuple[str, list[RegionLine]]:
+    """Per region: unreturned receipts at the end of a month (default: last month), overdue ones
+    and the proposed penalties."""
+    if month is None:
+        month = previous_month(local_date(await ctx.now()))
+    try:
+        start, end = parse_month(month)
+    except ValueError as exc:
+        raise Invalid("month", str(exc)) from exc
+    rows = await queries.receipts_for_month(ctx.conn, start=start, end=end, region=region)
+    receipts = [records.to_receipt(r) for r in rows]
+    return month, monthly_receipts_report(receipts, month, ctx.config.rules(), region)
+
+
+def receipts_month_json(month: str, lines: list[RegionLine]) -> dict[str, Any]:
+    """The monthly receipts report as JSON: each region's line and the penalties proposed."""
+    return {
+        "month": month.strip(),
+        "regions": [region_line_json(line) for line in lines],
+        "penalties_fen": sum(line.penalties_fen for line in lines),
+    }

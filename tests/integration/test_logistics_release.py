@@ -61,7 +61,7 @@ async def test_release_rules_over_http(settings, js) -> None:
         r = await client.post(
             f"/v1/shipments/{wb}/release", json=release("杨明静"), headers=transfer
         )
-        assert r.status_code == 403
+        assert r.status_code == 403 and r.json()["title"] == "Forbidden"
         r = await client.post(
             f"/v1/shipments/{wb}/consignee-change-proof",
             headers=ADMIN,

@@ -23,8 +23,10 @@ from services.logistics.domain import (
     Signed,
     apply_scan,
     arrival_complete,
+    normalise_phone,
     receipt_clock_from,
     route_branches,
+    shipper_id_for,
 )
 from shared.contracts.values import ScanKind
 
@@ -180,3 +182,11 @@ def test_shipment_is_not_mutated() -> None:
     frozen = replace(s)
     apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", 1, at(4))
     assert s == frozen and dict(s.arrived_batches) == {}
+
+
+def test_one_shipper_per_phone_however_it_was_typed() -> None:
+    assert normalise_phone(" 138-0000 0000 ") == "13800000000"
+    assert normalise_phone("+86 138 0000 0000") == "+8613800000000"
+    sid = shipper_id_for("138 0000 0000")
+    assert sid == shipper_id_for("13800000000") and sid.startswith("shp_") and len(sid) == 24
+    assert sid != shipper_id_for("13800000001")

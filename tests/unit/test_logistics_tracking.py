@@ -16,6 +16,7 @@ from services.logistics.domain import (
     Shipment,
     apply_scan,
     delay_check,
+    is_delayed,
     loading_check_due,
     loading_unconfirmed,
     mark_delay_reported,
@@ -140,3 +141,15 @@ def test_urgent_loaded_the_same_day_is_confirmed_and_next_day_is_not() -> None:
 
 def test_non_urgent_cargo_has_no_same_day_rule() -> None:
     assert not loading_unconfirmed(shipment(urgent=False), at(3))
+
+
+def test_delayed_means_late_against_the_promise_whatever_the_station_says() -> None:
+    s, _ = apply_scan(shipment(), ScanKind.DEPARTED, "SH01", None, at(1, 10))
+    assert not is_delayed(s)
+    assert is_delayed(mark_delay_reported(s, at(5, 18)))
+    late_eta, _ = set_eta(s, at(6, 12), "WH01", "", at(4, 9))
+    assert is_delayed(late_eta)
+    on_time, _ = apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", None, at(5, 17))
+    assert not is_delayed(on_time)
+    late, _ = apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", None, at(5, 19))
+    assert is_delayed(late)

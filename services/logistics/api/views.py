@@ -1,28 +1,41 @@
-"""The JSON a shipment is read as: status, delay, ETA, whole history, receipt, exceptions."""
+"""The JSON the logistics API answers with: a shipment's whole record, a receipt, a release."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
-import asyncpg
-
-from services.logistics import queries, state
-from services.logistics.domain import arrival_due_at, receipt_status
+from services.logistics.domain import Receipt, arrival_due_at
+from services.logistics.workflow.delivery import Release, ReleaseRequest
+from services.logistics.workflow.shipments import ShipmentRecord
 
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-async def receipt_view(conn: asyncpg.Connection, waybill: str, now: datetime) -> dict[str, Any]:
+def mask_phone(phone: str) -> str:
+    """138****0000: enough to recognise, not enough to dial."""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def receipt_json(r: Receipt) -> dict[str, Any]:
+    """A receipt after a step: where it stands and its steps."""
+    return {
+        "waybill": r.waybill,
+        "status": r.state.value,
+        "due_on": r.due_on.isoformat() if r.due_on else None,
+        "steps": {k.value: v.isoformat() for k, v in r.steps.items()},
+        "redo_count": r.redo_count,
+    }
+
+
+def _receipt_view(rec: ShipmentRecord) -> dict[str, Any]:
     """Where the receipt stands and how late it is."""
-    row = await queries.get_receipt(conn, waybill=waybill)
-    if row is None:
+    r, lateness = rec.receipt, rec.lateness
+    if r is None or lateness is None:
         return {"required": False, "status": "not_required", "due_on": None}
-    r = state.to_receipt(row, state.requirements_of(row))
-    lateness = receipt_status(r, now)
     return {
         "required": True,
         "status": r.state.value,
@@ -38,23 +51,22 @@ async def receipt_view(conn: asyncpg.Connection, waybill: str, now: datetime) ->
     }
 
 
-async def history_view(conn: asyncpg.Connection, waybill: str) -> list[dict[str, Any]]:
+def _history(rec: ShipmentRecord) -> list[dict[str, Any]]:
     """Scans and every other tracking fact, in business-time order."""
-    entries: list[dict[str, Any]] = []
-    for r in await queries.list_scans(conn, waybill=waybill):
-        entries.append(
-            {
-                "type": "scan",
-                "at": r["at"],
-                "kind": r["kind"],
-                "station": r["station"],
-                "batch": r["batch"],
-                "applied": r["applied"],
-                "branch": r["branch"],
-                "scan_id": r["scan_id"],
-            }
-        )
-    for r in await queries.list_log(conn, waybill=waybill):
+    entries: list[dict[str, Any]] = [
+        {
+            "type": "scan",
+            "at": r["at"],
+            "kind": r["kind"],
+            "station": r["station"],
+            "batch": r["batch"],
+            "applied": r["applied"],
+            "branch": r["branch"],
+            "scan_id": r["scan_id"],
+        }
+        for r in rec.scans
+    ]
+    for r in rec.log:
         detail = json.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"]
         entries.append({"type": r["type"], "at": r["at"], "by": r["by"], **detail})
     # On a tie the recorded fact comes first: a registration precedes its first scan, a
@@ -65,29 +77,26 @@ async def history_view(conn: asyncpg.Connection, waybill: str) -> list[dict[str,
     return entries
 
 
-async def shipment_view(
-    conn: asyncpg.Connection, row: asyncpg.Record, now: datetime
-) -> dict[str, Any]:
-    """GET /v1/shipments/{waybill}."""
-    s = state.to_shipment(row)
-    waybill = s.waybill
-    exceptions = [
-        {
-            "exception_id": str(e["exception_id"]),
-            "kind": e["kind"],
-            "station": e["station"],
-            "note": e["note"],
-            "photo_ids": list(e["photo_ids"]),
-            "at": e["at"].isoformat(),
-            "by": e["by"],
-            "truck_check_id": str(e["truck_check_id"]) if e["truck_check_id"] else None,
-        }
-        for e in await queries.list_exceptions(conn, waybill=waybill)
-    ]
+def _exception(e: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "waybill": waybill,
+        "exception_id": str(e["exception_id"]),
+        "kind": e["kind"],
+        "station": e["station"],
+        "note": e["note"],
+        "photo_ids": list(e["photo_ids"]),
+        "at": e["at"].isoformat(),
+        "by": e["by"],
+        "truck_check_id": str(e["truck_check_id"]) if e["truck_check_id"] else None,
+    }
+
+
+def shipment_json(rec: ShipmentRecord) -> dict[str, Any]:
+    """GET /v1/shipments/{waybill}."""
+    s = rec.shipment
+    return {
+        "waybill": s.waybill,
         "status": s.status.value,
-        "delayed": state.is_delayed(s),
+        "delayed": rec.delayed,
         "eta": arrival_due_at(s).isoformat(),
         "promised_arrival_at": s.promised_arrival_at.isoformat(),
         "dispatched_at": s.dispatched_at.isoformat(),
@@ -101,17 +110,32 @@ async def shipment_view(
         "signed_at": _iso(s.signed_at),
         "urgent": s.urgent,
         "shipper": {
-            "shipper_id": row["shipper_id"],
+            "shipper_id": rec.shipper_id,
             "name": s.shipper.name,
-            "phone": state.mask_phone(s.shipper.phone),
+            "phone": mask_phone(s.shipper.phone),
         },
         "consignee": {
             "name": s.consignee.name,
-            "phone": state.mask_phone(s.consignee.phone),
+            "phone": mask_phone(s.consignee.phone),
             "kind": s.consignee.kind.value,
         },
         "version": s.version,
-        "history": await history_view(conn, waybill),
-        "receipt": await receipt_view(conn, waybill, now),
-        "exceptions": exceptions,
+        "history": _history(rec),
+        "receipt": _receipt_view(rec),
+        "exceptions": [_exception(e) for e in rec.exceptions],
+    }
+
+
+def released_json(waybill: str, by: str, req: ReleaseRequest, done: Release) -> dict[str, Any]:
+    """A release that happened: to whom, on what evidence, and the shipment signed."""
+    return {
+        "status": "released",
+        "waybill": waybill,
+        "release_id": str(done.release_id),
+        "released_by": by,
+        "to": req.presented.shown(),
+        "delegate": req.delegate.shown() if req.delegate is not None else None,
+        "evidence": done.decision.evidence,
+        "shipment_status": done.status.value if done.status is not None else None,
+        "at": done.at.isoformat(),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -24,6 +26,18 @@ class ShipmentStatus(StrEnum):
 
 
 _RANK: dict[ShipmentStatus, int] = {s: i for i, s in enumerate(ShipmentStatus)}
+_SHIPPER_NS = uuid.UUID("6b656675-0000-4000-8000-6c6f67697374")  # "kefu" … "logist"
+_NOT_DIGITS = re.compile(r"[^\d+]")
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits (and a leading +) only, so one shipper is one phone however it was typed."""
+    return _NOT_DIGITS.sub("", phone.strip())
+
+
+def shipper_id_for(phone: str) -> str:
+    """A stable shipper id derived from the normalised phone."""
+    return f"shp_{uuid.uuid5(_SHIPPER_NS, normalise_phone(phone)).hex[:20]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,13 @@ def arrival_due_at(s: Shipment) -> datetime:
     return s.eta if s.eta is not None else s.promised_arrival_at
 
 
+def is_delayed(s: Shipment) -> bool:
+    """It missed, or is known to miss, its promised arrival."""
+    if arrival_complete(s) and s.last_arrival_at is not None:
+        return s.last_arrival_at > s.promised_arrival_at
+    return s.delay_reported_for is not None or arrival_due_at(s) > s.promised_arrival_at
+
+
 def delay_check(s: Shipment, now: datetime, rules: LogisticsRules = DEFAULT_RULES) -> DelayVerdict:
     """Not all batches at the destination by the deadline in force → delayed; plan the next look."""
     check_aware(now, "now")

@@ -1,4 +1,5 @@
-"""All SQL of the logistics service: one function per statement, keyword-only arguments."""
+"""All SQL of the logistics service: one function per statement, keyword-only arguments;
+`records` maps rows to the domain and back."""
 
 from services.logistics.queries.cargo import (
     exceptions_between,
@@ -18,24 +19,21 @@ from services.logistics.queries.receipts import (
     list_overdue_receipts,
     lock_receipts,
     mark_overdue_reported,
-    overdue_by_region,
     receipts_for_month,
     update_receipts,
 )
 from services.logistics.queries.shipments import (
     add_log,
     cancel_timers,
-    clock_now,
-    count_delayed,
     get_shipment,
     get_shipper,
     insert_scans,
     insert_shipment,
     insert_shipper,
-    known_waybills,
     list_log,
     list_scans,
     lock_shipments,
+    region_gauges,
     seed_timer,
     update_shipments,
     update_shipper,
@@ -44,8 +42,6 @@ from services.logistics.queries.shipments import (
 __all__ = [
     "add_log",
     "cancel_timers",
-    "clock_now",
-    "count_delayed",
     "exceptions_between",
     "find_consignee_change",
     "get_photo",
@@ -61,7 +57,6 @@ __all__ = [
     "insert_shipment",
     "insert_shipper",
     "insert_truck_check",
-    "known_waybills",
     "list_exceptions",
     "list_log",
     "list_overdue_receipts",
@@ -69,9 +64,9 @@ __all__ = [
     "lock_receipts",
     "lock_shipments",
     "mark_overdue_reported",
-    "overdue_by_region",
     "photos_of",
     "receipts_for_month",
+    "region_gauges",
     "seed_timer",
     "update_receipts",
     "update_shipments",

@@ -46,7 +46,7 @@ async def lock_receipts(conn: asyncpg.Connection, *, waybills: Sequence[str]) ->
 
 
 async def update_receipts(conn: asyncpg.Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Write back receipts set-wise (tuples from `state.receipt_values`)."""
+    """Write back receipts set-wise (tuples from `records.receipt_values`)."""
     if not rows:
         return
     cols = list(zip(*rows, strict=True))
@@ -111,13 +111,4 @@ async def receipts_for_month(
         start,
         end,
         region,
-    )
-
-
-async def overdue_by_region(conn: asyncpg.Connection) -> list[Row]:
-    """How many receipts are past their due day and not back, per region (for the metric)."""
-    return await conn.fetch(
-        "SELECT region, count(*) AS n FROM logistics.receipts"
-        " WHERE received_at IS NULL AND due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date"
-        " GROUP BY region"
     )

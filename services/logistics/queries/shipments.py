@@ -1,4 +1,4 @@
-"""SQL of shipments: shippers, shipments, scans, the tracking log, timers, the clock."""
+"""SQL of shipments: shippers, shipments, scans, the tracking log, timers, the gauges."""
 
 from __future__ import annotations
 
@@ -14,14 +14,6 @@ _SHIPMENT_COLUMNS = (
     "status, eta, eta_station, arrived_batches, last_arrival_at, departed_at, signed_at,"
     " last_station, last_scan_kind, last_scan_at, delay_reported_for, version"
 )
-
-
-async def clock_now(conn: asyncpg.Connection, *, offset_seconds: float) -> datetime:
-    """The database clock plus the test-only offset (the clock the timers follow)."""
-    value: datetime = await conn.fetchval(
-        "SELECT now() + make_interval(secs => $1)", float(offset_seconds)
-    )
-    return value
 
 
 # --- shippers -----------------------------------------------------------------------------
@@ -90,16 +82,8 @@ async def lock_shipments(conn: asyncpg.Connection, *, waybills: Sequence[str]) -
     )
 
 
-async def known_waybills(conn: asyncpg.Connection, *, waybills: Sequence[str]) -> set[str]:
-    """Which of these waybills exist."""
-    rows = await conn.fetch(
-        "SELECT waybill FROM logistics.shipments WHERE waybill = ANY($1::text[])", list(waybills)
-    )
-    return {r["waybill"] for r in rows}
-
-
 async def update_shipments(conn: asyncpg.Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Write back shipments set-wise (tuples from `state.shipment_values`)."""
+    """Write back shipments set-wise (tuples from `records.shipment_values`)."""
     if not rows:
         return
     cols = list(zip(*rows, strict=True))
@@ -202,10 +186,31 @@ async def seed_timer(conn: asyncpg.Connection, *, kind: str, key: str, due_at: d
     return row is not None
 
 
-async def count_delayed(conn: asyncpg.Connection) -> int:
-    """Shipments reported late and not yet at their destination (for the metric)."""
-    value: int = await conn.fetchval(
-        "SELECT count(*) FROM logistics.shipments"
-        " WHERE delay_reported_for IS NOT NULL AND status NOT IN ('arrived', 'signed')"
-    )
-    return value
+# --- gauges -------------------------------------------------------------------------------
+
+# One statement for every gauge: a region appears once it has a shipment.
+_GAUGES = """
+WITH today AS (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date AS d),
+shipped AS (
+    SELECT region,
+           count(*) FILTER (WHERE status <> 'signed') AS in_transit,
+           count(*) FILTER (WHERE delay_reported_for IS NOT NULL
+                            AND status NOT IN ('arrived', 'signed')) AS delayed
+      FROM logistics.shipments GROUP BY region
+),
+receipts AS (
+    SELECT region,
+           count(*) FILTER (WHERE due_on < today.d) AS overdue,
+           count(*) FILTER (WHERE hard_limit_on < today.d) AS hard
+      FROM logistics.receipts, today WHERE received_at IS NULL GROUP BY region
+)
+SELECT coalesce(s.region, r.region) AS region,
+       coalesce(s.in_transit, 0) AS in_transit, coalesce(s.delayed, 0) AS delayed,
+       coalesce(r.overdue, 0) AS overdue, coalesce(r.hard, 0) AS hard
+  FROM shipped s FULL JOIN receipts r ON r.region = s.region
+"""
+
+
+async def region_gauges(conn: asyncpg.Connection) -> list[Row]:
+    """Per region: shipments in transit and delayed, receipts overdue and past the hard limit."""
+    return await conn.fetch(_GAUGES)

@@ -11,9 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-
-from services.logistics import queries, state
+from services.logistics import queries
 from services.logistics.domain import (
     OFF_ROUTE,
     Arrived,
@@ -29,15 +27,15 @@ from services.logistics.domain import (
     route_branches,
     start_receipt_clock,
 )
-from shared import outbox, timers
+from services.logistics.queries import records
+from services.logistics.workflow import DELAY_CHECK, RECEIPT_DEADLINE, access, events
+from shared import timers
 from shared.calendar import end_of_local_day
+from shared.context import Context
 from shared.contracts.envelope import Event
 from shared.contracts.logistics import ShipmentArrived, ShipmentSigned
 from shared.contracts.values import ScanKind
-
-DELAY_CHECK = "shipment.delay_check"
-LOADING_CHECK = "shipment.loading_check"
-RECEIPT_DEADLINE = "receipt.deadline"
+from shared.web.auth import Principal
 
 
 class UnknownWaybill(LookupError):
@@ -71,18 +69,17 @@ def check_branch(s: Shipment, branch: str) -> None:
         )
 
 
-async def apply_scans(
-    conn: asyncpg.Connection, scans: Sequence[ScanIn], rules: LogisticsRules
-) -> dict[str, Shipment]:
+async def apply_scans(ctx: Context, scans: Sequence[ScanIn]) -> dict[str, Shipment]:
     """Apply a batch of scans; raise UnknownWaybill or DomainError on the first bad one."""
     if not scans:
         return {}
+    conn = ctx.conn
     rows = await queries.lock_shipments(conn, waybills=sorted({sc.waybill for sc in scans}))
-    before = {r["waybill"]: state.to_shipment(r) for r in rows}
+    before = {r["waybill"]: records.to_shipment(r) for r in rows}
     shipper = {r["waybill"]: r["shipper_id"] for r in rows}
     current = dict(before)
     scan_rows: list[tuple[object, ...]] = []
-    events: list[Event] = []
+    emitted: list[Event] = []
     clocks: dict[str, datetime] = {}
     for sc in scans:
         s = current.get(sc.waybill)
@@ -94,56 +91,69 @@ async def apply_scans(
         current[sc.waybill] = s
         for eff in effects:
             if isinstance(eff, ScanRecorded):
-                scan_rows.append(
-                    (
-                        sc.scan_id,
-                        sc.waybill,
-                        sc.branch,
-                        sc.kind.value,
-                        sc.station,
-                        eff.batch,
-                        sc.at,
-                        eff.applied,
-                    )
-                )
+                scan_rows.append(records.scan_values(sc.scan_id, sc.branch, eff))
             elif isinstance(eff, Arrived):
-                events.append(
-                    state.movement(ShipmentArrived, s, eff.at, shipper[sc.waybill], eff.batch)
+                emitted.append(
+                    events.movement(ShipmentArrived, s, eff.at, shipper[sc.waybill], eff.batch)
                 )
             elif isinstance(eff, Signed):
-                events.append(state.movement(ShipmentSigned, s, eff.at, shipper[sc.waybill]))
+                emitted.append(events.movement(ShipmentSigned, s, eff.at, shipper[sc.waybill]))
             elif isinstance(eff, ReceiptClockStarted):
                 clocks[sc.waybill] = eff.arrival_at
             # Dispatched: shipment.dispatched went out when the waybill was registered.
     changed = {w: s for w, s in current.items() if s.version != before[w].version}
     await queries.insert_scans(conn, rows=scan_rows)
-    await queries.update_shipments(conn, rows=[state.shipment_values(s) for s in changed.values()])
-    await _start_receipt_clocks(conn, clocks, rules)
+    await queries.update_shipments(
+        conn, rows=[records.shipment_values(s) for s in changed.values()]
+    )
+    await _start_receipt_clocks(ctx, clocks)
     done = [w for w, s in changed.items() if arrival_complete(s)]
     await queries.cancel_timers(conn, kinds=[DELAY_CHECK], keys=done)
-    await outbox.add(conn, *events)
+    await ctx.emit(*emitted)
     return current
 
 
-async def _start_receipt_clocks(
-    conn: asyncpg.Connection, clocks: dict[str, datetime], rules: LogisticsRules
-) -> None:
+async def _start_receipt_clocks(ctx: Context, clocks: dict[str, datetime]) -> None:
     """Fix the return deadlines from the last batch's arrival and set their timers."""
     if not clocks:
         return
-    rows = await queries.lock_receipts(conn, waybills=sorted(clocks))
-    updated = []
-    for row in rows:
-        r = start_receipt_clock(
-            state.to_receipt(row, state.requirements_of(row)), clocks[row["waybill"]], rules
-        )
-        updated.append(r)
-    await queries.update_receipts(conn, rows=[state.receipt_values(r) for r in updated])
+    rules: LogisticsRules = ctx.config.rules()
+    rows = await queries.lock_receipts(ctx.conn, waybills=sorted(clocks))
+    updated = [
+        start_receipt_clock(records.to_receipt(row), clocks[row["waybill"]], rules) for row in rows
+    ]
+    await queries.update_receipts(ctx.conn, rows=[records.receipt_values(r) for r in updated])
+    # Set-wise (ctx.schedule is one statement per timer).
     await timers.schedule_many(
-        conn,
+        ctx.conn,
         [
             (RECEIPT_DEADLINE, r.waybill, end_of_local_day(r.due_on), {})
             for r in updated
             if r.due_on is not None and r.received_at is None
         ],
     )
+
+
+async def scan(
+    ctx: Context,
+    who: Principal,
+    scan_id: str,
+    waybill: str,
+    kind: ScanKind,
+    station: str,
+    batch: int | None,
+    at: datetime | None,
+) -> Shipment:
+    """A scan from the desk, applied at once as a batch of one (its refusals come back)."""
+    await access.shipment(ctx, who, waybill)
+    item = ScanIn(
+        scan_id,
+        waybill,
+        kind,
+        station,
+        batch,
+        await ctx.business_time(at, "at"),
+        branch=who.branch if who.is_branch else None,
+    )
+    current = await apply_scans(ctx, [item])
+    return current[waybill]

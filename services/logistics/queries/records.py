@@ -1,46 +1,25 @@
-"""Rows ↔ the domain's dataclasses, and the events a shipment's facts become."""
+"""Rows ↔ the domain's dataclasses: the one mapping between the tables and the rules."""
 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from services.logistics.domain import (
+    CargoException,
     Consignee,
     Party,
     Receipt,
     ReceiptRequirements,
     ReceiptState,
+    ScanRecorded,
     Shipment,
     ShipmentStatus,
-    arrival_complete,
-    arrival_due_at,
 )
-from shared.contracts.logistics import Contacts, ShipmentMovement
-from shared.contracts.values import ConsigneeKind, ReceiptStep, ScanKind
-
-SOURCE = "logistics"
-_SHIPPER_NS = uuid.UUID("6b656675-0000-4000-8000-6c6f67697374")  # "kefu" … "logist"
-_NOT_DIGITS = re.compile(r"[^\d+]")
-
-
-def normalise_phone(phone: str) -> str:
-    """Digits (and a leading +) only, so one shipper is one phone however it was typed."""
-    return _NOT_DIGITS.sub("", phone.strip())
-
-
-def shipper_id_for(phone: str) -> str:
-    """A stable shipper id derived from the normalised phone."""
-    return f"shp_{uuid.uuid5(_SHIPPER_NS, normalise_phone(phone)).hex[:20]}"
-
-
-def mask_phone(phone: str) -> str:
-    """138****0000: enough to recognise, not enough to dial."""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+from shared.contracts.values import ConsigneeKind, ExceptionKind, ReceiptStep, ScanKind
 
 
 def _times(raw: Any) -> dict[str, datetime]:
@@ -87,6 +66,35 @@ def to_shipment(row: Mapping[str, Any]) -> Shipment:
     )
 
 
+def shipment_row(s: Shipment, *, shipper_id: str, created_by: str) -> dict[str, Any]:
+    """A new shipment's columns, for `queries.insert_shipment`."""
+    return dict(
+        waybill=s.waybill,
+        origin_branch=s.origin_branch,
+        destination_branch=s.destination_branch,
+        region=s.region,
+        transfers=s.transfers,
+        transfer_branches=list(s.transfer_branches),
+        batches=s.batches,
+        promised_arrival_at=s.promised_arrival_at,
+        dispatched_at=s.dispatched_at,
+        urgent=s.urgent,
+        shipper_id=shipper_id,
+        shipper_name=s.shipper.name,
+        shipper_phone=s.shipper.phone,
+        consignee_name=s.consignee.name,
+        consignee_phone=s.consignee.phone,
+        consignee_kind=s.consignee.kind.value,
+        receipt_required=s.receipt.required,
+        receipt_signature=s.receipt.signature,
+        receipt_stamp=s.receipt.stamp,
+        receipt_id_number=s.receipt.id_number,
+        receipt_copies=s.receipt.copies,
+        version=s.version,
+        created_by=created_by,
+    )
+
+
 def shipment_values(s: Shipment) -> tuple[Any, ...]:
     """The mutable columns of a shipment, in the order `queries.update_shipments` takes them."""
     return (
@@ -106,14 +114,34 @@ def shipment_values(s: Shipment) -> tuple[Any, ...]:
     )
 
 
-def to_receipt(row: Mapping[str, Any], s_req: ReceiptRequirements) -> Receipt:
-    """The domain's view of a receipts row (requirements come from the shipment)."""
+def scan_values(scan_id: str, branch: str | None, scan: ScanRecorded) -> tuple[Any, ...]:
+    """A scan as `queries.insert_scans` takes it."""
+    return (
+        scan_id,
+        scan.waybill,
+        branch,
+        scan.kind.value,
+        scan.station,
+        scan.batch,
+        scan.at,
+        scan.applied,
+    )
+
+
+def to_receipt(row: Mapping[str, Any]) -> Receipt:
+    """The domain's view of a receipts row joined with its shipment's requirements."""
     return Receipt(
         waybill=row["waybill"],
         region=row["region"],
         origin_branch=row["origin_branch"],
         transfers=row["transfers"],
-        requirements=s_req,
+        requirements=ReceiptRequirements(
+            required=True,
+            signature=row["receipt_signature"],
+            stamp=row["receipt_stamp"],
+            id_number=row["receipt_id_number"],
+            copies=row["receipt_copies"],
+        ),
         state=ReceiptState(row["state"]),
         arrival_at=row["arrival_at"],
         due_on=row["due_on"],
@@ -123,17 +151,6 @@ def to_receipt(row: Mapping[str, Any], s_req: ReceiptRequirements) -> Receipt:
         lost_at=row["lost_at"],
         loss_fen=row["loss_fen"],
         version=row["version"],
-    )
-
-
-def requirements_of(row: Mapping[str, Any]) -> ReceiptRequirements:
-    """A receipt's requirements from a row that joined them in."""
-    return ReceiptRequirements(
-        required=True,
-        signature=row["receipt_signature"],
-        stamp=row["receipt_stamp"],
-        id_number=row["receipt_id_number"],
-        copies=row["receipt_copies"],
     )
 
 
@@ -154,40 +171,31 @@ def receipt_values(r: Receipt) -> tuple[Any, ...]:
     )
 
 
-def contacts(s: Shipment) -> Contacts:
-    """The phones notifications may message about this shipment."""
-    return Contacts(shipper_phone=s.shipper.phone, consignee_phone=s.consignee.phone)
-
-
-def movement(
-    cls: type[ShipmentMovement],
-    s: Shipment,
-    at: datetime,
-    shipper_id: str | None = None,
-    batch: int | None = None,
-) -> ShipmentMovement:
-    """shipment.dispatched/arrived/signed for a shipment as it now stands."""
-    return cls(
-        source=SOURCE,
-        branch_id=s.origin_branch,
-        version=s.version,
-        waybill=s.waybill,
-        origin=s.origin_branch,
-        destination=s.destination_branch,
-        region=s.region,
-        transfers=s.transfers,
-        promised_arrival_at=s.promised_arrival_at,
-        urgent=s.urgent,
-        batch=batch,
-        at=at,
-        contacts=contacts(s),
-        receipt_required=s.receipt.required,
-        shipper_id=shipper_id,
+def to_exception(row: Mapping[str, Any]) -> CargoException:
+    """The domain's view of an exceptions row."""
+    return CargoException(
+        str(row["exception_id"]),
+        row["waybill"],
+        ExceptionKind(row["kind"]),
+        row["station"],
+        row["note"],
+        row["at"],
+        tuple(row["photo_ids"]),
     )
 
 
-def is_delayed(s: Shipment) -> bool:
-    """It missed, or is known to miss, its promised arrival."""
-    if arrival_complete(s) and s.last_arrival_at is not None:
-        return s.last_arrival_at > s.promised_arrival_at
-    return s.delay_reported_for is not None or arrival_due_at(s) > s.promised_arrival_at
+def exception_values(
+    e: CargoException, by: str, truck_check: uuid.UUID | None = None
+) -> tuple[Any, ...]:
+    """An exception as `queries.insert_exceptions` takes it."""
+    return (
+        uuid.UUID(e.exception_id),
+        e.waybill,
+        e.kind.value,
+        e.station,
+        e.note,
+        json.dumps(list(e.photo_ids)),
+        e.at,
+        by,
+        truck_check,
+    )

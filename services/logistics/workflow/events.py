@@ -1,0 +1,107 @@
+"""The events a shipment's and a receipt's facts become (source and branch: the origin's)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.logistics.domain import CargoException, Receipt, Shipment
+from shared.contracts.logistics import (
+    Contacts,
+    ReceiptOverdue,
+    ReceiptReturned,
+    ShipmentDelayed,
+    ShipmentExceptionRegistered,
+    ShipmentMovement,
+)
+
+
+def contacts(s: Shipment) -> Contacts:
+    """The phones notifications may message about this shipment."""
+    return Contacts(shipper_phone=s.shipper.phone, consignee_phone=s.consignee.phone)
+
+
+def movement(
+    cls: type[ShipmentMovement],
+    s: Shipment,
+    at: datetime,
+    shipper_id: str | None = None,
+    batch: int | None = None,
+) -> ShipmentMovement:
+    """shipment.dispatched/arrived/signed for a shipment as it now stands."""
+    return cls(
+        branch_id=s.origin_branch,
+        version=s.version,
+        waybill=s.waybill,
+        origin=s.origin_branch,
+        destination=s.destination_branch,
+        region=s.region,
+        transfers=s.transfers,
+        promised_arrival_at=s.promised_arrival_at,
+        urgent=s.urgent,
+        batch=batch,
+        at=at,
+        contacts=contacts(s),
+        receipt_required=s.receipt.required,
+        shipper_id=shipper_id,
+    )
+
+
+def delayed(s: Shipment, station: str, new_eta: datetime | None) -> ShipmentDelayed:
+    """shipment.delayed for a shipment as it now stands (the customer and the station are told)."""
+    return ShipmentDelayed(
+        branch_id=s.origin_branch,
+        version=s.version,
+        waybill=s.waybill,
+        promised_arrival_at=s.promised_arrival_at,
+        new_eta=new_eta,
+        station=station,
+        contacts=contacts(s),
+        region=s.region,
+    )
+
+
+def exception_registered(
+    e: CargoException, region: str | None, branch: str | None
+) -> ShipmentExceptionRegistered:
+    """shipment.exception.registered: the cargo supervisor is told."""
+    return ShipmentExceptionRegistered(
+        branch_id=branch,
+        waybill=e.waybill,
+        exception_id=e.exception_id,
+        kind=e.kind,
+        station=e.station,
+        photos=list(e.photo_ids),
+        note=e.note,
+        region=region,
+    )
+
+
+def returned(r: Receipt, days_overdue: int, hard_breach: bool, at: datetime) -> ReceiptReturned:
+    """receipt.returned: back at the origin, and how late it was."""
+    assert r.due_on is not None
+    return ReceiptReturned(
+        branch_id=r.origin_branch,
+        version=r.version,
+        waybill=r.waybill,
+        region=r.region,
+        origin_branch=r.origin_branch,
+        due_on=r.due_on,
+        days_overdue=days_overdue,
+        hard_breach=hard_breach,
+        at=at,
+    )
+
+
+def overdue(r: Receipt, version: int, days_overdue: int, hard_breach: bool) -> ReceiptOverdue:
+    """receipt.overdue: still out past its due day (once a local day)."""
+    assert r.due_on is not None
+    return ReceiptOverdue(
+        branch_id=r.origin_branch,
+        version=version,
+        waybill=r.waybill,
+        region=r.region,
+        origin_branch=r.origin_branch,
+        due_on=r.due_on,
+        days_overdue=days_overdue,
+        hard_breach=hard_breach,
+    )

@@ -1,0 +1,136 @@
+"""Proof-of-delivery receipts: steps, loss, the overdue list and the daily deadline check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from services.logistics import queries
+from services.logistics.domain import (
+    WRONG_STATE,
+    DomainError,
+    Receipt,
+    ReceiptState,
+    advance_receipt,
+    mark_receipt_lost,
+    receipt_next_check_at,
+    receipt_status,
+)
+from services.logistics.queries import records
+from services.logistics.workflow import RECEIPT_DEADLINE, access, events
+from shared.calendar import end_of_local_day, local_date
+from shared.context import Context
+from shared.contracts.values import ReceiptStep
+from shared.web.auth import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    """A receipt past its due day and not back, and how late it is today."""
+
+    waybill: str
+    region: str
+    origin_branch: str
+    transfers: int
+    state: str
+    due_on: date
+    days_overdue: int
+    hard_breach: bool
+
+
+async def _locked(ctx: Context, who: Principal, waybill: str) -> Receipt:
+    """The receipt of a shipment the caller sees, locked; 409 when none is required."""
+    await access.shipment(ctx, who, waybill)
+    rows = await queries.lock_receipts(ctx.conn, waybills=[waybill])
+    if not rows:
+        raise DomainError(WRONG_STATE, f"waybill {waybill} does not require a receipt")
+    return records.to_receipt(rows[0])
+
+
+async def lose(
+    ctx: Context, who: Principal, waybill: str, loss_fen: int, at: datetime | None
+) -> Receipt:
+    """Record that an unreturned receipt is lost and its direct loss (split staff/company)."""
+    r = await _locked(ctx, who, waybill)
+    r = mark_receipt_lost(r, loss_fen, await ctx.business_time(at, "at"))
+    await queries.update_receipts(ctx.conn, rows=[records.receipt_values(r)])
+    return r
+
+
+async def take_step(
+    ctx: Context,
+    who: Principal,
+    waybill: str,
+    step: ReceiptStep,
+    at: datetime | None,
+    compliant: bool,
+) -> Receipt:
+    """Take the receipt's next step; `received` (back at the origin) stops the clock, a redo
+    re-arms it."""
+    before = await _locked(ctx, who, waybill)
+    if before.arrival_at is None:
+        raise DomainError(
+            WRONG_STATE, f"waybill {waybill} has not arrived: its receipt cannot move yet"
+        )
+    when = await ctx.business_time(at, "at")
+    r = advance_receipt(before, step, when, compliant)
+    if r is before:
+        return r
+    await queries.update_receipts(ctx.conn, rows=[records.receipt_values(r)])
+    await queries.add_log(
+        ctx.conn,
+        waybill=waybill,
+        type_="receipt",
+        at=when,
+        by=who.sub,
+        detail={"step": step.value, "compliant": compliant, "state": r.state.value},
+    )
+    if r.state is ReceiptState.RECEIVED and before.state is not ReceiptState.RECEIVED:
+        late = receipt_status(before, when)
+        await ctx.cancel(RECEIPT_DEADLINE, waybill)
+        await ctx.emit(events.returned(r, late.days_overdue, late.hard_breach, when))
+    elif r.state is ReceiptState.REDO and r.due_on is not None:
+        await ctx.schedule(RECEIPT_DEADLINE, waybill, end_of_local_day(r.due_on))
+    return r
+
+
+async def overdue(
+    ctx: Context, region: str | None, after: tuple[date, str] | None, limit: int
+) -> list[Overdue]:
+    """Receipts past their due day and not back, oldest due first."""
+    today = local_date(await ctx.now())
+    rows = await queries.list_overdue_receipts(
+        ctx.conn, today=today, region=region, after=after, limit=limit
+    )
+    return [
+        Overdue(
+            waybill=r["waybill"],
+            region=r["region"],
+            origin_branch=r["origin_branch"],
+            transfers=r["transfers"],
+            state=r["state"],
+            due_on=r["due_on"],
+            days_overdue=(today - r["due_on"]).days,
+            hard_breach=r["hard_limit_on"] is not None and today > r["hard_limit_on"],
+        )
+        for r in rows
+    ]
+
+
+async def check_deadline(ctx: Context, waybill: str) -> datetime | None:
+    """A receipt past due and not back → receipt.overdue (once a local day while it stays out);
+    when to look again."""
+    rows = await queries.lock_receipts(ctx.conn, waybills=[waybill])
+    if not rows:
+        return None
+    row = rows[0]
+    r = records.to_receipt(row)
+    now = await ctx.now()
+    status = receipt_status(r, now)
+    today = local_date(now)
+    if status.overdue and r.due_on is not None and row["overdue_reported_on"] != today:
+        # Each day's report is a new fact: a newer version, so no consumer takes it as stale.
+        version = r.version + 1
+        await queries.mark_overdue_reported(ctx.conn, waybill=r.waybill, on=today, version=version)
+        await ctx.emit(events.overdue(r, version, status.days_overdue, status.hard_breach))
+    return receipt_next_check_at(r, now)
