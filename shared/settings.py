@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,6 +23,8 @@ PUBLIC_SECRETS = frozenset(
 )
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
 SERVICES: tuple[str, ...] = ("intake", "projects", "aftersales", "logistics", "notifications")
+# Each service's port is DEFAULT_PORT_BASE + a fixed offset; KEFU_PORT_BASE moves them all.
+DEFAULT_PORT_BASE = 8000
 DEFAULT_PORTS: dict[str, int] = {
     "intake": 8001,
     "projects": 8002,
@@ -50,7 +54,13 @@ class Settings(BaseSettings):
         default=None, description="Set per process from KEFU_<SERVICE>_DATABASE_URL"
     )
     http_host: str = "127.0.0.1"
-    http_port: int | None = None
+    http_port: int | None = Field(default=None, description="This process's port, if given")
+    port_base: int | None = Field(
+        default=None, description="Every service on this base + its offset (intake base + 1 …)"
+    )
+    service_ports: dict[str, int] = Field(
+        default_factory=dict, description="Set by load() from KEFU_<SERVICE>_HTTP_PORT"
+    )
     log_level: str = "INFO"
     otel_endpoint: str | None = None
     auth_secret: str = DEV_AUTH_SECRET
@@ -141,16 +151,27 @@ class Settings(BaseSettings):
             )
 
     def port_for(self, service: str) -> int:
-        """The HTTP port a service listens on."""
-        return self.http_port or DEFAULT_PORTS[service]
+        """The HTTP port a service listens on: KEFU_HTTP_PORT, KEFU_<SERVICE>_HTTP_PORT,
+        KEFU_PORT_BASE + the service's offset, or its default (8001…)."""
+        if self.http_port:
+            return self.http_port
+        if service in self.service_ports:
+            return self.service_ports[service]
+        if self.port_base is not None:
+            return self.port_base + DEFAULT_PORTS[service] - DEFAULT_PORT_BASE
+        return DEFAULT_PORTS[service]
 
 
 def load(service: str | None = None) -> Settings:
-    """Read settings; with a service, pick up KEFU_<SERVICE>_DATABASE_URL too."""
-    settings = Settings()
+    """Read settings with every KEFU_<SERVICE>_HTTP_PORT; with a service, pick up
+    KEFU_<SERVICE>_DATABASE_URL too."""
+    ports = {
+        name: port
+        for name in DEFAULT_PORTS
+        if (port := os.environ.get(f"KEFU_{name.upper()}_HTTP_PORT"))
+    }
+    settings = Settings(service_ports=ports)  # type: ignore[arg-type]  # validated as ints
     if service:
-        import os
-
         url = os.environ.get(f"KEFU_{service.upper()}_DATABASE_URL")
         if url:
             settings = settings.model_copy(update={"service_database_url": url})

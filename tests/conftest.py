@@ -1,10 +1,10 @@
-"""Real servers for the whole test session: the KEFU_* ones when set, else embedded."""
+"""Real servers for the whole test session: the KEFU_* ones when set, else embedded.
+The session fails if any process it started is still running at its end (tests/support/leaks.py)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import nats
 import pytest
@@ -18,20 +18,23 @@ from tests.support.harness import (
     Servers,
     create_database,
     drop_database,
+    server_home,
     start_servers,
     test_settings,
 )
 
-os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 # The tests ask for test mode explicitly (an unset KEFU_ENV is production, shared/settings.py).
 os.environ.setdefault("KEFU_ENV", "test")
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    s = start_servers(Path(tmp_path_factory.mktemp("servers")))
-    yield s
-    s.stop()
+def servers() -> Iterator[Servers]:
+    with server_home("kefu-test-") as home:
+        s = start_servers(home)
+        try:
+            yield s
+        finally:
+            s.stop()
 
 
 @pytest.fixture(scope="session")

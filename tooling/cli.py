@@ -8,6 +8,7 @@ import importlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +18,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.settings import DEFAULT_PORTS, DEVELOPMENT_MODES, SERVICES, InsecureSettings, load
+from shared.settings import DEVELOPMENT_MODES, SERVICES, InsecureSettings, Settings, load
+from tooling.processes import FAKES, SERVERS, Record, Started, start_reaper, stop
 
 
 def _print(*args: Any) -> None:
@@ -176,7 +178,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from tooling.demo import run
 
     token = args.token or os.environ.get("KEFU_ADMIN_TOKEN") or "kefu-local-admin"
-    return run(token, load(), host=args.host, out=_print)
+    settings = load()
+    ports = None
+    if not (settings.http_port or settings.port_base or settings.service_ports):
+        # No port given: a `kefu up` running with this home says where its services are.
+        data = Record.read(Path(args.home) / "up.json")
+        ports = data["ports"] if data and Record.owner_alive(data) else None
+    return run(token, settings, host=args.host, out=_print, ports=ports)
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
@@ -194,113 +202,191 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait_ready(url: str, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=1) as r:
+            return bool(r.status == 200)
+    except Exception:
+        return False
+
+
+def _port_taken(host: str, port: int) -> bool:
+    """Whether binding the port fails (as uvicorn binds it: SO_REUSEADDR)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as r:
-                if r.status == 200:
-                    return True
-        except Exception:
-            pass
-        time.sleep(0.3)
+            s.bind((host, port))
+        except OSError:
+            return True
     return False
 
 
-def cmd_up(args: argparse.Namespace) -> int:
-    """Start embedded servers (unless configured), migrate, declare, run every service."""
-    from tooling.embedded import start_nats, start_postgres
+def _ports(settings: Settings, services: tuple[str, ...]) -> dict[str, int]:
+    """Each service's port; refuses ports shared or already taken, saying how to move them."""
+    ports = {name: settings.port_for(name) for name in services}
+    if len(set(ports.values())) < len(ports):
+        raise SystemExit(
+            f"kefu up: services would share a port ({ports}); unset KEFU_HTTP_PORT and use"
+            " --port-base or KEFU_<SERVICE>_HTTP_PORT"
+        )
+    taken = [f"{n} {p}" for n, p in ports.items() if _port_taken(settings.http_host, p)]
+    if taken:
+        raise SystemExit(
+            f"kefu up: port(s) already in use: {', '.join(taken)} (another `kefu up`?)."
+            " Stop it, or run this one elsewhere: --port-base 9000 (intake on 9001 …)"
+        )
+    return ports
 
+
+def _take_home(record: Path) -> None:
+    """Refuse a home another `kefu up` runs in; stop what a killed one left behind."""
+    data = Record.read(record)
+    if data is None:
+        return
+    if Record.owner_alive(data):
+        raise SystemExit(
+            f"kefu up: already running (pid {data['owner']}) with {record.parent};"
+            " stop it first, or use another --home"
+        )
+    if left := [s.name for s in Record.entries(data) if s.process() is not None]:
+        _print(f"stopping what an earlier kefu up left running: {', '.join(left)}")
+    stop(Record.entries(data))
+    record.unlink(missing_ok=True)
+
+
+def _raise_interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Start embedded servers (unless configured), migrate, declare, run every service.
+
+    Everything it starts is written down in <home>/up.json as it starts and stopped however this
+    ends: Ctrl-C, SIGTERM, SIGHUP, an error or a service exiting stop it here; a reaper process
+    stops it if this process is killed outright.
+    """
     home = Path(args.home).resolve()
     home.mkdir(parents=True, exist_ok=True)
     # The all-in-one local run asks for development mode unless told otherwise.
     os.environ.setdefault("KEFU_ENV", "development")
-    env = dict(os.environ)
-    stoppers: list[Any] = []
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
-    stopping = False
-
-    def stop_all(*_: Any) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        _print("stopping…")
-        for _name, child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for _name, child in children:
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        for stop in reversed(stoppers):
-            stop()
-        _print("stopped")
-
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    if args.port_base is not None:
+        os.environ["KEFU_PORT_BASE"] = str(args.port_base)
+    services = tuple(args.services) if args.services else SERVICES
+    record_path = home / "up.json"
+    _take_home(record_path)
+    ports = _ports(load(), services)
+    # SIGINT too: a shell starts background jobs with it ignored, and Python keeps that.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupt)
+    record = Record(record_path)
+    record.set_ports(ports)
+    reaper = start_reaper(record_path, home / "reaper.log")
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    code = 1
     try:
-        if not env.get("KEFU_NATS_URL"):
-            n = start_nats(home / "nats")
-            stoppers.append(n.stop)
-            env["KEFU_NATS_URL"] = n.url
-            _print(f"embedded NATS      {n.url} (monitoring http://127.0.0.1:{n.monitor_port})")
-        if not env.get("KEFU_DATABASE_URL"):
-            pg = start_postgres(home / "pg")
-            stoppers.append(pg.stop)
-            env["KEFU_DATABASE_URL"] = pg.url
-            _print(f"embedded Postgres  {pg.url}")
-        (home / "env").write_text(
-            "".join(f"export {k}='{env[k]}'\n" for k in ("KEFU_NATS_URL", "KEFU_DATABASE_URL"))
-        )
-        os.environ.update({k: env[k] for k in ("KEFU_NATS_URL", "KEFU_DATABASE_URL")})
-        settings = load()
-        asyncio.run(_migrate(settings.database_url, SERVICES))
-        asyncio.run(
-            _declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days)
-        )
-        env["KEFU_DECLARE_ON_START"] = "false"
-        if env["KEFU_ENV"] in DEVELOPMENT_MODES:
-            env.setdefault("KEFU_ADMIN_TOKEN", "kefu-local-admin")
-        extra = _start_fakes(home, env, children)
-        env.update(extra)
-        services = tuple(args.services) if args.services else SERVICES
-        logs = home / "logs"
-        logs.mkdir(exist_ok=True)
-        for name in services:
-            out = open(logs / f"{name}.log", "ab")
+        code = _up(home, services, ports, record, children)
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C does not cut the clean-up short
+        _print("stopping…")
+        killed = stop(record.started)
+        for child in children.values():
+            child.wait()
+        record.remove()
+        reaper.terminate()
+        reaper.wait()
+        slow = f" (killed {', '.join(killed)}: too slow to stop)" if killed else ""
+        _print(f"stopped{slow}")
+    return code
+
+
+def _up(
+    home: Path,
+    services: tuple[str, ...],
+    ports: dict[str, int],
+    record: Record,
+    children: dict[str, subprocess.Popen[bytes]],
+) -> int:
+    """Start everything, report readiness, then wait until a service exits (1)."""
+    from tooling.embedded import start_nats, start_postgres
+
+    env = dict(os.environ)
+    if not env.get("KEFU_NATS_URL"):
+        n = start_nats(home / "nats")
+        record.add(Started.of("nats-server", n.process.pid, SERVERS))
+        env["KEFU_NATS_URL"] = n.url
+        _print(f"embedded NATS      {n.url} (monitoring http://127.0.0.1:{n.monitor_port})")
+    if not env.get("KEFU_DATABASE_URL"):
+        pg = start_postgres(home / "pg")
+        record.add(Started.of("postgres", pg.pid, SERVERS, signal.SIGINT))
+        env["KEFU_DATABASE_URL"] = pg.url
+        _print(f"embedded Postgres  {pg.url}")
+    env.update({f"KEFU_{name.upper()}_HTTP_PORT": str(port) for name, port in ports.items()})
+    exported = ["KEFU_NATS_URL", "KEFU_DATABASE_URL"]
+    exported += [f"KEFU_{name.upper()}_HTTP_PORT" for name in ports]
+    (home / "env").write_text("".join(f"export {k}='{env[k]}'\n" for k in exported))
+    os.environ.update({k: env[k] for k in exported})
+    settings = load()
+    asyncio.run(_migrate(settings.database_url, SERVICES))
+    asyncio.run(_declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days))
+    env["KEFU_DECLARE_ON_START"] = "false"
+    if env["KEFU_ENV"] in DEVELOPMENT_MODES:
+        env.setdefault("KEFU_ADMIN_TOKEN", "kefu-local-admin")
+    env.update(_start_fakes(home, env, record, children))
+    logs = home / "logs"
+    logs.mkdir(exist_ok=True)
+    for name in services:
+        with open(logs / f"{name}.log", "ab") as out:
             p = subprocess.Popen(
                 [sys.executable, "-m", "tooling.cli", "run", name],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-            children.append((name, p))
-        for name in services:
-            url = f"http://127.0.0.1:{DEFAULT_PORTS[name]}"
-            ok = _wait_ready(url, 60)
-            _print(
-                f"{name:<14} {url}  {'ready' if ok else f'NOT READY (see {logs / name}.log)'}"
-                f"   docs {url}/docs"
-            )
-        admin = env.get("KEFU_ADMIN_TOKEN") or "none (production mode: `kefu token issue`)"
-        _print(f"admin token: {admin}   (logs in {logs}; Ctrl-C stops everything)")
-        (home / "up.pid").write_text(str(os.getpid()))
-        while all(p.poll() is None for _, p in children):
-            time.sleep(0.5)
-        dead = [n for n, p in children if p.poll() is not None]
-        _print(f"service(s) exited: {', '.join(dead)}")
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stop_all()
+        children[name] = p
+        record.add(Started.of(name, p.pid))
+    _report_ready(services, ports, settings.http_host, children, logs)
+    admin = env.get("KEFU_ADMIN_TOKEN") or "none (production mode: `kefu token issue`)"
+    _print(f"admin token: {admin}   (logs in {logs}; Ctrl-C stops everything)")
+    while all(p.poll() is None for p in children.values()):
+        time.sleep(0.5)
+    dead = [n for n, p in children.items() if p.poll() is not None]
+    _print(f"service(s) exited: {', '.join(dead)}")
+    return 1
+
+
+def _report_ready(
+    services: tuple[str, ...],
+    ports: dict[str, int],
+    host: str,
+    children: dict[str, subprocess.Popen[bytes]],
+    logs: Path,
+    timeout: float = 60.0,
+) -> None:
+    """Print each service as its /readyz answers 200 (all polled together), or why not."""
+    urls = {name: f"http://{host}:{ports[name]}" for name in services}
+    waiting = list(services)
+    deadline = time.monotonic() + timeout
+    while waiting and time.monotonic() < deadline:
+        for name in list(waiting):
+            if _ready(urls[name]):
+                waiting.remove(name)
+                _print(f"{name:<14} {urls[name]}  ready   docs {urls[name]}/docs")
+            elif name in children and children[name].poll() is not None:
+                waiting.remove(name)
+                _print(f"{name:<14} {urls[name]}  EXITED (see {logs / name}.log)")
+        time.sleep(0.1)
+    for name in waiting:
+        _print(f"{name:<14} {urls[name]}  NOT READY after {timeout:.0f} s (see {logs / name}.log)")
 
 
 def _start_fakes(
-    home: Path, env: dict[str, str], children: list[tuple[str, subprocess.Popen[bytes]]]
+    home: Path,
+    env: dict[str, str],
+    record: Record,
+    children: dict[str, subprocess.Popen[bytes]],
 ) -> dict[str, str]:
     """Start the loopback SMS gateway and SMTP sink unless real ones are configured."""
     if env.get("KEFU_NOTIFICATIONS_SMS_URL"):
@@ -308,24 +394,25 @@ def _start_fakes(
     from tooling.embedded import free_port
 
     sms_port, smtp_port = free_port(), free_port()
-    out = open(home / "logs-fakes.log", "ab")
-    p = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tooling.fakes",
-            "--sms-port",
-            str(sms_port),
-            "--smtp-port",
-            str(smtp_port),
-            "--dir",
-            str(home / "outbox-fakes"),
-        ],
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    children.append(("fakes", p))
+    with open(home / "logs-fakes.log", "ab") as out:
+        p = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tooling.fakes",
+                "--sms-port",
+                str(sms_port),
+                "--smtp-port",
+                str(smtp_port),
+                "--dir",
+                str(home / "outbox-fakes"),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    children["fakes"] = p
+    record.add(Started.of("fakes", p.pid, FAKES))
     _print(f"fake SMS gateway   http://127.0.0.1:{sms_port}   fake SMTP 127.0.0.1:{smtp_port}")
     return {
         "KEFU_NOTIFICATIONS_SMS_URL": f"http://127.0.0.1:{sms_port}/sms/send",
@@ -350,6 +437,11 @@ def main(argv: list[str] | None = None) -> int:
         "up", help="run the whole system (embedded servers unless KEFU_* URLs are set)"
     )
     up.add_argument("--home", default=".kefu")
+    up.add_argument(
+        "--port-base",
+        type=int,
+        help="serve on base + the service's offset (9000: intake 9001 …) instead of 8001–8005",
+    )
     up.add_argument("services", nargs="*", help="services to run (default: all)")
     up.set_defaults(fn=cmd_up)
 
@@ -396,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="walk the five journeys against a running `kefu up`")
     demo.add_argument("--token", help="admin token (default: KEFU_ADMIN_TOKEN or kefu-local-admin)")
     demo.add_argument("--host", default="127.0.0.1", help="where the services listen")
+    demo.add_argument("--home", default=".kefu", help="the running `kefu up`'s home (its ports)")
     demo.set_defaults(fn=cmd_demo)
 
     cat = sub.add_parser(

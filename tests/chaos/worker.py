@@ -61,7 +61,7 @@ class WorkerConfig:
 
 
 class WorkerProcess:
-    """A worker started by a test; only this handle ever signals it (by its own pid)."""
+    """A worker started by a test in its own process group; only this handle signals it."""
 
     def __init__(self, config: WorkerConfig, log_path: Path) -> None:
         self.config, self.log_path = config, log_path
@@ -78,6 +78,7 @@ class WorkerProcess:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         return self
 
@@ -122,10 +123,11 @@ class WorkerProcess:
         return self.process.returncode
 
     def kill(self) -> None:
-        """SIGKILL if still running (test clean-up)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        """SIGKILL its whole group (test clean-up)."""
+        from tooling.processes import stop_group  # not in the worker, before its clock skew
+
+        if self.process is not None:
+            stop_group(self.process, signal.SIGKILL, timeout=10)
 
     def tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):

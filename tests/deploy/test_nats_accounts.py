@@ -24,6 +24,7 @@ from shared.objects import ObjectStore
 from shared.settings import SERVICES
 from shared.streams import declare
 from tooling.embedded import free_port, nats_binary
+from tooling.processes import stop_group
 
 pytestmark = pytest.mark.quick
 
@@ -83,7 +84,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert check.returncode == 0, check.stderr + check.stdout
     with open(home / "nats.log", "wb") as log:
         proc = subprocess.Popen(
-            [nats_binary(), "-c", str(home / "server.conf")], env=env, stdout=log, stderr=log
+            [nats_binary(), "-c", str(home / "server.conf")],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + 15
@@ -97,8 +102,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     time.sleep(0.1)
             yield Server(port)
         finally:
-            proc.terminate()
-            proc.wait(10)
+            stop_group(proc, timeout=10)
 
 
 async def _connect(server: Server, user: str, errors: Errors | None = None, **kw: object) -> Client:

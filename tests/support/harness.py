@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,21 @@ class Servers:
     def stop(self) -> None:
         for s in reversed(self.owned):
             s.stop()
+
+
+@contextmanager
+def server_home(prefix: str) -> Iterator[Path]:
+    """A directory for embedded servers outside pytest's temporary tree, removed afterwards.
+
+    Run as root, the embedded Postgres runs as its own user, who must be able to enter every
+    parent of its data dir; each new pytest session on the machine (ours or anyone's) makes
+    /tmp/pytest-of-<user> private again, which failed an initdb or a start running meanwhile.
+    """
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def start_servers(home: Path, *, force_embedded: bool = False) -> Servers:
