@@ -14,7 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, Field
 
-from services.projects import api_money, api_quality, api_reports, api_reviews, codec, queries
+from services.projects import api_money, api_quality, api_reports, api_reviews, queries
 from services.projects.api_common import (
     ENGINEERING,
     MONEY,
@@ -34,6 +34,7 @@ from services.projects.domain import (
     record_signoff,
     unmet_rules,
 )
+from services.projects.queries import records
 from services.projects.workflow import utcnow
 from shared import outbox
 from shared.contracts.projects import ProjectOpened
@@ -121,7 +122,7 @@ async def open_one(
             version=project.version,
             designer=project.designer,
             project_manager=project.project_manager,
-            state=codec.project_to_json(project),
+            state=records.project_to_json(project),
         )
         event = ProjectOpened(
             project_id=project.id,

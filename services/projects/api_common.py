@@ -9,9 +9,10 @@ import asyncpg
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict
 
-from services.projects import codec, queries
+from services.projects import queries
 from services.projects.config import ProjectsSettings
 from services.projects.domain import Project, project_installments, responsible
+from services.projects.queries import records
 from services.projects.workflow import Unit
 from shared.contracts.values import Deadline, Role
 from shared.web.deps import service_config
@@ -93,7 +94,7 @@ def installments(project: Project, cfg: ProjectsSettings) -> list[dict[str, Any]
 async def view(unit: Unit) -> dict[str, Any]:
     """The project as GET /v1/projects/{id} shows it."""
     p, conn = unit.project, unit.conn
-    doc = codec.project_to_json(p)
+    doc = records.project_to_json(p)
     by_stage = {r["to_stage"]: r for r in await queries.stage_log(conn, project_id=p.id)}
     history = []
     for entry in doc["history"]:

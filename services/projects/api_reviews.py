@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, Field
 
-from services.projects import codec, queries
+from services.projects import queries
 from services.projects.api_common import ENGINEERING, READERS, Body, load
 from services.projects.domain import (
     DomainError,
@@ -24,6 +24,7 @@ from services.projects.domain import (
     score_review,
     submit_review,
 )
+from services.projects.queries import records
 from services.projects.workflow import utcnow
 from shared.contracts.values import Role
 from shared.web.auth import Principal, require
@@ -74,9 +75,9 @@ async def submit(
             review_id=review.id,
             project_id=project_id,
             status=review.status.value,
-            state=codec.review_to_json(review),
+            state=records.review_to_json(review),
         )
-    return codec.review_to_json(review)
+    return records.review_to_json(review)
 
 
 @router.get("/reviews/{review_id}")
@@ -98,8 +99,8 @@ async def _step(
         row = await queries.get_review(conn, review_id=review_id)
         if row is None:
             raise not_found("review", review_id)
-        review = change(codec.review_from_json(json.loads(row["state"])))
-        doc = codec.review_to_json(review)
+        review = change(records.review_of(row))
+        doc = records.review_to_json(review)
         if not await queries.update_review(
             conn,
             review_id=review_id,

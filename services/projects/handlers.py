@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 
 import asyncpg
 
-from services.projects import codec, metrics, queries, reports
+from services.projects import metrics, queries, reports
 from services.projects.config import ProjectsSettings
 from services.projects.domain import is_overdue, open_project, responsible
+from services.projects.queries import records
 from services.projects.workflow import (
     DEADLINE,
     PAYMENT_DUE,
@@ -79,7 +79,7 @@ async def on_lead_registered(event: LeadRegistered, ctx: HandlerContext) -> None
         version=project.version,
         designer=None,
         project_manager=None,
-        state=codec.project_to_json(project),
+        state=records.project_to_json(project),
     )
     if inserted:
         await ctx.emit(
@@ -197,7 +197,7 @@ def fire_functions(cfg: ProjectsSettings) -> dict[str, timers.FireFn]:
             return None
         if due["satisfied_at"] is not None and due["satisfied_at"] < due["due_at"]:
             return None
-        project = codec.project_from_json(json.loads(row["state"]))
+        project = records.project_of(row)
         await queries.mark_deadline_missed(
             conn, project_id=pid, deadline=kind.value, at=await db_now(conn)
         )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 from prometheus_client import Counter, Gauge
 
-from services.projects import codec
-from services.projects.domain import is_overdue, project_installments
+from services.projects import queries
+from services.projects.domain import Project, is_overdue, project_installments
 from services.projects.domain.money import PLAN_INSTALLMENTS
+from services.projects.queries import records
 from shared.contracts.values import Deadline, Stage
-from shared.db import db_now
 from shared.gauges import Refresh, refresh_gauges
 from shared.service import Runtime
 
@@ -50,35 +48,29 @@ def init() -> None:
         DEADLINES_MISSED.labels(deadline.value)
 
 
-def overdue_counts(states: list[dict[str, Any]], now: datetime, due_days: int) -> dict[str, int]:
+def overdue_counts(projects: list[Project], now: datetime, due_days: int) -> dict[str, int]:
     """Unpaid installments past their due bound, counted by installment."""
     counts = {inst.value: 0 for inst in PLAN_INSTALLMENTS}
-    for doc in states:
-        for row in project_installments(codec.project_from_json(doc), due_days=due_days):
+    for project in projects:
+        for row in project_installments(project, due_days=due_days):
             if is_overdue(row, now):
                 counts[row.installment.value] = counts.get(row.installment.value, 0) + 1
     return counts
 
 
-def counter(due_days: int) -> Refresh:
+def counter(runtime: Runtime, due_days: int) -> Refresh:
     """The refresh step: active projects by stage and overdue installments from the table."""
 
     async def count(conn: asyncpg.Connection) -> None:
-        rows = await conn.fetch(
-            "SELECT stage, count(*) AS n FROM projects.projects"
-            " WHERE stage <> ALL($1::text[]) GROUP BY stage",
-            [s.value for s in DONE],
-        )
+        rows = await queries.active_by_stage(conn, done=[s.value for s in DONE])
         by_stage = {r["stage"]: r["n"] for r in rows}
         for stage in Stage:
             if stage not in DONE:
                 ACTIVE.labels(stage.value).set(by_stage.get(stage.value, 0))
-        states = await conn.fetch(
-            "SELECT state FROM projects.projects WHERE stage <> ALL($1::text[])",
-            [s.value for s in NOTHING_DUE],
-        )
-        docs = [json.loads(r["state"]) for r in states]
-        for inst, n in overdue_counts(docs, await db_now(conn), due_days).items():
+        rows = await queries.states_outside(conn, stages=[s.value for s in NOTHING_DUE])
+        projects = [records.project_of(r) for r in rows]
+        now = await runtime.context(conn).now()
+        for inst, n in overdue_counts(projects, now, due_days).items():
             PAYMENTS_OVERDUE.labels(inst).set(n)
 
     return count
@@ -89,4 +81,5 @@ async def refresh(runtime: Runtime) -> None:
     init()
     cfg = runtime.config
     every = float(getattr(cfg, "metrics_refresh_seconds", 30.0))
-    await refresh_gauges(runtime, counter(int(getattr(cfg, "payment_due_days", 3))), every)
+    step = counter(runtime, int(getattr(cfg, "payment_due_days", 3)))
+    await refresh_gauges(runtime, step, every)

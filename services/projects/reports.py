@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from services.projects import codec, queries
+from services.projects import queries
 from services.projects.config import ProjectsSettings
 from services.projects.domain import (
     CompletedCallback,
@@ -28,6 +28,7 @@ from services.projects.domain import (
     monthly_rating,
     required_calls,
 )
+from services.projects.queries import records
 from shared.calendar import local_date, start_of_local_day
 from shared.contracts.values import CallbackPurpose, Stage
 
@@ -152,7 +153,7 @@ async def care(
     """Per project manager: projects owing calls, calls owed, calls made, the percentage."""
     rows = await queries.projects_owing_care(conn, early=[s.value for s in EARLY_STAGES])
     projects = [
-        (r["id"], r["project_manager"], codec.project_from_json(json.loads(r["state"])))
+        (r["id"], r["project_manager"], records.project_of(r))
         for r in rows
         if project_manager is None or r["project_manager"] == project_manager
     ]

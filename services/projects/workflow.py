@@ -7,14 +7,13 @@ log, the deadlines and timers the change starts or stops, and the events it caus
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
-from services.projects import codec, metrics, queries
+from services.projects import metrics, queries
 from services.projects.config import ProjectsSettings
 from services.projects.domain import (
     DUE_AFTER,
@@ -28,6 +27,7 @@ from services.projects.domain import (
     project_installments,
     start_warranty,
 )
+from services.projects.queries import records
 from shared import outbox, timers
 from shared.contracts.envelope import Event
 from shared.contracts.projects import PaymentEvent, ProjectStageChanged
@@ -108,7 +108,7 @@ class Unit:
         row = await queries.get_project(conn, project_id=project_id)
         if row is None:
             return None
-        project = codec.project_from_json(json.loads(row["state"]))
+        project = records.project_of(row)
         return cls(conn, cfg, row, project, project)
 
     @property
@@ -222,7 +222,7 @@ class Unit:
                 version=p.version,
                 designer=p.designer,
                 project_manager=p.project_manager,
-                state=codec.project_to_json(p),
+                state=records.project_to_json(p),
             )
             if not ok:
                 raise StaleVersion(

@@ -1,9 +1,13 @@
-"""The project and review aggregates as JSON documents (the `state` column) and back."""
+"""Rows ↔ domain, once: the project and review aggregates as JSON documents (the `state`
+column) and back."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
+
+import asyncpg
 
 from services.projects.domain import (
     Addition,
@@ -214,3 +218,13 @@ def review_from_json(doc: dict[str, Any]) -> Review:
             for h in doc["history"]
         ),
     )
+
+
+def project_of(row: asyncpg.Record) -> Project:
+    """The aggregate a `projects` row holds (its `state` column)."""
+    return project_from_json(json.loads(row["state"]))
+
+
+def review_of(row: asyncpg.Record) -> Review:
+    """The review a `reviews` row holds (its `state` column)."""
+    return review_from_json(json.loads(row["state"]))

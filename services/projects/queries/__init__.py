@@ -1,19 +1,19 @@
 """Every SQL statement of the projects service: one async function each, keyword-only args."""
 
-from services.projects.sql.deadlines import (
+from services.projects.queries.deadlines import (
     deadlines_of,
     get_deadline,
     mark_deadline_missed,
     satisfy_deadline,
     upsert_deadline,
 )
-from services.projects.sql.materials import (
+from services.projects.queries.materials import (
     insert_material_change,
     insert_materials,
     material_changes_of,
     materials_of,
 )
-from services.projects.sql.projections import (
+from services.projects.queries.projections import (
     callbacks_of,
     complaint_counts,
     insert_complaint,
@@ -21,7 +21,8 @@ from services.projects.sql.projections import (
     upsert_callback_completed,
     upsert_callback_scheduled,
 )
-from services.projects.sql.projects import (
+from services.projects.queries.projects import (
+    active_by_stage,
     get_project,
     insert_project,
     insert_stage_log,
@@ -29,20 +30,22 @@ from services.projects.sql.projects import (
     managers_of,
     projects_owing_care,
     stage_log,
+    states_outside,
     update_project,
 )
-from services.projects.sql.reviews import (
+from services.projects.queries.reviews import (
     get_review,
     insert_inspection,
     insert_review,
     inspections_in_month,
     update_review,
 )
-from services.projects.sql.timers import (
+from services.projects.queries.timers import (
     seed_timer,
 )
 
 __all__ = [
+    "active_by_stage",
     "callbacks_of",
     "complaint_counts",
     "deadlines_of",
@@ -67,6 +70,7 @@ __all__ = [
     "satisfy_deadline",
     "seed_timer",
     "stage_log",
+    "states_outside",
     "update_project",
     "update_review",
     "upsert_callback_completed",

@@ -158,3 +158,20 @@ async def stage_log(conn: asyncpg.Connection, *, project_id: str) -> list[asyncp
         " WHERE project_id = $1 ORDER BY version",
         project_id,
     )
+
+
+async def active_by_stage(conn: asyncpg.Connection, *, done: Sequence[str]) -> list[asyncpg.Record]:
+    """How many projects are at each stage, leaving out the finished ones."""
+    return await conn.fetch(
+        "SELECT stage, count(*) AS n FROM projects WHERE stage <> ALL($1::text[]) GROUP BY stage",
+        list(done),
+    )
+
+
+async def states_outside(
+    conn: asyncpg.Connection, *, stages: Sequence[str]
+) -> list[asyncpg.Record]:
+    """The state of every project at a stage not listed (e.g. those that may owe a payment)."""
+    return await conn.fetch(
+        "SELECT state FROM projects WHERE stage <> ALL($1::text[])", list(stages)
+    )

@@ -1,1 +1,0 @@
-"""The SQL statements behind `services.projects.queries`, by subject."""
