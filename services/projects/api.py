@@ -27,7 +27,6 @@ from services.projects.api_common import (
 )
 from services.projects.domain import (
     Approval,
-    DomainError,
     approve,
     assign,
     open_project,
@@ -39,6 +38,7 @@ from services.projects.workflow import utcnow
 from shared import outbox
 from shared.contracts.projects import ProjectOpened
 from shared.contracts.values import Deadline, SignoffParty, Stage
+from shared.errors import DomainError
 from shared.web.auth import Principal, require
 from shared.web.deps import read, tx
 from shared.web.pagination import decode, limit_param, page
@@ -50,14 +50,6 @@ FACTS: dict[str, Deadline] = {
     "contract_to_finance": Deadline.CONTRACT_TO_FINANCE,
     "contract_handed_to_finance": Deadline.CONTRACT_TO_FINANCE,
 }
-
-
-class Refused(DomainError):
-    """A refused transition with every rule it fails."""
-
-    def __init__(self, code: str, detail: str, rules: list[dict[str, str]]) -> None:
-        super().__init__(code, detail)
-        self.rules = rules
 
 
 class ProjectIn(Body):
@@ -199,7 +191,8 @@ async def transition(
             rules = unmet_rules(unit.project, body.to, at, deposit_min_fen=cfg.deposit_min_fen)
             if not rules or rules[0][0] != exc.code:
                 raise
-            raise Refused(exc.code, exc.detail, [{"code": c, "rule": t} for c, t in rules]) from exc
+            unmet = [{"code": c, "rule": t} for c, t in rules]
+            raise DomainError(exc.code, exc.detail, extra={"rules": unmet}) from exc
         await unit.commit()
         return await view(unit)
 

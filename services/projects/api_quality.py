@@ -13,10 +13,11 @@ from pydantic import AwareDatetime, Field
 
 from services.projects import queries
 from services.projects.api_common import ENGINEERING, READERS, Body, load
-from services.projects.domain import DomainError, inspect
+from services.projects.domain import inspect
 from services.projects.reports import month_of
 from services.projects.workflow import utcnow
 from shared.contracts.projects import MaterialItem, ProjectMaterialsRecorded
+from shared.errors import DomainError
 from shared.web.auth import Principal, require
 from shared.web.deps import read, tx
 

@@ -14,7 +14,6 @@ from pydantic import AwareDatetime, Field
 from services.projects import queries
 from services.projects.api_common import ENGINEERING, READERS, Body, load
 from services.projects.domain import (
-    DomainError,
     Review,
     ReviewKind,
     approve_review,
@@ -27,6 +26,7 @@ from services.projects.domain import (
 from services.projects.queries import records
 from services.projects.workflow import utcnow
 from shared.contracts.values import Role
+from shared.errors import DomainError
 from shared.web.auth import Principal, require
 from shared.web.deps import read, tx
 from shared.web.errors import not_found

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from services.projects import api, handlers, metrics
 from services.projects.config import ProjectsSettings
-from services.projects.domain import DomainError, InvalidValue
 from shared.contracts.projects import (
     ProjectDeadlineMissed,
     ProjectMaterialsRecorded,
@@ -22,34 +18,6 @@ from shared.contracts.projects import (
 from shared.contracts.reports import ReportPublished
 from shared.service import ServiceDef, build_app
 from shared.settings import Settings, load
-from shared.web.errors import PROBLEM_JSON, problem_response
-
-
-async def _refused(_: Request, exc: Exception) -> JSONResponse:
-    """409 naming the rule: its code, the plain-words detail and, for transitions, every rule."""
-    assert isinstance(exc, DomainError)
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": "Conflict",
-        "status": 409,
-        "detail": exc.detail,
-        "code": exc.code,
-    }
-    rules = getattr(exc, "rules", None)
-    if rules:
-        body["rules"] = rules
-    return JSONResponse(body, status_code=409, media_type=PROBLEM_JSON)
-
-
-async def _invalid(_: Request, exc: Exception) -> JSONResponse:
-    """422 naming the field a domain rule found invalid."""
-    assert isinstance(exc, InvalidValue)
-    return problem_response(
-        422,
-        "Invalid input",
-        f"invalid field(s): {exc.field}",
-        [{"field": exc.field, "message": exc.detail}],
-    )
 
 
 def create_app(settings: Settings | None = None, config: ProjectsSettings | None = None) -> FastAPI:
@@ -80,7 +48,4 @@ def create_app(settings: Settings | None = None, config: ProjectsSettings | None
         description="Renovation projects: stages, contract and payments, deadlines, warranty, "
         "reviews, inspections, the monthly rating and care compliance.",
     )
-    app = build_app(svc, settings or load("projects"))
-    app.add_exception_handler(DomainError, _refused)
-    app.add_exception_handler(InvalidValue, _invalid)
-    return app
+    return build_app(svc, settings or load("projects"))

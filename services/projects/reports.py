@@ -18,7 +18,6 @@ from services.projects import queries
 from services.projects.config import ProjectsSettings
 from services.projects.domain import (
     CompletedCallback,
-    InvalidValue,
     ProjectCare,
     ProjectMonth,
     QualityInspection,
@@ -31,6 +30,7 @@ from services.projects.domain import (
 from services.projects.queries import records
 from shared.calendar import local_date, start_of_local_day
 from shared.contracts.values import CallbackPurpose, Stage
+from shared.errors import Invalid
 
 # Nothing is owed before the design agreement (its callback is the first care call).
 EARLY_STAGES: tuple[Stage, ...] = (Stage.CONSULTATION, Stage.MEASUREMENT, Stage.QUOTATION)
@@ -57,9 +57,9 @@ def previous_month(at: datetime) -> str:
 
 
 def parse_month(value: str) -> str:
-    """A YYYY-MM month, or InvalidValue naming the field."""
+    """A YYYY-MM month, or Invalid naming the field."""
     if not _MONTH.match(value):
-        raise InvalidValue("month", f"expected YYYY-MM, got {value!r}")
+        raise Invalid("month", f"expected YYYY-MM, got {value!r}")
     return value
 
 

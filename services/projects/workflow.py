@@ -17,7 +17,6 @@ from services.projects import metrics, queries
 from services.projects.config import ProjectsSettings
 from services.projects.domain import (
     DUE_AFTER,
-    DomainError,
     PlannedInstallment,
     Project,
     add_years,
@@ -32,6 +31,7 @@ from shared import outbox, timers
 from shared.contracts.envelope import Event
 from shared.contracts.projects import PaymentEvent, ProjectStageChanged
 from shared.contracts.values import Deadline, Installment, Stage
+from shared.errors import DomainError
 
 SERVICE = "projects"
 PAYMENT_DUE = "payment.due"

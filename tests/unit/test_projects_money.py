@@ -11,8 +11,6 @@ import pytest
 from services.projects.config import ProjectsSettings
 from services.projects.domain import (
     Approval,
-    DomainError,
-    InvalidValue,
     PaymentPlan,
     Project,
     StageEntry,
@@ -31,6 +29,7 @@ from services.projects.domain import (
     validate_deposit,
 )
 from shared.contracts.values import Installment, Stage
+from shared.errors import DomainError, Invalid
 
 pytestmark = pytest.mark.quick
 
@@ -50,7 +49,7 @@ def test_default_plan_is_65_30_5() -> None:
 
 @pytest.mark.parametrize("shares", [(60, 30, 5), (65, 30, 6), (101, 0, -1), (65, 35, 0.0)])
 def test_plan_shares_must_be_whole_percents_summing_to_100(shares: tuple) -> None:
-    with pytest.raises(InvalidValue):
+    with pytest.raises(Invalid):
         PaymentPlan(*shares)
 
 
@@ -96,7 +95,7 @@ def test_deposit_range_is_500_to_1000_yuan() -> None:
     assert validate_deposit(50_000) == 50_000
     assert validate_deposit(100_000) == 100_000
     for bad in (49_999, 100_001, 0):
-        with pytest.raises(InvalidValue):
+        with pytest.raises(Invalid):
             validate_deposit(bad)
 
 
@@ -192,7 +191,7 @@ def test_instalments_need_a_contract_and_the_deposit_comes_before_it() -> None:
 
 @pytest.mark.parametrize("bad", [0, -1, 10.5])
 def test_amounts_are_positive_whole_fen(bad: object) -> None:
-    with pytest.raises(InvalidValue):
+    with pytest.raises(Invalid):
         record_payment(_contracted(), Installment.FIRST, bad, SIGNED)  # type: ignore[arg-type]
 
 

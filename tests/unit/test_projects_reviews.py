@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.projects.domain import (
-    DomainError,
-    InvalidValue,
     ReviewKind,
     ReviewStatus,
     approve_review,
@@ -24,6 +22,7 @@ from services.projects.domain import (
     submit_review,
 )
 from shared.contracts.values import Stage
+from shared.errors import DomainError, Invalid
 
 pytestmark = pytest.mark.quick
 
@@ -69,9 +68,9 @@ def test_review_refusals() -> None:
     with pytest.raises(DomainError) as unscored:
         approve_review(r, "eng-manager", at(1))
     assert unscored.value.code == "review_state"
-    with pytest.raises(InvalidValue):
+    with pytest.raises(Invalid):
         score_review(r, {"prices": 11}, "x", "panel", at(1))
-    with pytest.raises(InvalidValue):
+    with pytest.raises(Invalid):
         score_review(r, {}, "x", "panel", at(1))
     scored = score_review(r, {"prices": 9}, "ok", "panel", at(1))
     with pytest.raises(DomainError) as other:
@@ -87,9 +86,9 @@ def test_inspection_of_an_active_project() -> None:
     i = inspect(p, "eng-1", at(1), quality=5, progress=4, tidiness=3, problems=[" dust ", ""])
     assert i.mean == Fraction(4)
     assert i.problems == ("dust",)
-    with pytest.raises(InvalidValue):
+    with pytest.raises(Invalid):
         inspect(p, "eng-1", at(1), quality=6, progress=4, tidiness=3)
-    with pytest.raises(InvalidValue):
+    with pytest.raises(Invalid):
         inspect(p, "eng-1", at(1), quality=5, progress=0, tidiness=3)
     for stage in (Stage.CONTRACT, Stage.COMPLETED):
         with pytest.raises(DomainError) as err:

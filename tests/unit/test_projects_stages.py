@@ -11,8 +11,6 @@ from services.projects.domain import (
     REQUIRED_SIGNOFFS,
     STAGE_ORDER,
     Approval,
-    DomainError,
-    InvalidValue,
     Project,
     apply_transition,
     approve,
@@ -29,6 +27,7 @@ from services.projects.domain import (
     start_warranty,
 )
 from shared.contracts.values import Installment, SignoffParty, Stage
+from shared.errors import DomainError, Invalid
 
 pytestmark = pytest.mark.quick
 
@@ -132,7 +131,7 @@ def test_going_back_is_refused() -> None:
 
 
 def test_unknown_stage_is_invalid_input() -> None:
-    with pytest.raises(InvalidValue):
+    with pytest.raises(Invalid):
         check_transition(open_project("p", "c", T0), "demolition", day(1))
 
 
@@ -250,9 +249,9 @@ def test_signoffs_only_for_acceptance_stages_not_yet_reached() -> None:
     with pytest.raises(DomainError) as err:
         record_signoff(p, Stage.WORKS_STARTED, SignoffParty.CUSTOMER, "Li", day(20))
     assert err.value.code == "stage_already_reached"
-    with pytest.raises(InvalidValue):
+    with pytest.raises(Invalid):
         record_signoff(p, Stage.DESIGN, SignoffParty.CUSTOMER, "Li", day(20))
-    with pytest.raises(InvalidValue):
+    with pytest.raises(Invalid):
         record_signoff(p, Stage.COMPLETED, "neighbour", "Li", day(20))
 
 

@@ -28,7 +28,6 @@ from .deadlines import (
     is_missed,
     responsible,
 )
-from .errors import DomainError, InvalidValue
 from .facts import approve, assign, open_project, record_signoff
 from .model import (
     Addition,
@@ -136,9 +135,7 @@ __all__ = [
     "Contract",
     "DeadlineDue",
     "DeadlineFact",
-    "DomainError",
     "Due",
-    "InvalidValue",
     "MadeCalls",
     "Payment",
     "PaymentPlan",

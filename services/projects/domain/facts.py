@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from shared.contracts.values import SignoffParty, Stage
+from shared.errors import DomainError, Invalid
 
-from .errors import DomainError, InvalidValue, require_aware
+from .errors import require_aware
 from .model import Approval, Project, Signoff, StageEntry
 from .stages import REQUIRED_SIGNOFFS, STAGE_ORDER, has_reached, parse_stage
 
@@ -57,7 +58,7 @@ def approve(project: Project, what: Approval | str, at: datetime) -> Project:
     try:
         kind = Approval(what)
     except ValueError:
-        raise InvalidValue("what", f"unknown approval {what!r}") from None
+        raise Invalid("what", f"unknown approval {what!r}") from None
     if kind is Approval.SCHEME_AND_QUOTE:
         if project.stage != Stage.DESIGN:
             raise DomainError(
@@ -88,12 +89,12 @@ def record_signoff(
     try:
         who = SignoffParty(party)
     except ValueError:
-        raise InvalidValue("party", f"unknown party {party!r}") from None
+        raise Invalid("party", f"unknown party {party!r}") from None
     if target not in REQUIRED_SIGNOFFS:
         stages = ", ".join(s.value for s in STAGE_ORDER if s in REQUIRED_SIGNOFFS)
-        raise InvalidValue("stage", f"no sign-off is taken for `{target}`; only for {stages}")
+        raise Invalid("stage", f"no sign-off is taken for `{target}`; only for {stages}")
     if not name.strip():
-        raise InvalidValue("name", "the signing person's name is required")
+        raise Invalid("name", "the signing person's name is required")
     if has_reached(project, target):
         raise DomainError(
             "stage_already_reached",

@@ -9,9 +9,10 @@ from types import MappingProxyType
 
 from shared.calendar import due_date_within_days, due_within_days
 from shared.contracts.values import Installment, Stage
+from shared.errors import DomainError, Invalid
 from shared.money import yuan
 
-from .errors import DomainError, InvalidValue, require_aware
+from .errors import require_aware
 
 DEPOSIT_MIN_FEN = 50_000  # 500 yuan (交500至1000元定金)
 DEPOSIT_MAX_FEN = 100_000  # 1000 yuan
@@ -45,11 +46,9 @@ class PaymentPlan:
         shares = (self.first_pct, self.midterm_pct, self.final_pct)
         for share in shares:
             if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100:
-                raise InvalidValue("plan", f"each share is a whole percent 0–100, got {share!r}")
+                raise Invalid("plan", f"each share is a whole percent 0–100, got {share!r}")
         if sum(shares) != 100:
-            raise InvalidValue(
-                "plan", f"shares must sum to 100 %, got {'+'.join(map(str, shares))}"
-            )
+            raise Invalid("plan", f"shares must sum to 100 %, got {'+'.join(map(str, shares))}")
 
     def pct(self, installment: Installment) -> int:
         """The plan's share of the contract amount for one instalment."""
@@ -193,9 +192,9 @@ def validate_deposit(
 ) -> int:
     """A design deposit is 500–1000 yuan (50,000–100,000 fen) inclusive."""
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
-        raise InvalidValue("amount_fen", "a deposit is a whole number of fen")
+        raise Invalid("amount_fen", "a deposit is a whole number of fen")
     if not min_fen <= amount_fen <= max_fen:
-        raise InvalidValue(
+        raise Invalid(
             "amount_fen",
             f"a design deposit is {yuan(min_fen)} yuan to {yuan(max_fen)} yuan "
             f"({min_fen:,}–{max_fen:,} fen), got {amount_fen:,} fen",

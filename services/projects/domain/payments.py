@@ -6,9 +6,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from shared.contracts.values import Installment, Stage
+from shared.errors import DomainError
 from shared.money import yuan
 
-from .errors import DomainError, require_aware, require_positive
+from .errors import require_aware, require_positive
 from .model import Addition, Contract, Payment, Project
 from .money import (
     DEPOSIT_MAX_FEN,

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from .errors import InvalidValue
+from shared.errors import Invalid
+
 from .reviews import QualityInspection
 
 COMPLAINT_PENALTY = 1  # points off per complaint on the project in the month
@@ -50,10 +51,10 @@ def rate_project(
     if not month.inspections:
         return None
     if month.complaints < 0:
-        raise InvalidValue("complaints", "a count of complaints cannot be negative")
+        raise Invalid("complaints", "a count of complaints cannot be negative")
     for s in month.satisfaction:
         if isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 5:
-            raise InvalidValue("satisfaction", f"{s!r} is outside 1–5")
+            raise Invalid("satisfaction", f"{s!r} is outside 1–5")
     inspection = sum((i.mean for i in month.inspections), Fraction(0)) / len(month.inspections)
     satisfaction = (
         Fraction(sum(month.satisfaction), len(month.satisfaction))

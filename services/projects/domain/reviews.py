@@ -9,7 +9,9 @@ from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
-from .errors import DomainError, InvalidValue, require_aware
+from shared.errors import DomainError, Invalid
+
+from .errors import require_aware
 from .model import Project
 from .stages import is_active
 
@@ -124,14 +126,14 @@ def score_review(
 ) -> Review:
     """The panel scores each rule (0–10) and records details; re-scoring follows a dispute."""
     if not scores:
-        raise InvalidValue("scores", "score at least one rule")
+        raise Invalid("scores", "score at least one rule")
     for rule, score in scores.items():
         if isinstance(score, bool) or not isinstance(score, int):
-            raise InvalidValue("scores", f"rule {rule!r}: a score is a whole number")
+            raise Invalid("scores", f"rule {rule!r}: a score is a whole number")
         if not 0 <= score <= RULE_SCORE_MAX:
-            raise InvalidValue("scores", f"rule {rule!r}: {score} is outside 0–{RULE_SCORE_MAX}")
+            raise Invalid("scores", f"rule {rule!r}: {score} is outside 0–{RULE_SCORE_MAX}")
     if not details.strip():
-        raise InvalidValue("details", "the panel records its details with the scores")
+        raise Invalid("details", "the panel records its details with the scores")
     scored = replace(
         review,
         scores=tuple(RuleScore(rule, score) for rule, score in sorted(scores.items())),
@@ -161,7 +163,7 @@ def dispute_review(review: Review, by: str, reason: str, at: datetime) -> Review
     """The designer contests the panel's scores; the panel must score again."""
     _designer_only(review, by, "dispute")
     if not reason.strip():
-        raise InvalidValue("reason", "say what is disputed")
+        raise Invalid("reason", "say what is disputed")
     return _move(review, ReviewStatus.DISPUTED, by, at, reason.strip())
 
 
@@ -202,11 +204,9 @@ def inspect(
         )
     for field, mark in (("quality", quality), ("progress", progress), ("tidiness", tidiness)):
         if isinstance(mark, bool) or not isinstance(mark, int):
-            raise InvalidValue(field, "a mark is a whole number")
+            raise Invalid(field, "a mark is a whole number")
         if not INSPECTION_SCORE_MIN <= mark <= INSPECTION_SCORE_MAX:
-            raise InvalidValue(
-                field, f"{mark} is outside {INSPECTION_SCORE_MIN}–{INSPECTION_SCORE_MAX}"
-            )
+            raise Invalid(field, f"{mark} is outside {INSPECTION_SCORE_MIN}–{INSPECTION_SCORE_MAX}")
     return QualityInspection(
         project.id,
         inspector,

@@ -9,9 +9,10 @@ from types import MappingProxyType
 
 from shared.calendar import local_date
 from shared.contracts.values import Installment, SignoffParty, Stage
+from shared.errors import DomainError, Invalid
 from shared.money import yuan
 
-from .errors import DomainError, InvalidValue, require_aware
+from .errors import require_aware
 from .model import Project, StageEntry
 from .money import DEPOSIT_MIN_FEN, split_amount
 
@@ -59,11 +60,11 @@ _PARTY_ORDER: tuple[SignoffParty, ...] = tuple(SignoffParty)
 
 
 def parse_stage(value: str | Stage, field: str = "to") -> Stage:
-    """A stage from its API name, or InvalidValue naming the field."""
+    """A stage from its API name, or Invalid naming the field."""
     try:
         return Stage(value)
     except ValueError:
-        raise InvalidValue(field, f"unknown stage {value!r}") from None
+        raise Invalid(field, f"unknown stage {value!r}") from None
 
 
 def stage_index(stage: Stage) -> int:

@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from shared.contracts.values import Installment, Stage
+from shared.errors import DomainError
 
-from .errors import DomainError, require_aware
+from .errors import require_aware
 from .model import Project, WarrantyCard
 from .payments import project_installments
 from .stages import enter_stage
