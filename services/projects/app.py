@@ -1,10 +1,10 @@
-"""The projects process: HTTP API, bus handlers, timers (DESIGN.md §1)."""
+"""The projects process: its API, bus handlers, timers and background tasks, wired."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.projects import api, handlers, metrics
+from services.projects import api, handlers, metrics, workflow
 from services.projects.config import ProjectsSettings
 from shared.contracts.projects import (
     ProjectDeadlineMissed,
@@ -32,7 +32,13 @@ def create_app(settings: Settings | None = None, config: ProjectsSettings | None
             handlers.on_callback_scheduled,
             handlers.on_callback_completed,
         ],
-        timers=handlers.fire_functions(cfg),
+        timers={
+            workflow.PAYMENT_DUE: handlers.fire_payment_due,
+            workflow.PAYMENT_OVERDUE: handlers.fire_payment_overdue,
+            workflow.DEADLINE: handlers.fire_deadline,
+            workflow.RATING_TIMER: handlers.fire_rating_monthly,
+            workflow.CARE_TIMER: handlers.fire_care_compliance_monthly,
+        },
         publishes=(
             ProjectOpened,
             ProjectStageChanged,

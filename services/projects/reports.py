@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
-
-import asyncpg
 
 from services.projects import queries
 from services.projects.config import ProjectsSettings
@@ -29,6 +26,7 @@ from services.projects.domain import (
 )
 from services.projects.queries import records
 from shared.calendar import local_date, start_of_local_day
+from shared.context import Context
 from shared.contracts.values import CallbackPurpose, Stage
 from shared.errors import Invalid
 
@@ -81,21 +79,15 @@ def _rated(r: RatedProject, rank: int, managers: dict[str, str | None], n: int) 
     }
 
 
-async def rating(conn: asyncpg.Connection, cfg: ProjectsSettings, month: str) -> dict[str, Any]:
-    """Best and worst projects of a month with their scores (domain monthly_rating)."""
+async def rating(ctx: Context, month: str | None = None) -> dict[str, Any]:
+    """Best and worst projects of a month (default: this month) with their scores (domain
+    monthly_rating)."""
+    month = parse_month(month) if month is not None else month_of(await ctx.now())
+    cfg: ProjectsSettings = ctx.config
+    conn = ctx.conn
     inspections: dict[str, list[QualityInspection]] = defaultdict(list)
     for r in await queries.inspections_in_month(conn, month=month):
-        inspections[r["project_id"]].append(
-            QualityInspection(
-                r["project_id"],
-                r["inspector"],
-                r["at"],
-                r["quality"],
-                r["progress"],
-                r["tidiness"],
-                tuple(json.loads(r["problems"])),
-            )
-        )
+        inspections[r["project_id"]].append(records.inspection_of(r))
     complaints = {
         r["project_id"]: r["n"] for r in await queries.complaint_counts(conn, month=month)
     }
@@ -147,11 +139,11 @@ def rating_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-async def care(
-    conn: asyncpg.Connection, now: datetime, project_manager: str | None = None
-) -> dict[str, Any]:
-    """Per project manager: projects owing calls, calls owed, calls made, the percentage."""
-    rows = await queries.projects_owing_care(conn, early=[s.value for s in EARLY_STAGES])
+async def care(ctx: Context, project_manager: str | None = None) -> dict[str, Any]:
+    """Per project manager, as of now: projects owing calls, calls owed, calls made, the
+    percentage."""
+    now = await ctx.now()
+    rows = await queries.projects_owing_care(ctx.conn, early=[s.value for s in EARLY_STAGES])
     projects = [
         (r["id"], r["project_manager"], records.project_of(r))
         for r in rows
@@ -159,7 +151,7 @@ async def care(
     ]
     done: dict[str, list[CompletedCallback]] = defaultdict(list)
     pending: dict[str, int] = defaultdict(int)
-    for cb in await queries.callbacks_of(conn, project_ids=[p[0] for p in projects]):
+    for cb in await queries.callbacks_of(ctx.conn, project_ids=[p[0] for p in projects]):
         purpose = CallbackPurpose(cb["purpose"])
         if cb["completed"]:
             done[cb["project_id"]].append(CompletedCallback(purpose, cb["stage"]))

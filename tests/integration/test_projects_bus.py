@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from services.projects.app import create_app
-from services.projects.handlers import project_id_for_lead
+from services.projects.domain import project_id_for_lead
 from shared.calendar import BUSINESS_TZ as SHANGHAI
 from shared.contracts.intake import ComplaintOpened, House, LeadRegistered, SubjectRef
 from shared.contracts.notifications import CallbackCompleted, CallbackScheduled, EntityRef

@@ -8,7 +8,6 @@ from datetime import datetime
 import pytest
 
 from services.projects.app import create_app
-from services.projects.config import ProjectsSettings
 from services.projects.workflow import StaleVersion, Unit
 from shared.calendar import BUSINESS_TZ as SHANGHAI
 from shared.contracts.values import Stage
@@ -264,7 +263,7 @@ async def test_a_write_based_on_a_stale_read_is_refused(settings, js) -> None:
     async with running(app) as client:
         pid = await open_project(client)
         async with app.state.pool.acquire() as conn, transaction(conn):
-            unit = await Unit.load(conn, ProjectsSettings(), pid)
+            unit = await Unit.load(app.state.runtime.context(conn), pid)
             assert unit is not None and unit.project.version == 1
             await post(client, f"/v1/projects/{pid}/transitions", {"to": "measurement"})
             await unit.transition(Stage.MEASUREMENT, datetime.now(SHANGHAI), "eng-2", None)

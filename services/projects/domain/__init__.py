@@ -23,12 +23,20 @@ from .deadlines import (
     SATISFIED_BY,
     DeadlineDue,
     DeadlineFact,
+    DeadlineState,
     deadline_met_by,
     deadlines_for,
     is_missed,
     responsible,
 )
-from .facts import approve, assign, open_project, record_signoff
+from .facts import (
+    approve,
+    assign,
+    check_material_change,
+    open_project,
+    project_id_for_lead,
+    record_signoff,
+)
 from .model import (
     Addition,
     Approval,
@@ -36,6 +44,7 @@ from .model import (
     Payment,
     Project,
     Signoff,
+    StageChange,
     StageEntry,
     WarrantyCard,
 )
@@ -135,6 +144,7 @@ __all__ = [
     "Contract",
     "DeadlineDue",
     "DeadlineFact",
+    "DeadlineState",
     "Due",
     "MadeCalls",
     "Payment",
@@ -151,6 +161,7 @@ __all__ = [
     "ReviewStep",
     "RuleScore",
     "Signoff",
+    "StageChange",
     "StageEntry",
     "WarrantyCard",
     "add_item",
@@ -161,6 +172,7 @@ __all__ = [
     "assign",
     "auto_warranty",
     "care_compliance",
+    "check_material_change",
     "check_transition",
     "compliance",
     "credited_calls",
@@ -185,6 +197,7 @@ __all__ = [
     "overdue_installments",
     "parse_stage",
     "plan_installments",
+    "project_id_for_lead",
     "project_installments",
     "rate_project",
     "record_payment",

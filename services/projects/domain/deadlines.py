@@ -66,6 +66,32 @@ class DeadlineDue:
     due_on: date
 
 
+@dataclass(frozen=True)
+class DeadlineState:
+    """A deadline a project has started: its bound and what became of it."""
+
+    kind: Deadline
+    started_at: datetime
+    due_at: datetime
+    due_on: date
+    satisfied_at: datetime | None = None
+    missed_at: datetime | None = None
+
+    @property
+    def met(self) -> bool:
+        """Its fact came before the bound."""
+        return self.satisfied_at is not None and self.satisfied_at < self.due_at
+
+    @property
+    def status(self) -> str:
+        """`met`, `missed` (the bound passed without the fact, or the fact came late) or `open`."""
+        if self.met:
+            return "met"
+        if self.missed_at is not None or self.satisfied_at is not None:
+            return "missed"
+        return "open"
+
+
 def deadlines_for(
     event: Stage, at: datetime, days: Mapping[Deadline, int] = DEADLINE_DAYS
 ) -> list[DeadlineDue]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import datetime
 
@@ -11,6 +12,11 @@ from shared.errors import DomainError, Invalid
 from .errors import require_aware
 from .model import Approval, Project, Signoff, StageEntry
 from .stages import REQUIRED_SIGNOFFS, STAGE_ORDER, has_reached, parse_stage
+
+
+def project_id_for_lead(lead_id: str) -> str:
+    """The id of the project a lead opens: derived from the lead, so a replay opens the same."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kefu:lead:{lead_id}"))
 
 
 def open_project(
@@ -106,3 +112,12 @@ def record_signoff(
         version=project.version + 1,
         signoffs=(*kept, Signoff(target, who, name.strip(), signed_at)),
     )
+
+
+def check_material_change(signed_by_customer: bool) -> None:
+    """A customer's material change is made only with the change form the customer signed."""
+    if not signed_by_customer:
+        raise DomainError(
+            "change_not_signed",
+            "a material change needs the change form (材料增减、更改建议书) signed by the customer",
+        )

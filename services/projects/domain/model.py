@@ -27,6 +27,18 @@ class StageEntry:
 
 
 @dataclass(frozen=True)
+class StageChange:
+    """One line of the stage log: who moved the project from one stage to the next, and why."""
+
+    version: int
+    from_stage: Stage
+    to_stage: Stage
+    at: datetime
+    by: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Signoff:
     """A party's signature on a stage's handover or acceptance."""
 

@@ -12,19 +12,22 @@ import asyncpg
 from services.projects.domain import (
     Addition,
     Contract,
+    DeadlineState,
     Payment,
     PaymentPlan,
     Project,
+    QualityInspection,
     Review,
     ReviewKind,
     ReviewStatus,
     ReviewStep,
     RuleScore,
     Signoff,
+    StageChange,
     StageEntry,
     WarrantyCard,
 )
-from shared.contracts.values import Installment, SignoffParty, Stage
+from shared.contracts.values import Deadline, Installment, SignoffParty, Stage
 
 
 def _t(value: datetime | None) -> str | None:
@@ -228,3 +231,47 @@ def project_of(row: asyncpg.Record) -> Project:
 def review_of(row: asyncpg.Record) -> Review:
     """The review a `reviews` row holds (its `state` column)."""
     return review_from_json(json.loads(row["state"]))
+
+
+def stage_change_of(row: asyncpg.Record) -> StageChange:
+    """A `stage_log` row."""
+    return StageChange(
+        row["version"],
+        Stage(row["from_stage"]),
+        Stage(row["to_stage"]),
+        row["at"],
+        row["by"],
+        row["note"],
+    )
+
+
+def deadline_of(row: asyncpg.Record) -> DeadlineState:
+    """A `deadlines` row."""
+    return DeadlineState(
+        Deadline(row["deadline"]),
+        row["started_at"],
+        row["due_at"],
+        row["due_on"],
+        row["satisfied_at"],
+        row["missed_at"],
+    )
+
+
+def material_of(row: asyncpg.Record) -> dict[str, Any]:
+    """A `materials` row as the API and project.materials.recorded show it."""
+    item = {k: row[k] for k in ("category", "supplier", "brand", "model", "spec", "colour")}
+    item["quantity"] = float(row["quantity"]) if row["quantity"] is not None else None
+    return item
+
+
+def inspection_of(row: asyncpg.Record) -> QualityInspection:
+    """An `inspections` row."""
+    return QualityInspection(
+        row["project_id"],
+        row["inspector"],
+        row["at"],
+        row["quality"],
+        row["progress"],
+        row["tidiness"],
+        tuple(json.loads(row["problems"])),
+    )

@@ -7,10 +7,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 
 from services.projects import reports
-from services.projects.api_common import REPORT_READERS, settings_of
-from services.projects.workflow import utcnow
+from services.projects.api.roles import REPORT_READERS
 from shared.web.auth import Principal, require
-from shared.web.deps import read
+from shared.web.deps import view
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -23,9 +22,8 @@ async def rating(
     who: Principal = require(*REPORT_READERS),
 ) -> dict[str, Any] | Response:
     """Best and worst projects of a month (default: this month) with their scores."""
-    period = reports.parse_month(month) if month else reports.month_of(utcnow())
-    async with read(request) as conn:
-        report = await reports.rating(conn, settings_of(request), period)
+    async with view(request) as ctx:
+        report = await reports.rating(ctx, month)
     if format == "csv":
         return Response(reports.rating_csv(report), media_type="text/csv")
     return report
@@ -39,8 +37,8 @@ async def care_compliance(
     who: Principal = require(*REPORT_READERS),
 ) -> dict[str, Any] | Response:
     """Per project manager: projects, calls owed, calls made, compliance percentage."""
-    async with read(request) as conn:
-        report = await reports.care(conn, utcnow(), project_manager)
+    async with view(request) as ctx:
+        report = await reports.care(ctx, project_manager)
     if format == "csv":
         return Response(reports.care_csv(report), media_type="text/csv")
     return report

@@ -1,14 +1,15 @@
-"""One change to a project in one transaction: domain result, side effects, save, outbox.
+"""One project read at one version, changed through the rules and written back in the same
+transaction with everything the change causes: the stage log, the deadlines and timers it
+starts or stops, and its events.
 
-Routes load a `Unit`, call the domain through it, and commit: the new state is written only if
-the version it was read at is still current (optimistic concurrency), together with the stage
-log, the deadlines and timers the change starts or stops, and the events it causes.
+The new state is written only if the version it was read at is still current (optimistic
+concurrency); otherwise nothing is written and the caller gets 409 `stale_version`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -17,21 +18,24 @@ from services.projects import metrics, queries
 from services.projects.config import ProjectsSettings
 from services.projects.domain import (
     DUE_AFTER,
+    DeadlineState,
     PlannedInstallment,
     Project,
+    StageChange,
     add_years,
     apply_transition,
     auto_warranty,
     deadlines_for,
     project_installments,
+    responsible,
     start_warranty,
 )
 from services.projects.queries import records
-from shared import outbox, timers
+from shared.context import Context
 from shared.contracts.envelope import Event
 from shared.contracts.projects import PaymentEvent, ProjectStageChanged
 from shared.contracts.values import Deadline, Installment, Stage
-from shared.errors import DomainError
+from shared.errors import DomainError, NotFound
 
 SERVICE = "projects"
 PAYMENT_DUE = "payment.due"
@@ -39,18 +43,35 @@ PAYMENT_OVERDUE = "payment.overdue"
 DEADLINE = "project.deadline"
 
 
-def utcnow() -> datetime:
-    """The default business time of a request: now."""
-    return datetime.now(UTC)
+class StaleVersion(DomainError):
+    """Someone changed the project between our read and our write (409)."""
+
+
+class VersionMismatch(DomainError):
+    """The caller made the change conditional on a version the project has left (412)."""
+
+    status = 412
+
+    def __init__(self, version: int, expected: str) -> None:
+        super().__init__(
+            "precondition_failed", f"the project is at version {version}, not {expected}"
+        )
+
+
+def settings(ctx: Context) -> ProjectsSettings:
+    """The service's own settings."""
+    cfg: ProjectsSettings = ctx.config
+    return cfg
+
+
+def aware(at: datetime) -> datetime:
+    """A time from another service's event, read as UTC when it came without an offset."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def timer_key(project_id: str, what: str) -> str:
     """Timer key of one project's instalment or deadline."""
     return f"{project_id}:{what}"
-
-
-class StaleVersion(DomainError):
-    """Someone changed the project between our read and our write."""
 
 
 def payment_event(
@@ -79,7 +100,7 @@ def row_of(
     return None
 
 
-def warranty_ends_on(project: Project, cfg: ProjectsSettings) -> Any:
+def warranty_ends_on(project: Project, cfg: ProjectsSettings) -> date | None:
     """The warranty's end date once completion is known."""
     if project.warranty is not None:
         return project.warranty.ends_on
@@ -88,28 +109,56 @@ def warranty_ends_on(project: Project, cfg: ProjectsSettings) -> Any:
     return None
 
 
+@dataclass(frozen=True)
+class ProjectFile:
+    """A project as GET /v1/projects/{id} shows it: the aggregate, the columns kept beside it,
+    the stage log, the deadlines and the payment plan."""
+
+    project: Project
+    lead_id: str | None
+    address: str
+    changes: tuple[StageChange, ...]
+    deadlines: tuple[DeadlineState, ...]
+    installments: tuple[PlannedInstallment, ...]
+
+    def responsible(self, deadline: DeadlineState) -> str | None:
+        """Who owes a deadline (token `sub`), if assigned."""
+        return responsible(deadline.kind, self.project)
+
+
 @dataclass
 class Unit:
     """A project read at one version, the changes made to it, and what they cause."""
 
-    conn: asyncpg.Connection
-    cfg: ProjectsSettings
+    ctx: Context
     row: asyncpg.Record
     before: Project
     project: Project
     events: list[Event] = field(default_factory=list)
-    log: list[tuple[int, Stage, Stage, datetime, str, str | None]] = field(default_factory=list)
+    log: list[StageChange] = field(default_factory=list)
 
     @classmethod
-    async def load(
-        cls, conn: asyncpg.Connection, cfg: ProjectsSettings, project_id: str
-    ) -> Unit | None:
+    async def load(cls, ctx: Context, project_id: str) -> Unit | None:
         """Read a project, or None if unknown."""
-        row = await queries.get_project(conn, project_id=project_id)
+        row = await queries.get_project(ctx.conn, project_id=project_id)
         if row is None:
             return None
         project = records.project_of(row)
-        return cls(conn, cfg, row, project, project)
+        return cls(ctx, row, project, project)
+
+    @classmethod
+    async def fetch(cls, ctx: Context, project_id: str, if_match: str | None = None) -> Unit:
+        """The project to change, or 404; with `if_match` only while still at that version."""
+        unit = await cls.load(ctx, project_id)
+        if unit is None:
+            raise NotFound("project", project_id)
+        if if_match is not None and if_match != str(unit.project.version):
+            raise VersionMismatch(unit.project.version, if_match)
+        return unit
+
+    @property
+    def cfg(self) -> ProjectsSettings:
+        return settings(self.ctx)
 
     @property
     def branch_id(self) -> str | None:
@@ -118,6 +167,10 @@ class Unit:
     def emit(self, *events: Event) -> None:
         """Queue events for the outbox (written at commit)."""
         self.events.extend(events)
+
+    def installments(self) -> list[PlannedInstallment]:
+        """The payment plan as it stands, with due dates and the sums paid."""
+        return project_installments(self.project, due_days=self.cfg.payment_due_days)
 
     # ---- stages -------------------------------------------------------------------------
     async def transition(self, to: Stage | str, at: datetime, by: str, note: str | None) -> None:
@@ -128,7 +181,7 @@ class Unit:
     async def _entered(self, moved: Project, at: datetime, by: str, note: str | None) -> None:
         before, self.project = self.project, moved
         stage = moved.stage
-        self.log.append((moved.version, before.stage, stage, at, by, note))
+        self.log.append(StageChange(moved.version, before.stage, stage, at, by, note))
         self.emit(
             ProjectStageChanged(
                 project_id=moved.id,
@@ -145,15 +198,14 @@ class Unit:
         )
         for due in deadlines_for(stage, at):
             await queries.upsert_deadline(
-                self.conn,
+                self.ctx.conn,
                 project_id=moved.id,
                 deadline=due.kind.value,
                 started_at=at,
                 due_at=due.due_at,
                 due_on=due.due_on,
             )
-            await timers.schedule(
-                self.conn,
+            await self.ctx.schedule(
                 DEADLINE,
                 timer_key(moved.id, due.kind.value),
                 due.due_at,
@@ -181,41 +233,39 @@ class Unit:
             return
         key = timer_key(self.project.id, inst.value)
         payload = {"project_id": self.project.id, "installment": inst.value}
-        await timers.schedule(self.conn, PAYMENT_DUE, key, fact_at, payload)
-        await timers.schedule(self.conn, PAYMENT_OVERDUE, key, row.due.due_at, payload)
+        await self.ctx.schedule(PAYMENT_DUE, key, fact_at, payload)
+        await self.ctx.schedule(PAYMENT_OVERDUE, key, row.due.due_at, payload)
 
     async def paid(self, inst: Installment) -> PlannedInstallment | None:
         """After a payment: stop the instalment's clocks once it is fully paid."""
         row = row_of(self.project, inst, self.cfg)
         if row is not None and row.fully_paid:
             key = timer_key(self.project.id, inst.value)
-            await timers.cancel(self.conn, PAYMENT_DUE, key)
-            await timers.cancel(self.conn, PAYMENT_OVERDUE, key)
+            await self.ctx.cancel(PAYMENT_DUE, key)
+            await self.ctx.cancel(PAYMENT_OVERDUE, key)
         return row
 
     # ---- deadlines ----------------------------------------------------------------------
     async def satisfy(self, deadline: Deadline, at: datetime) -> bool:
         """Record the fact that meets a deadline; its timer stops if the fact was on time."""
-        pid = self.project.id
-        current = await queries.get_deadline(self.conn, project_id=pid, deadline=deadline.value)
+        conn, pid = self.ctx.conn, self.project.id
+        current = await queries.get_deadline(conn, project_id=pid, deadline=deadline.value)
         if current is None:
             return False
-        if not await queries.satisfy_deadline(
-            self.conn, project_id=pid, deadline=deadline.value, at=at
-        ):
+        if not await queries.satisfy_deadline(conn, project_id=pid, deadline=deadline.value, at=at):
             return True
         if at < current["due_at"]:
-            await timers.cancel(self.conn, DEADLINE, timer_key(pid, deadline.value))
+            await self.ctx.cancel(DEADLINE, timer_key(pid, deadline.value))
         # A late fact leaves the timer to report the miss (at once if the bound has passed).
         return True
 
     # ---- commit -------------------------------------------------------------------------
     async def commit(self) -> None:
         """Write the new state if still at the version read, then the log and the events."""
-        p = self.project
+        conn, p = self.ctx.conn, self.project
         if p is not self.before:
             ok = await queries.update_project(
-                self.conn,
+                conn,
                 project_id=p.id,
                 expected_version=self.before.version,
                 stage=p.stage.value,
@@ -230,30 +280,35 @@ class Unit:
                     f"the project changed after it was read at version {self.before.version}; "
                     "reload it and try again",
                 )
-        for version, from_stage, to_stage, at, by, note in self.log:
+        for change in self.log:
             await queries.insert_stage_log(
-                self.conn,
+                conn,
                 project_id=p.id,
-                version=version,
-                from_stage=from_stage.value,
-                to_stage=to_stage.value,
-                at=at,
-                by=by,
-                note=note,
+                version=change.version,
+                from_stage=change.from_stage.value,
+                to_stage=change.to_stage.value,
+                at=change.at,
+                by=change.by,
+                note=change.note,
             )
-        await outbox.add(self.conn, *outbox.stamp(SERVICE, self.events, self.branch_id))
-        for _, _, to_stage, _, _, _ in self.log:
-            metrics.STAGE_CHANGES.labels(to_stage.value).inc()
+        for event in self.events:
+            event.branch_id = event.branch_id or self.branch_id
+        await self.ctx.emit(*self.events)
+        for change in self.log:
+            metrics.STAGE_CHANGES.labels(change.to_stage.value).inc()
 
-
-async def due_event(
-    conn: asyncpg.Connection, cfg: ProjectsSettings, project_id: str, inst: Installment
-) -> tuple[Project, PlannedInstallment] | None:
-    """A project and one of its instalments, for a payment timer (None if gone or paid)."""
-    unit = await Unit.load(conn, cfg, project_id)
-    if unit is None:
-        return None
-    row = row_of(unit.project, inst, cfg)
-    if row is None or row.fully_paid:
-        return None
-    return unit.project, row
+    async def file(self) -> ProjectFile:
+        """The project as it now stands, with its stage log and deadlines."""
+        conn, p = self.ctx.conn, self.project
+        return ProjectFile(
+            project=p,
+            lead_id=self.row["lead_id"],
+            address=self.row["address"],
+            changes=tuple(
+                records.stage_change_of(r) for r in await queries.stage_log(conn, project_id=p.id)
+            ),
+            deadlines=tuple(
+                records.deadline_of(r) for r in await queries.deadlines_of(conn, project_id=p.id)
+            ),
+            installments=tuple(self.installments()),
+        )

@@ -1,0 +1,11 @@
+"""HTTP API of the projects service (`/v1`): thin routes over the workflow, by subject."""
+
+from fastapi import APIRouter
+
+from services.projects.api import money, projects, quality, reports, reviews
+
+router = APIRouter()
+for part in (projects, money, quality, reviews, reports):
+    router.include_router(part.router)
+
+__all__ = ["router"]

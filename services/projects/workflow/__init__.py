@@ -1,0 +1,108 @@
+"""Every change the projects service makes, in one transaction each: load, call the domain,
+save, emit, schedule. Routes, bus handlers and timers all call these functions with a Context.
+
+By subject: `projects` (opening, people, stages, approvals, sign-offs, deadline facts and
+misses), `money` (contract, payments, added items, payment timers), `works` (materials,
+material changes, inspections), `reviews`, `projections` (other services' events kept here),
+`monthly` (the published reports); `unit` holds the aggregate's load-change-commit cycle.
+"""
+
+from services.projects.workflow.money import (
+    add_item,
+    payment_due,
+    payment_overdue,
+    record_payment,
+    sign_contract,
+)
+from services.projects.workflow.monthly import (
+    CARE_TIMER,
+    RATING_TIMER,
+    publish_care,
+    publish_rating,
+    seed_timers,
+)
+from services.projects.workflow.projections import (
+    count_complaint,
+    keep_callback_completed,
+    keep_callback_scheduled,
+)
+from services.projects.workflow.projects import (
+    approve,
+    assign,
+    deadline_passed,
+    list_projects,
+    open_from_lead,
+    open_project,
+    project_file,
+    record_fact,
+    sign_off,
+    transition,
+)
+from services.projects.workflow.reviews import (
+    approve_review,
+    dispute_review,
+    get_review,
+    resubmit_review,
+    return_review,
+    score_review,
+    submit_review,
+)
+from services.projects.workflow.unit import (
+    DEADLINE,
+    PAYMENT_DUE,
+    PAYMENT_OVERDUE,
+    ProjectFile,
+    StaleVersion,
+    Unit,
+    VersionMismatch,
+)
+from services.projects.workflow.works import (
+    materials,
+    record_inspection,
+    record_material_change,
+    record_materials,
+)
+
+__all__ = [
+    "CARE_TIMER",
+    "DEADLINE",
+    "PAYMENT_DUE",
+    "PAYMENT_OVERDUE",
+    "RATING_TIMER",
+    "ProjectFile",
+    "StaleVersion",
+    "Unit",
+    "VersionMismatch",
+    "add_item",
+    "approve",
+    "approve_review",
+    "assign",
+    "count_complaint",
+    "deadline_passed",
+    "dispute_review",
+    "get_review",
+    "keep_callback_completed",
+    "keep_callback_scheduled",
+    "list_projects",
+    "materials",
+    "open_from_lead",
+    "open_project",
+    "payment_due",
+    "payment_overdue",
+    "project_file",
+    "publish_care",
+    "publish_rating",
+    "record_fact",
+    "record_inspection",
+    "record_material_change",
+    "record_materials",
+    "record_payment",
+    "resubmit_review",
+    "return_review",
+    "score_review",
+    "seed_timers",
+    "sign_contract",
+    "sign_off",
+    "submit_review",
+    "transition",
+]
