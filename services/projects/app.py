@@ -6,16 +6,6 @@ from fastapi import FastAPI
 
 from services.projects import api, handlers, metrics, workflow
 from services.projects.config import ProjectsSettings
-from shared.contracts.projects import (
-    ProjectDeadlineMissed,
-    ProjectMaterialsRecorded,
-    ProjectOpened,
-    ProjectPaymentDue,
-    ProjectPaymentOverdue,
-    ProjectPaymentReceived,
-    ProjectStageChanged,
-)
-from shared.contracts.reports import ReportPublished
 from shared.service import ServiceDef, build_app
 from shared.settings import Settings, load
 
@@ -39,16 +29,6 @@ def create_app(settings: Settings | None = None, config: ProjectsSettings | None
             workflow.RATING_TIMER: handlers.fire_rating_monthly,
             workflow.CARE_TIMER: handlers.fire_care_compliance_monthly,
         },
-        publishes=(
-            ProjectOpened,
-            ProjectStageChanged,
-            ProjectMaterialsRecorded,
-            ProjectPaymentDue,
-            ProjectPaymentOverdue,
-            ProjectPaymentReceived,
-            ProjectDeadlineMissed,
-            ReportPublished,
-        ),
         background=(handlers.seed_report_timers, metrics.refresh),
         config=cfg,
         description="Renovation projects: stages, contract and payments, deadlines, warranty, "
