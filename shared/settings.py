@@ -22,10 +22,19 @@ PUBLIC_SECRETS = frozenset(
     }
 )
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
-SERVICES: tuple[str, ...] = ("intake", "projects", "aftersales", "logistics", "notifications")
+# The console (the staff's web screens) is a service like the others, on port 8000.
+SERVICES: tuple[str, ...] = (
+    "intake",
+    "projects",
+    "aftersales",
+    "logistics",
+    "notifications",
+    "console",
+)
 # Each service's port is DEFAULT_PORT_BASE + a fixed offset; KEFU_PORT_BASE moves them all.
 DEFAULT_PORT_BASE = 8000
 DEFAULT_PORTS: dict[str, int] = {
+    "console": 8000,
     "intake": 8001,
     "projects": 8002,
     "aftersales": 8003,
@@ -71,6 +80,9 @@ class Settings(BaseSettings):
         description="Older signing secrets by kid, still accepted during a rotation's overlap",
     )
     admin_token: str | None = None
+    admin_password: str | None = Field(
+        default=None, description="The console's local `admin` password (`kefu up`)"
+    )
     max_body_bytes: int = 1_048_576
     upload_max_bytes: int = 10 * 1_048_576
     pool_min: int = 2
@@ -107,6 +119,11 @@ class Settings(BaseSettings):
         if self.admin_token and not self.is_development:
             raise ValueError(
                 f"KEFU_ADMIN_TOKEN is refused unless KEFU_ENV is exactly 'development' or"
+                f" 'test' (it is {self.env!r})"
+            )
+        if self.admin_password and not self.is_development:
+            raise ValueError(
+                f"KEFU_ADMIN_PASSWORD is refused unless KEFU_ENV is exactly 'development' or"
                 f" 'test' (it is {self.env!r})"
             )
         return self

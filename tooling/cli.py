@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import importlib
 import json
 import os
@@ -13,11 +14,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from shared.context import Context
 from shared.settings import DEVELOPMENT_MODES, SERVICES, InsecureSettings, Settings, load
 from tooling.processes import FAKES, SERVERS, Record, Started, start_reaper, stop
 
@@ -202,6 +205,60 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _console_context(
+    fn: Callable[[Context], Awaitable[Any]],
+) -> Any:
+    """Run fn in a transaction of the console's schema, acting as its role."""
+    from services.console.config import ConsoleSettings
+    from shared.db import create_pool, transaction
+
+    settings = load("console")
+    pool = await create_pool(settings, "console", min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn, transaction(conn):
+            return await fn(Context(conn, "console", ConsoleSettings()))
+    finally:
+        await pool.close()
+
+
+def _read_password() -> str:
+    """The password from the terminal (not echoed) or from standard input's first line."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise SystemExit("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """Add a console account; the password is read from standard input."""
+    from services.console.workflow.accounts import add_staff
+    from shared.errors import DomainError
+
+    password = _read_password()
+    try:
+        staff = asyncio.run(
+            _console_context(
+                lambda ctx: add_staff(
+                    ctx,
+                    args.username,
+                    password,
+                    args.role,
+                    branch=args.branch,
+                    region=args.region,
+                    department=args.department,
+                    team=args.team,
+                )
+            )
+        )
+    except DomainError as exc:
+        _print(f"kefu user add: {exc.field or exc.code}: {exc.detail}")
+        return 2
+    _print(f"added {staff.username} ({staff.role.value})")
+    return 0
+
+
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=1) as r:
@@ -334,6 +391,8 @@ def _up(
     env["KEFU_DECLARE_ON_START"] = "false"
     if env["KEFU_ENV"] in DEVELOPMENT_MODES:
         env.setdefault("KEFU_ADMIN_TOKEN", "kefu-local-admin")
+        # The console creates (or resets) its `admin` account with it when it starts.
+        env.setdefault("KEFU_ADMIN_PASSWORD", "kefu-local-admin")
     env.update(_start_fakes(home, env, record, children))
     logs = home / "logs"
     logs.mkdir(exist_ok=True)
@@ -349,6 +408,8 @@ def _up(
         record.add(Started.of(name, p.pid))
     _report_ready(services, ports, settings.http_host, children, logs)
     admin = env.get("KEFU_ADMIN_TOKEN") or "none (production mode: `kefu token issue`)"
+    password = env.get("KEFU_ADMIN_PASSWORD") or "none (production mode: `kefu user add`)"
+    _print(f"console sign-in: admin / {password}")
     _print(f"admin token: {admin}   (logs in {logs}; Ctrl-C stops everything)")
     while all(p.poll() is None for p in children.values()):
         time.sleep(0.5)
@@ -484,6 +545,15 @@ def main(argv: list[str] | None = None) -> int:
         "--ttl", type=_positive, default=86400 * 30, help="seconds until exp (always set)"
     )
     tok.set_defaults(fn=cmd_token)
+
+    user = sub.add_parser("user", help="console accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    ua = user_sub.add_parser("add", help="add an account; the password is read from stdin")
+    ua.add_argument("username")
+    ua.add_argument("--role", required=True)
+    for opt in ("branch", "region", "department", "team"):
+        ua.add_argument(f"--{opt}")
+    user.set_defaults(fn=cmd_user)
 
     demo = sub.add_parser("demo", help="walk the five journeys against a running `kefu up`")
     demo.add_argument("--token", help="admin token (default: KEFU_ADMIN_TOKEN or kefu-local-admin)")

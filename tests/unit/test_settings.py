@@ -19,14 +19,21 @@ def _no_port_variables(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_defaults_are_8001_to_8005() -> None:
-    assert [load().port_for(s) for s in SERVICES] == [8001, 8002, 8003, 8004, 8005]
-    assert DEFAULT_PORTS == dict(zip(SERVICES, range(8001, 8006), strict=True))
+def test_defaults_are_8001_to_8005_and_the_console_on_8000() -> None:
+    assert [load().port_for(s) for s in SERVICES] == [8001, 8002, 8003, 8004, 8005, 8000]
+    assert DEFAULT_PORTS == {
+        "intake": 8001,
+        "projects": 8002,
+        "aftersales": 8003,
+        "logistics": 8004,
+        "notifications": 8005,
+        "console": 8000,
+    }
 
 
 def test_a_port_base_moves_every_service_by_its_offset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KEFU_PORT_BASE", "9000")
-    assert [load().port_for(s) for s in SERVICES] == [9001, 9002, 9003, 9004, 9005]
+    assert [load().port_for(s) for s in SERVICES] == [9001, 9002, 9003, 9004, 9005, 9000]
 
 
 def test_a_service_port_wins_over_the_base_and_http_port_over_both(

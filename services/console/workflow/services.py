@@ -1,0 +1,125 @@
+"""The five services' public APIs, called on behalf of the signed-in person with a token
+minted for them (a few minutes' life, the same claims and key as any staff token)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from services.console.domain import Staff
+from services.console.metrics import SERVICE_CALLS
+from shared.settings import Settings
+from shared.web.auth import issue_token
+
+
+@dataclass
+class ServiceError(Exception):
+    """A service refused or could not answer: its status and problem details (status 503 and
+    no problem when it could not be reached)."""
+
+    service: str
+    status: int
+    title: str = ""
+    detail: str = ""
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.service} answered {self.status}: {self.detail or self.title}"
+
+    def field_errors(self) -> dict[str, str]:
+        """The invalid fields the problem named, by field."""
+        return {str(e.get("field")): str(e.get("message", "")) for e in self.errors}
+
+
+class Services:
+    """One pooled HTTP client for every service, and the token minting."""
+
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        settings: Settings,
+        *,
+        token_ttl_seconds: int,
+        timeout_seconds: float,
+        mounts: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
+        self.urls = dict(urls)
+        self.settings = settings
+        self.token_ttl_seconds = token_ttl_seconds
+        self.client = httpx.AsyncClient(
+            timeout=timeout_seconds,
+            mounts=dict(mounts or {}),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+
+    def token(self, staff: Staff) -> str:
+        """A short-lived bearer token carrying the person's claims."""
+        return issue_token(
+            self.settings,
+            role=staff.role.value,
+            ttl_seconds=self.token_ttl_seconds,
+            **staff.claims(),
+        )
+
+    async def call(
+        self,
+        staff: Staff,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """One call as `staff`; the JSON answer, or ServiceError with the service's problem."""
+        headers = {"Authorization": f"Bearer {self.token(staff)}", "Accept": "application/json"}
+        started = time.perf_counter()
+        try:
+            r = await self.client.request(
+                method,
+                f"{self.urls[service]}{path}",
+                params={k: v for k, v in (params or {}).items() if v is not None},
+                json=body,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            SERVICE_CALLS.labels(service, "unreachable").observe(time.perf_counter() - started)
+            raise ServiceError(service, 503, "Unavailable", str(exc) or type(exc).__name__) from exc
+        SERVICE_CALLS.labels(service, f"{r.status_code // 100}xx").observe(
+            time.perf_counter() - started
+        )
+        if r.status_code >= 400:
+            raise _problem(service, r)
+        return r.json() if r.content else None
+
+    async def get(self, staff: Staff, service: str, path: str, **params: Any) -> Any:
+        """A read as `staff`."""
+        return await self.call(staff, service, "GET", path, params=params)
+
+    async def post(self, staff: Staff, service: str, path: str, body: Mapping[str, Any]) -> Any:
+        """A change as `staff`."""
+        return await self.call(staff, service, "POST", path, body=body)
+
+    async def close(self) -> None:
+        """Close the pooled connections."""
+        await self.client.aclose()
+
+
+def _problem(service: str, r: httpx.Response) -> ServiceError:
+    try:
+        body = r.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    return ServiceError(
+        service,
+        r.status_code,
+        str(body.get("title", r.reason_phrase)),
+        str(body.get("detail", "")),
+        [e for e in body.get("errors") or [] if isinstance(e, dict)],
+    )
