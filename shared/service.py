@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
@@ -272,11 +273,14 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(
+    # /docs and /redoc with their assets served from the installed package, not a CDN; Swagger
+    # UI's validator badge (an image from a public site) switched off.
+    app = FastAPIOffline(
         title=f"Kefu {svc.name}",
         description=svc.description,
         version="1.0.0",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.service = svc.name
