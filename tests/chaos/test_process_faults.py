@@ -86,7 +86,9 @@ async def _quiet_period(seconds: float) -> None:
 async def test_sigterm_under_load_finishes_in_flight_work_and_exits_0(
     pool, js: JetStreamContext, workers
 ) -> None:
-    n, graceful = 2000, 3.0
+    # A generous graceful timeout: in-flight work takes well under a second, so a stop that
+    # reaches the timeout means it sat it out, however busy the machine is.
+    n, graceful = 2000, 10.0
     spec = consumer("sigterm", ack_wait=5.0)
     await streams.declare(js, (spec,))
     events = [complaint() for _ in range(n)]
@@ -163,10 +165,10 @@ async def test_sigterm_abandons_work_past_the_graceful_timeout_uncommitted_and_u
     assert await deliveries(js, spec.durable) == n
     t0 = time.monotonic()
     stuck.signal(signal.SIGTERM)
-    status = await stuck.wait(graceful + 10)
+    status = await stuck.wait(30)  # long before the 60 s handlers would end
     stop_seconds = time.monotonic() - t0
     assert status == 0, stuck.tail()
-    assert stop_seconds < graceful + 3, f"took {stop_seconds:.1f}s to stop"
+    assert stop_seconds >= graceful * 0.9, f"stopped after {stop_seconds:.1f}s: it did not wait"
     assert await effect_counts(pool) == (0, 0), "an abandoned handler must not commit"
     info = await js.consumer_info("EVENTS", spec.durable)
     assert info.num_ack_pending == n, "an abandoned handler must not ack"

@@ -56,7 +56,8 @@ async def test_two_replicas_send_ten_thousand_due_messages_once_each(
                     " SELECT 'message.send', id, now() FROM unnest($1::text[]) AS id",
                     ids,
                 )
-            await eventually(lambda: _all_sent(conn), timeout=60, interval=0.5)
+            # A bound, not a speed goal (bench/ has those): a busy machine may take minutes.
+            await eventually(lambda: _all_sent(conn), timeout=240, interval=0.5)
             elapsed = time.monotonic() - started
             failed = await conn.fetchval(
                 "SELECT count(*) FROM notifications.messages WHERE attempts <> 1"
