@@ -9,7 +9,9 @@
 
   function say(state) {
     if (!status) return;
-    status.textContent = status.dataset[state];
+    var text = status.dataset[state];
+    if (state === "updated") text = status.dataset.on + " · " + text;
+    status.textContent = text;
     status.className = "live " + (state === "off" ? "off" : "on");
   }
 
