@@ -2,6 +2,7 @@
 sustained rate, against a bare uvicorn + asyncpg app measured in the same run.
 
     .venv/bin/python -m bench.http [--rates 200 500] [--seconds 15] [--ramp-seconds 5] [--no-wrk]
+                                   [--rate-limits]
 
 intake runs as a real process (`python -m tooling.cli run intake`, migrated and declared first);
 the baseline is bench/bare_app.py (FastAPI + one asyncpg insert) as its own process. The load
@@ -193,7 +194,19 @@ def wrk(server: Server, home: Path, seconds: int = 10, connections: int = 16) ->
     )
 
 
-def start_intake(env: Env) -> Server:
+# Generous enough never to refuse in a run: the limiter counts every request, none is refused.
+LIMITS = {
+    "KEFU_RATE_LIMIT_PER_TOKEN": "1000000/minute",
+    "KEFU_RATE_LIMIT_PER_ADDRESS": "1000000/minute",
+}
+
+
+def start_intake_limited(env: Env) -> Server:
+    """intake with per-token and per-address rate limits on (docs/SECURITY.md)."""
+    return start_intake(env, name="limited", extra=LIMITS)
+
+
+def start_intake(env: Env, name: str = "intake", extra: dict[str, str] | None = None) -> Server:
     port = free_port()
     child_env = {
         **os.environ,
@@ -203,9 +216,10 @@ def start_intake(env: Env) -> Server:
         "KEFU_ADMIN_TOKEN": TOKEN,
         "KEFU_DECLARE_ON_START": "false",
         "PYTHONPATH": str(REPO),
+        **(extra or {}),
     }
     argv = [sys.executable, "-m", "tooling.cli", "run", "intake", "--port", str(port)]
-    return Server("intake", argv, child_env, env.home / "intake.log", port)
+    return Server(name, argv, child_env, env.home / f"{name}.log", port)
 
 
 def start_bare(env: Env) -> Server:
@@ -230,7 +244,8 @@ async def main(args: argparse.Namespace) -> None:
         await streams.declare(nc.jetstream(), consumers_of("intake"))
         await nc.close()
         results: dict[str, tuple[list[Step], list[Step], str]] = {}
-        for start in (start_bare, start_intake):
+        starts = [start_bare, start_intake] + ([start_intake_limited] if args.rate_limits else [])
+        for start in starts:
             server = start(env)
             try:
                 server.wait_ready()
@@ -264,7 +279,24 @@ async def main(args: argparse.Namespace) -> None:
     if sat and bare_sat:
         result("bare saturation (wrk)", bare_sat)
         result("intake saturation (wrk)", sat)
-    print("(ratio for latency = intake p99 / bare p99; for rates = intake / bare)")
+    if "limited" in results:
+        lim_fixed, lim_ramp, lim_sat = results["limited"]
+        for s, lim in zip(fixed, lim_fixed, strict=True):
+            result(
+                f"intake with rate limits at {lim.rate:.0f}/s",
+                lim.text(),
+                lim.p99 / s.p99 if s.p99 else None,
+            )
+        lim_max = best(lim_ramp)
+        result(
+            "intake with rate limits max sustained",
+            f"{lim_max:6,.0f} req/s",
+            lim_max / intake_max if intake_max else None,
+        )
+        if lim_sat:
+            result("intake with rate limits saturation (wrk)", lim_sat)
+    print("(ratio for latency = intake p99 / bare p99; for rates = intake / bare;")
+    print(" on the rate-limit lines: with limits / without)")
     footer()
 
 
@@ -278,4 +310,9 @@ if __name__ == "__main__":
         "--client", choices=("lean", "httpx"), default="lean", help="load generator's client"
     )
     parser.add_argument("--no-wrk", action="store_true", help="skip the wrk saturation run")
+    parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="also measure intake with per-token and per-address rate limits on",
+    )
     asyncio.run(main(parser.parse_args()))

@@ -38,6 +38,7 @@ from shared.timers import Clock, FireFn, TimerWorker
 from shared.web import errors, idempotency
 from shared.web.middleware import BodyLimit, Idempotency
 from shared.web.platform import platform_router
+from shared.web.ratelimit import RateLimit
 
 log = logging.getLogger("kefu.service")
 
@@ -290,6 +291,14 @@ def build_app(
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
     )
+    if settings.rate_limit_per_token or settings.rate_limit_per_address:
+        # Outermost: a refused request costs no body read, no token check, no database.
+        app.add_middleware(
+            RateLimit,
+            service=svc.name,
+            per_token=settings.rate_limit_per_token,
+            per_address=settings.rate_limit_per_address,
+        )
     if svc.router is not None:
         app.include_router(svc.router)
     app.include_router(platform_router())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from pydantic import Field, model_validator
+from limits import parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_AUTH_SECRET = "kefu-development-signing-secret-change-me"
@@ -108,9 +109,24 @@ class Settings(BaseSettings):
     idempotency_purge_seconds: float = Field(
         default=600.0, gt=0, description="How often expired Idempotency-Keys are deleted"
     )
+    rate_limit_per_token: str | None = Field(
+        default=None,
+        description="Requests per bearer token, e.g. '20/second;1200/minute' (unset: no limit)",
+    )
+    rate_limit_per_address: str | None = Field(
+        default=None,
+        description="Requests per client address, e.g. '50/second;3000/minute' (unset: no limit)",
+    )
     stream_replicas: int = 1
     events_max_age_days: int = 30
     declare_on_start: bool = True
+
+    @field_validator("rate_limit_per_token", "rate_limit_per_address")
+    @classmethod
+    def _limits_parse(cls, value: str | None) -> str | None:
+        if value:
+            parse_many(value)  # a ValueError names what it could not read
+        return value or None
 
     @model_validator(mode="after")
     def _refuse_admin_token_in_production(self) -> Settings:
