@@ -141,7 +141,7 @@ class Runtime:
             # Only when traces go somewhere: the no-op path still costs per message.
             middlewares.append(NatsTelemetryMiddleware())
         return NatsBroker(
-            self.settings.nats_url,
+            self.settings.nats_servers,
             graceful_timeout=self.settings.graceful_timeout,
             middlewares=tuple(middlewares),
             logger=logging.getLogger("kefu.faststream"),

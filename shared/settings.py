@@ -183,6 +183,11 @@ class Settings(BaseSettings):
                 f" {'; '.join(problems)}"
             )
 
+    @property
+    def nats_servers(self) -> list[str]:
+        """KEFU_NATS_URL as a server list: a cluster is given comma-separated."""
+        return [u.strip() for u in self.nats_url.split(",") if u.strip()]
+
     def port_for(self, service: str) -> int:
         """The HTTP port a service listens on: KEFU_HTTP_PORT, KEFU_<SERVICE>_HTTP_PORT,
         KEFU_PORT_BASE + the service's offset, or its default (8001…)."""

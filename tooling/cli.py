@@ -84,7 +84,7 @@ async def _declare(url: str, replicas: int, max_age_days: int) -> list[str]:
 
     from shared.streams import declare
 
-    nc = await nats.connect(url)
+    nc = await nats.connect(servers=[u.strip() for u in url.split(",") if u.strip()])
     try:
         return await declare(nc.jetstream(), replicas=replicas, max_age_days=max_age_days)
     finally:
@@ -135,7 +135,7 @@ async def _dlq(args: argparse.Namespace) -> int:
             data["body"] = bytes(row["body"]).decode(errors="replace")
             _print(json.dumps(data, default=str, indent=2, ensure_ascii=False))
             return 0
-        nc = await nats.connect(settings.nats_url)
+        nc = await nats.connect(servers=settings.nats_servers)
         try:
             subject = await deadletters.replay(conn, nc.jetstream(), service, int(ident))
         finally:
