@@ -201,6 +201,33 @@ LIMITS = {
 }
 
 
+def limiter_cost(n: int = 50_000) -> float:
+    """CPU microseconds the rate-limit check costs a request (both limits, in process)."""
+    from shared.web.ratelimit import RateLimit
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    limiter = RateLimit(
+        app,
+        service="bench",
+        per_token=LIMITS["KEFU_RATE_LIMIT_PER_TOKEN"],
+        per_address=LIMITS["KEFU_RATE_LIMIT_PER_ADDRESS"],
+    )
+    scope = {
+        "type": "http",
+        "path": "/v1/complaints",
+        "client": ("127.0.0.1", 50000),
+        "headers": [(b"authorization", b"Bearer " + b"t" * 180)],
+    }
+    for _ in range(2000):
+        limiter._over(scope)
+    started = time.process_time()
+    for _ in range(n):
+        limiter._over(scope)
+    return (time.process_time() - started) / n * 1e6
+
+
 def start_intake_limited(env: Env) -> Server:
     """intake with per-token and per-address rate limits on (docs/SECURITY.md)."""
     return start_intake(env, name="limited", extra=LIMITS)
@@ -295,6 +322,7 @@ async def main(args: argparse.Namespace) -> None:
         )
         if lim_sat:
             result("intake with rate limits saturation (wrk)", lim_sat)
+        result("rate-limit check, CPU per request (in process)", f"{limiter_cost():.1f} µs")
     print("(ratio for latency = intake p99 / bare p99; for rates = intake / bare;")
     print(" on the rate-limit lines: with limits / without)")
     footer()
