@@ -11,14 +11,10 @@ is built from.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -35,54 +31,20 @@ from tests.support.deploy import (
     K8S,
     ROOT,
     compose_config,
+    compose_nats_args,
     docker_argv,
     dockerfile,
-    host_path,
     k8s_env,
     k8s_objects,
     kefu_services,
     kubernetes_argv,
     process_env,
+    running_nats,
     with_host,
 )
 from tests.support.harness import Servers, create_database, drop_database
-from tooling.embedded import free_port, nats_binary
 
 IMAGE = dockerfile()
-
-
-@dataclass
-class Nats:
-    port: int
-    log: Path
-
-    @property
-    def netloc(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-
-@contextlib.contextmanager
-def _nats(args: list[str], env: dict[str, str], home: Path) -> Iterator[Nats]:
-    """nats-server with the deployment's own arguments, moved to free loopback ports."""
-    port = free_port()
-    local = ["-a", "127.0.0.1", "-p", str(port), "-m", str(free_port()), "-sd", str(home / "js")]
-    log = home / "nats.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([nats_binary(), *args, *local], env=env, stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "nats-server did not start"
-                time.sleep(0.1)
-        yield Nats(port, log)
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture
@@ -149,12 +111,10 @@ async def test_compose_migrate_service_runs_its_command_line(database: str, tmp_
     # NATS as compose starts it: its command (the image's entrypoint runs nats-server with
     # arguments), its config files through their bind mounts, its environment.
     server = project["services"]["nats"]
-    args = [host_path(server, a) for a in server.get("command") or []]
-    args = args[1:] if args and args[0] == "nats-server" else args
     nats_env = dict(os.environ) | server.get("environment", {})
-    with _nats(args, nats_env, tmp_path) as nats_server:
+    with running_nats(compose_nats_args(server, tmp_path), nats_env, tmp_path) as port:
         env = dict(migrate.get("environment", {}))
-        env["KEFU_NATS_URL"] = with_host(env["KEFU_NATS_URL"], "nats", nats_server.netloc)
+        env["KEFU_NATS_URL"] = with_host(env["KEFU_NATS_URL"], "nats", f"127.0.0.1:{port}")
         # compose's URL names the postgres service; this test's database stands in for it
         with_host(env["KEFU_DATABASE_URL"], "postgres", "")
         env["KEFU_DATABASE_URL"] = database
@@ -192,14 +152,16 @@ async def test_kubernetes_migration_job_runs_its_command_line(
     (tmp_path / "accounts.conf").write_text(
         (ROOT / "deploy" / "nats" / "accounts.conf").read_text()
     )
-    (tmp_path / "server.conf").write_text("jetstream {}\ninclude accounts.conf\n")
+    (tmp_path / "server.conf").write_text(
+        f'jetstream {{store_dir: "{tmp_path / "js"}"}}\ninclude accounts.conf\n'
+    )
     nats_env = dict(os.environ) | passwords
     config_maps = {o["metadata"]["name"]: o["data"] for o in objects if o["kind"] == "ConfigMap"}
-    with _nats(["-c", str(tmp_path / "server.conf")], nats_env, tmp_path) as nats_server:
+    with running_nats(["-c", str(tmp_path / "server.conf")], nats_env, tmp_path) as port:
         env = k8s_env(container, config_maps, secrets)
         config = config_maps["kefu-config"]
         env["KEFU_NATS_URL"] = with_host(
-            env["KEFU_NATS_URL"], config["KEFU_NATS_HOST"], nats_server.netloc
+            env["KEFU_NATS_URL"], config["KEFU_NATS_HOST"], f"127.0.0.1:{port}"
         )
         with_host(env["KEFU_DATABASE_URL"], config["KEFU_DB_HOST"], "")
         env["KEFU_DATABASE_URL"] = database

@@ -4,12 +4,15 @@ service's or container's own command into the process they start."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
+
+from tooling.embedded import free_port, nats_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -93,7 +98,7 @@ def required_compose_variables() -> list[str]:
     return sorted(set(re.findall(r"\$\{(\w+):\?", COMPOSE_FILE.read_text())))
 
 
-def test_variables() -> dict[str, str]:
+def made_up_secrets() -> dict[str, str]:
     """A distinct made-up value for each required variable, long enough to pass for a secret."""
     return {
         name: f"test-{name.lower().replace('_', '-')}-" + "0" * 32
@@ -115,7 +120,7 @@ def compose(
     }
     result = subprocess.run(
         [binary, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), *args],
-        env=clean | (env if env is not None else test_variables()),
+        env=clean | (env if env is not None else made_up_secrets()),
         capture_output=True,
         text=True,
         timeout=60,
@@ -147,12 +152,55 @@ def bind_mounts(service: dict[str, Any]) -> dict[str, str]:
     return {v["target"]: v["source"] for v in service.get("volumes", []) if v.get("type") == "bind"}
 
 
-def host_path(service: dict[str, Any], container_path: str) -> str:
-    """Where a path inside the container comes from on this host (through a bind mount)."""
-    for target, source in sorted(bind_mounts(service).items(), key=lambda m: -len(m[0])):
-        if container_path == target or container_path.startswith(target.rstrip("/") + "/"):
-            return source + container_path[len(target) :]
-    return container_path
+def compose_nats_args(service: dict[str, Any], home: Path) -> list[str]:
+    """The nats service's command on this host: each bind-mounted directory copied under home,
+    with every named volume's path in its files (store_dir /data) moved under home too."""
+    named = {
+        v["target"]: home / "volumes" / v["source"]
+        for v in service.get("volumes", [])
+        if v.get("type") == "volume"
+    }
+    copies: dict[str, str] = {}
+    for target, source in bind_mounts(service).items():
+        copy = home / "mounts" / target.strip("/").replace("/", "_")
+        shutil.copytree(source, copy)
+        for path in (p for p in copy.rglob("*") if p.is_file()):
+            text = path.read_text()
+            for volume, local in named.items():
+                text = re.sub(rf"(?<![\w/]){re.escape(volume)}(?![\w])", str(local), text)
+            path.write_text(text)
+        copies[target] = str(copy)
+    args = []
+    for arg in service.get("command") or []:
+        for target, copy in copies.items():
+            if arg.startswith(target.rstrip("/") + "/"):
+                arg = copy + arg[len(target.rstrip("/")) :]
+        args.append(arg)
+    return args[1:] if args and args[0] == "nats-server" else args
+
+
+@contextlib.contextmanager
+def running_nats(args: list[str], env: dict[str, str], home: Path) -> Iterator[int]:
+    """nats-server with a deployment's own arguments, moved to free loopback ports; the port."""
+    port = free_port()
+    local = ["-a", "127.0.0.1", "-p", str(port), "-m", str(free_port())]
+    log = home / "nats.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([nats_binary(), *args, *local], env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert proc.poll() is None, f"nats-server: {log.read_text()[-2000:]}"
+                assert time.monotonic() < deadline, "nats-server did not start"
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def with_host(url: str, expected_host: str, netloc: str) -> str:

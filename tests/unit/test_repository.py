@@ -41,7 +41,9 @@ def test_compose_file_parses_and_names_every_service() -> None:
         assert spec["command"][:2] == ["run", service]
         assert "healthcheck" in spec
         assert "ports" not in spec, "scaled services must not publish fixed host ports"
-    assert "-js" in compose["services"]["nats"]["command"]
+    # JetStream and the accounts come from the config file (tests/deploy/test_compose.py)
+    assert compose["services"]["nats"]["command"] == ["-c", "/etc/nats/compose.conf"]
+    assert "jetstream {" in (ROOT / "deploy" / "nats" / "compose.conf").read_text()
 
 
 def test_every_service_has_the_same_file_names() -> None:
