@@ -36,7 +36,8 @@ from tests.chaos.cluster import (
     start_pg_pair,
     wait_until,
 )
-from tests.support.harness import Servers, create_database, running, test_settings
+from tests.support.harness import Servers, create_database, running
+from tests.support.harness import test_settings as settings_for
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(240)]
 
@@ -127,7 +128,7 @@ async def test_nats_cluster_survives_kill_9_of_two_nodes_in_turn_under_load(
     try:
         url = await create_database(chaos_servers.admin_url, "kefu_cluster")
         await migrate(url, ("intake", "notifications"))
-        settings = test_settings(cluster.url, url, stream_replicas=3, **RETRIES)
+        settings = settings_for(cluster.url, url, stream_replicas=3, **RETRIES)
         nc = await nats.connect(servers=settings.nats_servers)
         js = nc.jetstream()
 
@@ -196,7 +197,7 @@ async def test_postgres_primary_killed_and_standby_promoted_under_load(
         database = admin.rsplit("/", 1)[1]
         await migrate(admin, ("intake", "notifications"))
         url = pair.url(database)
-        settings = test_settings(
+        settings = settings_for(
             chaos_servers.nats_url, url, idempotency_lease_seconds=3.0, **RETRIES
         )
         async with system(settings) as client:
