@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from fastapi import FastAPI
 
 from services.aftersales import api, handlers, metrics
@@ -29,17 +27,16 @@ def create_app(
         name=SERVICE,
         router=api.router,
         handlers=[
-            partial(handlers.on_repair_requested, config=cfg),
-            partial(handlers.on_complaint_opened, config=cfg),
+            handlers.on_repair_requested,
+            handlers.on_complaint_opened,
             handlers.on_project_stage_changed,
             handlers.on_project_materials_recorded,
             handlers.on_callback_completed,
         ],
-        timers={SLA_TIMER: partial(handlers.fire_sla, config=cfg)},
+        timers={SLA_TIMER: handlers.fire_sla},
         publishes=(RepairOpened, RepairScheduled, RepairCompleted, RepairClosed, RepairSlaBreached),
         background=(metrics.refresh,),
         config=cfg,
         description="After-sales repairs: tickets, warranty decisions, fee quotes, service levels.",
     )
-    app = build_app(svc, settings or load(SERVICE))
-    return app
+    return build_app(svc, settings or load(SERVICE))

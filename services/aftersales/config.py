@@ -5,27 +5,13 @@ from __future__ import annotations
 from pydantic import Field, NonNegativeInt, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.aftersales.domain import DEFAULT_RULES, RepairRules
 from shared.contracts.values import ProblemKind
-
-MIB = 1024 * 1024
 
 
 def default_fee_schedule() -> dict[ProblemKind, int]:
     """Placeholder fees in fen per problem kind, to be replaced by the company's own schedule."""
-    # The seed names a fee schedule (收费标准) but gives no figures: these are placeholders.
-    return {
-        ProblemKind.LEAK: 30_000,
-        ProblemKind.CRACK: 20_000,
-        ProblemKind.ELECTRICAL: 15_000,
-        ProblemKind.PLUMBING: 20_000,
-        ProblemKind.PAINT: 25_000,
-        ProblemKind.CARPENTRY: 20_000,
-        ProblemKind.TILE: 25_000,
-        ProblemKind.FIXTURE: 10_000,
-        ProblemKind.CUSTOMER_DAMAGE: 35_000,
-        ProblemKind.NORMAL_WEAR: 15_000,
-        ProblemKind.OTHER: 20_000,
-    }
+    return dict(DEFAULT_RULES.fee_schedule_fen)
 
 
 class AftersalesSettings(BaseSettings):
@@ -35,25 +21,43 @@ class AftersalesSettings(BaseSettings):
 
     http_port: int = 8003
 
-    warranty_years: PositiveInt = Field(default=2, description="Counted from completion")
+    warranty_years: PositiveInt = Field(
+        default=DEFAULT_RULES.warranty_years, description="Counted from completion"
+    )
     uncovered_kinds: frozenset[ProblemKind] = Field(
-        default=frozenset({ProblemKind.CUSTOMER_DAMAGE, ProblemKind.NORMAL_WEAR}),
+        default=DEFAULT_RULES.uncovered_kinds,
         description="Problem kinds the warranty never covers",
     )
     fee_schedule_fen: dict[ProblemKind, NonNegativeInt] = Field(
         default_factory=default_fee_schedule, description="Fee per problem kind when not covered"
     )
     default_fee_fen: NonNegativeInt = Field(
-        default=20_000, description="Fee for a kind missing from the schedule"
+        default=DEFAULT_RULES.default_fee_fen,
+        description="Fee for a kind missing from the schedule",
     )
 
-    sla_first_contact_hours: PositiveInt = Field(default=24, description="From the ticket opening")
-    sla_survey_hours: PositiveInt = Field(default=72, description="From the ticket opening")
+    sla_first_contact_hours: PositiveInt = Field(
+        default=DEFAULT_RULES.sla_first_contact_hours, description="From the ticket opening"
+    )
+    sla_survey_hours: PositiveInt = Field(
+        default=DEFAULT_RULES.sla_survey_hours, description="From the ticket opening"
+    )
 
     photo_bucket: str = Field(
         default="kefu-aftersales", description="NATS Object Store bucket for photos and documents"
     )
-    photo_max_bytes: PositiveInt = 10 * MIB
-    photo_types: frozenset[str] = frozenset(
-        {"image/jpeg", "image/png", "image/webp", "application/pdf"}
-    )
+    photo_max_bytes: PositiveInt = DEFAULT_RULES.photo_max_bytes
+    photo_types: frozenset[str] = DEFAULT_RULES.photo_types
+
+    def rules(self) -> RepairRules:
+        """The figures the pure rules take."""
+        return RepairRules(
+            warranty_years=self.warranty_years,
+            uncovered_kinds=self.uncovered_kinds,
+            fee_schedule_fen=dict(self.fee_schedule_fen),
+            default_fee_fen=self.default_fee_fen,
+            sla_first_contact_hours=self.sla_first_contact_hours,
+            sla_survey_hours=self.sla_survey_hours,
+            photo_types=self.photo_types,
+            photo_max_bytes=self.photo_max_bytes,
+        )

@@ -8,8 +8,8 @@ from typing import Final
 import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.aftersales.domain.lifecycle import Status
-from services.aftersales.domain.service import SlaStep
+from services.aftersales import queries
+from services.aftersales.domain import SlaStep, Status
 from shared.contracts.values import RepairKind
 from shared.gauges import refresh_gauges
 from shared.service import Runtime
@@ -56,11 +56,8 @@ def init() -> None:
 
 async def count_open(conn: asyncpg.Connection) -> None:
     """Set the open-tickets gauge from the table, by phase."""
-    rows = await conn.fetch(
-        "SELECT CASE WHEN status = ANY($1::text[]) THEN 'survey' ELSE 'repair' END AS kind,"
-        " count(*) AS n FROM aftersales.repairs WHERE status <> $2 GROUP BY 1",
-        [s.value for s in SURVEY_PHASE],
-        Status.CLOSED.value,
+    rows = await queries.count_open_by_phase(
+        conn, survey_phase=[s.value for s in SURVEY_PHASE], closed=Status.CLOSED.value
     )
     counts = {r["kind"]: r["n"] for r in rows}
     for kind in RepairKind:

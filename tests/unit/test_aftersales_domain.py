@@ -17,6 +17,7 @@ from services.aftersales.domain import (
     WRONG_STATE,
     ApprovalLevel,
     DomainError,
+    RepairRules,
     SlaStep,
     Status,
     Step,
@@ -61,68 +62,66 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 @pytest.fixture
-def settings() -> AftersalesSettings:
-    return AftersalesSettings()
+def rules() -> RepairRules:
+    return AftersalesSettings().rules()
 
 
 # --- warranty ------------------------------------------------------------------------------------
 
 
-def test_warranty_covers_the_day_before_two_years_from_completion(settings: AftersalesSettings):
-    decision = warranty_decision(COMPLETED_ON, ProblemKind.LEAK, at(date(2026, 11, 25)), settings)
+def test_warranty_covers_the_day_before_two_years_from_completion(rules: RepairRules):
+    decision = warranty_decision(COMPLETED_ON, ProblemKind.LEAK, at(date(2026, 11, 25)), rules)
     assert decision.covered is True
     assert decision.ends_on == date(2026, 11, 26)
     assert "2-year warranty" in decision.reason and "2024-11-26" in decision.reason
 
 
-def test_warranty_does_not_cover_the_second_anniversary(settings: AftersalesSettings):
-    decision = warranty_decision(COMPLETED_ON, ProblemKind.LEAK, at(date(2026, 11, 26)), settings)
+def test_warranty_does_not_cover_the_second_anniversary(rules: RepairRules):
+    decision = warranty_decision(COMPLETED_ON, ProblemKind.LEAK, at(date(2026, 11, 26)), rules)
     assert decision.covered is False
     assert decision.ends_on == date(2026, 11, 26)
     assert "ended on 2026-11-26" in decision.reason
 
 
-def test_warranty_uses_the_shanghai_date_of_the_survey(settings: AftersalesSettings):
+def test_warranty_uses_the_shanghai_date_of_the_survey(rules: RepairRules):
     # 17:30 UTC on 25 Nov is 01:30 on 26 Nov in Shanghai: already outside the warranty.
     survey_at = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)
-    assert not warranty_decision(COMPLETED_ON, ProblemKind.TILE, survey_at, settings).covered
+    assert not warranty_decision(COMPLETED_ON, ProblemKind.TILE, survey_at, rules).covered
 
 
-def test_warranty_from_29_february_ends_on_28_february(settings: AftersalesSettings):
+def test_warranty_from_29_february_ends_on_28_february(rules: RepairRules):
     assert add_years(date(2024, 2, 29), 2) == date(2026, 2, 28)
     leap = date(2024, 2, 29)
-    assert warranty_decision(leap, ProblemKind.CRACK, at(date(2026, 2, 27)), settings).covered
-    late = warranty_decision(leap, ProblemKind.CRACK, at(date(2026, 2, 28)), settings)
+    assert warranty_decision(leap, ProblemKind.CRACK, at(date(2026, 2, 27)), rules).covered
+    late = warranty_decision(leap, ProblemKind.CRACK, at(date(2026, 2, 28)), rules)
     assert not late.covered and late.ends_on == date(2026, 2, 28)
 
 
 @pytest.mark.parametrize("kind", [ProblemKind.CUSTOMER_DAMAGE, ProblemKind.NORMAL_WEAR])
-def test_customer_damage_and_normal_wear_are_never_covered(
-    kind: ProblemKind, settings: AftersalesSettings
-):
-    decision = warranty_decision(COMPLETED_ON, kind, at(date(2025, 1, 10)), settings)
+def test_customer_damage_and_normal_wear_are_never_covered(kind: ProblemKind, rules: RepairRules):
+    decision = warranty_decision(COMPLETED_ON, kind, at(date(2025, 1, 10)), rules)
     assert decision.covered is False
     assert decision.ends_on == date(2026, 11, 26)
     assert kind.value.replace("_", " ") in decision.reason
 
 
-def test_every_other_kind_is_covered_within_the_warranty(settings: AftersalesSettings):
+def test_every_other_kind_is_covered_within_the_warranty(rules: RepairRules):
     covered = {
         kind
         for kind in ProblemKind
-        if warranty_decision(COMPLETED_ON, kind, at(date(2025, 6, 1)), settings).covered
+        if warranty_decision(COMPLETED_ON, kind, at(date(2025, 6, 1)), rules).covered
     }
     assert covered == set(ProblemKind) - {ProblemKind.CUSTOMER_DAMAGE, ProblemKind.NORMAL_WEAR}
 
 
-def test_unknown_completion_is_not_covered(settings: AftersalesSettings):
-    decision = warranty_decision(None, ProblemKind.LEAK, at(date(2025, 1, 10)), settings)
+def test_unknown_completion_is_not_covered(rules: RepairRules):
+    decision = warranty_decision(None, ProblemKind.LEAK, at(date(2025, 1, 10)), rules)
     assert decision.covered is False and decision.ends_on is None
     assert "no completion date is known" in decision.reason
 
 
 def test_warranty_years_and_uncovered_kinds_are_configurable():
-    custom = AftersalesSettings(warranty_years=3, uncovered_kinds=frozenset({ProblemKind.PAINT}))
+    custom = RepairRules(warranty_years=3, uncovered_kinds=frozenset({ProblemKind.PAINT}))
     third_year = at(date(2027, 6, 1))
     assert warranty_decision(COMPLETED_ON, ProblemKind.CUSTOMER_DAMAGE, third_year, custom).covered
     paint = warranty_decision(COMPLETED_ON, ProblemKind.PAINT, third_year, custom)
@@ -132,11 +131,11 @@ def test_warranty_years_and_uncovered_kinds_are_configurable():
 # --- fee quote -----------------------------------------------------------------------------------
 
 
-def test_fee_quote_follows_the_schedule_and_is_zero_when_covered(settings: AftersalesSettings):
-    assert fee_quote(ProblemKind.LEAK, settings) == 30_000
-    assert fee_quote(ProblemKind.CUSTOMER_DAMAGE, settings) == 35_000
-    assert fee_quote(ProblemKind.LEAK, settings, covered=True) == 0
-    custom = AftersalesSettings(fee_schedule_fen={ProblemKind.TILE: 12_345}, default_fee_fen=9_900)
+def test_fee_quote_follows_the_schedule_and_is_zero_when_covered(rules: RepairRules):
+    assert fee_quote(ProblemKind.LEAK, rules) == 30_000
+    assert fee_quote(ProblemKind.CUSTOMER_DAMAGE, rules) == 35_000
+    assert fee_quote(ProblemKind.LEAK, rules, covered=True) == 0
+    custom = RepairRules(fee_schedule_fen={ProblemKind.TILE: 12_345}, default_fee_fen=9_900)
     assert fee_quote(ProblemKind.TILE, custom) == 12_345
     assert fee_quote(ProblemKind.LEAK, custom) == 9_900
     assert yuan(35_000) == "350.00" and yuan(5) == "0.05" and yuan(123_456_789) == "1,234,567.89"
@@ -157,7 +156,7 @@ def opened() -> Ticket:
     )
 
 
-def surveyed(settings: AftersalesSettings, *, covered: bool) -> Ticket:
+def surveyed(rules: RepairRules, *, covered: bool) -> Ticket:
     t = assign(opened(), "wang", OPENED_AT + timedelta(hours=1))
     t = book_survey(t, SURVEY_AT, OPENED_AT + timedelta(hours=2))
     kind = ProblemKind.LEAK if covered else ProblemKind.CUSTOMER_DAMAGE
@@ -167,12 +166,12 @@ def surveyed(settings: AftersalesSettings, *, covered: bool) -> Ticket:
         proposed_fix="replace the joint",
         problem_kind=kind,
         completed_on=COMPLETED_ON,
-        settings=settings,
+        rules=rules,
         at=SURVEY_AT,
     )
 
 
-def walk_to(status: Status, settings: AftersalesSettings) -> Ticket:
+def walk_to(status: Status, rules: RepairRules) -> Ticket:
     """A not-covered ticket (fee 350.00 yuan) walked along the main path up to `status`."""
     steps: list[Callable[[Ticket], Ticket]] = [
         lambda t: assign(t, "wang", OPENED_AT),
@@ -183,7 +182,7 @@ def walk_to(status: Status, settings: AftersalesSettings) -> Ticket:
             proposed_fix="repaint",
             problem_kind=ProblemKind.CUSTOMER_DAMAGE,
             completed_on=COMPLETED_ON,
-            settings=settings,
+            rules=rules,
             at=SURVEY_AT,
         ),
         lambda t: accept_quote(t, SURVEY_AT),
@@ -206,8 +205,8 @@ def walk_to(status: Status, settings: AftersalesSettings) -> Ticket:
     return t
 
 
-def test_full_paid_path_with_reimbursement(settings: AftersalesSettings):
-    t = walk_to(Status.CLOSED, settings)
+def test_full_paid_path_with_reimbursement(rules: RepairRules):
+    t = walk_to(Status.CLOSED, rules)
     assert t.version == 12  # opened at 1, eleven steps
     assert t.fee_quote_fen == 35_000 and t.fee_paid_fen == 35_000 and t.quote_accepted
     assert t.reimbursement_fen == 8_000
@@ -215,8 +214,8 @@ def test_full_paid_path_with_reimbursement(settings: AftersalesSettings):
     assert t.summary == "joint replaced"
 
 
-def test_covered_repair_skips_the_quote_and_closes_without_expenses(settings: AftersalesSettings):
-    t = surveyed(settings, covered=True)
+def test_covered_repair_skips_the_quote_and_closes_without_expenses(rules: RepairRules):
+    t = surveyed(rules, covered=True)
     assert t.covered is True and t.fee_quote_fen == 0 and t.warranty_ends_on == date(2026, 11, 26)
     with pytest.raises(DomainError) as refused:
         accept_quote(t, SURVEY_AT)
@@ -228,8 +227,8 @@ def test_covered_repair_skips_the_quote_and_closes_without_expenses(settings: Af
     assert t.status is Status.CLOSED and t.reimbursement_fen == 0
 
 
-def test_schedule_refused_until_the_fee_quote_is_accepted(settings: AftersalesSettings):
-    t = surveyed(settings, covered=False)
+def test_schedule_refused_until_the_fee_quote_is_accepted(rules: RepairRules):
+    t = surveyed(rules, covered=False)
     assert t.covered is False and t.fee_quote_fen == 35_000
     with pytest.raises(DomainError) as refused:
         schedule(t, date(2026, 3, 10), 2, SURVEY_AT)
@@ -242,8 +241,8 @@ def test_schedule_refused_until_the_fee_quote_is_accepted(settings: AftersalesSe
     assert t.status is Status.SCHEDULED and (t.repair_on, t.duration_days) == (date(2026, 3, 10), 2)
 
 
-def test_schedule_needs_at_least_one_day_not_before_the_survey(settings: AftersalesSettings):
-    t = surveyed(settings, covered=True)
+def test_schedule_needs_at_least_one_day_not_before_the_survey(rules: RepairRules):
+    t = surveyed(rules, covered=True)
     with pytest.raises(DomainError) as zero:
         schedule(t, date(2026, 3, 10), 0, SURVEY_AT)
     assert zero.value.code == INVALID_VALUE and zero.value.http_status == 422
@@ -252,7 +251,7 @@ def test_schedule_needs_at_least_one_day_not_before_the_survey(settings: Aftersa
     assert "before the site survey on 2026-03-03" in early.value.detail
 
 
-def test_booking_the_survey_is_the_first_contact(settings: AftersalesSettings):
+def test_booking_the_survey_is_the_first_contact(rules: RepairRules):
     t = assign(opened(), "wang", OPENED_AT + timedelta(hours=1))
     assert (t.status, t.staff, t.version) == (Status.ASSIGNED, "wang", 2)
     t = book_survey(t, SURVEY_AT, OPENED_AT + timedelta(hours=3))
@@ -261,8 +260,8 @@ def test_booking_the_survey_is_the_first_contact(settings: AftersalesSettings):
     assert t.survey_at == SURVEY_AT + timedelta(days=1) and t.version == 4
 
 
-def test_completion_checks_score_and_fee(settings: AftersalesSettings):
-    paid = walk_to(Status.IN_REPAIR, settings)
+def test_completion_checks_score_and_fee(rules: RepairRules):
+    paid = walk_to(Status.IN_REPAIR, rules)
     done_at = at(date(2026, 3, 11))
     for score in (0, 6):
         with pytest.raises(DomainError, match="1 to 5"):
@@ -271,13 +270,13 @@ def test_completion_checks_score_and_fee(settings: AftersalesSettings):
         complete(paid, evaluation_score=3, comment="", fee_paid_fen=30_000, at=done_at)
     with pytest.raises(DomainError, match="needs the fee receipt"):
         complete(paid, evaluation_score=3, comment="", fee_paid_fen=None, at=done_at)
-    free = schedule(surveyed(settings, covered=True), date(2026, 3, 5), 1, SURVEY_AT)
+    free = schedule(surveyed(rules, covered=True), date(2026, 3, 5), 1, SURVEY_AT)
     with pytest.raises(DomainError, match="no fee may be charged"):
         complete(free, evaluation_score=3, comment="", fee_paid_fen=100, at=done_at)
 
 
-def test_reimbursement_rules(settings: AftersalesSettings):
-    done = walk_to(Status.COMPLETED, settings)
+def test_reimbursement_rules(rules: RepairRules):
+    done = walk_to(Status.COMPLETED, rules)
     with pytest.raises(DomainError, match="close the ticket directly") as zero:
         claim_reimbursement(done, 0, at(date(2026, 3, 12)))
     assert zero.value.code == INVALID_VALUE
@@ -290,13 +289,13 @@ def test_reimbursement_rules(settings: AftersalesSettings):
         close(claimed, "done", at(date(2026, 3, 13)))
 
 
-def test_close_requires_a_summary(settings: AftersalesSettings):
+def test_close_requires_a_summary(rules: RepairRules):
     with pytest.raises(DomainError, match="summary is required") as refused:
-        close(walk_to(Status.COMPLETED, settings), "  ", at(date(2026, 3, 12)))
+        close(walk_to(Status.COMPLETED, rules), "  ", at(date(2026, 3, 12)))
     assert refused.value.field == "summary"
 
 
-def call(step: Step, t: Ticket, settings: AftersalesSettings) -> object:
+def call(step: Step, t: Ticket, rules: RepairRules) -> object:
     """Run `step` on `t` with valid arguments."""
     when = at(date(2026, 3, 20))
     actions: dict[Step, Callable[[], object]] = {
@@ -308,7 +307,7 @@ def call(step: Step, t: Ticket, settings: AftersalesSettings) -> object:
             proposed_fix="p",
             problem_kind=ProblemKind.LEAK,
             completed_on=COMPLETED_ON,
-            settings=settings,
+            rules=rules,
             at=when,
         ),
         Step.ACCEPT_QUOTE: lambda: accept_quote(t, when),
@@ -322,36 +321,34 @@ def call(step: Step, t: Ticket, settings: AftersalesSettings) -> object:
         Step.APPROVE_FINANCE: lambda: approve_reimbursement(t, ApprovalLevel.FINANCE, "zh", when),
         Step.CLOSE: lambda: close(t, "summary", when),
         Step.REPORT_NEW_PROBLEM: lambda: new_problem_ticket(t, "cracked tile", "r2", when),
-        Step.ADD_PHOTO: lambda: check_photo(t, "image/jpeg", 1_000, settings),
+        Step.ADD_PHOTO: lambda: check_photo(t, "image/jpeg", 1_000, rules),
     }
     return actions[step]()
 
 
 @pytest.mark.parametrize("status", list(Status))
 @pytest.mark.parametrize("step", list(Step))
-def test_every_step_out_of_order_is_refused(
-    step: Step, status: Status, settings: AftersalesSettings
-):
-    t = walk_to(status, settings)
+def test_every_step_out_of_order_is_refused(step: Step, status: Status, rules: RepairRules):
+    t = walk_to(status, rules)
     if status in ALLOWED_FROM[step]:
         if status is Status.SURVEYED and step is Step.SCHEDULE:
             with pytest.raises(DomainError) as gate:
-                call(step, t, settings)
+                call(step, t, rules)
             assert gate.value.code == QUOTE_NOT_ACCEPTED
             return
-        result = call(step, t, settings)
+        result = call(step, t, rules)
         assert result is None or isinstance(result, Ticket)
         return
     with pytest.raises(DomainError) as refused:
-        call(step, t, settings)
+        call(step, t, rules)
     assert refused.value.code == WRONG_STATE and refused.value.http_status == 409
     assert refused.value.detail.startswith("cannot ")
     assert "next: " in refused.value.detail
 
 
-def test_out_of_order_detail_names_the_next_step(settings: AftersalesSettings):
+def test_out_of_order_detail_names_the_next_step(rules: RepairRules):
     with pytest.raises(DomainError) as refused:
-        schedule(walk_to(Status.ASSIGNED, settings), date(2026, 3, 10), 1, SURVEY_AT)
+        schedule(walk_to(Status.ASSIGNED, rules), date(2026, 3, 10), 1, SURVEY_AT)
     assert refused.value.detail == (
         "cannot schedule the repair while the ticket is assigned;"
         " next: book the site survey with the customer"
@@ -362,8 +359,8 @@ def test_out_of_order_detail_names_the_next_step(settings: AftersalesSettings):
 
 
 @pytest.mark.parametrize("status", [Status.SCHEDULED, Status.IN_REPAIR])
-def test_new_problem_opens_a_linked_ticket(status: Status, settings: AftersalesSettings):
-    parent = walk_to(status, settings)
+def test_new_problem_opens_a_linked_ticket(status: Status, rules: RepairRules):
+    parent = walk_to(status, rules)
     found_at = at(date(2026, 3, 10), 15)
     child = new_problem_ticket(parent, "cracked tile behind the sink", "r2", found_at)
     assert (child.id, child.parent_id, child.status, child.version) == ("r2", "r1", "opened", 1)
@@ -372,65 +369,61 @@ def test_new_problem_opens_a_linked_ticket(status: Status, settings: AftersalesS
     assert child.problem == "cracked tile behind the sink" and child.covered is None
 
 
-def test_new_problem_refused_outside_the_repair(settings: AftersalesSettings):
+def test_new_problem_refused_outside_the_repair(rules: RepairRules):
     with pytest.raises(DomainError, match="only during a scheduled or ongoing repair"):
-        new_problem_ticket(walk_to(Status.COMPLETED, settings), "crack", "r2", OPENED_AT)
+        new_problem_ticket(walk_to(Status.COMPLETED, rules), "crack", "r2", OPENED_AT)
 
 
 # --- service levels ------------------------------------------------------------------------------
 
 
-def test_sla_targets_are_24_and_72_hours_from_opening(settings: AftersalesSettings):
+def test_sla_targets_are_24_and_72_hours_from_opening(rules: RepairRules):
     t = opened()
-    assert sla_deadlines(t, settings) == [
+    assert sla_deadlines(t, rules) == [
         (SlaStep.FIRST_CONTACT, datetime(2026, 3, 3, 9, 0, tzinfo=BUSINESS_TZ)),
         (SlaStep.SURVEY, datetime(2026, 3, 5, 9, 0, tzinfo=BUSINESS_TZ)),
     ]
     second = timedelta(seconds=1)
     contact_due = OPENED_AT + timedelta(hours=24)
     survey_due = OPENED_AT + timedelta(hours=72)
-    assert not breached(t, SlaStep.FIRST_CONTACT, contact_due - second, settings)
-    assert breached(t, SlaStep.FIRST_CONTACT, contact_due + second, settings)
-    assert not breached(t, SlaStep.SURVEY, survey_due - second, settings)
-    assert breached(t, SlaStep.SURVEY, survey_due + second, settings)
-    assert breaches(t, contact_due + second, settings) == [(SlaStep.FIRST_CONTACT, contact_due)]
+    assert not breached(t, SlaStep.FIRST_CONTACT, contact_due - second, rules)
+    assert breached(t, SlaStep.FIRST_CONTACT, contact_due + second, rules)
+    assert not breached(t, SlaStep.SURVEY, survey_due - second, rules)
+    assert breached(t, SlaStep.SURVEY, survey_due + second, rules)
+    assert breaches(t, contact_due + second, rules) == [(SlaStep.FIRST_CONTACT, contact_due)]
 
 
-def test_sla_judges_the_time_the_step_was_done(settings: AftersalesSettings):
+def test_sla_judges_the_time_the_step_was_done(rules: RepairRules):
     contact_due = OPENED_AT + timedelta(hours=24)
     t = assign(opened(), "wang", OPENED_AT)
     on_time = book_survey(t, SURVEY_AT, contact_due - timedelta(minutes=1))
     late = book_survey(t, SURVEY_AT, contact_due + timedelta(minutes=1))
     much_later = contact_due + timedelta(days=30)
-    assert not breached(on_time, SlaStep.FIRST_CONTACT, much_later, settings)
-    assert breached(late, SlaStep.FIRST_CONTACT, much_later, settings)
+    assert not breached(on_time, SlaStep.FIRST_CONTACT, much_later, rules)
+    assert breached(late, SlaStep.FIRST_CONTACT, much_later, rules)
 
 
 def test_sla_hours_are_configurable():
-    custom = AftersalesSettings(sla_first_contact_hours=4, sla_survey_hours=48)
+    custom = RepairRules(sla_first_contact_hours=4, sla_survey_hours=48)
     t = opened()
     assert not breached(t, SlaStep.FIRST_CONTACT, OPENED_AT + timedelta(hours=4), custom)
     assert breached(t, SlaStep.FIRST_CONTACT, OPENED_AT + timedelta(hours=4, seconds=1), custom)
     assert breached(t, SlaStep.SURVEY, OPENED_AT + timedelta(hours=48, seconds=1), custom)
 
 
-def test_repair_is_due_by_the_end_of_its_last_planned_day(settings: AftersalesSettings):
-    t = walk_to(Status.SCHEDULED, settings)  # 10 March for 2 days: last day 11 March
-    due = dict(sla_deadlines(t, settings))[SlaStep.REPAIR]
+def test_repair_is_due_by_the_end_of_its_last_planned_day(rules: RepairRules):
+    t = walk_to(Status.SCHEDULED, rules)  # 10 March for 2 days: last day 11 March
+    due = dict(sla_deadlines(t, rules))[SlaStep.REPAIR]
     assert due == datetime(2026, 3, 12, 0, 0, tzinfo=BUSINESS_TZ)
-    assert not breached(
-        t, SlaStep.REPAIR, datetime(2026, 3, 11, 23, 59, tzinfo=BUSINESS_TZ), settings
-    )
-    assert breached(t, SlaStep.REPAIR, datetime(2026, 3, 12, 0, 1, tzinfo=BUSINESS_TZ), settings)
-    assert not breached(
-        opened(), SlaStep.REPAIR, datetime(2030, 1, 1, tzinfo=BUSINESS_TZ), settings
-    )
+    assert not breached(t, SlaStep.REPAIR, datetime(2026, 3, 11, 23, 59, tzinfo=BUSINESS_TZ), rules)
+    assert breached(t, SlaStep.REPAIR, datetime(2026, 3, 12, 0, 1, tzinfo=BUSINESS_TZ), rules)
+    assert not breached(opened(), SlaStep.REPAIR, datetime(2030, 1, 1, tzinfo=BUSINESS_TZ), rules)
 
 
-def test_booked_visit_names_survey_then_repair(settings: AftersalesSettings):
-    survey = booked_visit(walk_to(Status.SURVEY_BOOKED, settings))
+def test_booked_visit_names_survey_then_repair(rules: RepairRules):
+    survey = booked_visit(walk_to(Status.SURVEY_BOOKED, rules))
     assert survey is not None and (survey.kind, survey.at) == (RepairKind.SURVEY, SURVEY_AT)
-    repair = booked_visit(walk_to(Status.SCHEDULED, settings))
+    repair = booked_visit(walk_to(Status.SCHEDULED, rules))
     assert repair is not None and repair.kind is RepairKind.REPAIR
     assert (repair.on, repair.duration_days) == (date(2026, 3, 10), 2)
     assert booked_visit(opened()) is None
@@ -492,19 +485,19 @@ def test_materials_list_keeps_supplier_model_spec_colour():
     assert coating["colour"] is None
 
 
-def test_photo_limits(settings: AftersalesSettings):
-    t = walk_to(Status.IN_REPAIR, settings)
+def test_photo_limits(rules: RepairRules):
+    t = walk_to(Status.IN_REPAIR, rules)
     ten_mib = 10 * 1024 * 1024
-    check_photo(t, "image/jpeg", ten_mib, settings)
-    check_photo(t, "application/pdf", 1, settings)
+    check_photo(t, "image/jpeg", ten_mib, rules)
+    check_photo(t, "application/pdf", 1, rules)
     with pytest.raises(DomainError) as big:
-        check_photo(t, "image/png", ten_mib + 1, settings)
+        check_photo(t, "image/png", ten_mib + 1, rules)
     assert big.value.code == PHOTO_TOO_LARGE and big.value.http_status == 413
     with pytest.raises(DomainError) as gif:
-        check_photo(t, "image/gif", 100, settings)
+        check_photo(t, "image/gif", 100, rules)
     assert gif.value.code == PHOTO_TYPE_NOT_ALLOWED and gif.value.http_status == 422
     with pytest.raises(DomainError) as archived:
-        check_photo(walk_to(Status.CLOSED, settings), "image/webp", 100, settings)
+        check_photo(walk_to(Status.CLOSED, rules), "image/webp", 100, rules)
     assert archived.value.code == WRONG_STATE
 
 
@@ -528,3 +521,9 @@ def test_settings_defaults_and_environment(monkeypatch: pytest.MonkeyPatch):
     assert env.uncovered_kinds == {ProblemKind.PAINT}
     assert env.fee_schedule_fen == {ProblemKind.LEAK: 50_000}
     assert env.sla_first_contact_hours == 12
+    # The rules get the configured figures, not the defaults.
+    figures = env.rules()
+    assert figures.uncovered_kinds == {ProblemKind.PAINT}
+    assert dict(figures.fee_schedule_fen) == {ProblemKind.LEAK: 50_000}
+    assert figures.sla_first_contact_hours == 12
+    assert defaults.rules() == RepairRules()

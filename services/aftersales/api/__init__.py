@@ -1,4 +1,4 @@
-"""HTTP routes of the repair life cycle (API.md § aftersales): validate → domain → SQL → outbox."""
+"""Aftersales' HTTP API: repair tickets through their life cycle and their photos."""
 
 from fastapi import APIRouter
 

@@ -6,21 +6,29 @@ from typing import Any
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 
-from services.aftersales import domain, queries
-from services.aftersales.api.common import (
-    READ,
-    WRITE,
-    locked,
-    now_or,
-    photo_store,
-    settings_of,
-    visible,
-)
+from services.aftersales import workflow
+from services.aftersales.api.roles import READ, WRITE
+from services.aftersales.config import AftersalesSettings
+from shared.objects import ObjectStore
 from shared.web.auth import Principal
-from shared.web.deps import read
-from shared.web.errors import not_found
+from shared.web.deps import change, view
 
 router = APIRouter(prefix="/v1", tags=["repairs"])
+
+
+def photo_store(request: Request) -> ObjectStore:
+    """The photo bucket, opened once per process."""
+    store: ObjectStore | None = getattr(request.app.state, "photo_store", None)
+    if store is None:
+        config: AftersalesSettings = request.app.state.svc.config
+        store = ObjectStore(
+            request.app.state.runtime.js,
+            config.photo_bucket,
+            max_bytes=config.photo_max_bytes,
+            allowed_types=config.photo_types,
+        )
+        request.app.state.photo_store = store
+    return store
 
 
 @router.post("/repairs/{repair_id}/photos", status_code=201)
@@ -30,37 +38,23 @@ async def add_photo(
     """Store a photo or document in the object store: 413 oversize, 415 wrong type."""
     data = await file.read()
     content_type = (file.content_type or "").split(";", 1)[0].strip().lower()
-    store, config = photo_store(request), settings_of(request)
+    store = photo_store(request)
     store.check(data, content_type)
-    async with read(request) as conn:
-        domain.check_photo(
-            (await visible(conn, repair_id, who)).ticket, content_type, len(data), config
+    async with view(request) as ctx:
+        await workflow.check_photo(
+            ctx, who, repair_id, content_type=content_type, size_bytes=len(data)
         )
-    stored_object = await store.put(data, content_type)
-    # The bytes go in before the row: a failure leaves an unreferenced object, never a dangling row.
-    async with locked(request, repair_id, who) as (conn, stored):
-        domain.check_photo(stored.ticket, content_type, len(data), config)
-        await queries.add_photo(
-            conn,
-            photo_id=stored_object.id,
-            repair_id=repair_id,
-            sha256=stored_object.sha256,
-            size_bytes=stored_object.size,
-            content_type=content_type,
-            uploaded_by=who.sub,
-        )
-        await queries.add_history(
-            conn,
-            repair_id=repair_id,
-            at=now_or(),
-            action="photo_added",
-            by=who.sub,
-            details={"photo_id": stored_object.id, "filename": file.filename},
+    # The bytes go in outside any transaction and before the row: a failure leaves an
+    # unreferenced object, never a dangling row (so two workflow calls around the upload).
+    stored = await store.put(data, content_type)
+    async with change(request) as ctx:
+        await workflow.add_photo(
+            ctx, who, repair_id, photo=stored, content_type=content_type, filename=file.filename
         )
     return {
-        "photo_id": stored_object.id,
-        "sha256": stored_object.sha256,
-        "size": stored_object.size,
+        "photo_id": stored.id,
+        "sha256": stored.sha256,
+        "size": stored.size,
         "content_type": content_type,
     }
 
@@ -70,11 +64,8 @@ async def get_photo(
     repair_id: str, photo_id: str, request: Request, who: Principal = READ
 ) -> Response:
     """The photo's bytes with their content type."""
-    async with read(request) as conn:
-        await visible(conn, repair_id, who)
-        photo = await queries.get_photo(conn, repair_id=repair_id, photo_id=photo_id)
-    if photo is None:
-        raise not_found("photo", photo_id)
+    async with view(request) as ctx:
+        photo = await workflow.photo(ctx, who, repair_id, photo_id)
     data = await photo_store(request).get(photo_id)
     return Response(
         data, media_type=photo["content_type"], headers={"ETag": f'"{photo["sha256"]}"'}

@@ -1,25 +1,13 @@
-"""The repair life cycle over HTTP: each route validates, calls the domain, writes, emits."""
+"""The repair life cycle over HTTP: each route parses, calls one workflow step, shows the ticket."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from services.aftersales import domain, queries
-from services.aftersales.api.common import (
-    APPROVE,
-    APPROVERS,
-    WRITE,
-    locked,
-    now_or,
-    save,
-    settings_of,
-)
-from services.aftersales.domain import SlaStep, booked_visit
-from services.aftersales.metrics import FIRST_CONTACT, SURVEY, elapsed
-from services.aftersales.views import (
+from services.aftersales import workflow
+from services.aftersales.api.models import (
     ApprovalIn,
     AssignmentIn,
     AtIn,
@@ -30,17 +18,11 @@ from services.aftersales.views import (
     ScheduleIn,
     SurveyBookingIn,
     SurveyIn,
+    ticket_view,
 )
-from services.aftersales.workflow import (
-    SERVICE,
-    cancel_sla,
-    open_ticket,
-    repair_event,
-    schedule_sla,
-)
-from shared import outbox
-from shared.contracts.aftersales import RepairClosed, RepairCompleted, RepairScheduled
+from services.aftersales.api.roles import APPROVE, APPROVERS, WRITE
 from shared.web.auth import Principal
+from shared.web.deps import change
 from shared.web.errors import Problem
 
 router = APIRouter(prefix="/v1", tags=["repairs"])
@@ -51,12 +33,9 @@ async def assign(
     repair_id: str, body: AssignmentIn, request: Request, who: Principal = WRITE
 ) -> dict[str, Any]:
     """Assign (or re-assign) the after-sales staff member."""
-    at = now_or(body.at)
-    async with locked(request, repair_id, who) as (conn, stored):
-        ticket = domain.assign(stored.ticket, body.staff, at)
-        return await save(
-            conn, stored, ticket, action="assigned", at=at, who=who, details={"staff": ticket.staff}
-        )
+    async with change(request) as ctx:
+        done = await workflow.assign(ctx, who, repair_id, staff=body.staff, at=body.at)
+    return ticket_view(done)
 
 
 @router.post("/repairs/{repair_id}/survey-booking")
@@ -64,26 +43,11 @@ async def book_survey(
     repair_id: str, body: SurveyBookingIn, request: Request, who: Principal = WRITE
 ) -> dict[str, Any]:
     """Record the survey time agreed with the customer (the first contact); repair.scheduled."""
-    contacted = now_or(body.contacted_at)
-    async with locked(request, repair_id, who) as (conn, stored):
-        first = stored.ticket.first_contact_at is None
-        ticket = domain.book_survey(stored.ticket, body.at, contacted)
-        visit = booked_visit(ticket)
-        assert visit is not None
-        event = repair_event(RepairScheduled, ticket, at=visit.at, kind=visit.kind)
-        view = await save(
-            conn,
-            stored,
-            ticket,
-            action="survey_booked",
-            at=contacted,
-            who=who,
-            details={"survey_at": body.at.isoformat()},
-            events=[event],
+    async with change(request) as ctx:
+        done = await workflow.book_survey(
+            ctx, who, repair_id, survey_at=body.at, contacted_at=body.contacted_at
         )
-    if first and ticket.first_contact_at is not None:
-        FIRST_CONTACT.observe(elapsed(ticket.opened_at, ticket.first_contact_at))
-    return view
+    return ticket_view(done)
 
 
 @router.post("/repairs/{repair_id}/survey")
@@ -91,30 +55,17 @@ async def record_survey(
     repair_id: str, body: SurveyIn, request: Request, who: Principal = WRITE
 ) -> dict[str, Any]:
     """Record the site survey; the answer carries the warranty decision and any fee quote."""
-    at = now_or(body.at)
-    async with locked(request, repair_id, who) as (conn, stored):
-        completed_on = None
-        if stored.ticket.project_id is not None:
-            project = await queries.get_project(conn, project_id=stored.ticket.project_id)
-            completed_on = project["completed_on"] if project else None
-        ticket = domain.record_survey(
-            stored.ticket,
+    async with change(request) as ctx:
+        done = await workflow.record_survey(
+            ctx,
+            who,
+            repair_id,
             findings=body.findings,
             proposed_fix=body.proposed_fix,
             problem_kind=body.problem_kind,
-            completed_on=completed_on,
-            settings=settings_of(request),
-            at=at,
+            at=body.at,
         )
-        details = {
-            "problem_kind": body.problem_kind.value,
-            "covered": ticket.covered,
-            "reason": ticket.warranty_reason,
-            "fee_quote_fen": ticket.fee_quote_fen,
-        }
-        view = await save(conn, stored, ticket, action="surveyed", at=at, who=who, details=details)
-    SURVEY.observe(elapsed(ticket.opened_at, at))
-    return view
+    return ticket_view(done)
 
 
 @router.post("/repairs/{repair_id}/quote-acceptance")
@@ -122,18 +73,9 @@ async def accept_quote(
     repair_id: str, request: Request, body: AtIn | None = None, who: Principal = WRITE
 ) -> dict[str, Any]:
     """The customer accepted the fee quote of a repair the warranty does not cover."""
-    at = now_or(body.at if body else None)
-    async with locked(request, repair_id, who) as (conn, stored):
-        ticket = domain.accept_quote(stored.ticket, at)
-        return await save(
-            conn,
-            stored,
-            ticket,
-            action="quote_accepted",
-            at=at,
-            who=who,
-            details={"fee_quote_fen": ticket.fee_quote_fen},
-        )
+    async with change(request) as ctx:
+        done = await workflow.accept_quote(ctx, who, repair_id, at=body.at if body else None)
+    return ticket_view(done)
 
 
 @router.post("/repairs/{repair_id}/schedule")
@@ -141,38 +83,11 @@ async def schedule(
     repair_id: str, body: ScheduleIn, request: Request, who: Principal = WRITE
 ) -> dict[str, Any]:
     """Set the repair date and length (409 while a fee quote waits); prepare the material list."""
-    at = now_or()
-    async with locked(request, repair_id, who) as (conn, stored):
-        materials: list[dict[str, str | None]] = []
-        if stored.ticket.project_id is not None and stored.ticket.problem_kind is not None:
-            recorded = await queries.get_materials(conn, project_id=stored.ticket.project_id)
-            materials = domain.materials_list(recorded, stored.ticket.problem_kind)
-        ticket = domain.schedule(stored.ticket, body.date, body.duration_days, at, materials)
-        await schedule_sla(conn, ticket, settings_of(request), steps=[SlaStep.REPAIR])
-        visit = booked_visit(ticket)
-        assert visit is not None
-        event = repair_event(
-            RepairScheduled,
-            ticket,
-            at=visit.at,
-            kind=visit.kind,
-            on=visit.on,
-            duration_days=visit.duration_days,
+    async with change(request) as ctx:
+        done = await workflow.schedule(
+            ctx, who, repair_id, on=body.date, duration_days=body.duration_days
         )
-        return await save(
-            conn,
-            stored,
-            ticket,
-            action="scheduled",
-            at=at,
-            who=who,
-            events=[event],
-            details={
-                "date": body.date.isoformat(),
-                "duration_days": body.duration_days,
-                "materials": len(materials),
-            },
-        )
+    return ticket_view(done)
 
 
 @router.post("/repairs/{repair_id}/start")
@@ -180,10 +95,9 @@ async def start(
     repair_id: str, request: Request, body: AtIn | None = None, who: Principal = WRITE
 ) -> dict[str, Any]:
     """The crew is on site (optional step); the prepared material list stays with the ticket."""
-    at = now_or(body.at if body else None)
-    async with locked(request, repair_id, who) as (conn, stored):
-        ticket = domain.start_repair(stored.ticket, at, stored.ticket.materials)
-        return await save(conn, stored, ticket, action="repair_started", at=at, who=who)
+    async with change(request) as ctx:
+        done = await workflow.start(ctx, who, repair_id, at=body.at if body else None)
+    return ticket_view(done)
 
 
 @router.post("/repairs/{repair_id}/findings", status_code=201)
@@ -191,27 +105,10 @@ async def report_new_problem(
     repair_id: str, body: FindingsIn, request: Request, who: Principal = WRITE
 ) -> dict[str, Any]:
     """A new problem found during the repair opens a linked ticket with its own plan."""
-    at = now_or(body.at)
-    async with locked(request, repair_id, who) as (conn, stored):
-        child = domain.new_problem_ticket(stored.ticket, body.problem, str(uuid.uuid4()), at)
-        opened = await open_ticket(
-            conn,
-            ticket=child,
-            source=None,
-            branch_id=stored.branch_id,
-            by=who.sub,
-            config=settings_of(request),
+    async with change(request) as ctx:
+        child = await workflow.report_new_problem(
+            ctx, who, repair_id, problem=body.problem, at=body.at
         )
-        assert opened is not None
-        await queries.add_history(
-            conn,
-            repair_id=repair_id,
-            at=at,
-            action="new_problem_reported",
-            by=who.sub,
-            details={"child_id": child.id, "problem": child.problem},
-        )
-        await outbox.add(conn, *outbox.stamp(SERVICE, [opened]))
     return {"id": child.id, "parent_id": repair_id, "status": child.status.value}
 
 
@@ -220,31 +117,17 @@ async def complete(
     repair_id: str, body: CompletionIn, request: Request, who: Principal = WRITE
 ) -> dict[str, Any]:
     """The repair is done with the customer's evaluation; repair.completed (complaint resolved)."""
-    at = now_or(body.at)
-    async with locked(request, repair_id, who) as (conn, stored):
-        ticket = domain.complete(
-            stored.ticket,
+    async with change(request) as ctx:
+        done = await workflow.complete(
+            ctx,
+            who,
+            repair_id,
             evaluation_score=body.evaluation_score,
             comment=body.comment,
             fee_paid_fen=body.fee_paid_fen,
-            at=at,
+            at=body.at,
         )
-        await cancel_sla(conn, ticket.id)
-        event = repair_event(RepairCompleted, ticket, at=at)
-        return await save(
-            conn,
-            stored,
-            ticket,
-            action="completed",
-            at=at,
-            who=who,
-            events=[event],
-            details={
-                "evaluation_score": ticket.evaluation_score,
-                "comment": ticket.evaluation_comment,
-                "fee_paid_fen": ticket.fee_paid_fen,
-            },
-        )
+    return ticket_view(done)
 
 
 @router.post("/repairs/{repair_id}/reimbursement")
@@ -252,18 +135,11 @@ async def claim_reimbursement(
     repair_id: str, body: ReimbursementIn, request: Request, who: Principal = WRITE
 ) -> dict[str, Any]:
     """File the reimbursement form for the repair expenses."""
-    at = now_or(body.at)
-    async with locked(request, repair_id, who) as (conn, stored):
-        ticket = domain.claim_reimbursement(stored.ticket, body.amount_fen, at)
-        return await save(
-            conn,
-            stored,
-            ticket,
-            action="reimbursement_claimed",
-            at=at,
-            who=who,
-            details={"amount_fen": body.amount_fen},
+    async with change(request) as ctx:
+        done = await workflow.claim_reimbursement(
+            ctx, who, repair_id, amount_fen=body.amount_fen, at=body.at
         )
+    return ticket_view(done)
 
 
 @router.post("/repairs/{repair_id}/reimbursement/approvals")
@@ -275,18 +151,11 @@ async def approve_reimbursement(
         raise Problem(
             403, "Forbidden", f"role {who.role.value} may not approve at level {body.level.value}"
         )
-    at = now_or(body.at)
-    async with locked(request, repair_id, who) as (conn, stored):
-        ticket = domain.approve_reimbursement(stored.ticket, body.level, who.sub, at)
-        return await save(
-            conn,
-            stored,
-            ticket,
-            action=f"reimbursement_approved_{body.level.value}",
-            at=at,
-            who=who,
-            details={"level": body.level.value},
+    async with change(request) as ctx:
+        done = await workflow.approve_reimbursement(
+            ctx, who, repair_id, level=body.level, at=body.at
         )
+    return ticket_view(done)
 
 
 @router.post("/repairs/{repair_id}/closure")
@@ -294,18 +163,6 @@ async def close(
     repair_id: str, body: ClosureIn, request: Request, who: Principal = WRITE
 ) -> dict[str, Any]:
     """Close the ticket with the repair summary; repair.closed."""
-    at = now_or(body.at)
-    async with locked(request, repair_id, who) as (conn, stored):
-        ticket = domain.close(stored.ticket, body.summary, at)
-        await cancel_sla(conn, ticket.id)
-        event = repair_event(RepairClosed, ticket, at=at)
-        return await save(
-            conn,
-            stored,
-            ticket,
-            action="closed",
-            at=at,
-            who=who,
-            events=[event],
-            details={"summary": ticket.summary},
-        )
+    async with change(request) as ctx:
+        done = await workflow.close(ctx, who, repair_id, summary=body.summary, at=body.at)
+    return ticket_view(done)

@@ -19,6 +19,7 @@ from services.aftersales.domain.lifecycle import (
     next_words,
     open_ticket,
 )
+from services.aftersales.domain.rules import DEFAULT_RULES, RepairRules
 from services.aftersales.domain.service import (
     MATERIAL_CATEGORIES,
     SlaStep,
@@ -54,6 +55,7 @@ from services.aftersales.domain.warranty import (
 
 __all__ = [
     "ALLOWED_FROM",
+    "DEFAULT_RULES",
     "HTTP_STATUS",
     "INVALID_VALUE",
     "MATERIAL_CATEGORIES",
@@ -64,6 +66,7 @@ __all__ = [
     "WRONG_STATE",
     "ApprovalLevel",
     "DomainError",
+    "RepairRules",
     "SlaStep",
     "Status",
     "Step",

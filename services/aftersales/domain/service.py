@@ -8,13 +8,13 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from services.aftersales.config import AftersalesSettings
 from services.aftersales.domain.errors import (
     PHOTO_TOO_LARGE,
     PHOTO_TYPE_NOT_ALLOWED,
     DomainError,
 )
 from services.aftersales.domain.lifecycle import Status, Step, Ticket, require
+from services.aftersales.domain.rules import RepairRules
 from shared.calendar import end_of_local_day, start_of_local_day
 from shared.contracts.values import ComplaintCategory, ProblemKind, RepairKind, SubjectKind
 
@@ -27,7 +27,7 @@ class SlaStep(StrEnum):
     REPAIR = "repair"
 
 
-def sla_deadlines(ticket: Ticket, settings: AftersalesSettings) -> list[tuple[SlaStep, datetime]]:
+def sla_deadlines(ticket: Ticket, rules: RepairRules) -> list[tuple[SlaStep, datetime]]:
     """Each service-level step with the last instant it is on time.
 
     First contact and survey run in hours from the opening; once scheduled, the repair is due by
@@ -36,9 +36,9 @@ def sla_deadlines(ticket: Ticket, settings: AftersalesSettings) -> list[tuple[Sl
     deadlines = [
         (
             SlaStep.FIRST_CONTACT,
-            ticket.opened_at + timedelta(hours=settings.sla_first_contact_hours),
+            ticket.opened_at + timedelta(hours=rules.sla_first_contact_hours),
         ),
-        (SlaStep.SURVEY, ticket.opened_at + timedelta(hours=settings.sla_survey_hours)),
+        (SlaStep.SURVEY, ticket.opened_at + timedelta(hours=rules.sla_survey_hours)),
     ]
     if ticket.repair_on is not None and ticket.duration_days is not None:
         last_day = ticket.repair_on + timedelta(days=ticket.duration_days - 1)
@@ -55,23 +55,21 @@ def done_at(ticket: Ticket, step: SlaStep) -> datetime | None:
     return ticket.completed_at
 
 
-def breached(ticket: Ticket, step: SlaStep, now: datetime, settings: AftersalesSettings) -> bool:
+def breached(ticket: Ticket, step: SlaStep, now: datetime, rules: RepairRules) -> bool:
     """True when the step was not done by its due time (done late, or still not done after it)."""
-    due = dict(sla_deadlines(ticket, settings)).get(step)
+    due = dict(sla_deadlines(ticket, rules)).get(step)
     if due is None:
         return False
     done = done_at(ticket, step)
     return (done if done is not None else now) > due
 
 
-def breaches(
-    ticket: Ticket, now: datetime, settings: AftersalesSettings
-) -> list[tuple[SlaStep, datetime]]:
+def breaches(ticket: Ticket, now: datetime, rules: RepairRules) -> list[tuple[SlaStep, datetime]]:
     """Every breached step with the bound that passed (for the service-level timer)."""
     return [
         (step, due)
-        for step, due in sla_deadlines(ticket, settings)
-        if breached(ticket, step, now, settings)
+        for step, due in sla_deadlines(ticket, rules)
+        if breached(ticket, step, now, rules)
     ]
 
 
@@ -140,23 +138,21 @@ def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def check_photo(
-    ticket: Ticket, content_type: str, size_bytes: int, settings: AftersalesSettings
-) -> None:
+def check_photo(ticket: Ticket, content_type: str, size_bytes: int, rules: RepairRules) -> None:
     """Refuse a photo or document the ticket cannot take: wrong moment, type or size."""
     require(ticket, Step.ADD_PHOTO)
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type not in settings.photo_types:
-        allowed = ", ".join(sorted(settings.photo_types))
+    if media_type not in rules.photo_types:
+        allowed = ", ".join(sorted(rules.photo_types))
         raise DomainError(
             PHOTO_TYPE_NOT_ALLOWED,
             f"{media_type or 'unknown'} is not accepted; use {allowed}",
             "file",
         )
-    if size_bytes > settings.photo_max_bytes:
+    if size_bytes > rules.photo_max_bytes:
         raise DomainError(
             PHOTO_TOO_LARGE,
-            f"the file has {size_bytes} bytes; the limit is {settings.photo_max_bytes} bytes",
+            f"the file has {size_bytes} bytes; the limit is {rules.photo_max_bytes} bytes",
             "file",
         )
 

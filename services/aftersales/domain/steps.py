@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from services.aftersales.config import AftersalesSettings
 from services.aftersales.domain.errors import (
     INVALID_VALUE,
     QUOTE_NOT_ACCEPTED,
@@ -22,6 +21,7 @@ from services.aftersales.domain.lifecycle import (
     open_ticket,
     require,
 )
+from services.aftersales.domain.rules import RepairRules
 from services.aftersales.domain.warranty import fee_quote, warranty_decision
 from shared.calendar import local_date
 from shared.contracts.values import ProblemKind
@@ -65,12 +65,12 @@ def record_survey(
     proposed_fix: str,
     problem_kind: ProblemKind,
     completed_on: date | None,
-    settings: AftersalesSettings,
+    rules: RepairRules,
     at: datetime,
 ) -> Ticket:
     """Record the site survey and decide the warranty; a repair not covered gets a fee quote."""
     require(ticket, Step.RECORD_SURVEY)
-    decision = warranty_decision(completed_on, problem_kind, at, settings)
+    decision = warranty_decision(completed_on, problem_kind, at, rules)
     return _next(
         ticket,
         status=Status.SURVEYED,
@@ -81,7 +81,7 @@ def record_survey(
         covered=decision.covered,
         warranty_reason=decision.reason,
         warranty_ends_on=decision.ends_on,
-        fee_quote_fen=fee_quote(problem_kind, settings, covered=decision.covered),
+        fee_quote_fen=fee_quote(problem_kind, rules, covered=decision.covered),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.aftersales.config import AftersalesSettings
+from services.aftersales.domain.rules import RepairRules
 from shared.calendar import local_date
 from shared.contracts.values import ProblemKind
 
@@ -36,7 +36,7 @@ def warranty_decision(
     completed_on: date | None,
     problem_kind: ProblemKind,
     survey_at: datetime,
-    settings: AftersalesSettings,
+    rules: RepairRules,
 ) -> WarrantyDecision:
     """Decide at the site survey whether the warranty covers the repair.
 
@@ -45,8 +45,8 @@ def warranty_decision(
     is no longer covered). The problem kind must also be one the warranty covers.
     """
     survey_on = local_date(survey_at)
-    years = settings.warranty_years
-    kind_covered = problem_kind not in settings.uncovered_kinds
+    years = rules.warranty_years
+    kind_covered = problem_kind not in rules.uncovered_kinds
     kind_reason = f"{kind_words(problem_kind)} is not covered by the warranty"
     if completed_on is None:
         reason = (
@@ -77,10 +77,8 @@ def warranty_decision(
     return WarrantyDecision(covered=True, reason=reason, ends_on=ends_on)
 
 
-def fee_quote(
-    problem_kind: ProblemKind, settings: AftersalesSettings, *, covered: bool = False
-) -> int:
+def fee_quote(problem_kind: ProblemKind, rules: RepairRules, *, covered: bool = False) -> int:
     """The fee in fen the customer is told before a paid repair; 0 when the warranty covers it."""
     if covered:
         return 0
-    return settings.fee_schedule_fen.get(problem_kind, settings.default_fee_fen)
+    return rules.fee_schedule_fen.get(problem_kind, rules.default_fee_fen)

@@ -1,74 +1,70 @@
-"""Request bodies and response shapes of the aftersales API (API.md § aftersales)."""
+"""Request bodies and response shapes of the aftersales API."""
 
 from __future__ import annotations
 
 from datetime import date as Date
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from services.aftersales.domain import ApprovalLevel, next_words
+from services.aftersales.domain import ApprovalLevel, Ticket, next_words
 from services.aftersales.queries import Stored
+from services.aftersales.workflow import TicketFile
 from shared.contracts.values import ProblemKind
+from shared.web.models import Strict
 
 
-class Body(BaseModel):
-    """Every body refuses unknown fields (422 names them)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class AssignmentIn(Body):
+class AssignmentIn(Strict):
     staff: str = Field(min_length=1, description="Token `sub` of the after-sales staff member")
     at: AwareDatetime | None = None
 
 
-class SurveyBookingIn(Body):
+class SurveyBookingIn(Strict):
     at: AwareDatetime = Field(description="The survey time agreed with the customer")
     contacted_at: AwareDatetime | None = Field(
         default=None, description="When the customer was reached (first contact); default now"
     )
 
 
-class SurveyIn(Body):
+class SurveyIn(Strict):
     findings: str
     proposed_fix: str
     problem_kind: ProblemKind
     at: AwareDatetime | None = Field(default=None, description="When the survey took place")
 
 
-class AtIn(Body):
+class AtIn(Strict):
     at: AwareDatetime | None = None
 
 
-class ScheduleIn(Body):
+class ScheduleIn(Strict):
     date: Date
     duration_days: int = Field(ge=1, le=365)
 
 
-class FindingsIn(Body):
+class FindingsIn(Strict):
     problem: str = Field(min_length=1, description="The new problem found during the repair")
     at: AwareDatetime | None = None
 
 
-class CompletionIn(Body):
+class CompletionIn(Strict):
     evaluation_score: int = Field(ge=1, le=5, description="The customer's evaluation form score")
     comment: str = ""
     fee_paid_fen: int | None = Field(default=None, ge=0, description="For a paid repair")
     at: AwareDatetime | None = None
 
 
-class ReimbursementIn(Body):
+class ReimbursementIn(Strict):
     amount_fen: int = Field(description="The repair expenses to reimburse")
     at: AwareDatetime | None = None
 
 
-class ApprovalIn(Body):
+class ApprovalIn(Strict):
     level: ApprovalLevel
     at: AwareDatetime | None = None
 
 
-class ClosureIn(Body):
+class ClosureIn(Strict):
     summary: str = Field(min_length=1, description="The repair summary")
     at: AwareDatetime | None = None
 
@@ -93,13 +89,23 @@ def summary_view(stored: Stored) -> dict[str, Any]:
     }
 
 
-def ticket_view(
-    stored: Stored, history: list[dict[str, Any]], photos: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """A ticket with its warranty decision, fee quote, history, photos and materials."""
-    t = stored.ticket
+def reimbursement_view(t: Ticket) -> dict[str, Any]:
+    """The reimbursement form: the amount claimed and both signatures."""
     return {
-        **summary_view(stored),
+        "amount_fen": t.reimbursement_fen,
+        "claimed_at": t.reimbursement_claimed_at,
+        "dept_approved_by": t.dept_approved_by,
+        "dept_approved_at": t.dept_approved_at,
+        "finance_approved_by": t.finance_approved_by,
+        "finance_approved_at": t.finance_approved_at,
+    }
+
+
+def ticket_view(file: TicketFile) -> dict[str, Any]:
+    """A ticket with its warranty decision, fee quote, history, photos and materials."""
+    t = file.stored.ticket
+    return {
+        **summary_view(file.stored),
         "address": t.address,
         "next": next_words(t),
         "assigned_at": t.assigned_at,
@@ -122,17 +128,10 @@ def ticket_view(
         "evaluation_score": t.evaluation_score,
         "evaluation_comment": t.evaluation_comment,
         "fee_paid_fen": t.fee_paid_fen,
-        "reimbursement": {
-            "amount_fen": t.reimbursement_fen,
-            "claimed_at": t.reimbursement_claimed_at,
-            "dept_approved_by": t.dept_approved_by,
-            "dept_approved_at": t.dept_approved_at,
-            "finance_approved_by": t.finance_approved_by,
-            "finance_approved_at": t.finance_approved_at,
-        },
+        "reimbursement": reimbursement_view(t),
         "closed_at": t.closed_at,
         "summary": t.summary,
-        "history": history,
-        "photos": photos,
+        "history": file.history,
+        "photos": file.photos,
         "materials": [dict(m) for m in t.materials],
     }

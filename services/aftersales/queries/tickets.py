@@ -1,51 +1,24 @@
-"""All SQL of the aftersales service: one async function per statement, keyword-only args."""
+"""SQL of repair tickets, their history, photos and service-level breaches."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Final
 
 import asyncpg
 
-from services.aftersales.domain import Status, Ticket
-from shared.contracts.values import ProblemKind
+from services.aftersales.domain import Ticket
+from services.aftersales.queries.records import (
+    TICKET_COLUMNS,
+    Stored,
+    history_entry,
+    stored,
+    ticket_values,
+)
 
-# The ticket's columns are the domain dataclass's fields, so the two cannot drift apart.
-TICKET_COLUMNS: Final[tuple[str, ...]] = tuple(f.name for f in fields(Ticket))
 _COLS: Final = ", ".join(TICKET_COLUMNS)
 _SELECT: Final = f"SELECT {_COLS}, branch_id, source FROM aftersales.repairs"
-
-
-@dataclass(frozen=True)
-class Stored:
-    """A ticket as stored, with what the rules do not see."""
-
-    ticket: Ticket
-    branch_id: str | None
-    source: str | None
-
-
-def _values(ticket: Ticket) -> list[Any]:
-    out: list[Any] = []
-    for name in TICKET_COLUMNS:
-        value = getattr(ticket, name)
-        if name == "materials":
-            value = json.dumps([dict(m) for m in value])
-        elif name in ("status", "problem_kind") and value is not None:
-            value = value.value
-        out.append(value)
-    return out
-
-
-def _stored(row: asyncpg.Record) -> Stored:
-    values = {name: row[name] for name in TICKET_COLUMNS}
-    values["status"] = Status(values["status"])
-    if values["problem_kind"] is not None:
-        values["problem_kind"] = ProblemKind(values["problem_kind"])
-    values["materials"] = tuple(json.loads(values["materials"]))
-    return Stored(Ticket(**values), row["branch_id"], row["source"])
 
 
 async def insert_ticket(
@@ -58,7 +31,7 @@ async def insert_ticket(
         " ON CONFLICT DO NOTHING RETURNING true",
         source,
         branch_id,
-        *_values(ticket),
+        *ticket_values(ticket),
     )
     return bool(inserted)
 
@@ -69,20 +42,20 @@ async def update_ticket(conn: asyncpg.Connection, *, ticket: Ticket) -> None:
     # `id` is the dataclass's first field, so $1 is the ticket's id.
     await conn.execute(
         f"UPDATE aftersales.repairs SET {sets} WHERE id = $1",
-        *_values(ticket),
+        *ticket_values(ticket),
     )
 
 
 async def get_ticket(conn: asyncpg.Connection, *, repair_id: str) -> Stored | None:
     """One ticket, or None."""
     row = await conn.fetchrow(f"{_SELECT} WHERE id = $1", repair_id)
-    return None if row is None else _stored(row)
+    return None if row is None else stored(row)
 
 
 async def lock_ticket(conn: asyncpg.Connection, *, repair_id: str) -> Stored | None:
     """One ticket, row-locked until the transaction ends, or None."""
     row = await conn.fetchrow(f"{_SELECT} WHERE id = $1 FOR UPDATE", repair_id)
-    return None if row is None else _stored(row)
+    return None if row is None else stored(row)
 
 
 async def list_tickets(
@@ -112,7 +85,7 @@ async def list_tickets(
         after[1] if after else None,
         limit,
     )
-    return [_stored(r) for r in rows]
+    return [stored(r) for r in rows]
 
 
 async def add_history(
@@ -143,10 +116,7 @@ async def history(conn: asyncpg.Connection, *, repair_id: str) -> list[dict[str,
         " WHERE repair_id = $1 ORDER BY id",
         repair_id,
     )
-    return [
-        {"at": r["at"], "action": r["action"], "by": r["by"], **json.loads(r["details"])}
-        for r in rows
-    ]
+    return [history_entry(r) for r in rows]
 
 
 async def add_photo(
@@ -211,69 +181,13 @@ async def record_breach(
     return bool(inserted)
 
 
-async def upsert_project(
-    conn: asyncpg.Connection,
-    *,
-    project_id: str,
-    customer_id: str,
-    stage: str,
-    completed_on: date | None,
-    warranty_ends_on: date | None,
-    version: int,
-    changed_at: datetime,
-) -> bool:
-    """Keep a project's stage and completion; False when the event is older than what we hold."""
-    applied = await conn.fetchval(
-        "INSERT INTO aftersales.projects AS p (project_id, customer_id, stage, completed_on,"
-        " warranty_ends_on, version, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT (project_id) DO UPDATE SET customer_id = EXCLUDED.customer_id,"
-        "   stage = EXCLUDED.stage,"
-        "   completed_on = coalesce(EXCLUDED.completed_on, p.completed_on),"
-        "   warranty_ends_on = coalesce(EXCLUDED.warranty_ends_on, p.warranty_ends_on),"
-        "   version = EXCLUDED.version, changed_at = EXCLUDED.changed_at, updated_at = now()"
-        " WHERE p.version <= EXCLUDED.version"
-        " RETURNING true",
-        project_id,
-        customer_id,
-        stage,
-        completed_on,
-        warranty_ends_on,
-        version,
-        changed_at,
+async def count_open_by_phase(
+    conn: asyncpg.Connection, *, survey_phase: list[str], closed: str
+) -> list[asyncpg.Record]:
+    """Tickets not closed, counted as `survey` (statuses before the survey) or `repair`."""
+    return await conn.fetch(
+        "SELECT CASE WHEN status = ANY($1::text[]) THEN 'survey' ELSE 'repair' END AS kind,"
+        " count(*) AS n FROM aftersales.repairs WHERE status <> $2 GROUP BY 1",
+        survey_phase,
+        closed,
     )
-    return bool(applied)
-
-
-async def get_project(conn: asyncpg.Connection, *, project_id: str) -> dict[str, Any] | None:
-    """The projection of one project, or None when no stage change was seen."""
-    row = await conn.fetchrow(
-        "SELECT project_id, customer_id, stage, completed_on, warranty_ends_on, version"
-        " FROM aftersales.projects WHERE project_id = $1",
-        project_id,
-    )
-    return None if row is None else dict(row)
-
-
-async def upsert_materials(
-    conn: asyncpg.Connection, *, project_id: str, items: list[dict[str, Any]], version: int
-) -> bool:
-    """Keep a project's materials list; False when the event is older than what we hold."""
-    applied = await conn.fetchval(
-        "INSERT INTO aftersales.project_materials AS m (project_id, items, version)"
-        " VALUES ($1, $2::jsonb, $3)"
-        " ON CONFLICT (project_id) DO UPDATE SET items = EXCLUDED.items,"
-        "   version = EXCLUDED.version, updated_at = now()"
-        " WHERE m.version <= EXCLUDED.version RETURNING true",
-        project_id,
-        json.dumps(items),
-        version,
-    )
-    return bool(applied)
-
-
-async def get_materials(conn: asyncpg.Connection, *, project_id: str) -> list[dict[str, Any]]:
-    """A project's recorded materials (empty when none were recorded)."""
-    items = await conn.fetchval(
-        "SELECT items FROM aftersales.project_materials WHERE project_id = $1", project_id
-    )
-    return [] if items is None else list(json.loads(items))

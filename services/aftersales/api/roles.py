@@ -1,0 +1,12 @@
+"""Who may do what on aftersales' API (admin always may)."""
+
+from __future__ import annotations
+
+from services.aftersales.domain import ApprovalLevel
+from shared.web.auth import require
+
+READ = require("aftersales", "supervision", "cs", "dept_head", "manager", "finance", "branch")
+WRITE = require("aftersales")
+APPROVE = require("dept_head", "manager", "finance")
+# Who signs each level of the reimbursement form (admin may sign both).
+APPROVERS = {ApprovalLevel.DEPT_HEAD: {"dept_head", "manager"}, ApprovalLevel.FINANCE: {"finance"}}
