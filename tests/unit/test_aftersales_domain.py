@@ -37,8 +37,10 @@ from services.aftersales.domain import (
     complete,
     fee_quote,
     materials_list,
+    month_of,
     new_problem_ticket,
     open_ticket,
+    parse_month,
     record_survey,
     schedule,
     sla_deadlines,
@@ -527,3 +529,17 @@ def test_settings_defaults_and_environment(monkeypatch: pytest.MonkeyPatch):
     assert dict(figures.fee_schedule_fen) == {ProblemKind.LEAK: 50_000}
     assert figures.sla_first_contact_hours == 12
     assert defaults.rules() == RepairRules()
+
+
+def test_report_months_are_months_of_the_shanghai_calendar():
+    assert parse_month("2026-10") == (
+        datetime(2026, 10, 1, tzinfo=BUSINESS_TZ),
+        datetime(2026, 11, 1, tzinfo=BUSINESS_TZ),
+    )
+    assert parse_month(" 2026-12 ")[1] == datetime(2027, 1, 1, tzinfo=BUSINESS_TZ)
+    for bad in ("2026-13", "2026-1", "26-10", "2026-10-01", ""):
+        with pytest.raises(ValueError, match="YYYY-MM"):
+            parse_month(bad)
+    # 30 Sep 16:30 UTC is already 1 October in Shanghai.
+    assert month_of(datetime(2026, 9, 30, 16, 30, tzinfo=UTC)) == "2026-10"
+    assert month_of(datetime(2026, 9, 30, 15, 59, tzinfo=UTC)) == "2026-09"

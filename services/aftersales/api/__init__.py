@@ -1,12 +1,13 @@
-"""Aftersales' HTTP API: repair tickets through their life cycle and their photos."""
+"""Aftersales' HTTP API: repair tickets through their life cycle, photos, the monthly report."""
 
 from fastapi import APIRouter
 
-from services.aftersales.api import photos, steps, tickets
+from services.aftersales.api import photos, reports, steps, tickets
 
 router = APIRouter()
 router.include_router(tickets.router)
 router.include_router(steps.router)
 router.include_router(photos.router)
+router.include_router(reports.router)
 
 __all__ = ["router"]

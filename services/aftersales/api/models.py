@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date as Date
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.aftersales.domain import ApprovalLevel, Ticket, next_words
+from services.aftersales.domain import ApprovalLevel, SlaStep, Ticket, next_words
 from services.aftersales.queries import Stored
 from services.aftersales.workflow import TicketFile
 from shared.contracts.values import ProblemKind
@@ -135,3 +135,63 @@ def ticket_view(file: TicketFile) -> dict[str, Any]:
         "photos": file.photos,
         "materials": [dict(m) for m in t.materials],
     }
+
+
+class OpenedOut(BaseModel):
+    total: int
+    by_status: dict[str, int] = Field(description="Every status in life-cycle order, 0 included")
+
+
+class ServiceLevelOut(BaseModel):
+    step: SlaStep
+    due: int = Field(description="Deadlines of this step falling in the month")
+    met: int = Field(description="Done by the deadline")
+    breached: int = Field(description="Done after the deadline, or not done once it passed")
+    pending: int = Field(description="Not done, the deadline still ahead")
+
+
+class SurveyedOut(BaseModel):
+    covered: int = Field(description="Warranty decisions (site surveys) in the month: covered")
+    paid: int = Field(description="... not covered: the customer pays")
+    quoted_fen: int = Field(description="Fees quoted for those paid repairs")
+
+
+class CompletedOut(BaseModel):
+    covered: int = Field(description="Repairs completed in the month under the warranty")
+    paid: int = Field(description="Paid repairs completed in the month")
+    paid_fen: int = Field(description="Fees paid for them")
+
+
+class RepairsOut(BaseModel):
+    surveyed: SurveyedOut
+    completed: CompletedOut
+
+
+class MonthlyRepairs(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "month": "2026-11",
+                    "from": "2026-11-01T00:00:00+08:00",
+                    "to": "2026-12-01T00:00:00+08:00",
+                    "opened": {"total": 2, "by_status": {"opened": 1, "closed": 1}},
+                    "service_levels": [
+                        {"step": "first_contact", "due": 2, "met": 1, "breached": 1, "pending": 0}
+                    ],
+                    "repairs": {
+                        "surveyed": {"covered": 1, "paid": 1, "quoted_fen": 30000},
+                        "completed": {"covered": 0, "paid": 1, "paid_fen": 30000},
+                    },
+                }
+            ]
+        },
+    )
+
+    month: str
+    from_: str = Field(alias="from", description="The month's start in Asia/Shanghai")
+    to: str = Field(description="The next month's start (exclusive)")
+    opened: OpenedOut = Field(description="Tickets opened in the month, by their status now")
+    service_levels: list[ServiceLevelOut]
+    repairs: RepairsOut

@@ -8,5 +8,6 @@ from shared.web.auth import require
 READ = require("aftersales", "supervision", "cs", "dept_head", "manager", "finance", "branch")
 WRITE = require("aftersales")
 APPROVE = require("dept_head", "manager", "finance")
+REPORTS = require("aftersales", "supervision", "dept_head", "manager")
 # Who signs each level of the reimbursement form (admin may sign both).
 APPROVERS = {ApprovalLevel.DEPT_HEAD: {"dept_head", "manager"}, ApprovalLevel.FINANCE: {"finance"}}

@@ -19,6 +19,7 @@ from services.aftersales.domain.lifecycle import (
     next_words,
     open_ticket,
 )
+from services.aftersales.domain.report import month_of, parse_month
 from services.aftersales.domain.rules import DEFAULT_RULES, RepairRules
 from services.aftersales.domain.service import (
     MATERIAL_CATEGORIES,
@@ -89,9 +90,11 @@ __all__ = [
     "done_at",
     "fee_quote",
     "materials_list",
+    "month_of",
     "new_problem_ticket",
     "next_words",
     "open_ticket",
+    "parse_month",
     "record_survey",
     "schedule",
     "sla_deadlines",

@@ -7,6 +7,11 @@ from services.aftersales.queries.projects import (
     upsert_project,
 )
 from services.aftersales.queries.records import Stored
+from services.aftersales.queries.reports import (
+    opened_by_status,
+    service_levels,
+    warranty_and_fees,
+)
 from services.aftersales.queries.tickets import (
     add_history,
     add_photo,
@@ -35,9 +40,12 @@ __all__ = [
     "insert_ticket",
     "list_tickets",
     "lock_ticket",
+    "opened_by_status",
     "photos",
     "record_breach",
+    "service_levels",
     "update_ticket",
     "upsert_materials",
     "upsert_project",
+    "warranty_and_fees",
 ]

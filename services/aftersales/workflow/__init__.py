@@ -1,5 +1,6 @@
 """Aftersales' changes, one per transaction, for routes, bus handlers and timers alike."""
 
+from services.aftersales.workflow.reports import monthly_report
 from services.aftersales.workflow.steps import (
     accept_quote,
     add_photo,
@@ -44,6 +45,7 @@ __all__ = [
     "claim_reimbursement",
     "close",
     "complete",
+    "monthly_report",
     "open_for_complaint",
     "open_for_request",
     "photo",
