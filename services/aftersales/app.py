@@ -23,6 +23,8 @@ def create_app(
 ) -> FastAPI:
     """The aftersales process: HTTP API, bus handlers, service-level timers."""
     cfg = config or AftersalesSettings()
+    # The labelled series exist from the start, before the first /metrics scrape.
+    metrics.init()
     svc = ServiceDef(
         name=SERVICE,
         router=api.router,

@@ -32,6 +32,8 @@ DESCRIPTION = (
 def create_app(settings: Settings | None = None, config: IntakeSettings | None = None) -> FastAPI:
     """The intake process: HTTP API, bus handlers, timers."""
     cfg = config or IntakeSettings()
+    # The labelled series exist from the start, before the first /metrics scrape.
+    metrics.init()
     svc = ServiceDef(
         name="intake",
         router=api.router,
