@@ -30,7 +30,7 @@ class NotificationsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KEFU_NOTIFICATIONS_", extra="ignore")
 
     http_port: int = 8005
-    database_url: str | None = None  # KEFU_NOTIFICATIONS_DATABASE_URL (DESIGN.md §5)
+    database_url: str | None = None  # KEFU_NOTIFICATIONS_DATABASE_URL (docs/ARCHITECTURE.md §6)
 
     # SMS gateway (Aliyun-style: sign name + registered template codes)
     sms_url: str | None = None  # None: messages are logged as sent, nothing leaves the host

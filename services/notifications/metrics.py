@@ -11,7 +11,7 @@ from services.notifications import queries
 from services.notifications.config import NotificationsSettings
 from shared import gauges
 from shared.contracts.envelope import Event
-from shared.contracts.notifications import CallbackCompleted
+from shared.contracts.notifications import CallbackCompleted, CallbackOverdue
 from shared.contracts.values import CallbackPurpose, EscalationLevel, MessageChannel
 from shared.service import Runtime
 
@@ -64,10 +64,13 @@ def init() -> None:
         SATISFACTION.labels(purpose.value)
 
 
-def observe_completed(events: Iterable[Event]) -> None:
-    """Count the callbacks a committed outcome completed, and their satisfaction score."""
+def observe_callbacks(events: Iterable[Event]) -> None:
+    """Count what a committed change announced: callbacks escalated, callbacks completed and
+    their satisfaction score."""
     for e in events:
-        if isinstance(e, CallbackCompleted):
+        if isinstance(e, CallbackOverdue):
+            CALLBACKS_OVERDUE.labels(e.level.value).inc()
+        elif isinstance(e, CallbackCompleted):
             CALLBACKS_COMPLETED.labels(e.purpose.value, str(e.reached).lower()).inc()
             if e.satisfaction is not None:
                 SATISFACTION.labels(e.purpose.value).observe(int(e.satisfaction))
@@ -80,8 +83,9 @@ async def count_open(conn: asyncpg.Connection) -> None:
         CALLBACKS_OPEN.labels(status).set(counts.get(status, 0))
 
 
-async def refresh_gauges(runtime: Runtime, config: NotificationsSettings) -> None:
+async def refresh_gauges(runtime: Runtime) -> None:
     """Background task: keep the open-callback gauges current on every replica."""
+    config: NotificationsSettings = runtime.config
     init()
     if not config.gauge_seconds:
         gauges.init_platform_metrics(runtime)

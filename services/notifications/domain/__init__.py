@@ -39,6 +39,7 @@ from services.notifications.domain.messages import (
     send_retry_delay,
     verify_webhook_signature,
     webhook_signature,
+    webhook_targets,
 )
 from services.notifications.domain.recurring import next_run, occurrence_task
 from services.notifications.domain.retry import RetryPolicy, parse_retry_step, retry_at
@@ -143,4 +144,5 @@ __all__ = [
     "sms_request",
     "verify_webhook_signature",
     "webhook_signature",
+    "webhook_targets",
 ]

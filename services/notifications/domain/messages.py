@@ -130,3 +130,11 @@ def recipients_for(audience: str, table: Mapping[str, Sequence[str]]) -> list[st
         if table.get(key):
             return list(table[key])
     return []
+
+
+def webhook_targets(audience: str, table: Mapping[str, Sequence[str]]) -> list[str]:
+    """The URLs that also receive an audience's messages: exact, else `<kind>:*` (no fallback)."""
+    for key in (audience, f"{audience.partition(':')[0]}:*"):
+        if table.get(key):
+            return list(table[key])
+    return []

@@ -1,7 +1,6 @@
-"""All SQL of the notifications service: one async function per statement, keyword-only args.
-
-Times the rules compare ("now") come from `kefu_now()`, the database clock the timers follow.
-"""
+"""All SQL of the notifications service: one async function per statement, keyword-only args;
+`records.py` maps the rows. Times written in SQL come from `kefu_now()`, the database clock with
+the test offset the context applies (the same value as `ctx.now()`)."""
 
 from services.notifications.queries.book import (
     fill_callback_assignees,
@@ -37,7 +36,6 @@ from services.notifications.queries.schedules import (
     advance_schedule,
     cancel_schedules,
     cancel_timers,
-    database_now,
     get_schedule,
     insert_schedule,
     list_schedules,
@@ -51,7 +49,6 @@ __all__ = [
     "cancel_timers",
     "complete_send_timers",
     "count_open_callbacks",
-    "database_now",
     "defer_messages",
     "fill_callback_assignees",
     "fill_schedule_assignees",

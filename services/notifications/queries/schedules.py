@@ -114,9 +114,3 @@ async def cancel_timers(conn: asyncpg.Connection, *, kind: str, keys: Sequence[s
         "DELETE FROM timers WHERE kind = $1 AND key = ANY($2::text[])", kind, list(keys)
     )
     return int(status.split()[-1])
-
-
-async def database_now(conn: asyncpg.Connection) -> datetime:
-    """The database clock with the test offset of this transaction."""
-    now: datetime = await conn.fetchval("SELECT kefu_now()")
-    return now

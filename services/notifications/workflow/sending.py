@@ -13,7 +13,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 import asyncpg
 import httpx
@@ -30,16 +30,16 @@ from services.notifications.domain import (
     send_at,
 )
 from services.notifications.metrics import MESSAGES, SEND_FAILURES
-from services.notifications.providers import Delivery, Mail, Providers
-from services.notifications.records import mask_phone, message_params
-from services.notifications.store import SEND_TIMER, Cause
-from shared import outbox, timers
+from services.notifications.queries.records import mask_phone, message_params
+from services.notifications.workflow.common import SEND_TIMER, Cause
+from services.notifications.workflow.providers import Delivery, Mail, Providers
+from shared import timers
+from shared.context import Context
 from shared.contracts.notifications import EntityRef, NotificationSent
 from shared.contracts.values import MessageChannel, MessageStatus
 from shared.db import transaction
 from shared.service import Runtime
 
-SERVICE: Final = "notifications"
 log = logging.getLogger("kefu.notifications.sender")
 
 
@@ -62,7 +62,8 @@ class Attempt:
 class Sender:
     """Sends due messages for one replica; several replicas share the work."""
 
-    def __init__(self, runtime: Runtime, config: NotificationsSettings) -> None:
+    def __init__(self, runtime: Runtime) -> None:
+        config: NotificationsSettings = runtime.config
         self.runtime, self.config = runtime, config
         s = runtime.settings
         self.poll_seconds = s.timer_poll_seconds
@@ -75,11 +76,6 @@ class Sender:
     def pool(self) -> asyncpg.Pool:
         assert self.runtime.pool is not None
         return self.runtime.pool
-
-    def offset(self) -> float:
-        """The test clock offset the timers use."""
-        worker = self.runtime.timers
-        return worker.clock_offset_seconds if worker is not None else 0.0
 
     async def run(self) -> None:
         """Send until cancelled; a failed round is logged and retried after a pause."""
@@ -101,7 +97,11 @@ class Sender:
         """Claim one batch of due messages, send them, settle them; return how many."""
         async with self.pool.acquire() as conn:
             claimed = await timers.claim_due(
-                conn, [SEND_TIMER], self.config.send_batch, self.lease_seconds, self.offset()
+                conn,
+                [SEND_TIMER],
+                self.config.send_batch,
+                self.lease_seconds,
+                self.runtime.clock.offset_seconds,
             )
             if not claimed:
                 return 0
@@ -113,9 +113,7 @@ class Sender:
                 if r["recipient_kind"] == "customer" and r["status"] == "queued"
             ]
             contacts = await queries.get_contacts(conn, kind="customer", contact_ids=wanted)
-            async with transaction(conn):
-                await timers.apply_clock(conn, self.offset())
-                now = await queries.database_now(conn)
+            now = await self.runtime.context(conn).now()
         gate = asyncio.Semaphore(self.config.send_concurrency)
 
         async def one(timer: timers.Timer) -> Attempt:
@@ -154,7 +152,7 @@ class Sender:
         result.body = render(row["template"], language, params)
         result.subject = row["subject"] and render_subject(row["template"], language, params)
         try:
-            result.delivery = await self.call(providers, row, channel, contact, key, result)
+            result.delivery = await self.call(providers, row, channel, contact, key, result, now)
         except Exception as exc:  # a provider bug must not stall the batch
             log.warning("send of message %s raised", row["id"], exc_info=True)
             result.delivery = Delivery(False, error=f"{type(exc).__name__}: {exc}")
@@ -168,8 +166,10 @@ class Sender:
         contact: asyncpg.Record | None,
         key: str,
         result: Attempt,
+        now: datetime,
     ) -> Delivery:
-        """The provider call for one message's channel."""
+        """The provider call for one message's channel (`now` dates the e-mail and signs the
+        webhook)."""
         assert result.body is not None
         if channel is MessageChannel.SMS:
             phone = row["recipient_value"] if row["recipient_kind"] == "phone" else None
@@ -185,9 +185,8 @@ class Sender:
             )
         if channel is MessageChannel.WEBHOOK:
             result.address = row["webhook_url"]
-            return await providers.webhook(
-                url=row["webhook_url"], payload=self.webhook_payload(row, result), key=key
-            )
+            payload = self.webhook_payload(row, result)
+            return await providers.webhook(url=row["webhook_url"], payload=payload, key=key, at=now)
         if row["recipient_kind"] != "audience":
             return Delivery(False, error="no e-mail address for this recipient", permanent=True)
         to = recipients_for(row["recipient_value"], self.config.report_recipients)
@@ -200,6 +199,7 @@ class Sender:
             subject=result.subject or result.body.splitlines()[0],
             body=result.body,
             key=key,
+            at=now,
             attachment_name=row["attachment_name"],
             attachment_type=row["attachment_type"],
             attachment=row["attachment"],
@@ -237,8 +237,9 @@ class Sender:
         Set-based: a handful of statements per batch, not a few per message.
         """
         async with self.pool.acquire() as conn, transaction(conn):
-            await timers.apply_clock(conn, self.offset())
-            now = await queries.database_now(conn)
+            await self.runtime.clock.apply(conn)
+            ctx = self.runtime.context(conn)
+            now = await ctx.now()
             for a in attempts:
                 self.decide(a, now)
             finished = [a for a in attempts if a.next_due is None]
@@ -256,8 +257,8 @@ class Sender:
             )
             # A lost lease means another worker owns the message now: it records the outcome.
             mine = [a for a in attempts if a.timer.key in held and a.row is not None]
-            events = await self.record(conn, mine)
-            await outbox.add(conn, *outbox.stamp(SERVICE, events))
+            events = await self.record(ctx, mine)
+            await ctx.emit(*events)
         for e in events:
             MESSAGES.labels(e.channel.value, e.status.value).inc()
         self.sent += sum(1 for e in events if e.status is MessageStatus.SENT)
@@ -280,13 +281,13 @@ class Sender:
         # An SMS retry that would fall in the quiet hours waits for the morning.
         a.next_due = send_at(retry, channel, self.config) if retry is not None else None
 
-    async def record(self, conn: asyncpg.Connection, mine: list[Attempt]) -> list[NotificationSent]:
+    async def record(self, ctx: Context, mine: list[Attempt]) -> list[NotificationSent]:
         """Write the messages' new state; returns notification.sent for the final ones."""
         sent = [a for a in mine if a.delivery is not None and a.delivery.ok]
         failed = [a for a in mine if a.delivery is not None and not a.delivery.ok]
         deferred = [a for a in mine if a.defer_until is not None]
         written = await queries.mark_sent_many(
-            conn,
+            ctx.conn,
             ids=[a.timer.key for a in sent],
             addresses=[a.address for a in sent],
             provider_refs=[a.delivery.ref if a.delivery else None for a in sent],
@@ -296,7 +297,7 @@ class Sender:
         )
         events = [self.notice(a.row, MessageStatus.SENT) for a in sent if a.timer.key in written]
         written = await queries.mark_failed_many(
-            conn,
+            ctx.conn,
             ids=[a.timer.key for a in failed],
             statuses=[a.status.value for a in failed],
             retry_ats=[a.next_due for a in failed],
@@ -309,7 +310,7 @@ class Sender:
             if a.timer.key in written and a.status is MessageStatus.FAILED
         ]
         await queries.defer_messages(
-            conn,
+            ctx.conn,
             ids=[a.timer.key for a in deferred],
             send_ats=[a.defer_until for a in deferred if a.defer_until is not None],
         )
@@ -328,5 +329,5 @@ class Sender:
             status=status,
             customer_id=row["customer_id"],
         )
-        Cause(None, row["correlation_id"], row["branch_id"]).stamp(event)
+        Cause.of_row(row).stamp(event)
         return event

@@ -1,15 +1,16 @@
 """Outside providers: an SMS gateway over HTTP, SMTP, webhooks. Every call carries the
-message's idempotency key, so a retry after a timeout never sends twice (DESIGN.md §4.8)."""
+message's idempotency key, so a retry after a timeout never sends twice; the sender calls them
+with no transaction open (docs/ARCHITECTURE.md §4.8)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import smtplib
-import time
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -39,6 +40,7 @@ class Mail:
     subject: str
     body: str
     key: str
+    at: datetime
     attachment_name: str | None = None
     attachment_type: str | None = None
     attachment: str | None = None
@@ -101,7 +103,7 @@ class Providers:
         message["From"] = cfg.smtp_from
         message["To"] = ", ".join(mail.to)
         message["Subject"] = mail.subject
-        message["Date"] = formatdate(localtime=False)
+        message["Date"] = format_datetime(mail.at)
         message["Message-ID"] = f"<{mail.key}@{domain}>"
         message["X-Kefu-Idempotency-Key"] = mail.key
         message.set_content(mail.body)
@@ -115,14 +117,17 @@ class Providers:
         with smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=cfg.send_timeout_seconds) as smtp:
             smtp.send_message(message)
 
-    async def webhook(self, *, url: str, payload: dict[str, Any], key: str) -> Delivery:
-        """POST the message as JSON, signed `t=<ts>,v1=<hmac>` when a secret is configured."""
+    async def webhook(
+        self, *, url: str, payload: dict[str, Any], key: str, at: datetime
+    ) -> Delivery:
+        """POST the message as JSON, signed `t=<ts>,v1=<hmac>` (ts: `at`) when a secret is
+        configured."""
         cfg = self.config
         body = json.dumps(payload, ensure_ascii=False, default=str).encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": key}
         if cfg.webhook_secret is not None:
             secret = cfg.webhook_secret.get_secret_value().encode()
-            headers[SIGNATURE_HEADER] = webhook_signature(secret, int(time.time()), body)
+            headers[SIGNATURE_HEADER] = webhook_signature(secret, int(at.timestamp()), body)
         try:
             response = await self.http.post(
                 url, content=body, headers=headers, timeout=cfg.send_timeout_seconds

@@ -1,4 +1,4 @@
-"""Stored rows as domain objects and as API items."""
+"""The one mapping of stored rows: to domain objects and to the items the API shows."""
 
 from __future__ import annotations
 
