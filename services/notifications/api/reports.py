@@ -1,14 +1,15 @@
-"""Reports: the report e-mails sent."""
+"""Reports: the service levels (callbacks overdue, messages not delivered) and the report
+e-mails sent."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.notifications import workflow
-from services.notifications.api.models import STAFF
+from services.notifications import reports, workflow
+from services.notifications.api.models import REPORTS, STAFF, ServiceLevelsReport
 from services.notifications.queries.records import message_item
 from shared.web.auth import Principal, require
 from shared.web.deps import view
@@ -37,3 +38,30 @@ async def reports_sent(
             limit=limit + 1,
         )
     return page([message_item(r) for r in rows], limit, key=("created_at", "id"))
+
+
+@router.get(
+    "/reports/service-levels",
+    response_model=ServiceLevelsReport,
+    responses={200: {"content": {"text/csv": {"example": reports.as_csv(None)}}}},
+)
+async def service_levels(
+    request: Request,
+    week: str | None = Query(None, description="ISO week, e.g. 2026-W47; the last one by default"),
+    first: date | None = Query(None, alias="from", description="first day of a date range"),
+    last: date | None = Query(None, alias="to", description="last day of a date range (included)"),
+    format: Literal["json", "csv"] = Query("json", description="json or csv"),
+    who: Principal = require(*REPORTS),
+) -> Any:
+    """Callbacks open, overdue, completed and completed late by purpose and team; messages
+    sent, failed and queued past their send time by channel."""
+    async with view(request) as ctx:
+        report = await workflow.service_levels(ctx, week=week, first=first, last=last)
+    if format == "csv":
+        name = report.period.week or f"{first}_{last}"
+        return Response(
+            reports.as_csv(report),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="service-levels-{name}.csv"'},
+        )
+    return reports.as_json(report)

@@ -42,6 +42,15 @@ from services.notifications.domain.messages import (
     webhook_targets,
 )
 from services.notifications.domain.recurring import next_run, occurrence_task
+from services.notifications.domain.reports import (
+    SEND_LATE_AFTER,
+    Period,
+    overdue_graces,
+    previous_week,
+    range_period,
+    report_period,
+    week_period,
+)
 from services.notifications.domain.retry import RetryPolicy, parse_retry_step, retry_at
 from services.notifications.domain.rules import (
     COMPLAINT_CONFIRMATION_DUE,
@@ -85,6 +94,7 @@ __all__ = [
     "OVERDUE_GRACE",
     "RULES",
     "SCRIPTS",
+    "SEND_LATE_AFTER",
     "SUBJECTS",
     "TEMPLATES",
     "Action",
@@ -103,6 +113,7 @@ __all__ = [
     "MessageSpec",
     "Outcome",
     "OutcomeEffect",
+    "Period",
     "Plan",
     "ProjectRoster",
     "QuietHours",
@@ -131,12 +142,16 @@ __all__ = [
     "next_run",
     "occurrence_task",
     "occurrences",
+    "overdue_graces",
     "parse_retry_step",
     "plan",
+    "previous_week",
+    "range_period",
     "recipients_for",
     "record_outcome",
     "render",
     "render_subject",
+    "report_period",
     "retry_at",
     "script_text",
     "send_at",
@@ -145,4 +160,5 @@ __all__ = [
     "verify_webhook_signature",
     "webhook_signature",
     "webhook_targets",
+    "week_period",
 ]

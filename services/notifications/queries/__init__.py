@@ -32,6 +32,7 @@ from services.notifications.queries.messages import (
     mark_sent_many,
     reschedule_send_timers,
 )
+from services.notifications.queries.reports import callback_levels, message_levels
 from services.notifications.queries.schedules import (
     advance_schedule,
     cancel_schedules,
@@ -44,6 +45,7 @@ from services.notifications.queries.schedules import (
 __all__ = [
     "OPEN_STATUSES",
     "advance_schedule",
+    "callback_levels",
     "cancel_callbacks",
     "cancel_schedules",
     "cancel_timers",
@@ -68,6 +70,7 @@ __all__ = [
     "list_schedules",
     "mark_failed_many",
     "mark_sent_many",
+    "message_levels",
     "reschedule_send_timers",
     "save_callback",
     "upsert_contact",

@@ -14,6 +14,7 @@ from services.notifications.workflow.callbacks import (
 from services.notifications.workflow.common import CHECK_TIMER, SCHEDULE_TIMER, SEND_TIMER, Cause
 from services.notifications.workflow.messages import message, message_log, queue_message
 from services.notifications.workflow.plans import apply_event, apply_plan
+from services.notifications.workflow.reports import service_levels
 from services.notifications.workflow.schedules import run_schedule, start_schedule
 from services.notifications.workflow.sending import Sender
 
@@ -35,6 +36,7 @@ __all__ = [
     "record_call",
     "run_schedule",
     "save",
+    "service_levels",
     "start_schedule",
     "worklist",
 ]
