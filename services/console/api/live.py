@@ -18,20 +18,23 @@ STREAM_SECONDS = 300.0
 
 
 async def events(hub: Hub, listener: Listener, heartbeat: float) -> AsyncIterator[str]:
-    """The event stream: ready, then one `callback` event per hint, comments to keep it open."""
+    """The event stream: ready, then a `callback` event per hint (a burst in one write),
+    comments to keep it open."""
     loop = asyncio.get_running_loop()
     ends = loop.time() + STREAM_SECONDS
     try:
         yield "retry: 1000\nevent: ready\ndata: {}\n\n"
         while (left := ends - loop.time()) > 0:
             try:
-                hint = await asyncio.wait_for(listener.queue.get(), min(heartbeat, left))
+                async with asyncio.timeout(min(heartbeat, left)):
+                    first = await listener.queue.get()
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
-            if hint is None:
+            hints = [first, *listener.take()]
+            if None in hints:
                 return
-            yield f"event: callback\ndata: {hint}\n\n"
+            yield "".join(f"event: callback\ndata: {h}\n\n" for h in hints)
     finally:
         hub.leave(listener)
 

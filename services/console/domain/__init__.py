@@ -10,15 +10,27 @@ from services.console.domain.sessions import (
     retry_after,
     session_expiry,
 )
-from services.console.domain.worklist import Due, Groups, Task, concerns, group, merge, scopes
+from services.console.domain.worklist import (
+    Audience,
+    Due,
+    Groups,
+    Task,
+    audience,
+    concerns,
+    group,
+    merge,
+    scopes,
+)
 
 __all__ = [
+    "Audience",
     "Due",
     "Groups",
     "SessionRules",
     "Staff",
     "Task",
     "Throttle",
+    "audience",
     "check_password",
     "concerns",
     "dial_link",

@@ -71,16 +71,31 @@ def scopes(staff: Staff) -> list[dict[str, str]]:
     return found
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Whose task changes a person's open page hears of (worked out once per page)."""
+
+    everyone: bool
+    assignee: str
+    team: str | None
+
+    def concerns(self, assignee: str | None, team: str | None) -> bool:
+        """Whether a change to a task with this assignee and team belongs on the list."""
+        return (
+            self.everyone or assignee == self.assignee or (team is not None and team == self.team)
+        )
+
+
+def audience(staff: Staff) -> Audience:
+    """The person's worklist scopes as one check (see `scopes`)."""
+    found = scopes(staff)
+    team = next((s["team"] for s in found if "team" in s), None)
+    return Audience(everyone={} in found, assignee=staff.username, team=team)
+
+
 def concerns(staff: Staff, assignee: str | None, team: str | None) -> bool:
     """Whether a change to a task with this assignee and team belongs on the person's list."""
-    for scope in scopes(staff):
-        if not scope:
-            return True
-        if "assignee" in scope and scope["assignee"] == assignee:
-            return True
-        if "team" in scope and scope["team"] == team:
-            return True
-    return False
+    return audience(staff).concerns(assignee, team)
 
 
 def due_group(task: Task, now: datetime) -> Due:

@@ -8,7 +8,7 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 
-from services.console.domain import Staff, concerns
+from services.console.domain import Audience, Staff, audience
 from services.console.metrics import LIVE_DROPPED, LIVE_PAGES, LIVE_SENT
 
 # A page that stops reading loses the oldest hints first; one is enough to refresh it.
@@ -20,7 +20,15 @@ class Listener:
     """One open page: whose it is, and the hints waiting to be sent to it."""
 
     staff: Staff
+    audience: Audience
     queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE))
+
+    def take(self) -> list[str | None]:
+        """Every hint waiting now (sent together: one write for a burst)."""
+        taken: list[str | None] = []
+        while not self.queue.empty():
+            taken.append(self.queue.get_nowait())
+        return taken
 
 
 class Hub:
@@ -32,7 +40,7 @@ class Hub:
 
     def join(self, staff: Staff) -> Listener:
         """A page starts listening."""
-        listener = Listener(staff)
+        listener = Listener(staff, audience(staff))
         self.listeners.add(listener)
         LIVE_PAGES.set(len(self.listeners))
         return listener
@@ -49,7 +57,7 @@ class Hub:
         hint = json.dumps({"subject": subject, "id": callback_id})
         told = 0
         for listener in self.listeners:
-            if not concerns(listener.staff, assignee, team):
+            if not listener.audience.concerns(assignee, team):
                 continue
             if listener.queue.full():
                 listener.queue.get_nowait()
