@@ -2,7 +2,7 @@
 sustained rate, against a bare uvicorn + asyncpg app measured in the same run.
 
     .venv/bin/python -m bench.http [--rates 200 500] [--seconds 15] [--ramp-seconds 5] [--no-wrk]
-                                   [--rate-limits]
+    .venv/bin/python -m bench.http --rate-limits [--rounds 5] [--rates 100 200] [--seconds 15]
 
 intake runs as a real process (`python -m tooling.cli run intake`, migrated and declared first);
 the baseline is bench/bare_app.py (FastAPI + one asyncpg insert) as its own process. The load
@@ -27,6 +27,7 @@ import contextlib
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -37,7 +38,7 @@ from typing import Any
 import nats
 
 from bench.loadgen import Client, Step, make_client, paced
-from bench.support import REPO, Env, environment, footer, header, result, verdict
+from bench.support import REPO, Env, environment, footer, header, percentile, result, verdict
 from shared import streams
 from shared.consumers import consumers_of
 from shared.migrate import migrate
@@ -262,7 +263,63 @@ def best(ramp: list[Step]) -> float:
     return max(ok) if ok else 0.0
 
 
+async def rate_limit_ab(args: argparse.Namespace) -> None:
+    """intake without and with rate limits, both running, measured in alternation (rounds of
+    one step per rate each, the order swapped every round) so load drift hits both alike."""
+    header("intake POST /v1/complaints without / with rate limits, alternating steps")
+    async with environment("httplimits") as env:
+        await migrate(env.url, ("intake",))
+        nc = await nats.connect(env.servers.nats_url)
+        await streams.declare(nc.jetstream(), consumers_of("intake"))
+        await nc.close()
+        servers = [start_intake(env), start_intake_limited(env)]
+        steps: dict[tuple[str, float], list[Step]] = {}
+        counter = Counter()
+        path = "/v1/complaints"
+        try:
+            for server in servers:
+                server.wait_ready()
+            clients = {s.name: make_client(args.client, "127.0.0.1", s.port, AUTH) for s in servers}
+            for c in clients.values():
+                await paced(c, path, counter.body, 100, 2)  # warm-up
+            for round_ in range(args.rounds):
+                order = servers if round_ % 2 == 0 else servers[::-1]
+                for rate in args.rates:
+                    for server in order:
+                        await settle(clients[server.name], path, counter)
+                        step = await paced(
+                            clients[server.name], path, counter.body, rate, args.seconds
+                        )
+                        print(f"  {server.name:<7} {rate:5.0f}/s  {step.text()}", flush=True)
+                        steps.setdefault((server.name, rate), []).append(step)
+            for c in clients.values():
+                await c.aclose()
+        finally:
+            for server in servers:
+                server.stop()
+    print()
+    for rate in args.rates:
+        without, with_ = steps[("intake", rate)], steps[("limited", rate)]
+        p50 = (
+            statistics.median(percentile(s.latencies, 50) for s in without),
+            statistics.median(percentile(s.latencies, 50) for s in with_),
+        )
+        p99 = (statistics.median(s.p99 for s in without), statistics.median(s.p99 for s in with_))
+        result(f"intake at {rate:.0f}/s, median p50 / p99", f"{p50[0]:.1f} / {p99[0]:.1f} ms", 1.0)
+        result(
+            f"intake with rate limits at {rate:.0f}/s, median p50 / p99",
+            f"{p50[1]:.1f} / {p99[1]:.1f} ms",
+            p99[1] / p99[0] if p99[0] else None,
+        )
+    result("rate-limit check, CPU per request (in process)", f"{limiter_cost():.1f} µs")
+    print(f"(median of {args.rounds} alternating steps; ratio = p99 with limits / without)")
+    footer()
+
+
 async def main(args: argparse.Namespace) -> None:
+    if args.rate_limits:
+        await rate_limit_ab(args)
+        return
     header(f"intake HTTP POST /v1/complaints → committed, open-loop paced load ({args.client})")
     use_wrk = not args.no_wrk and shutil.which("wrk") is not None
     async with environment("http") as env:
@@ -271,8 +328,7 @@ async def main(args: argparse.Namespace) -> None:
         await streams.declare(nc.jetstream(), consumers_of("intake"))
         await nc.close()
         results: dict[str, tuple[list[Step], list[Step], str]] = {}
-        starts = [start_bare, start_intake] + ([start_intake_limited] if args.rate_limits else [])
-        for start in starts:
+        for start in (start_bare, start_intake):
             server = start(env)
             try:
                 server.wait_ready()
@@ -306,25 +362,7 @@ async def main(args: argparse.Namespace) -> None:
     if sat and bare_sat:
         result("bare saturation (wrk)", bare_sat)
         result("intake saturation (wrk)", sat)
-    if "limited" in results:
-        lim_fixed, lim_ramp, lim_sat = results["limited"]
-        for s, lim in zip(fixed, lim_fixed, strict=True):
-            result(
-                f"intake with rate limits at {lim.rate:.0f}/s",
-                lim.text(),
-                lim.p99 / s.p99 if s.p99 else None,
-            )
-        lim_max = best(lim_ramp)
-        result(
-            "intake with rate limits max sustained",
-            f"{lim_max:6,.0f} req/s",
-            lim_max / intake_max if intake_max else None,
-        )
-        if lim_sat:
-            result("intake with rate limits saturation (wrk)", lim_sat)
-        result("rate-limit check, CPU per request (in process)", f"{limiter_cost():.1f} µs")
-    print("(ratio for latency = intake p99 / bare p99; for rates = intake / bare;")
-    print(" on the rate-limit lines: with limits / without)")
+    print("(ratio for latency = intake p99 / bare p99; for rates = intake / bare)")
     footer()
 
 
@@ -341,6 +379,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--rate-limits",
         action="store_true",
-        help="also measure intake with per-token and per-address rate limits on",
+        help="instead: intake without and with per-token and per-address rate limits,"
+        " alternating steps (--rounds, --rates, --seconds)",
     )
+    parser.add_argument("--rounds", type=int, default=5, help="alternations (--rate-limits)")
     asyncio.run(main(parser.parse_args()))
