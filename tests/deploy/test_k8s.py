@@ -30,6 +30,8 @@ CORE_KINDS = {
     "Job",
     "StatefulSet",
     "PodDisruptionBudget",
+    "NetworkPolicy",
+    "Ingress",
 }
 ACCOUNTS = (ROOT / "deploy" / "nats" / "accounts.conf").read_text()
 
@@ -39,6 +41,28 @@ _INT = {"type": "integer"}
 _NAME_REF = {"type": "object", "required": ["name"], "properties": {"name": _STR}}
 _STRING_MAP = {"type": "object", "additionalProperties": _STR}
 _DURATION = {"type": "string", "pattern": r"^(\d+(ns|us|ms|s|m|h))+$"}
+_RELABEL = {
+    "type": "object",
+    "properties": {
+        "sourceLabels": {"type": "array", "items": _STR},
+        "targetLabel": _STR,
+        "regex": _STR,
+        "replacement": _STR,
+        "action": {"enum": ["replace", "keep", "drop", "labelmap", "labeldrop", "labelkeep"]},
+    },
+}
+_MONITOR_ENDPOINT = {
+    "type": "object",
+    "required": ["port"],
+    "properties": {
+        "port": _STR,
+        "path": _STR,
+        "interval": _DURATION,
+        "honorLabels": {"type": "boolean"},
+        "relabelings": {"type": "array", "items": _RELABEL},
+        "metricRelabelings": {"type": "array", "items": _RELABEL},
+    },
+}
 
 CRD_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
     # keda.sh/v1alpha1 ScaledObject (KEDA "Scaling Deployments", nats-jetstream scaler)
@@ -108,14 +132,45 @@ CRD_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
                     }
                 },
             },
-            "backup": {
+            # CNPG-I plugins (the Barman Cloud plugin archives WAL and takes base backups)
+            "plugins": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": _STR,
+                        "enabled": {"type": "boolean"},
+                        "isWALArchiver": {"type": "boolean"},
+                        "parameters": _STRING_MAP,
+                    },
+                },
+            },
+        },
+    },
+    # barmancloud.cnpg.io/v1 ObjectStore (Barman Cloud plugin; `configuration` is the former
+    # barmanObjectStore section, retention moved here from the Cluster)
+    ("barmancloud.cnpg.io/v1", "ObjectStore"): {
+        "type": "object",
+        "required": ["configuration"],
+        "properties": {
+            "retentionPolicy": {"type": "string", "pattern": r"^[1-9][0-9]*[dwm]$"},
+            "configuration": {
                 "type": "object",
+                "required": ["destinationPath"],
                 "properties": {
-                    "retentionPolicy": {"type": "string", "pattern": r"^[1-9][0-9]*[dwm]$"},
-                    "barmanObjectStore": {
+                    "destinationPath": _STR,
+                    "s3Credentials": {
                         "type": "object",
-                        "required": ["destinationPath"],
-                        "properties": {"destinationPath": _STR},
+                        "properties": {"accessKeyId": _NAME_REF, "secretAccessKey": _NAME_REF},
+                    },
+                    "wal": {
+                        "type": "object",
+                        "properties": {"compression": {"enum": ["gzip", "bzip2", "snappy"]}},
+                    },
+                    "data": {
+                        "type": "object",
+                        "properties": {"compression": {"enum": ["gzip", "bzip2", "snappy"]}},
                     },
                 },
             },
@@ -145,7 +200,61 @@ CRD_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
             "schedule": {"type": "string", "pattern": r"^\S+( \S+){5}$"},
             "cluster": _NAME_REF,
             "method": {"enum": ["barmanObjectStore", "volumeSnapshot", "plugin"]},
+            "pluginConfiguration": _NAME_REF,
             "backupOwnerReference": {"enum": ["none", "self", "cluster"]},
+        },
+    },
+    # monitoring.coreos.com/v1 (prometheus-operator API reference)
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): {
+        "type": "object",
+        "required": ["selector", "endpoints"],
+        "properties": {
+            "selector": {"type": "object", "properties": {"matchLabels": _STRING_MAP}},
+            "endpoints": {"type": "array", "minItems": 1, "items": _MONITOR_ENDPOINT},
+        },
+    },
+    ("monitoring.coreos.com/v1", "PodMonitor"): {
+        "type": "object",
+        "required": ["selector", "podMetricsEndpoints"],
+        "properties": {
+            "selector": {"type": "object", "properties": {"matchLabels": _STRING_MAP}},
+            "namespaceSelector": {
+                "type": "object",
+                "properties": {"matchNames": {"type": "array", "items": _STR}},
+            },
+            "podMetricsEndpoints": {"type": "array", "minItems": 1, "items": _MONITOR_ENDPOINT},
+        },
+    },
+    ("monitoring.coreos.com/v1", "PrometheusRule"): {
+        "type": "object",
+        "required": ["groups"],
+        "properties": {
+            "groups": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["name", "rules"],
+                    "properties": {
+                        "name": _STR,
+                        "rules": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["expr"],
+                                "properties": {
+                                    "alert": _STR,
+                                    "record": _STR,
+                                    "expr": _STR,
+                                    "for": _DURATION,
+                                    "labels": _STRING_MAP,
+                                    "annotations": _STRING_MAP,
+                                },
+                            },
+                        },
+                    },
+                },
+            },
         },
     },
     # jetstream.nats.io/v1beta2 (NACK CRDs)
@@ -320,7 +429,7 @@ def test_one_deployment_per_service_runs_it_with_probes_and_a_graceful_stop(serv
         deployment["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
     )
     container = _container(deployment)
-    assert container["image"] == "kefu:latest"
+    assert container["image"] == "kefu", "the tag is the kustomization's (images:)"
     assert container["args"] == ["run", service, "--port", "8000"]
     assert [p["containerPort"] for p in container["ports"]] == [8000]
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
@@ -382,16 +491,21 @@ def test_every_referenced_secret_is_documented_in_the_example() -> None:
     }
     made_by_operators = {"kefu-pg-superuser"}
     referenced = set()
-    for obj in [*_objects("Deployment"), *_objects("Job")]:
+    for obj in [*_objects("Deployment"), *_objects("Job"), *_objects("StatefulSet")]:
+        volumes = obj["spec"]["template"]["spec"].get("volumes", [])
+        referenced |= {v["secret"]["secretName"] for v in volumes if "secret" in v}
         container = _container(obj)
         for item in container.get("env", []):
             ref = item.get("valueFrom", {}).get("secretKeyRef")
             if ref:
                 referenced.add(ref["name"])
-        referenced |= {e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e}
+        env_from = container.get("envFrom", [])
+        referenced |= {e["secretRef"]["name"] for e in env_from if "secretRef" in e}
     cluster = _one("Cluster", "kefu-pg")["spec"]
     referenced |= {r["passwordSecret"]["name"] for r in cluster["managed"]["roles"]}
-    referenced.add(cluster["backup"]["barmanObjectStore"]["s3Credentials"]["accessKeyId"]["name"])
+    for store in _objects("ObjectStore"):
+        credentials = store["spec"].get("configuration", {}).get("s3Credentials", {})
+        referenced |= {ref["name"] for ref in credentials.values()}
     assert referenced - made_by_operators <= documented
 
 
@@ -450,7 +564,11 @@ def test_nack_streams_match_what_kefu_bus_declare_creates() -> None:
 
 
 def test_photo_buckets_are_replicated_and_granted_to_their_service() -> None:
-    buckets = {o["spec"]["bucket"]: o["spec"] for o in _objects("ObjectStore")}
+    buckets = {
+        o["spec"]["bucket"]: o["spec"]
+        for o in _objects("ObjectStore")
+        if o["apiVersion"].startswith("jetstream.nats.io/")
+    }
     assert set(buckets) == {"kefu-aftersales", "kefu-logistics"}
     for bucket, spec in buckets.items():
         assert spec["replicas"] == 3
@@ -515,3 +633,178 @@ def test_all_replicas_at_their_maximum_fit_the_postgres_connection_limit() -> No
     limit = int(_one("Cluster", "kefu-pg")["spec"]["postgresql"]["parameters"]["max_connections"])
     reserve = 50  # the migration Job, `kefu dlq`, the operator, an operator's psql
     assert most * per_replica + reserve <= limit, (most, per_replica, limit)
+
+
+def test_backups_use_the_barman_cloud_plugin_not_the_removed_in_tree_store() -> None:
+    # spec.backup.barmanObjectStore is deprecated and removed in CloudNativePG 1.31
+    for path in MANIFESTS:
+        assert "barmanObjectStore:" not in path.read_text(), path.name
+    cluster = _one("Cluster", "kefu-pg")["spec"]
+    assert "backup" not in cluster, "retention and the store live in the ObjectStore now"
+    (plugin,) = cluster["plugins"]
+    assert plugin["name"] == "barman-cloud.cloudnative-pg.io"
+    assert plugin["isWALArchiver"] is True
+    (store,) = [o for o in _objects("ObjectStore") if o["apiVersion"] == "barmancloud.cnpg.io/v1"]
+    assert plugin["parameters"]["barmanObjectName"] == store["metadata"]["name"]
+    assert store["spec"]["retentionPolicy"] == "30d"
+    scheduled = _one("ScheduledBackup", "kefu-pg-daily")["spec"]
+    assert scheduled["method"] == "plugin"
+    assert scheduled["pluginConfiguration"]["name"] == plugin["name"]
+
+
+# --- images ----------------------------------------------------------------------------------
+
+
+def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    return obj["spec"]["template"]["spec"]["containers"]  # type: ignore[no-any-return]
+
+
+def test_every_image_is_pinned() -> None:
+    for path in [*MANIFESTS, K8S / "nats-values.yaml"]:
+        assert ":latest" not in path.read_text(), path.name
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    assert version
+    kustomization = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text())
+    assert kustomization["images"] == [{"name": "kefu", "newTag": version.group(1)}]
+    workloads = [*_objects("Deployment"), *_objects("Job"), *_objects("StatefulSet")]
+    for obj in workloads:
+        for container in _containers(obj):
+            image = container["image"]
+            if image != "kefu":  # the kustomization pins it
+                assert re.search(r":v?\d+\.\d+", image), f"{obj['metadata']['name']}: {image}"
+    image = _one("Cluster", "kefu-pg")["spec"]["imageName"]
+    assert re.search(r":\d+\.\d+$", image), image
+
+
+# --- availability, network, ingress ----------------------------------------------------------
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """A label selector (matchLabels, matchExpressions with In) matches these labels."""
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expr in selector.get("matchExpressions", []):
+        assert expr["operator"] == "In"
+        if labels.get(expr["key"]) not in expr["values"]:
+            return False
+    return True
+
+
+def _pod_labels(name: str) -> dict[str, str]:
+    return _one("Deployment", name)["spec"]["template"]["metadata"]["labels"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_a_disruption_budget_that_leaves_replicas_up(service: str) -> None:
+    (pdb,) = [
+        p
+        for p in _objects("PodDisruptionBudget")
+        if _selects(p["spec"]["selector"], _pod_labels(service))
+    ]
+    assert pdb["spec"]["maxUnavailable"] == 1
+    # KEDA keeps at least two replicas: one may go, one stays
+    (scaled,) = [
+        s for s in _objects("ScaledObject") if s["spec"]["scaleTargetRef"]["name"] == service
+    ]
+    assert scaled["spec"]["minReplicaCount"] > pdb["spec"]["maxUnavailable"]
+
+
+def _policies(labels: dict[str, str], kind: str) -> list[dict[str, Any]]:
+    return [
+        p["spec"]
+        for p in _objects("NetworkPolicy")
+        if kind in p["spec"]["policyTypes"] and _selects(p["spec"]["podSelector"], labels)
+    ]
+
+
+def _egress_ports(labels: dict[str, str]) -> set[int]:
+    return {
+        port["port"]
+        for p in _policies(labels, "Egress")
+        for rule in p["egress"]
+        for port in rule["ports"]
+    }
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_network_policies_fence_every_service(service: str) -> None:
+    labels = _pod_labels(service)
+    (ingress,) = _policies(labels, "Ingress")
+    sources = [peer for rule in ingress["ingress"] for peer in rule["from"]]
+    namespaces = {
+        p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for p in sources
+        if "namespaceSelector" in p
+    }
+    assert namespaces == {"ingress-nginx", "monitoring"}, "the ingress controller and Prometheus"
+    assert [p["podSelector"]["matchLabels"] for p in sources if "podSelector" in p] == [
+        {"app.kubernetes.io/name": "console"}
+    ]
+    assert {port["port"] for rule in ingress["ingress"] for port in rule["ports"]} == {"http"}
+    # NATS, Postgres/PgBouncer and DNS; the console also the services; notifications its providers
+    expected = {4222, 5432, 53}
+    if service == "console":
+        expected |= {8000}
+    if service == "notifications":
+        expected |= {443, 25, 465, 587}
+    assert _egress_ports(labels) == expected
+
+
+def test_the_migration_job_reaches_only_nats_postgres_and_dns() -> None:
+    labels = _one("Job", "kefu-migrate")["spec"]["template"]["metadata"]["labels"]
+    (ingress,) = _policies(labels, "Ingress")
+    assert "ingress" not in ingress, "nothing may connect to it"
+    assert _egress_ports(labels) == {4222, 5432, 53}
+
+
+def test_every_service_has_an_https_host_on_the_ingress() -> None:
+    routes: dict[str, tuple[str, str]] = {}
+    for ingress in _objects("Ingress"):
+        spec = ingress["spec"]
+        tls_hosts = {h for t in spec["tls"] for h in t["hosts"]}
+        for rule in spec["rules"]:
+            assert rule["host"] in tls_hosts, rule["host"]
+            (path,) = rule["http"]["paths"]
+            backend = path["backend"]["service"]
+            routes[rule["host"]] = (backend["name"], backend["port"]["name"])
+    assert sorted(routes.values()) == sorted((s, "http") for s in SERVICES)
+    for host, (service, _) in routes.items():
+        assert host.startswith(f"{service}.")
+        assert _one("Service", service)["spec"]["ports"][0]["name"] == "http"
+
+
+# --- prometheus-operator -----------------------------------------------------------------------
+
+
+def test_service_monitor_scrapes_every_service_as_job_kefu() -> None:
+    (monitor,) = _objects("ServiceMonitor")
+    selector = monitor["spec"]["selector"]
+    for service in SERVICES:
+        assert _selects(selector, _one("Service", service)["metadata"]["labels"]), service
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["port"] == "http" and endpoint["honorLabels"] is True
+    assert {"targetLabel": "job", "replacement": "kefu"} in endpoint["relabelings"]
+    assert "service" in [r["targetLabel"] for r in endpoint["relabelings"]]
+
+
+def test_pod_monitor_renames_nats_metrics_as_the_plain_config_does() -> None:
+    (monitor,) = _objects("PodMonitor")
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus-k8s.yml").read_text())
+    (nats_job,) = [j for j in config["scrape_configs"] if j["job_name"] == "nats"]
+    plain = [
+        {
+            {"source_labels": "sourceLabels", "target_label": "targetLabel"}.get(k, k): v
+            for k, v in r.items()
+        }
+        for r in nats_job["metric_relabel_configs"]
+    ]
+    assert endpoint["metricRelabelings"] == plain
+    assert endpoint["port"] == "prom-metrics"
+    assert {"targetLabel": "job", "replacement": "nats"} in endpoint["relabelings"]
+
+
+def test_prometheus_rule_carries_exactly_the_alert_rules() -> None:
+    (rule,) = _objects("PrometheusRule")
+    alerts = yaml.safe_load((ROOT / "deploy" / "prometheus" / "alerts.yml").read_text())
+    assert rule["spec"]["groups"] == alerts["groups"], "copy alerts.yml's groups under spec"
