@@ -35,7 +35,7 @@ from shared.observability import setup_tracing
 from shared.outbox import Relay
 from shared.settings import Settings
 from shared.timers import Clock, FireFn, TimerWorker
-from shared.web import errors, idempotency
+from shared.web import errors, idempotency, openapi
 from shared.web.middleware import BodyLimit, Idempotency
 from shared.web.platform import platform_router
 from shared.web.ratelimit import RateLimit
@@ -302,6 +302,7 @@ def build_app(
     if svc.router is not None:
         app.include_router(svc.router)
     app.include_router(platform_router())
+    openapi.install(app)
     tracing = setup_tracing(svc.name, settings.otel_endpoint, span_exporter) is not None
     if tracing:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor

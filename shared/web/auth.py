@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.contracts.values import Role
 from shared.settings import Settings
@@ -16,6 +17,13 @@ from shared.web.errors import Problem
 
 # A token without an expiry would be valid for ever: refused (issue 16).
 REQUIRED_CLAIMS = ["exp", "sub", "role"]
+# The OpenAPI security scheme every authenticated operation names (the 401 is ours).
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="A token from `kefu token issue` (HS256 or the configured public key)",
+    auto_error=False,
+)
 
 
 @dataclass(frozen=True)
@@ -117,16 +125,17 @@ def verify(settings: Settings, token: str) -> Principal:
         raise Problem(401, "Invalid token", f"the bearer token was not accepted: {exc}") from exc
 
 
-async def principal(request: Request) -> Principal:
+async def principal(
+    request: Request, bearer: HTTPAuthorizationCredentials | None = Security(BEARER)
+) -> Principal:
     """FastAPI dependency: the verified caller, or 401 (async: no thread-pool hop)."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = bearer.credentials.strip() if bearer is not None else ""
+    if not token:
         raise Problem(401, "Unauthorized", "send Authorization: Bearer <token>")
-    p = verify(request.app.state.settings, token.strip())
+    p = verify(request.app.state.settings, token)
     request.state.principal = p
     return p
 

@@ -102,6 +102,16 @@ def install(app: FastAPI, domain_errors: tuple[type[Exception], ...] = ()) -> No
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's "error parsing the body" (bytes that are not UTF-8, a broken multipart
+            # form) is invalid input like any other: a 422 naming the body.
+            message = f"the body could not be read ({type(exc.__cause__).__name__})"
+            return problem_response(
+                422,
+                "Invalid input",
+                f"invalid field(s): body ({message})",
+                [{"field": "body", "message": message}],
+            )
         return problem_response(exc.status_code, str(exc.detail), "")
 
     @app.exception_handler(DomainError)

@@ -136,7 +136,9 @@ class Idempotency(BaseHTTPMiddleware):
                     else:
                         stored = {
                             "body": content.decode(errors="replace"),
-                            "media_type": response.media_type,
+                            # The header, not `response.media_type` (None on call_next's
+                            # streaming response): a replayed problem or CSV keeps its type.
+                            "media_type": response.headers.get("content-type"),
                         }
                         completed = await held.complete(
                             response.status_code, json.dumps(stored).encode()

@@ -12,6 +12,7 @@ from services.aftersales.config import AftersalesSettings
 from shared.objects import ObjectStore
 from shared.web.auth import Principal
 from shared.web.deps import change, view
+from shared.web.openapi import stored_file
 
 router = APIRouter(prefix="/v1", tags=["repairs"])
 
@@ -59,7 +60,11 @@ async def add_photo(
     }
 
 
-@router.get("/repairs/{repair_id}/photos/{photo_id}")
+@router.get(
+    "/repairs/{repair_id}/photos/{photo_id}",
+    response_class=Response,
+    responses=stored_file(AftersalesSettings.model_fields["photo_types"].default),
+)
 async def get_photo(
     repair_id: str, photo_id: str, request: Request, who: Principal = READ
 ) -> Response:

@@ -9,11 +9,13 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from services.logistics import metrics, reports
 from services.logistics.api.models import ExceptionIn, TruckCheckIn
 from services.logistics.api.roles import READERS, STAFF_READERS, WRITERS
+from services.logistics.config import LogisticsSettings
 from services.logistics.workflow import cargo
 from shared.errors import Forbidden
 from shared.objects import ObjectStore
 from shared.web.auth import Principal, require
 from shared.web.deps import change, service_config, view
+from shared.web.openapi import stored_file
 
 router = APIRouter(prefix="/v1", tags=["cargo exceptions"])
 BUCKET = "kefu-logistics"
@@ -57,7 +59,11 @@ async def upload_photo(
     }
 
 
-@router.get("/shipments/{waybill}/photos/{photo_id}")
+@router.get(
+    "/shipments/{waybill}/photos/{photo_id}",
+    response_class=Response,
+    responses=stored_file(LogisticsSettings.model_fields["photo_types"].default),
+)
 async def get_photo(
     waybill: str, photo_id: str, request: Request, who: Principal = require(*READERS)
 ) -> Response:
