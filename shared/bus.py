@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ import asyncpg
 import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from prometheus_client import Counter, Histogram
 from pydantic import BaseModel, ValidationError
 
 from shared import deadletters, inbox, outbox, timers
@@ -29,6 +31,23 @@ from shared.privacy import mask, mask_id_numbers
 from shared.timers import Clock
 
 log = logging.getLogger("kefu.bus")
+BATCH_SIZE = Histogram(
+    "kefu_bulk_batch_size",
+    "Messages per batch a bulk runner processed (after invalid and repeated ones are settled)",
+    ["service", "consumer"],
+    buckets=(1, 5, 10, 25, 50, 75, 100, 250, 500),
+)
+BATCH_SECONDS = Histogram(
+    "kefu_bulk_batch_duration_seconds",
+    "Time to apply one batch, fetch to acks; outcome committed or isolated (re-run one by one)",
+    ["service", "consumer", "outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+ISOLATED = Counter(
+    "kefu_bulk_isolated_runs_total",
+    "Batches that failed as a whole, so each message was re-run alone to isolate the bad one",
+    ["service", "consumer"],
+)
 _PENDING: set[asyncio.Task[None]] = set()  # in-progress acks in flight (kept from GC)
 
 
@@ -246,9 +265,15 @@ class BulkRunner:
         self.running = False
         self.batches_committed = 0
         self.isolated_runs = 0
+        labels = (settler.service, settler.spec.durable)
+        self._size = BATCH_SIZE.labels(*labels)
+        self._committed = BATCH_SECONDS.labels(*labels, "committed")
+        self._isolated = BATCH_SECONDS.labels(*labels, "isolated")
+        self._isolations = ISOLATED.labels(*labels)
 
     async def process(self, msgs: list[Msg]) -> None:
         """Validate, run the batch optimistically, isolate each message if the batch fails."""
+        start = time.perf_counter()
         items: list[Item] = []
         seen: set[str] = set()
         for m in msgs:
@@ -264,6 +289,7 @@ class BulkRunner:
             items.append(Item(key, event, m))
         if not items:
             return
+        self._size.observe(len(items))
         spec, pool = self.settler.spec, self.settler.pool
         stop = self.settler.keep_alive([i.msg for i in items])
         try:
@@ -276,12 +302,15 @@ class BulkRunner:
         except Exception:
             log.debug("batch of %d failed; isolating each message", len(items), exc_info=True)
             self.isolated_runs += 1
+            self._isolations.inc()
             await asyncio.gather(*(self._one(i) for i in items))
+            self._isolated.observe(time.perf_counter() - start)
             return
         finally:
             stop()
         self.batches_committed += 1
         await asyncio.gather(*(i.msg.ack() for i in items))
+        self._committed.observe(time.perf_counter() - start)
 
     async def _one(self, item: Item) -> None:
         spec, pool = self.settler.spec, self.settler.pool

@@ -36,6 +36,7 @@ from shared.outbox import Relay
 from shared.settings import Settings
 from shared.timers import Clock, FireFn, TimerWorker
 from shared.web import errors, idempotency, openapi
+from shared.web.access import Observe
 from shared.web.middleware import BodyLimit, Idempotency
 from shared.web.platform import platform_router
 from shared.web.ratelimit import RateLimit
@@ -292,13 +293,16 @@ def build_app(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.upload_max_bytes
     )
     if settings.rate_limit_per_token or settings.rate_limit_per_address:
-        # Outermost: a refused request costs no body read, no token check, no database.
+        # Before the platform's own checks: a refused request costs no body read, no token
+        # check, no database (Observe, added after it, still counts and logs the 429).
         app.add_middleware(
             RateLimit,
             service=svc.name,
             per_token=settings.rate_limit_per_token,
             per_address=settings.rate_limit_per_address,
         )
+    # Outermost of all: every answer is counted, a 429 or a 413 too.
+    app.add_middleware(Observe, service=svc.name)
     if svc.router is not None:
         app.include_router(svc.router)
     app.include_router(platform_router())

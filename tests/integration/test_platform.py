@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 from nats.js import JetStreamContext
+from prometheus_client import REGISTRY
 
 from shared import deadletters, outbox, streams, timers
 from shared.bus import BulkRunner, HandlerContext, Item, Settler
@@ -416,6 +417,7 @@ async def test_bulk_runner_commits_clean_batch_once_and_isolates_a_bad_message(
         await conn.execute("INSERT INTO effects (key) SELECT unnest($1::text[])", waybills)
 
     settler = Settler(pool, SCHEMA, s, (0.1,))
+    before = bulk_samples(s.durable)
     runner = BulkRunner(settler, js, write, batch=100, fetch_timeout=0.3)
     for n in range(50):
         await js.publish(
@@ -460,9 +462,33 @@ async def test_bulk_runner_commits_clean_batch_once_and_isolates_a_bad_message(
     keys = [r["key"] for r in await effects(pool)]
     assert len(keys) == 59 and len(set(keys)) == 59 and "POISON" not in keys
     assert runner.isolated_runs >= 1
+    # The same story in the runner's metrics (service = the settler's, consumer = the durable).
+    seen = bulk_samples(s.durable)
+    assert seen["isolations"] - before["isolations"] == runner.isolated_runs
+    assert seen["isolated"] - before["isolated"] == runner.isolated_runs
+    assert seen["committed"] - before["committed"] == runner.batches_committed
+    # Every batch applied, committed or isolated, is counted with its size.
+    assert seen["batches"] - before["batches"] == runner.batches_committed + runner.isolated_runs
+    assert seen["messages"] - before["messages"] >= 59
     async with pool.acquire() as conn:
         errors = sorted(r["error"] for r in await conn.fetch("SELECT error FROM dead_letters"))
     assert any("POISON" in e for e in errors) and any("invalid message" in e for e in errors)
+
+
+def bulk_samples(consumer: str) -> dict[str, float]:
+    """The bulk runner's metrics for one of this module's consumers (0 before first use)."""
+    labels = {"service": SCHEMA, "consumer": consumer}
+
+    def value(name: str, **more: str) -> float:
+        return REGISTRY.get_sample_value(name, {**labels, **more}) or 0.0
+
+    return {
+        "isolations": value("kefu_bulk_isolated_runs_total"),
+        "isolated": value("kefu_bulk_batch_duration_seconds_count", outcome="isolated"),
+        "committed": value("kefu_bulk_batch_duration_seconds_count", outcome="committed"),
+        "batches": value("kefu_bulk_batch_size_count"),
+        "messages": value("kefu_bulk_batch_size_sum"),
+    }
 
 
 async def _len_eq(coro: Any, n: int) -> bool:
