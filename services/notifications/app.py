@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.notifications import api, handlers
+from services.notifications import api, handlers, metrics
 from services.notifications.config import NotificationsSettings
-from services.notifications.metrics import refresh_gauges
 from services.notifications.workflow import CHECK_TIMER, SCHEDULE_TIMER, Sender
 from shared.contracts.notifications import (
     CallbackCompleted,
@@ -26,6 +25,9 @@ def create_app(
     """The notifications process: HTTP API, the bus handler, callback and schedule timers,
     and the sender (settings from KEFU_NOTIFICATIONS_* unless a config is passed)."""
 
+    # The labelled series exist from the start, before the first /metrics scrape.
+    metrics.init()
+
     async def send(runtime: Runtime) -> None:
         app.state.sender = sender = Sender(runtime)  # its counters, for tests and debugging
         await sender.run()
@@ -39,7 +41,7 @@ def create_app(
             SCHEDULE_TIMER: handlers.fire_schedule,
         },
         publishes=(CallbackScheduled, CallbackCompleted, CallbackOverdue, NotificationSent),
-        background=(send, refresh_gauges),
+        background=(send, metrics.refresh_gauges),
         config=config or NotificationsSettings(),
         description="Callback tasks, recurring calls, customer and staff messages.",
     )

@@ -86,7 +86,6 @@ async def count_open(conn: asyncpg.Connection) -> None:
 async def refresh_gauges(runtime: Runtime) -> None:
     """Background task: keep the open-callback gauges current on every replica."""
     config: NotificationsSettings = runtime.config
-    init()
     if not config.gauge_seconds:
         gauges.init_platform_metrics(runtime)
         return

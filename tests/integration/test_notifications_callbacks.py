@@ -26,6 +26,7 @@ from tests.support.notifications import (
     customer,
     emitted,
     harness,
+    metric,
     new_id,
     new_phone,
     parse_time,
@@ -218,6 +219,51 @@ async def test_unreached_calls_are_retried_then_given_up_and_escalated(
     assert overdue["level"] == "dept_head" and overdue["purpose"] == "complaint_confirmation"
     assert closed.status_code == 409
     assert timers_left == 0
+
+
+async def test_business_metrics_count_what_was_committed(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    cust, phone = new_id("cust"), new_phone()
+    async with harness(settings, js) as h:
+        before = (await h.client.get("/metrics")).text
+        await h.publish(customer(cust, phone))
+        await h.wait_drained()
+        opened = complaint_opened(cust)
+        await h.publish(opened)
+        [handling] = await eventually(lambda: h.callbacks(entity_id=opened.complaint_id))
+        await eventually(lambda: h.messages(entity_id=opened.complaint_id, status="sent"))
+        done = await h.outcome(handling["id"], {"reached": True, "satisfaction": 4})
+        refused = await h.outcome(handling["id"], {"reached": True, "satisfaction": 2})
+        await h.publish(resolved(opened, "cs", "agent-1"))
+        [confirm] = await eventually(
+            lambda: h.callbacks(purpose="complaint_confirmation", entity_id=opened.complaint_id)
+        )
+        missed = [(await h.outcome(confirm["id"], {"reached": False})).json() for _ in range(3)]
+        after = (await h.client.get("/metrics")).text
+
+    def delta(name: str, **labels: str) -> float:
+        return (metric(after, name, **labels) or 0) - (metric(before, name, **labels) or 0)
+
+    # The labelled series exist before anything happened here (created at 0 with the app, so
+    # increase() sees the first step; earlier tests of this process may have moved them).
+    completed = "kefu_notifications_callbacks_completed_total"
+    assert metric(before, completed, purpose="return_visit", reached="false") is not None
+    assert (
+        metric(before, "kefu_notifications_messages_total", channel="webhook", status="failed")
+        is not None
+    )
+    assert metric(before, "kefu_notifications_callbacks_overdue_total", level="manager") is not None
+    assert done.status_code == 200 and refused.status_code == 409
+    assert missed[-1]["status"] == "given_up"
+    assert delta(completed, purpose="complaint_handling", reached="true") == 1
+    assert delta(completed, purpose="complaint_confirmation", reached="false") == 1
+    assert delta(completed, purpose="complaint_confirmation", reached="true") == 0
+    satisfaction = "kefu_notifications_callback_satisfaction"
+    assert delta(f"{satisfaction}_count", purpose="complaint_handling") == 1
+    assert delta(f"{satisfaction}_sum", purpose="complaint_handling") == 4
+    assert delta("kefu_notifications_callbacks_overdue_total", level="dept_head") == 1
+    assert delta("kefu_notifications_messages_total", channel="sms", status="sent") == 1
 
 
 async def timer_count(h: Harness, key: str) -> int:

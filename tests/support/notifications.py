@@ -19,6 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.notifications.app import create_app
 from services.notifications.config import NotificationsSettings
@@ -230,3 +231,12 @@ def complaint_opened(customer_id: str, **kw: Any) -> ComplaintOpened:
 def parse_time(value: str) -> datetime:
     """An API time as an aware datetime."""
     return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def metric(text: str, name: str, **labels: str) -> float | None:
+    """One sample's value from a /metrics page (None when the series is absent)."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return None
