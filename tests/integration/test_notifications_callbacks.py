@@ -388,3 +388,40 @@ async def test_worklist_filters_and_keyset_pages(settings: Settings, js: JetStre
 async def _len(coro: Any, n: int) -> Any:
     items = await coro
     return items if len(items) == n else None
+
+
+async def test_worklist_items_name_the_customer_and_dial_only_for_callers(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    cust, phone = new_id("cust"), new_phone()
+    unknown = new_id("cust")
+    async with harness(settings, js) as h:
+        await h.publish(customer(cust, phone))
+        await h.wait_drained()
+        known = complaint_opened(cust, department="customer_service")
+        early = complaint_opened(unknown, department="customer_service")  # no customer event yet
+        await h.publish(known)
+        await h.publish(early)
+        await eventually(lambda: _len(h.callbacks(team="customer_service", limit=500), 2))
+
+        async def items(role: str) -> dict[str, dict[str, Any]]:
+            r = await h.client.get(
+                "/v1/callbacks",
+                params={"team": "customer_service", "status": "open", "limit": 500},
+                headers=token(settings, role, sub="someone"),
+            )
+            assert r.status_code == 200, r.text
+            return {i["entity"]["id"]: i for i in r.json()["items"]}
+
+        agent, finance = await items("cs"), await items("finance")
+        task_id = agent[known.complaint_id]["id"]
+        single = (await h.client.get(f"/v1/callbacks/{task_id}", headers=ADMIN)).json()
+
+    assert agent[known.complaint_id]["customer"] == {"id": cust, "name": "王芳", "phone": phone}
+    assert finance[known.complaint_id]["customer"] == {
+        "id": cust,
+        "name": "王芳",
+        "phone": f"{phone[:3]}****{phone[-4:]}",
+    }
+    assert agent[early.complaint_id]["customer"] == {"id": unknown, "name": None, "phone": None}
+    assert single["customer"] == {"id": cust, "name": "王芳", "phone": phone}

@@ -8,7 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from services.notifications import workflow
-from services.notifications.api.models import STAFF, CallbackStatusFilter, Language, OutcomeIn
+from services.notifications.api.models import (
+    DIALLERS,
+    STAFF,
+    CallbackStatusFilter,
+    Language,
+    OutcomeIn,
+)
 from services.notifications.queries.records import callback_item, outcome_item
 from shared.contracts.values import CallbackPurpose
 from shared.web.auth import Principal, require
@@ -45,7 +51,9 @@ async def list_callbacks(
             after=after(cursor, datetime, str),
             limit=limit + 1,
         )
-    return page([callback_item(r, lang) for r in rows], limit, key=("due_at", "id"))
+    full = who.role in DIALLERS
+    items = [callback_item(r, lang, full_phone=full) for r in rows]
+    return page(items, limit, key=("due_at", "id"))
 
 
 @router.get("/callbacks/{callback_id}")
@@ -58,7 +66,8 @@ async def get_callback(
     """One callback with every call made on it."""
     async with view(request) as ctx:
         row, outcomes = await workflow.callback_with_calls(ctx, callback_id)
-    return {**callback_item(row, lang), "outcomes": [outcome_item(o) for o in outcomes]}
+    item = callback_item(row, lang, full_phone=who.role in DIALLERS)
+    return {**item, "outcomes": [outcome_item(o) for o in outcomes]}
 
 
 @router.post("/callbacks/{callback_id}/outcome")

@@ -13,6 +13,8 @@ from shared.web.models import Strict
 
 # Every staff role reads the worklist and the log; branches do not.
 STAFF: Final = tuple(r for r in Role if r is not Role.BRANCH)
+# The roles whose work is calling customers see a task's customer phone in full; others masked.
+DIALLERS: Final = frozenset(r for r in STAFF if r is not Role.FINANCE)
 # The service-level report: customer service and those who manage it.
 REPORTS: Final = (Role.CS, Role.DEPT_HEAD, Role.MANAGER)
 CallbackStatusFilter = Literal[

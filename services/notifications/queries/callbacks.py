@@ -76,6 +76,16 @@ async def get_callback(
     )
 
 
+async def get_callback_card(conn: asyncpg.Connection, *, callback_id: str) -> asyncpg.Record | None:
+    """One callback task with its customer from the contact book."""
+    return await conn.fetchrow(
+        f"SELECT c.*, k.name AS customer_name, k.phone AS customer_phone"
+        f" FROM (SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE id = $1) c"
+        " LEFT JOIN contacts k ON k.kind = 'customer' AND k.contact_id = c.customer_id",
+        callback_id,
+    )
+
+
 async def save_callback(
     conn: asyncpg.Connection,
     *,
@@ -172,8 +182,10 @@ async def list_callbacks(
 ) -> list[asyncpg.Record]:
     """A worklist page ordered by (due_at, id); `status=open` means scheduled, due or overdue."""
     statuses = OPEN_STATUSES if status == "open" else ([status] if status else None)
+    # The page first (keyset on the indexes), then the customer of each row from the book.
     return await conn.fetch(
-        f"SELECT {CALLBACK_COLUMNS} FROM callbacks"
+        f"SELECT page.*, k.name AS customer_name, k.phone AS customer_phone FROM ("
+        f" SELECT {CALLBACK_COLUMNS} FROM callbacks"
         " WHERE ($1::text IS NULL OR purpose = $1)"
         "   AND ($2::text IS NULL OR entity_id = $2)"
         "   AND ($3::text[] IS NULL OR status = ANY($3::text[]))"
@@ -181,7 +193,9 @@ async def list_callbacks(
         "   AND ($5::text IS NULL OR team = $5)"
         "   AND ($6::timestamptz IS NULL OR due_at < $6)"
         "   AND ($7::timestamptz IS NULL OR (due_at, id) > ($7::timestamptz, $8::text))"
-        " ORDER BY due_at, id LIMIT $9",
+        " ORDER BY due_at, id LIMIT $9) page"
+        " LEFT JOIN contacts k ON k.kind = 'customer' AND k.contact_id = page.customer_id"
+        " ORDER BY page.due_at, page.id",
         purpose,
         entity_id,
         statuses,

@@ -58,9 +58,12 @@ def script_for(key: str, language: str) -> str:
     return script_text(key, language) if key in SCRIPTS else key
 
 
-def callback_item(row: asyncpg.Record, language: str = "zh") -> dict[str, Any]:
-    """A callback as the worklist shows it."""
-    return {
+def callback_item(
+    row: asyncpg.Record, language: str = "zh", *, full_phone: bool = False
+) -> dict[str, Any]:
+    """A callback as the worklist shows it; a list row also names its customer (the phone in
+    full only for a caller who dials it)."""
+    item = {
         "id": row["id"],
         "purpose": row["purpose"],
         "stage": row["stage"],
@@ -77,6 +80,20 @@ def callback_item(row: asyncpg.Record, language: str = "zh") -> dict[str, Any]:
         "schedule_id": row["schedule_id"],
         "created_at": row["created_at"],
         "closed_at": row["closed_at"],
+    }
+    if "customer_name" in row.keys():
+        item["customer"] = customer_of(row, full_phone) if row["customer_id"] else None
+    return item
+
+
+def customer_of(row: asyncpg.Record, full_phone: bool) -> dict[str, Any]:
+    """The task's customer as the contact book knows them (name and phone None until their
+    customer event has arrived)."""
+    phone: str | None = row["customer_phone"]
+    return {
+        "id": row["customer_id"],
+        "name": row["customer_name"],
+        "phone": phone if full_phone or phone is None else mask_phone(phone),
     }
 
 

@@ -220,8 +220,8 @@ async def worklist(
 async def callback_with_calls(
     ctx: Context, callback_id: str
 ) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
-    """One callback and every call made on it."""
-    row = await queries.get_callback(ctx.conn, callback_id=callback_id)
+    """One callback (with its customer) and every call made on it."""
+    row = await queries.get_callback_card(ctx.conn, callback_id=callback_id)
     if row is None:
         raise NotFound("callback", callback_id)
     return row, await queries.list_outcomes(ctx.conn, callback_id=callback_id)
