@@ -22,10 +22,12 @@ async def sign_in(page: Page, kd: Desk, username: str, password: str = PASSWORD)
     await page.get_by_role("button", name="登录").click()
 
 
-async def complaint(kd: Desk, name: str, opened: timedelta = timedelta(0)) -> str:
+async def complaint(
+    kd: Desk, name: str, opened: timedelta = timedelta(0), phone: str | None = None
+) -> str:
     """A complaint for customer service, registered through intake's API (opened `opened` ago)."""
     body: dict[str, Any] = {
-        "customer": {"name": name, "phone": new_phone()},
+        "customer": {"name": name, "phone": phone or new_phone()},
         "channel": "phone",
         "category": "service",
         "severity": "normal",
@@ -71,10 +73,17 @@ async def test_a_new_complaint_appears_on_my_open_worklist_without_a_reload(
     loads = await page.evaluate("performance.getEntriesByType('navigation').length")
 
     started = time.monotonic()
-    cid = await complaint(kd, "王芳")
+    phone = new_phone()
+    cid = await complaint(kd, "王芳", phone=phone)
     task = page.locator(".task", has_text=cid)
     await expect(task).to_be_visible(timeout=2000)
     elapsed = time.monotonic() - started
+    # Her name and the masked number; the link dials the full one (an agent calls customers).
+    masked = f"{phone[:3]}****{phone[-4:]}"
+    await expect(task.get_by_text("王芳")).to_be_visible()
+    call = task.get_by_role("link", name=f"拨打 {masked}")
+    await expect(call).to_have_text(masked)
+    await expect(call).to_have_attribute("href", f"tel:{phone}")
     assert await page.evaluate("performance.getEntriesByType('navigation').length") == loads
     await expect(task.get_by_role("heading")).to_have_text("投诉处理")
     await expect(page.get_by_role("heading", name="已逾期")).to_be_visible()

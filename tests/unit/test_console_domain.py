@@ -110,6 +110,7 @@ def test_phones_are_masked_and_dialled_only_by_callers() -> None:
     assert dial_link("13912345678", Role.FINANCE) is None
     assert dial_link("13912345678", Role.BRANCH) is None
     assert dial_link(None, Role.CS) is None
+    assert dial_link("139****5678", Role.CS) is None, "a masked number is not dialled"
     assert may_call(Role.RECEPTION) and not may_call(Role.FINANCE)
 
 

@@ -38,6 +38,6 @@ def may_call(role: Role) -> bool:
 
 def dial_link(phone: str | None, role: Role) -> str | None:
     """The tel: link for a role allowed to call, else none."""
-    if not phone or not may_call(role):
-        return None
+    if not phone or "*" in phone or not may_call(role):
+        return None  # a masked number cannot be dialled
     return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")
