@@ -8,10 +8,11 @@ from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.logistics.domain import LogisticsRules
+from shared.privacy import DEV_PERSONAL_DATA_KEY, key_problem
 from shared.settings import DEVELOPMENT_MODES
 
 MIB = 1024 * 1024
-DEV_ID_HMAC_KEY = "kefu-dev-only-id-hmac-key"
+DEV_ID_HMAC_KEY = DEV_PERSONAL_DATA_KEY
 
 
 class LogisticsSettings(BaseSettings):
@@ -45,8 +46,8 @@ class LogisticsSettings(BaseSettings):
         default=50, ge=0, le=100, description="Staff share of a lost receipt's direct loss"
     )
 
-    # Production must set its own secret key (KEFU_LOGISTICS_ID_HMAC_KEY): ID fingerprints made
-    # with this published default could be reversed by trying every ID number.
+    # Production must set its own secret key (KEFU_LOGISTICS_ID_HMAC_KEY, 32+ bytes): ID
+    # fingerprints made with this published default could be reversed by trying every ID number.
     id_hmac_key: str = DEV_ID_HMAC_KEY
 
     photo_max_bytes: PositiveInt = 10 * MIB
@@ -57,10 +58,14 @@ class LogisticsSettings(BaseSettings):
     @model_validator(mode="after")
     def _production_needs_own_key(self) -> LogisticsSettings:
         """Refuse to run production with the development ID key or inverted deadlines."""
-        if self.env not in DEVELOPMENT_MODES and self.id_hmac_key == DEV_ID_HMAC_KEY:
+        problem = key_problem(
+            self.id_hmac_key,
+            development=self.env in DEVELOPMENT_MODES,
+            setting="KEFU_LOGISTICS_ID_HMAC_KEY",
+        )
+        if problem:
             raise ValueError(
-                "KEFU_LOGISTICS_ID_HMAC_KEY must be set unless KEFU_ENV is exactly"
-                f" 'development' or 'test' (it is {self.env!r})"
+                f"{problem} unless KEFU_ENV is exactly 'development' or 'test' (it is {self.env!r})"
             )
         if self.receipt_days_hard_limit < self.receipt_days_two_transfers:
             raise ValueError("the hard limit cannot come before the two-transfer deadline")

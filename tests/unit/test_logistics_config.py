@@ -41,8 +41,11 @@ def test_production_refuses_the_development_id_key(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("KEFU_ENV", "production")
     with pytest.raises(ValidationError, match="ID_HMAC_KEY"):
         LogisticsSettings()
-    monkeypatch.setenv("KEFU_LOGISTICS_ID_HMAC_KEY", "a-real-secret")
-    assert LogisticsSettings().id_key() == b"a-real-secret"
+    monkeypatch.setenv("KEFU_LOGISTICS_ID_HMAC_KEY", "a-real-secret")  # too short to be secret
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        LogisticsSettings()
+    monkeypatch.setenv("KEFU_LOGISTICS_ID_HMAC_KEY", "a-real-secret-of-thirty-two-bytes-or-more")
+    assert LogisticsSettings().id_key() == b"a-real-secret-of-thirty-two-bytes-or-more"
 
 
 def test_hard_limit_cannot_precede_the_two_transfer_deadline(

@@ -68,11 +68,11 @@ from .shipments import (
     apply_scan,
     arrival_complete,
     check_on_route,
+    new_shipper_id,
     normalise_phone,
     receipt_clock_from,
     route,
     route_branches,
-    shipper_id_for,
 )
 from .tracking import (
     DelayVerdict,
@@ -140,6 +140,7 @@ __all__ = [
     "mark_delay_reported",
     "mark_receipt_lost",
     "monthly_receipts_report",
+    "new_shipper_id",
     "normalise_id",
     "normalise_phone",
     "open_receipt",
@@ -158,7 +159,6 @@ __all__ = [
     "route",
     "route_branches",
     "set_eta",
-    "shipper_id_for",
     "start_receipt_clock",
     "summary_csv",
     "weekly_exception_summary",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from shared.contracts.values import ConsigneeKind
+from shared.privacy import keyed_digest
 
 from .shipments import Shipment, ShipmentStatus
 
@@ -171,8 +171,7 @@ def id_fingerprint(id_number: str, key: bytes) -> tuple[str, str]:
     if not key:
         raise ValueError("an HMAC key is required to fingerprint ID numbers")
     value = normalise_id(id_number)
-    digest = hmac.new(key, value.encode("ascii"), hashlib.sha256).hexdigest()
-    return digest, value[-4:]
+    return keyed_digest(key, value), value[-4:]
 
 
 def id_matches(id_number: str, key: bytes, fingerprint: str) -> bool:

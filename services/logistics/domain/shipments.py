@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
 from shared.contracts.values import ConsigneeKind, ScanKind
+from shared.privacy import random_id
 
 from .errors import BAD_BATCH, OFF_ROUTE, DomainError
 from .rules import check_aware, check_transfers
@@ -26,7 +26,6 @@ class ShipmentStatus(StrEnum):
 
 
 _RANK: dict[ShipmentStatus, int] = {s: i for i, s in enumerate(ShipmentStatus)}
-_SHIPPER_NS = uuid.UUID("6b656675-0000-4000-8000-6c6f67697374")  # "kefu" … "logist"
 _NOT_DIGITS = re.compile(r"[^\d+]")
 
 
@@ -35,9 +34,10 @@ def normalise_phone(phone: str) -> str:
     return _NOT_DIGITS.sub("", phone.strip())
 
 
-def shipper_id_for(phone: str) -> str:
-    """A stable shipper id derived from the normalised phone."""
-    return f"shp_{uuid.uuid5(_SHIPPER_NS, normalise_phone(phone)).hex[:20]}"
+def new_shipper_id() -> str:
+    """A new shipper's id: random, never derived from the phone (shown masked beside it, a
+    hash of the phone would give the number back in 10,000 guesses); found again by phone."""
+    return random_id("shp")
 
 
 @dataclass(frozen=True, slots=True)

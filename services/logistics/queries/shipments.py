@@ -19,9 +19,11 @@ _SHIPMENT_COLUMNS = (
 # --- shippers -----------------------------------------------------------------------------
 
 
-async def get_shipper(conn: asyncpg.Connection, *, shipper_id: str) -> Row | None:
-    """One shipper."""
-    return await conn.fetchrow("SELECT * FROM logistics.shippers WHERE shipper_id = $1", shipper_id)
+async def lock_shipper_by_phone(conn: asyncpg.Connection, *, phone: str) -> Row | None:
+    """The shipper with this normalised phone, locked for the transaction."""
+    return await conn.fetchrow(
+        "SELECT * FROM logistics.shippers WHERE phone = $1 FOR UPDATE", phone
+    )
 
 
 async def insert_shipper(

@@ -26,10 +26,10 @@ from services.logistics.domain import (
     loading_day,
     loading_unconfirmed,
     mark_delay_reported,
+    new_shipper_id,
     normalise_phone,
     receipt_status,
     set_eta,
-    shipper_id_for,
 )
 from services.logistics.queries import records
 from services.logistics.workflow import DELAY_CHECK, LOADING_CHECK, access, events
@@ -119,15 +119,16 @@ async def _register_shipper(
 ) -> tuple[str, ShipperRegistered | None]:
     """Register the shipper or record a changed name / key-customer flag."""
     phone = normalise_phone(shipper.phone)
-    sid = shipper_id_for(phone)
+    sid = new_shipper_id()
     key = bool(key_customer)
     if await queries.insert_shipper(
         ctx.conn, shipper_id=sid, name=shipper.name, phone=phone, key_customer=key
     ):
         version = 1
     else:
-        row = await queries.get_shipper(ctx.conn, shipper_id=sid)
-        assert row is not None
+        row = await queries.lock_shipper_by_phone(ctx.conn, phone=phone)
+        assert row is not None  # the conflicting insert has committed
+        sid = row["shipper_id"]
         key = row["key_customer"] if key_customer is None else key_customer
         if row["name"] == shipper.name and row["key_customer"] == key:
             return sid, None
