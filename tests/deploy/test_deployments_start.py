@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import nats
 import pytest
 import yaml
@@ -42,7 +43,8 @@ from tests.support.deploy import (
     running_nats,
     with_host,
 )
-from tests.support.harness import Servers, create_database, drop_database
+from tests.support.harness import Servers, create_database, drop_database, eventually
+from tooling.embedded import free_port
 
 IMAGE = dockerfile()
 
@@ -120,6 +122,74 @@ async def test_compose_migrate_service_runs_its_command_line(database: str, tmp_
         env["KEFU_DATABASE_URL"] = database
         await _twice(argv, process_env(IMAGE, env))
         await _assert_migrated_and_declared(database, env["KEFU_NATS_URL"])
+
+
+def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start a process writing its output to a log file."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def test_every_compose_service_comes_up_as_compose_runs_it(
+    database: str, tmp_path: Path
+) -> None:
+    """After the migration step, each service's own command line and environment, under its
+    own NATS user, until its /readyz answers 200 (compose's healthcheck)."""
+    project = compose_config()
+    server = project["services"]["nats"]
+    nats_env = dict(os.environ) | server.get("environment", {})
+    ports = {name: free_port() for name in SERVICES}
+    local = {f"http://{name}:8000": f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    children: list[subprocess.Popen[bytes]] = []
+    with running_nats(compose_nats_args(server, tmp_path), nats_env, tmp_path) as nats_port:
+        migrate = project["services"]["migrate"]
+        env = dict(migrate["environment"])
+        env["KEFU_NATS_URL"] = with_host(env["KEFU_NATS_URL"], "nats", f"127.0.0.1:{nats_port}")
+        env["KEFU_DATABASE_URL"] = database
+        argv = docker_argv(IMAGE, migrate.get("entrypoint"), migrate.get("command"))
+        assert (await _run(argv, process_env(IMAGE, env))).returncode == 0
+        try:
+            for name in SERVICES:
+                service = project["services"][name]
+                argv = docker_argv(IMAGE, service.get("entrypoint"), service.get("command"))
+                # the container's port 8000 is its own; here each gets a free loopback port
+                assert argv[-2:] == ["--port", "8000"], argv
+                argv[-1] = str(ports[name])
+                env = dict(service["environment"])
+                env["KEFU_NATS_URL"] = with_host(
+                    env["KEFU_NATS_URL"], "nats", f"127.0.0.1:{nats_port}"
+                )
+                with_host(env["KEFU_DATABASE_URL"], "postgres", "")
+                env["KEFU_DATABASE_URL"] = database
+                env["KEFU_HTTP_HOST"] = "127.0.0.1"
+                env.pop("KEFU_OTEL_ENDPOINT", None)  # no collector here
+                for url, here in local.items():  # the console's calls to the services
+                    env = {k: v.replace(url, here) for k, v in env.items()}
+                children.append(_spawn(argv, process_env(IMAGE, env), tmp_path / f"{name}.log"))
+
+            async def all_ready() -> bool:
+                async with httpx.AsyncClient(timeout=2) as client:
+                    for name, port in ports.items():
+                        child = children[SERVICES.index(name)]
+                        assert child.poll() is None, (tmp_path / f"{name}.log").read_text()[-3000:]
+                        try:
+                            r = await client.get(f"http://127.0.0.1:{port}/readyz")
+                        except httpx.HTTPError:
+                            return False
+                        if r.status_code != 200:
+                            return False
+                return True
+
+            await eventually(all_ready, timeout=90, interval=0.5)
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                try:
+                    child.wait(30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
 
 
 def _nats_values() -> dict[str, Any]:
