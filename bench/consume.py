@@ -4,10 +4,10 @@
         [--paths raw ordinary bulk rawtx faststream settler]
 
 Every path does the same work per event: fetch → inbox claim → insert one row → one outbox row
-→ commit → ack. Prints events/s and the ratio to the raw baseline (DESIGN.md §9). Optional
+→ commit → ack. Prints events/s and the ratio to the raw baseline (docs/ARCHITECTURE.md §11). Optional
 paths: `rawtx` (raw nats-py + asyncpg, one transaction per event: the ordinary path's own
 baseline), `faststream` (a bare FastStream subscriber doing the same transaction: the yardstick
-DESIGN.md §9 names for the ordinary path) and `settler` (the platform's Settler on a plain fetch
+docs/ARCHITECTURE.md §11 names for the ordinary path) and `settler` (the platform's Settler on a plain fetch
 loop, without FastStream).
 """
 
@@ -230,7 +230,7 @@ async def fetch_loop(
 
 
 async def faststream_path(settings: Any, pool: asyncpg.Pool, spec: ConsumerSpec, n: int) -> float:
-    """FastStream's own per-message path with a DB write (DESIGN.md §9's yardstick): a bare
+    """FastStream's own per-message path with a DB write (docs/ARCHITECTURE.md §11's yardstick): a bare
     NatsBroker pull subscriber, FastStream's defaults, the same three statements in one
     transaction, then ack."""
     broker = NatsBroker(settings.nats_url, logger=None)

@@ -7,7 +7,7 @@ publishes after commit, woken in memory by it), and a platform Runtime in this p
 (FastStream pull → inbox → one row stamped with `clock_timestamp()` → commit → ack). The
 baseline in the same run: the writer commits a row, then publishes with raw nats-py; a raw
 pull fetch + asyncpg insert consumes. Both ends are stamped by the database clock as the last
-statement before COMMIT; latency = consumer stamp − writer stamp (DESIGN.md §9: p99 < 50 ms).
+statement before COMMIT; latency = consumer stamp − writer stamp (docs/ARCHITECTURE.md §11: p99 < 50 ms).
 Each path's latency is also split at the time JetStream stored the message (same host clock):
 commit → stored (the outbox relay, or the direct publish) and stored → consumer commit.
 """

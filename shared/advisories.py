@@ -1,4 +1,4 @@
-"""Sweep JetStream's max-delivery advisories into dead letters (DESIGN.md §4.4).
+"""Sweep JetStream's max-delivery advisories into dead letters (docs/ARCHITECTURE.md §4).
 
 A crash (or a timeout) during a message's last allowed delivery leaves nobody to write the
 dead letter; JetStream then publishes an advisory, captured in the ADVISORIES stream, and this

@@ -1,4 +1,4 @@
-"""Consuming with the platform's retry policy (DESIGN.md §4.3, §4.9).
+"""Consuming with the platform's retry policy (docs/ARCHITECTURE.md §4).
 
 Every handler, ordinary or bulk, settles its messages here: ack after commit, delayed nak from
 a schedule by delivery count, dead letter + term on the last delivery or on invalid input.

@@ -1,4 +1,4 @@
-"""The business calendar: Asia/Shanghai local days (DESIGN.md §5)."""
+"""The business calendar: Asia/Shanghai local days (docs/ARCHITECTURE.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The durable consumers of every service, as data (DESIGN.md §3.1, "consumed by").
+"""The durable consumers of every service, as data (docs/EVENTS.md, "consumed by").
 
 Kept in the platform so `kefu bus declare` can create them with administrative credentials
 without importing any service; each service binds its handlers to these by name.

@@ -1,4 +1,4 @@
-"""Dead letters: written by the platform, listed and replayed by `kefu dlq` (DESIGN.md §4.4)."""
+"""Dead letters: written by the platform, listed and replayed by `kefu dlq` (ARCHITECTURE.md §4)."""
 
 from __future__ import annotations
 

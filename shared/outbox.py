@@ -1,4 +1,4 @@
-"""Transactional outbox and its relay (DESIGN.md §4.1)."""
+"""Transactional outbox and its relay (docs/ARCHITECTURE.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The process every service runs: HTTP + broker + relay + timers (DESIGN.md §1, §4)."""
+"""The process every service runs: HTTP + broker + relay + timers (docs/ARCHITECTURE.md §1, §4)."""
 
 from __future__ import annotations
 

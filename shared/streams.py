@@ -1,4 +1,4 @@
-"""JetStream streams and consumers: `kefu bus declare` (DESIGN.md §3, §4.3)."""
+"""JetStream streams and consumers: `kefu bus declare` (docs/ARCHITECTURE.md §5, §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Durable timers in Postgres (DESIGN.md §4.7): due rows, leases, the database's clock.
+"""Durable timers in Postgres (docs/ARCHITECTURE.md §4): due rows, leases, the database's clock.
 
 A timer is a row `(kind, key, due_at, payload)`. Workers claim due rows with
 `FOR UPDATE SKIP LOCKED` and a lease, then fire each in its own transaction that also deletes

@@ -1,4 +1,4 @@
-"""`kefu demo`: the five journeys of DESIGN.md §3.2 against a running `kefu up`, over HTTP only.
+"""`kefu demo`: the journeys of docs/ARCHITECTURE.md §8 against a running `kefu up`, over HTTP.
 
 Deadlines pass through backdated business times (forms entered after the fact), never through a
 clock offset: `kefu up` does not run in test mode.

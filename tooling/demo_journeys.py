@@ -1,4 +1,4 @@
-"""The five journeys `kefu demo` walks (DESIGN.md §3.2), one progress line per step."""
+"""The five journeys `kefu demo` walks (docs/ARCHITECTURE.md §8), one progress line per step."""
 
 from __future__ import annotations
 

@@ -7,13 +7,6 @@ from fastapi import FastAPI
 from services.aftersales import api, handlers, metrics
 from services.aftersales.config import AftersalesSettings
 from services.aftersales.workflow import SERVICE, SLA_TIMER
-from shared.contracts.aftersales import (
-    RepairClosed,
-    RepairCompleted,
-    RepairOpened,
-    RepairScheduled,
-    RepairSlaBreached,
-)
 from shared.service import ServiceDef, build_app
 from shared.settings import Settings, load
 
@@ -36,7 +29,6 @@ def create_app(
             handlers.on_callback_completed,
         ],
         timers={SLA_TIMER: handlers.fire_sla},
-        publishes=(RepairOpened, RepairScheduled, RepairCompleted, RepairClosed, RepairSlaBreached),
         background=(metrics.refresh,),
         config=cfg,
         description="After-sales repairs: tickets, warranty decisions, fee quotes, service levels.",

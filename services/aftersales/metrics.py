@@ -1,4 +1,4 @@
-"""Business metrics of the aftersales service (DESIGN.md §7): bounded labels only."""
+"""Business metrics of the aftersales service (docs/ARCHITECTURE.md §9): bounded labels only."""
 
 from __future__ import annotations
 

@@ -6,19 +6,6 @@ from fastapi import FastAPI
 
 from services.intake import api, handlers, metrics, workflow
 from services.intake.config import IntakeSettings
-from shared.contracts.intake import (
-    ComplaintClosed,
-    ComplaintEscalated,
-    ComplaintHandedOff,
-    ComplaintOpened,
-    ComplaintReopened,
-    ComplaintResolved,
-    CustomerRegistered,
-    CustomerUpdated,
-    LeadRegistered,
-    RepairRequested,
-)
-from shared.contracts.reports import ReportPublished
 from shared.service import ServiceDef, build_app
 from shared.settings import Settings, load
 
@@ -45,19 +32,6 @@ def create_app(settings: Settings | None = None, config: IntakeSettings | None =
             workflow.ESCALATE: handlers.fire_escalation,
             workflow.WEEKLY_REPORT: handlers.fire_weekly_report,
         },
-        publishes=(
-            CustomerRegistered,
-            CustomerUpdated,
-            LeadRegistered,
-            ComplaintOpened,
-            ComplaintHandedOff,
-            ComplaintEscalated,
-            ComplaintResolved,
-            ComplaintReopened,
-            ComplaintClosed,
-            RepairRequested,
-            ReportPublished,
-        ),
         background=(handlers.seed_weekly_report, metrics.refresh_open),
         config=cfg,
         description=DESCRIPTION,

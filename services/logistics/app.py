@@ -6,18 +6,6 @@ from fastapi import FastAPI
 
 from services.logistics import api, handlers, metrics
 from services.logistics.config import LogisticsSettings
-from shared.contracts.logistics import (
-    ReceiptOverdue,
-    ReceiptReturned,
-    ShipmentArrived,
-    ShipmentDelayed,
-    ShipmentDispatched,
-    ShipmentExceptionRegistered,
-    ShipmentLoadingUnconfirmed,
-    ShipmentSigned,
-    ShipperRegistered,
-)
-from shared.contracts.reports import ReportPublished
 from shared.service import ServiceDef, build_app
 from shared.settings import Settings, load
 
@@ -31,18 +19,6 @@ def create_app(
         router=api.router,
         bulk=[handlers.on_shipment_scanned],
         timers=handlers.TIMERS,
-        publishes=(
-            ShipperRegistered,
-            ShipmentDispatched,
-            ShipmentArrived,
-            ShipmentSigned,
-            ShipmentDelayed,
-            ShipmentLoadingUnconfirmed,
-            ShipmentExceptionRegistered,
-            ReceiptReturned,
-            ReceiptOverdue,
-            ReportPublished,
-        ),
         background=(handlers.seed_reports, metrics.refresh),
         config=config or LogisticsSettings(),
         description="Logistics customer service: tracking, delays, exceptions, releases, receipts",

@@ -7,12 +7,6 @@ from fastapi import FastAPI
 from services.notifications import api, handlers, metrics
 from services.notifications.config import NotificationsSettings
 from services.notifications.workflow import CHECK_TIMER, SCHEDULE_TIMER, Sender
-from shared.contracts.notifications import (
-    CallbackCompleted,
-    CallbackOverdue,
-    CallbackScheduled,
-    NotificationSent,
-)
 from shared.service import Runtime, ServiceDef, build_app
 from shared.settings import Settings, load
 
@@ -40,7 +34,6 @@ def create_app(
             CHECK_TIMER: handlers.fire_callback_check,
             SCHEDULE_TIMER: handlers.fire_schedule,
         },
-        publishes=(CallbackScheduled, CallbackCompleted, CallbackOverdue, NotificationSent),
         background=(send, metrics.refresh_gauges),
         config=config or NotificationsSettings(),
         description="Callback tasks, recurring calls, customer and staff messages.",

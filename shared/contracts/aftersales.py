@@ -1,4 +1,4 @@
-"""Events aftersales publishes: the repair ticket's life cycle (DESIGN.md §3.1)."""
+"""Events aftersales publishes: the repair ticket's life cycle (docs/EVENTS.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The envelope every event carries (DESIGN.md §3)."""
+"""The envelope every event carries (docs/ARCHITECTURE.md §5)."""
 
 from __future__ import annotations
 

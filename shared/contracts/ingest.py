@@ -1,4 +1,4 @@
-"""What branch scanners publish on `ingest.<branch>.shipment.scanned` (DESIGN.md §3.1)."""
+"""What branch scanners publish on `ingest.<branch>.shipment.scanned` (docs/EVENTS.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Events intake publishes: customers, leads, complaints, repair requests (DESIGN.md §3.1)."""
+"""Events intake publishes: customers, leads, complaints, repair requests (docs/EVENTS.md)."""
 
 from __future__ import annotations
 

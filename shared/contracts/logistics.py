@@ -1,4 +1,4 @@
-"""Events logistics publishes: shippers, shipments, exceptions, receipts (DESIGN.md §3.1)."""
+"""Events logistics publishes: shippers, shipments, exceptions, receipts (docs/EVENTS.md)."""
 
 from __future__ import annotations
 

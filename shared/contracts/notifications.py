@@ -1,4 +1,4 @@
-"""Events notifications publishes: callback tasks and messages sent (DESIGN.md §3.1)."""
+"""Events notifications publishes: callback tasks and messages sent (docs/EVENTS.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Events projects publishes: the renovation project's life cycle (DESIGN.md §3.1)."""
+"""Events projects publishes: the renovation project's life cycle (docs/EVENTS.md)."""
 
 from __future__ import annotations
 

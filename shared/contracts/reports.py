@@ -1,4 +1,4 @@
-"""report.published: each service publishes the reports on its own data (DESIGN.md §3.1)."""
+"""report.published: each service publishes the reports on its own data (docs/EVENTS.md)."""
 
 from __future__ import annotations
 

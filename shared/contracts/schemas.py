@@ -1,4 +1,4 @@
-"""JSON Schema of every contract, committed under `shared/contracts/schema/` (DESIGN.md §3)."""
+"""JSON Schema of every contract, committed in `shared/contracts/schema/` (ARCHITECTURE.md §5)."""
 
 from __future__ import annotations
 

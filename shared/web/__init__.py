@@ -1,1 +1,1 @@
-"""HTTP rules shared by every service (API.md "Common rules", DESIGN.md §6)."""
+"""HTTP rules shared by every service (API.md "Common rules", docs/ARCHITECTURE.md §10)."""

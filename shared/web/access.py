@@ -11,7 +11,7 @@ from prometheus_client import Histogram
 from starlette.routing import Mount, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Buckets for an API whose target is p99 < 50 ms (DESIGN.md §9), with room for slow reports.
+# Buckets for an API whose target is p99 < 50 ms (ARCHITECTURE.md §11), with room for slow reports.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 HTTP = Histogram(
     "kefu_http_request_duration_seconds",

@@ -1,4 +1,4 @@
-"""The five journeys of DESIGN.md §3.2, each across several services, with all five services
+"""The five journeys of docs/ARCHITECTURE.md §8, each across several services, with all five services
 in this process on the session's NATS and Postgres (HTTP in, the bus between them, real timers;
 time moves with each service's database-clock offset, never with sleeps)."""
 

@@ -1,4 +1,4 @@
-"""The platform's delivery guarantees, on real NATS and Postgres (DESIGN.md §4)."""
+"""The platform's delivery guarantees, on real NATS and Postgres (docs/ARCHITECTURE.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One trace from the HTTP request to the consumer's database work (DESIGN.md §7).
+"""One trace from the HTTP request to the consumer's database work (docs/ARCHITECTURE.md §9).
 
 Intake and notifications run in this process on one tracer provider with an in-memory exporter.
 A posted complaint must give ONE trace id spanning: intake's HTTP server span, its asyncpg spans,

@@ -1,4 +1,4 @@
-"""National ID numbers are never stored, logged, published or traced in clear (DESIGN.md §5):
+"""National ID numbers are never stored, logged, published or traced in clear (docs/ARCHITECTURE.md §6):
 a release with the consignee's and the delegate's IDs, requests that fail validation carrying an
 ID, and malformed branch messages carrying one; then every JSON log line, both streams, every
 table of every schema (bytea read as hex too) and every span are searched for the numbers."""

@@ -1,4 +1,4 @@
-"""One schema and one role per service (DESIGN.md §5): acting as `kefu_<svc>`, every table of
+"""One schema and one role per service (docs/ARCHITECTURE.md §6): acting as `kefu_<svc>`, every table of
 every other service's schema refuses SELECT, and their inbox, outbox and dead letters refuse
 INSERT, UPDATE and DELETE with SQLSTATE 42501; the service's own schema works."""
 

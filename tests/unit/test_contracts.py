@@ -1,4 +1,4 @@
-"""The v1 event catalogue (DESIGN.md §3.1) as pydantic contracts and committed JSON Schemas."""
+"""The v1 event catalogue (docs/EVENTS.md) as pydantic contracts and committed JSON Schemas."""
 
 from __future__ import annotations
 

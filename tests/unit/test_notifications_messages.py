@@ -1,4 +1,4 @@
-"""Sending rules (DOMAIN.md §5, DESIGN.md §4.8): quiet hours, idempotency, webhooks, retries."""
+"""Sending rules (DOMAIN.md §5, docs/ARCHITECTURE.md §4): quiet hours, idempotency, webhooks, retries."""
 
 from __future__ import annotations
 

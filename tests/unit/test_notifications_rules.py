@@ -1,4 +1,4 @@
-"""Notifications' rules table (DESIGN.md §3.1, DOMAIN.md §1.2, §2.3, §3, §4, §5), rule by rule."""
+"""Notifications' rules table (docs/EVENTS.md, DOMAIN.md §1.2, §2.3, §3, §4, §5), rule by rule."""
 
 from __future__ import annotations
 

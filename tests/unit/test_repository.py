@@ -46,19 +46,27 @@ def test_compose_file_parses_and_names_every_service() -> None:
     assert "jetstream {" in (ROOT / "deploy" / "nats" / "compose.conf").read_text()
 
 
-def test_every_service_has_the_same_file_names() -> None:
-    for service in SERVICES:
-        folder = ROOT / "services" / service
-        for name in ("app", "config", "handlers", "api", "queries", "domain"):  # see test_layout.py
-            # A module past ~300 lines may become a package of the same name (DESIGN.md §2).
-            assert (folder / f"{name}.py").exists() or (folder / name / "__init__.py").exists(), (
-                f"services/{service}/{name}.py is missing"
-            )
-        assert list((folder / "migrations").glob("*.sql")), f"{service} has no migrations"
-
-
 def test_generated_files_match_the_catalogue() -> None:
     """docs/EVENTS.md (and every other file `kefu catalogue render` writes) is current."""
     from tooling.catalogue import render
 
     assert render(ROOT, check=True) == [], "run `kefu catalogue render` and commit the result"
+
+
+def test_nothing_points_outside_the_repository() -> None:
+    """A clone has nothing beside it: no file refers to ../shared or to the original brief."""
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    outside = [
+        name
+        for name in tracked
+        if (ROOT / name).is_file()
+        and not name.endswith((".png", ".jpg", ".lock"))
+        and (
+            "../shared" in (text := (ROOT / name).read_text(errors="replace"))
+            or "DESIGN.md" in text
+        )
+        and name != "tests/unit/test_repository.py"
+    ]
+    assert outside == []

@@ -158,5 +158,5 @@ def check_photo(ticket: Ticket, content_type: str, size_bytes: int, rules: Repai
 
 
 def complaint_opens_repair(category: ComplaintCategory, subject_kind: SubjectKind | None) -> bool:
-    """A quality complaint about a project becomes a repair ticket (DESIGN.md §3.1)."""
+    """A quality complaint about a project becomes a repair ticket (docs/EVENTS.md)."""
     return category is ComplaintCategory.QUALITY and subject_kind is SubjectKind.PROJECT

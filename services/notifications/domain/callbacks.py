@@ -263,7 +263,7 @@ def can_record(cb: Callback, role: str, team: str | None, sub: str | None = None
 
 
 def callback_fields(cb: Callback) -> dict[str, Any]:
-    """The callback.* event fields every one of them carries (DESIGN.md §3.1)."""
+    """The callback.* event fields every one of them carries (docs/EVENTS.md)."""
     return {
         "callback_id": cb.id,
         "purpose": cb.purpose.value,

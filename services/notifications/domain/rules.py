@@ -1,4 +1,4 @@
-"""The rules as data: which tasks and messages each consumed event asks for (DESIGN.md §3.1).
+"""The rules as data: which tasks and messages each consumed event asks for (docs/EVENTS.md).
 
 Time bases: "after_event" counts from the envelope's `occurred_at`, "after_fact"/"within_days"
 from the business time `at` (may be backdated, so a deadline can already have passed: the
