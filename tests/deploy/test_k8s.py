@@ -808,3 +808,21 @@ def test_prometheus_rule_carries_exactly_the_alert_rules() -> None:
     (rule,) = _objects("PrometheusRule")
     alerts = yaml.safe_load((ROOT / "deploy" / "prometheus" / "alerts.yml").read_text())
     assert rule["spec"]["groups"] == alerts["groups"], "copy alerts.yml's groups under spec"
+
+
+def test_alertmanager_reads_its_config_and_smtp_password_from_its_volumes() -> None:
+    (statefulset,) = _objects("StatefulSet")
+    pod = statefulset["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    # a volume cannot be mounted inside a ConfigMap's (read-only) mount
+    for a in mounts.values():
+        for b in mounts.values():
+            assert a == b or not b.startswith(a.rstrip("/") + "/"), (a, b)
+    config = yaml.safe_load((K8S / "monitoring" / "alertmanager.yml").read_text())
+    password = Path(config["global"]["smtp_auth_password_file"])
+    (secret,) = [v for v in pod["volumes"] if "secret" in v]
+    assert str(password.parent) == mounts[secret["name"]]
+    assert [i["path"] for i in secret["secret"]["items"]] == [password.name]
+    (config_volume,) = [v for v in pod["volumes"] if "configMap" in v]
+    assert f"--config.file={mounts[config_volume['name']]}/alertmanager.yml" in container["args"]
