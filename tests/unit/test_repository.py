@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,21 @@ def test_nothing_points_outside_the_repository() -> None:
         and name != "tests/unit/test_repository.py"
     ]
     assert outside == []
+
+
+def _pins(name: str) -> dict[str, str]:
+    text = (ROOT / name).read_text()
+    return {k.lower(): v for k, v in re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", text, re.M)}
+
+
+def test_the_runtime_lock_is_the_dev_lock_without_the_dev_tools() -> None:
+    """`./dev up` installs requirements.lock, the tests requirements-dev.lock: the same pins,
+    and no test tool in the first (regenerate both with `./dev lock`)."""
+    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    assert {k: dev.get(k) for k in runtime} == runtime, "a pin differs between the two locks"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    direct = {re.split(r"[\[=<>]", d)[0].lower() for d in project["dependencies"]}
+    tools = {re.split(r"[\[=<>]", d)[0].lower() for d in project["optional-dependencies"]["dev"]}
+    assert direct <= set(runtime), f"missing from requirements.lock: {direct - set(runtime)}"
+    assert tools <= set(dev), f"missing from requirements-dev.lock: {tools - set(dev)}"
+    assert not (tools - direct) & set(runtime), "dev tools in requirements.lock"
