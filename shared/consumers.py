@@ -83,6 +83,14 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
 )
 
 
+# NATS Object Store buckets each service keeps files in (photos, documents): its NATS user is
+# granted exactly these (deploy/nats/accounts.conf is generated from this catalogue).
+OBJECT_BUCKETS: dict[str, tuple[str, ...]] = {
+    "aftersales": ("kefu-aftersales",),
+    "logistics": ("kefu-logistics",),
+}
+
+
 def consumers_of(service: str) -> tuple[ConsumerSpec, ...]:
     """The consumers a service binds to."""
     return tuple(c for c in CONSUMERS if c.service == service)

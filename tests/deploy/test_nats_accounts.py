@@ -21,6 +21,7 @@ from nats.aio.client import Client
 from nats.js import api
 
 from shared.consumers import CONSUMERS
+from shared.contracts import REPORTERS
 from shared.objects import ObjectStore
 from shared.settings import SERVICES
 from shared.streams import declare
@@ -141,7 +142,7 @@ def _owned_subjects() -> dict[str, set[str]]:
             if module_name in PUBLISHERS:
                 owners.setdefault(subject, set()).add(module_name)
             elif module_name == "reports":
-                owners.setdefault(subject, set()).update(set(PUBLISHERS) - {"notifications"})
+                owners.setdefault(subject, set()).update(REPORTERS)
             else:
                 owners.setdefault(subject, set())  # ingest: branches only
     return owners
