@@ -2,11 +2,13 @@
 
 Starts embedded NATS and Postgres, migrates, runs every service as its own process (here on free
 ports, so a developer's own `./dev up` may run beside); a posted complaint becomes a callback
-task; Ctrl-C leaves no process and no `up.json` behind.
+task, which the console's admin sees on the worklist; Ctrl-C leaves no process and no `up.json`
+behind.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -61,6 +63,20 @@ def test_kefu_up_runs_the_skeleton_journey_and_stops_cleanly(tmp_path: Path) -> 
                 time.sleep(0.05)
         assert task is not None, "the complaint did not become a callback task"
         assert task["entity"] == {"kind": "complaint", "id": complaint_id}
+
+        # The console reaches the services where kefu up put them: the admin signs in with the
+        # password it printed and sees the task on the worklist.
+        assert "console sign-in: admin / kefu-local-admin" in up.output()
+        console = up.url("console")
+        with httpx.Client(base_url=console, headers={"Origin": console}, timeout=5) as c:
+            form = c.get("/signin")
+            found = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert found, form.text
+            body = {"username": "admin", "password": "kefu-local-admin", "csrf_token": found[1]}
+            signed_in = c.post("/signin", data=body)
+            assert signed_in.status_code == 303, signed_in.text
+            worklist = c.get("/")
+        assert worklist.status_code == 200 and complaint_id in worklist.text
 
         status = up.stop()  # Ctrl-C
         out = up.output()

@@ -113,7 +113,8 @@ def test_prometheus_scrapes_the_journeys_business_and_handler_metrics(tmp_path: 
     with kefu_up(tmp_path) as up, _prometheus(tmp_path, up.ports) as (prom, base):
         up.wait_ready(SERVICES)
         # Every target scraped and up (the `service` label comes from the scrape config).
-        _wait(lambda: _positive(base, 'count(up{job="kefu"} == 1) == 5'), 15, "5 targets up")
+        every = f'count(up{{job="kefu"}} == 1) == {len(SERVICES)}'
+        _wait(lambda: _positive(base, every), 15, f"{len(SERVICES)} targets up")
 
         r = httpx.post(
             f"{up.url('intake')}/v1/complaints",
