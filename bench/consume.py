@@ -142,10 +142,18 @@ async def raw_baseline(
 
 
 async def ordinary_path(
-    servers: Servers, url: str, js: JetStreamContext, pool: asyncpg.Pool, spec: ConsumerSpec, n: int
+    servers: Servers,
+    url: str,
+    js: JetStreamContext,
+    pool: asyncpg.Pool,
+    spec: ConsumerSpec,
+    n: int,
+    *,
+    logged: bool = False,
 ) -> float:
     """The platform Runtime as a replica runs it: its own process (FastStream subscriber,
-    settler, relay publishing the emitted events), timed from the moment its consumer resumes."""
+    settler, relay publishing the emitted events), timed from the moment its consumer resumes.
+    `logged`: as `kefu run` logs, one JSON line per handled event at INFO into its log file."""
     await js.pause_consumer(spec.stream, spec.durable, "2999-01-01T00:00:00Z")
     home = Path(tempfile.mkdtemp(prefix="kefu-bench-consume-"))
     child = Child(
@@ -159,6 +167,7 @@ async def ordinary_path(
             "nats_url": servers.nats_url,
             "database_url": url,
             "settings": {"fetch_batch": 100},
+            "log_level": "INFO" if logged else None,
         },
         home / "ordinary.log",
     )
@@ -335,8 +344,10 @@ async def main(n: int, paths: list[str]) -> None:
                     results[name] = await settler_path(settings, pool, js, spec, n)
                 elif name == "faststream":
                     results[name] = await faststream_path(settings, pool, spec, n)
-                elif name == "ordinary":
-                    results[name] = await ordinary_path(servers, url, js, pool, spec, n)
+                elif name in ("ordinary", "logged"):
+                    results[name] = await ordinary_path(
+                        servers, url, js, pool, spec, n, logged=name == "logged"
+                    )
                 else:
                     results[name] = await bulk_path(settings, pool, js, spec, n)
                 print(f"{name:<9} {results[name]:>9,.0f} events/s", flush=True)
@@ -372,6 +383,12 @@ async def main(n: int, paths: list[str]) -> None:
         print(
             f"bare FastStream subscriber + asyncpg (one tx/ev) : {fs:>9,.0f} /s  "
             f"{fs / raw:.2f}×  (ordinary / this: {results['ordinary'] / fs:.2f}×)"
+        )
+    if "logged" in results:
+        logged = results["logged"]
+        print(
+            f"ordinary with a JSON line per event (kefu run)   : {logged:>9,.0f} /s  "
+            f"{logged / raw:.2f}×  (this / ordinary: {logged / results['ordinary']:.2f}×)"
         )
     if "settler" in results:
         print(

@@ -25,6 +25,7 @@ from shared.context import Context
 from shared.contracts.intake import ComplaintClosed, ComplaintOpened
 from shared.contracts.values import Channel, ComplaintCategory, Department, ReceivedBy, Severity
 from shared.db import create_pool, transaction
+from shared.observability import setup_logging
 from shared.outbox import Relay
 from shared.service import Runtime, ServiceDef
 from shared.settings import Settings
@@ -241,7 +242,10 @@ MODES = {
 
 def main() -> None:
     cfg = json.loads(os.environ["KEFU_BENCH_WORKER"])
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    if cfg.get("log_level"):
+        setup_logging("bench", cfg["log_level"])  # as `kefu run` logs
+    else:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     started = time.monotonic()
     asyncio.run(MODES[cfg["mode_name"]](cfg))
     print(f"worker {cfg.get('label', '')} done after {time.monotonic() - started:.1f}s")

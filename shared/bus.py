@@ -27,10 +27,14 @@ from shared.context import Context
 from shared.contracts import model_for
 from shared.contracts.envelope import Event
 from shared.db import CommitFailed, commit_hooks, transaction
+from shared.observability import trace_id
 from shared.privacy import mask, mask_id_numbers
 from shared.timers import Clock
 
 log = logging.getLogger("kefu.bus")
+# One line per handled event (and per bulk batch) at INFO: its own logger, so it can be turned
+# down alone without silencing the bus's warnings.
+EVENTS = logging.getLogger("kefu.events")
 BATCH_SIZE = Histogram(
     "kefu_bulk_batch_size",
     "Messages per batch a bulk runner processed (after invalid and repeated ones are settled)",
@@ -161,17 +165,20 @@ class Settler:
             return
         await msg.term()
 
-    async def failed(self, msg: Msg, exc: BaseException, event: BaseModel | None = None) -> None:
-        """A handler failed: retry later, or dead-letter on the last allowed delivery."""
+    async def failed(self, msg: Msg, exc: BaseException, event: BaseModel | None = None) -> str:
+        """A handler failed: retry later, or dead-letter on the last allowed delivery; returns
+        the outcome (`retry`, `rejected`, `dead_letter`)."""
         delivered = msg.metadata.num_delivered
         if isinstance(exc, Reject):
             await self.dead_letter(msg, f"rejected: {exc}", "rejected", event)
-        elif delivered >= self.spec.max_deliver:
+            return "rejected"
+        if delivered >= self.spec.max_deliver:
             error = f"{type(exc).__name__}: {exc} (after {delivered} deliveries)"
             await self.dead_letter(msg, error, "max_deliver", event)
-        else:
-            log.debug("retrying %s in %.1fs: %r", msg.subject, self.delay_for(delivered), exc)
-            await msg.nak(delay=self.delay_for(delivered))
+            return "dead_letter"
+        log.debug("retrying %s in %.1fs: %r", msg.subject, self.delay_for(delivered), exc)
+        await msg.nak(delay=self.delay_for(delivered))
+        return "retry"
 
     def keep_alive(self, msgs: Sequence[Msg]) -> Callable[[], None]:
         """Send in-progress acks while work runs past a third of the ack wait; returns a stop."""
@@ -191,27 +198,47 @@ class Settler:
 
     async def handle(self, msg: Msg, fn: Handler) -> None:
         """One message, one transaction: inbox claim + effects + outbox, then ack."""
+        start = time.perf_counter()
         try:
             key, event = parse(msg)
         except (ValidationError, ValueError) as exc:
             await self.dead_letter(msg, f"invalid message: {exc}", "invalid")
+            self.handled(msg, "invalid", start)
             return
         stop = self.keep_alive((msg,))
         try:
             async with self.pool.acquire() as conn:
-                await self._run(conn, msg, key, event, fn)
+                new = await self._run(conn, msg, key, event, fn)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            await self.failed(msg, exc, event)
+            outcome = await self.failed(msg, exc, event)
+            self.handled(msg, outcome, start)
             return
         finally:
             stop()
         await msg.ack()
+        self.handled(msg, "handled" if new else "duplicate", start)
+
+    def handled(self, msg: Msg, outcome: str, start: float) -> None:
+        """The event's one INFO line (subject, consumer, outcome, duration, trace id); built
+        only when INFO is on for `kefu.events`, formatted only by the handler."""
+        if not EVENTS.isEnabledFor(logging.INFO):
+            return
+        fields = {
+            "subject": msg.subject,
+            "consumer": self.spec.durable,
+            "outcome": outcome,
+            "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+        }
+        caller = trace_id((msg.headers or {}).get("traceparent"))
+        if caller:
+            fields["trace_id"] = caller
+        EVENTS.info("%s %s %s", msg.subject, self.spec.durable, outcome, extra={"fields": fields})
 
     async def _run(
         self, conn: asyncpg.Connection, msg: Msg, key: str, event: BaseModel, fn: Handler
-    ) -> None:
+    ) -> bool:
         """The transaction in three round trips: BEGIN + claim, the handler's own statements,
         then the outbox rows + COMMIT (each round trip costs CPU on both ends: bench.consume)."""
         with commit_hooks() as hooks:
@@ -219,7 +246,8 @@ class Settler:
                 begin = "BEGIN;" + timers.clock_sql(self.clock.offset_seconds)
                 status = await conn.execute(begin + inbox.claim_sql(self.spec.durable, key))
                 tail = ""
-                if status == inbox.CLAIMED:
+                claimed = status == inbox.CLAIMED
+                if claimed:
                     ctx = self.context(
                         conn,
                         cause=event if isinstance(event, Event) else None,
@@ -241,6 +269,7 @@ class Settler:
             outbox.wake(self.service)
         for hook in hooks:
             hook()
+        return claimed
 
 
 async def _quietly(coro: Awaitable[None]) -> None:
@@ -305,12 +334,31 @@ class BulkRunner:
             self._isolations.inc()
             await asyncio.gather(*(self._one(i) for i in items))
             self._isolated.observe(time.perf_counter() - start)
+            self.logged(items, "isolated", start)
             return
         finally:
             stop()
         self.batches_committed += 1
         await asyncio.gather(*(i.msg.ack() for i in items))
         self._committed.observe(time.perf_counter() - start)
+        self.logged(items, "committed", start)
+
+    def logged(self, items: Sequence[Item], outcome: str, start: float) -> None:
+        """A batch's one INFO line: at thousands of scans a second a line per scan would
+        cost more than the scan."""
+        if not EVENTS.isEnabledFor(logging.INFO):
+            return
+        spec = self.settler.spec
+        fields = {
+            "subject": spec.subjects[0],
+            "consumer": spec.durable,
+            "outcome": outcome,
+            "batch": len(items),
+            "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+        }
+        EVENTS.info(
+            "%s batch of %d %s", spec.durable, len(items), outcome, extra={"fields": fields}
+        )
 
     async def _one(self, item: Item) -> None:
         spec, pool = self.settler.spec, self.settler.pool

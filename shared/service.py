@@ -301,7 +301,7 @@ def build_app(
             per_token=settings.rate_limit_per_token,
             per_address=settings.rate_limit_per_address,
         )
-    # Outermost of all: every answer is counted, a 429 or a 413 too.
+    # Outermost of all: every answer is counted and logged, a 429 or a 413 too.
     app.add_middleware(Observe, service=svc.name)
     if svc.router is not None:
         app.include_router(svc.router)

@@ -1,7 +1,8 @@
-"""Every HTTP request measured once: RED metrics by route template, method and status class."""
+"""Every HTTP request measured and logged once: RED metrics by route template, one access line."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from typing import Any
@@ -10,6 +11,10 @@ from fastapi.routing import iter_route_contexts
 from prometheus_client import Histogram
 from starlette.routing import Mount, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.observability import trace_id
+
+log = logging.getLogger("kefu.access")
 
 # Buckets for an API whose target is p99 < 50 ms (ARCHITECTURE.md §11), with room for slow reports.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -40,9 +45,17 @@ def route_table(app: Any) -> list[tuple[re.Pattern[str], str]]:
     return table
 
 
+def trace_id_of(scope: Scope) -> str | None:
+    """The trace id the caller sent (W3C traceparent), for the access line when no tracer runs."""
+    for name, value in scope.get("headers") or ():
+        if name == b"traceparent":
+            return trace_id(value.decode("latin-1"))
+    return None
+
+
 class Observe:
-    """Pure ASGI (no task group, no body buffering): times the request and counts it in
-    `kefu_http_request_duration_seconds`."""
+    """Pure ASGI (no task group, no body buffering): times the request, counts it in
+    `kefu_http_request_duration_seconds` and writes one INFO line `kefu.access`."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app, self.service = app, service
@@ -90,3 +103,14 @@ class Observe:
             method = scope["method"] if scope["method"] in METHODS else "other"
             route = self.route_of(scope, path)
             self._child(method, route, f"{status // 100}xx").observe(elapsed)
+            if log.isEnabledFor(logging.INFO):
+                fields: dict[str, Any] = {
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                }
+                caller = trace_id_of(scope)
+                if caller:
+                    fields["trace_id"] = caller
+                log.info("%s %s %d", method, route, status, extra={"fields": fields})
