@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
@@ -58,6 +60,37 @@ async def list_(conn: asyncpg.Connection, schema: str, limit: int = 50) -> list[
 async def show(conn: asyncpg.Connection, schema: str, dl_id: int) -> asyncpg.Record | None:
     """One dead letter with its body and headers."""
     return await conn.fetchrow(f"SELECT * FROM {schema}.dead_letters WHERE id = $1", dl_id)
+
+
+def subject_regex(pattern: str) -> str:
+    """A NATS subject pattern (`complaint.*`, `repair.>`) as an anchored regular expression."""
+    tokens = []
+    for i, token in enumerate(pattern.split(".")):
+        if token == ">" and i == len(pattern.split(".")) - 1:
+            tokens.append(".+")
+        elif token == "*":
+            tokens.append("[^.]+")
+        else:
+            tokens.append(re.escape(token))
+    return "^" + r"\.".join(tokens) + "$"
+
+
+async def select(
+    conn: asyncpg.Connection,
+    schema: str,
+    *,
+    subject: str | None = None,
+    since: datetime | None = None,
+) -> list[asyncpg.Record]:
+    """Dead letters not replayed yet, oldest first: all, or those of a subject pattern, or
+    those written since a time."""
+    return await conn.fetch(
+        f"SELECT id, consumer, subject, created_at FROM {schema}.dead_letters"
+        " WHERE replayed_at IS NULL AND ($1::text IS NULL OR subject ~ $1)"
+        " AND ($2::timestamptz IS NULL OR created_at >= $2) ORDER BY id",
+        subject_regex(subject) if subject else None,
+        since,
+    )
 
 
 async def replay(conn: asyncpg.Connection, js: JetStreamContext, schema: str, dl_id: int) -> str:

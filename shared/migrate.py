@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -13,6 +14,7 @@ from shared.db import role_for
 
 LOCK_KEY = 0x6B656675  # "kefu"
 PLATFORM_SQL = Path(__file__).parent / "sql"
+Progress = Callable[[str, str], None]  # (service, migration file) as it is applied
 
 
 class MigrationError(RuntimeError):
@@ -68,8 +70,11 @@ async def ensure_schema(conn: asyncpg.Connection, service: str) -> None:
     await conn.execute(f"ALTER TABLE {service}.schema_migrations OWNER TO {role}")
 
 
-async def migrate_service(conn: asyncpg.Connection, service: str) -> list[str]:
-    """Apply pending migrations for one service under an advisory lock; return their names."""
+async def migrate_service(
+    conn: asyncpg.Connection, service: str, progress: Progress | None = None
+) -> list[str]:
+    """Apply pending migrations for one service under an advisory lock; return their names
+    (`progress(service, name)` is told of each one as it is applied)."""
     applied_now: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
     try:
@@ -93,16 +98,20 @@ async def migrate_service(conn: asyncpg.Connection, service: str) -> list[str]:
                     m.checksum,
                 )
             applied_now.append(m.name)
+            if progress is not None:
+                progress(service, m.name)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)
     return applied_now
 
 
-async def migrate(database_url: str, services: tuple[str, ...]) -> dict[str, list[str]]:
+async def migrate(
+    database_url: str, services: tuple[str, ...], progress: Progress | None = None
+) -> dict[str, list[str]]:
     """Migrate every named service with the administrative connection."""
     conn = await asyncpg.connect(database_url)
     try:
-        return {s: await migrate_service(conn, s) for s in services}
+        return {s: await migrate_service(conn, s, progress) for s in services}
     finally:
         await conn.close()
 

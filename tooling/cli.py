@@ -15,12 +15,15 @@ import sys
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
 from shared.context import Context
+from shared.contracts.values import Role
 from shared.settings import DEVELOPMENT_MODES, SERVICES, InsecureSettings, Settings, load
 from tooling.processes import FAKES, SERVERS, Record, Started, start_reaper, stop
 
@@ -63,19 +66,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _migrate(url: str, services: tuple[str, ...]) -> dict[str, list[str]]:
+async def _migrate(
+    url: str, services: tuple[str, ...], progress: Any = None
+) -> dict[str, list[str]]:
     from shared.migrate import migrate
 
-    return await migrate(url, services)
+    return await migrate(url, services, progress)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """Create schemas and roles, apply pending migrations."""
+    """Create schemas and roles, apply pending migrations (each file printed as it is applied)."""
     settings = load()
     services = tuple(args.service) if args.service else SERVICES
-    applied = asyncio.run(_migrate(settings.database_url, services))
+    applied = asyncio.run(
+        _migrate(settings.database_url, services, lambda s, name: _print(f"{s}: applied {name}"))
+    )
     for service, names in applied.items():
-        _print(f"{service}: {', '.join(names) if names else 'up to date'}")
+        _print(f"{service}: {f'{len(names)} applied' if names else 'up to date'}")
     return 0
 
 
@@ -103,7 +110,6 @@ def cmd_bus(args: argparse.Namespace) -> int:
 
 async def _dlq(args: argparse.Namespace) -> int:
     import asyncpg
-    import nats
 
     from shared import deadletters
 
@@ -122,10 +128,16 @@ async def _dlq(args: argparse.Namespace) -> int:
                         f"{r['subject']}\tdeliveries={r['deliveries']}{replayed}\t{r['error'][:120]}"
                     )
             return 0
+        if args.dlq_command == "replay" and args.id is None:
+            return await _replay_many(args, conn, services)
+        if args.dlq_command == "replay" and (args.all or args.subject or args.since):
+            return _fail("kefu dlq replay", "give an id or --all/--subject/--since, not both")
         service, _, ident = args.id.partition(":")
-        if not ident or service not in SERVICES:
-            _print("give the id as <service>:<number>, as `kefu dlq list` prints it")
-            return 2
+        if not ident.isdigit() or service not in SERVICES:
+            return _fail(
+                f"kefu dlq {args.dlq_command}",
+                f"{args.id!r} is not an id: give <service>:<number>, as `kefu dlq list` prints it",
+            )
         if args.dlq_command == "show":
             row = await deadletters.show(conn, service, int(ident))
             if row is None:
@@ -135,15 +147,71 @@ async def _dlq(args: argparse.Namespace) -> int:
             data["body"] = bytes(row["body"]).decode(errors="replace")
             _print(json.dumps(data, default=str, indent=2, ensure_ascii=False))
             return 0
-        nc = await nats.connect(servers=settings.nats_servers)
-        try:
-            subject = await deadletters.replay(conn, nc.jetstream(), service, int(ident))
-        finally:
-            await nc.close()
-        _print(f"replayed {args.id} to {subject}")
-        return 0
+        if await deadletters.show(conn, service, int(ident)) is None:
+            _print(f"no dead letter {args.id}")
+            return 1
+        return await _replay(settings, conn, [(service, int(ident))])
     finally:
         await conn.close()
+
+
+async def _replay_many(args: argparse.Namespace, conn: Any, services: tuple[str, ...]) -> int:
+    """Replay the dead letters a filter selects, after a confirmation."""
+    from shared import deadletters
+
+    if not (args.all or args.subject or args.since):
+        return _fail("kefu dlq replay", "give an id, or choose with --all, --subject or --since")
+    chosen: list[tuple[str, int]] = []
+    for s in services:
+        for r in await deadletters.select(conn, s, subject=args.subject, since=args.since):
+            chosen.append((s, r["id"]))
+            _print(f"{s}:{r['id']}\t{r['created_at']:%Y-%m-%d %H:%M:%S}\t{r['subject']}")
+    if not chosen:
+        _print("no dead letters to replay (already replayed ones are left out)")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return _fail("kefu dlq replay", f"{len(chosen)} to replay: confirm with --yes")
+        question = f"replay these {len(chosen)} dead letters? [y/N] "
+        answer = (await asyncio.to_thread(input, question)).strip().lower()
+        if answer not in ("y", "yes"):
+            _print("nothing replayed")
+            return 1
+    return await _replay(load(), conn, chosen)
+
+
+async def _replay(settings: Settings, conn: Any, chosen: list[tuple[str, int]]) -> int:
+    """Publish each chosen dead letter again, printing progress as each one goes; stop at the
+    first that cannot be published (0 if all went)."""
+    import nats
+
+    from shared import deadletters
+
+    nc = await nats.connect(servers=settings.nats_servers)
+    try:
+        js = nc.jetstream()
+        for n, (service, ident) in enumerate(chosen, 1):
+            try:
+                subject = await deadletters.replay(conn, js, service, ident)
+            except Exception as exc:
+                print(
+                    f"kefu dlq replay: {service}:{ident} not published ({type(exc).__name__}:"
+                    f" {exc}); {n - 1} of {len(chosen)} replayed. Are the streams declared"
+                    " (`kefu bus declare`)?",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                return 1
+            _print(f"[{n}/{len(chosen)}] replayed {service}:{ident} to {subject}")
+    finally:
+        await nc.close()
+    return 0
+
+
+def _fail(prog: str, message: str) -> int:
+    """One line on stderr, exit status 2 (usage)."""
+    print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
+    return 2
 
 
 def cmd_dlq(args: argparse.Namespace) -> int:
@@ -161,8 +229,8 @@ def cmd_token(args: argparse.Namespace) -> int:
     except InsecureSettings as exc:
         print(f"kefu token issue: refusing to sign: {exc}", file=sys.stderr, flush=True)
         return 2
-    _print(
-        issue_token(
+    try:
+        token = issue_token(
             settings,
             role=args.role,
             sub=args.sub,
@@ -172,7 +240,9 @@ def cmd_token(args: argparse.Namespace) -> int:
             team=args.team,
             ttl_seconds=args.ttl,
         )
-    )
+    except ValueError as exc:
+        return _fail("kefu token issue", str(exc))
+    _print(token)
     return 0
 
 
@@ -386,7 +456,9 @@ def _up(
     (home / "env").write_text("".join(f"export {k}='{env[k]}'\n" for k in exported))
     os.environ.update({k: env[k] for k in exported})
     settings = load()
-    asyncio.run(_migrate(settings.database_url, SERVICES))
+    asyncio.run(
+        _migrate(settings.database_url, SERVICES, lambda s, n: _print(f"migrated {s}: {n}"))
+    )
     asyncio.run(_declare(settings.nats_url, settings.stream_replicas, settings.events_max_age_days))
     env["KEFU_DECLARE_ON_START"] = "false"
     if env["KEFU_ENV"] in DEVELOPMENT_MODES:
@@ -489,87 +561,134 @@ def _positive(text: str) -> int:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `kefu` command."""
-    parser = argparse.ArgumentParser(prog="kefu", description="Kefu customer-service platform")
-    sub = parser.add_subparsers(dest="command", required=True)
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: the usage is one `--help` away."""
 
-    up = sub.add_parser(
-        "up", help="run the whole system (embedded servers unless KEFU_* URLs are set)"
-    )
-    up.add_argument("--home", default=".kefu")
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _since(text: str) -> datetime:
+    """An ISO 8601 date or time; without a zone, the machine's local time."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date or time (e.g. 2026-05-04 or 2026-05-04T08:00+08:00)"
+        ) from exc
+    return value if value.tzinfo else value.astimezone()
+
+
+def _version() -> str:
+    try:
+        return f"kefu {metadata.version('kefu')}"
+    except metadata.PackageNotFoundError:
+        return "kefu (not installed)"
+
+
+ROLES = tuple(r.value for r in Role)
+
+
+def parser() -> Parser:
+    """The `kefu` command line: every subcommand and option has its help."""
+    top = Parser(prog="kefu", description="Kefu customer-service platform")
+    top.add_argument("--version", action="version", version=_version())
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, text: str, fn: Any = None, parent: Any = sub) -> Parser:
+        made: Parser = parent.add_parser(name, help=text, description=text)
+        if fn is not None:
+            made.set_defaults(fn=fn)
+        return made
+
+    up = command("up", "run the whole system (embedded servers unless KEFU_* URLs are set)", cmd_up)
+    up.add_argument("--home", default=".kefu", help="where data, logs and up.json live")
     up.add_argument(
         "--port-base",
         type=int,
         help="serve on base + the service's offset (9000: intake 9001 …) instead of 8001–8005",
     )
     up.add_argument("services", nargs="*", help="services to run (default: all)")
-    up.set_defaults(fn=cmd_up)
 
-    run = sub.add_parser("run", help="run one service")
-    run.add_argument("service", choices=SERVICES)
-    run.add_argument("--host")
-    run.add_argument("--port", type=int)
-    run.set_defaults(fn=cmd_run)
+    run = command("run", "run one service in this process (the container entry point)", cmd_run)
+    run.add_argument("service", choices=SERVICES, help=f"one of {', '.join(SERVICES)}")
+    run.add_argument("--host", help="address to listen on (default KEFU_HTTP_HOST)")
+    run.add_argument("--port", type=int, help="port to listen on (default: the service's)")
 
-    mig = sub.add_parser("migrate", help="create schemas and roles, apply migrations")
+    mig = command(
+        "migrate", "create schemas and roles, apply pending migrations (each printed)", cmd_migrate
+    )
     mig.add_argument(
         "service", nargs="*", type=_service_name, help="services to migrate (default: all)"
     )
-    mig.set_defaults(fn=cmd_migrate)
 
-    bus = sub.add_parser("bus", help="JetStream administration")
-    bus_sub = bus.add_subparsers(dest="bus_command", required=True)
-    bus_sub.add_parser("declare", help="create or update streams and consumers").set_defaults(
-        fn=cmd_bus
+    bus = command("bus", "JetStream administration")
+    bus_sub = bus.add_subparsers(dest="bus_command", required=True, metavar="COMMAND")
+    command("declare", "create or update the streams and every durable consumer", cmd_bus, bus_sub)
+
+    dlq = command("dlq", "dead letters: what failed, why, and send it again")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True, metavar="COMMAND")
+    dl = command("list", "the newest dead letters of each service", cmd_dlq, dlq_sub)
+    dl.add_argument("--service", choices=SERVICES, help="only this service's")
+    dl.add_argument("--limit", type=int, default=50, help="at most this many per service (50)")
+    ds = command("show", "one dead letter with its headers and body", cmd_dlq, dlq_sub)
+    ds.add_argument("id", help="<service>:<number>, as `kefu dlq list` prints it")
+    dr = command(
+        "replay",
+        "publish dead letters again (consumers that handled one skip it): one by its id, or"
+        " those chosen with --all, --subject or --since after a confirmation",
+        cmd_dlq,
+        dlq_sub,
     )
+    dr.add_argument("id", nargs="?", help="<service>:<number>, as `kefu dlq list` prints it")
+    dr.add_argument("--all", action="store_true", help="every dead letter not replayed yet")
+    dr.add_argument("--subject", help="those of a subject pattern (complaint.opened, repair.>)")
+    dr.add_argument("--since", type=_since, help="those written since a date or time (ISO 8601)")
+    dr.add_argument("--service", choices=SERVICES, help="only this service's")
+    dr.add_argument("--yes", "-y", action="store_true", help="do not ask for a confirmation")
 
-    dlq = sub.add_parser("dlq", help="dead letters")
-    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
-    dl = dlq_sub.add_parser("list")
-    dl.add_argument("--service", choices=SERVICES)
-    dl.add_argument("--limit", type=int, default=50)
-    ds = dlq_sub.add_parser("show")
-    ds.add_argument("id", help="<service>:<number>")
-    dr = dlq_sub.add_parser("replay")
-    dr.add_argument("id", help="<service>:<number>")
-    dlq.set_defaults(fn=cmd_dlq)
-
-    tok = sub.add_parser("token", help="tokens")
-    tok_sub = tok.add_subparsers(dest="token_command", required=True)
-    ti = tok_sub.add_parser("issue")
-    ti.add_argument("--role", required=True)
-    for opt in ("sub", "branch", "region", "department", "team"):
-        ti.add_argument(f"--{opt}")
+    tok = command("token", "bearer tokens")
+    tok_sub = tok.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
+    ti = command("issue", "sign a bearer token with KEFU_AUTH_SECRET", cmd_token, tok_sub)
     ti.add_argument(
-        "--ttl", type=_positive, default=86400 * 30, help="seconds until exp (always set)"
+        "--role", required=True, choices=ROLES, metavar="ROLE", help=f"one of {', '.join(ROLES)}"
     )
-    tok.set_defaults(fn=cmd_token)
+    ti.add_argument("--sub", help="who it is for (a staff member, a branch system)")
+    ti.add_argument("--branch", help="the branch code (required for --role branch)")
+    ti.add_argument("--region", help="the region a regional role sees")
+    ti.add_argument("--department", help="the department (dept_head and department staff)")
+    ti.add_argument("--team", help="the team")
+    ti.add_argument(
+        "--ttl", type=_positive, default=86400 * 30, help="seconds until exp (always set; 30 days)"
+    )
 
-    user = sub.add_parser("user", help="console accounts")
-    user_sub = user.add_subparsers(dest="user_command", required=True)
-    ua = user_sub.add_parser("add", help="add an account; the password is read from stdin")
-    ua.add_argument("username")
-    ua.add_argument("--role", required=True)
-    for opt in ("branch", "region", "department", "team"):
-        ua.add_argument(f"--{opt}")
-    user.set_defaults(fn=cmd_user)
+    user = command("user", "console accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
+    ua = command("add", "add an account; the password is read from stdin", cmd_user, user_sub)
+    ua.add_argument("username", help="the sign-in name")
+    ua.add_argument("--role", required=True, help="the staff member's role (as in tokens)")
+    ua.add_argument("--branch", help="the branch code (branch staff)")
+    ua.add_argument("--region", help="the region a regional role sees")
+    ua.add_argument("--department", help="the department")
+    ua.add_argument("--team", help="the team")
 
-    demo = sub.add_parser("demo", help="walk the five journeys against a running `kefu up`")
+    demo = command("demo", "walk the five journeys against a running `kefu up`", cmd_demo)
     demo.add_argument("--token", help="admin token (default: KEFU_ADMIN_TOKEN or kefu-local-admin)")
     demo.add_argument("--host", default="127.0.0.1", help="where the services listen")
     demo.add_argument("--home", default=".kefu", help="the running `kefu up`'s home (its ports)")
-    demo.set_defaults(fn=cmd_demo)
 
-    cat = sub.add_parser(
-        "catalogue", help="files made from the event contracts and the consumer catalogue"
+    cat = command("catalogue", "files made from the event contracts and the consumer catalogue")
+    cat_sub = cat.add_subparsers(dest="catalogue_command", required=True, metavar="COMMAND")
+    cr = command(
+        "render", "write docs/EVENTS.md and the other generated files", cmd_catalogue, cat_sub
     )
-    cat_sub = cat.add_subparsers(dest="catalogue_command", required=True)
-    cr = cat_sub.add_parser("render", help="write docs/EVENTS.md and the other generated files")
     cr.add_argument("--check", action="store_true", help="only report files that differ (exit 1)")
-    cat.set_defaults(fn=cmd_catalogue)
+    return top
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `kefu` command."""
+    args = parser().parse_args(argv)
     return int(args.fn(args))
 
 
