@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import importlib.util
 import inspect
+import json
 import os
 import re
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
 from nats.aio.client import Client
-from nats.js import api
+from nats.js import JetStreamContext, api
 
 from shared.consumers import CONSUMERS
 from shared.contracts import REPORTERS
@@ -316,3 +320,73 @@ def test_every_durable_consumer_is_granted_to_its_service_only() -> None:
         assert text.count(subject) == 1, spec.durable
         block = text.split(f"{spec.service.upper()}_PERMS = {{", 1)[1].split("\n}\n", 1)[0]
         assert subject in block, spec.durable
+
+
+HISTORY_SUBJECTS = (
+    "lead", "complaint", "repair", "project", "shipper", "shipment", "receipt", "callback",
+    "notification", "report",
+)  # fmt: skip
+
+
+async def test_other_teams_read_history_through_a_stream_of_their_own(declared: Server) -> None:
+    """docs/SUBSCRIBING.md as written: a READERS stream sourcing EVENTS, one source per exported
+    subject, gets what was published before it existed and what comes after; a source asking
+    for customer.> (or any subject not exported) gets nothing."""
+    admin = await _connect(declared, "kefu-admin")
+    reader = await _connect(declared, "reader-bi")
+    name = f"KEFU_HISTORY_{uuid.uuid4().hex[:6].upper()}"
+    try:
+        ajs, rjs = admin.jetstream(), reader.jetstream()
+        marker = uuid.uuid4().hex
+        body = json.dumps({"marker": marker, "pad": "x" * 2000}).encode()
+        before = 12000  # ~24 MB: past the flow-control window, so the copy needs $JS.FC.EVENTS
+        for n in range(before):
+            await ajs.publish("complaint.opened", body, headers={"Nats-Msg-Id": f"{marker}-{n}"})
+        await ajs.publish("customer.registered", b'{"phone": "13812345678"}')
+        await ajs.publish("lead.registered", body)
+        external = api.ExternalStream(api="$JS.KEFU.API", deliver=f"kefu.history.{name}")
+        sources = [
+            api.StreamSource(name="EVENTS", filter_subject=f"{s}.>", external=external)
+            for s in HISTORY_SUBJECTS
+        ]
+        await rjs.add_stream(api.StreamConfig(name=name, subjects=[], sources=sources))
+
+        async def copied(n: int) -> bool:
+            info = await rjs.stream_info(name)
+            subjects = await _subjects(rjs, name)
+            return info.state.messages >= n and subjects >= {"complaint.opened", "lead.registered"}
+
+        await eventually(lambda: copied(before + 1), timeout=60)
+        await ajs.publish("repair.requested", body)  # live, after the stream was made
+        await eventually(lambda: copied(before + 2), timeout=20)
+        subjects = await _subjects(rjs, name)
+        assert not any(s.startswith("customer.") for s in subjects), subjects
+
+        # Asking for personal data: the consumer create is not exported, nothing arrives.
+        sneaky = f"{name}_SNEAKY"
+        customer = api.StreamSource(name="EVENTS", filter_subject="customer.>", external=external)
+        await rjs.add_stream(api.StreamConfig(name=sneaky, subjects=[], sources=[customer]))
+        await asyncio.sleep(3)
+        assert (await rjs.stream_info(sneaky)).state.messages == 0
+        await rjs.delete_stream(sneaky)
+        # And the readers' copy is theirs: EVENTS is untouched by what they do with it.
+        await rjs.purge_stream(name)
+        assert (await ajs.stream_info("EVENTS")).state.messages >= before + 3
+    finally:
+        with contextlib.suppress(Exception):
+            await reader.jetstream().delete_stream(name)
+        for nc in (reader, admin):
+            await nc.close()
+
+
+async def _subjects(js: JetStreamContext, stream: str) -> set[str]:
+    """The subjects a stream holds messages of."""
+    info = await js.stream_info(stream, subjects_filter=">")
+    return set((info.state.subjects or {}).keys())
+
+
+async def eventually(check: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, f"not within {timeout} s"
+        await asyncio.sleep(0.2)

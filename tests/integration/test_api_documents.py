@@ -1,13 +1,16 @@
 """Every service's API documents as other teams' tools read them: /docs and /redoc work offline
 (every asset they reference is served by the service itself); the OpenAPI documents pass
 openapi-spec-validator and say what a client needs (the bearer scheme, Idempotency-Key, every
-refusal as problem details), and a client generated from one calls a running service."""
+refusal as problem details), and a client generated from one calls a running service; the
+AsyncAPI documents parse with the official parser (@asyncapi/parser, from the npm registry)."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -26,6 +29,7 @@ from openapi_spec_validator import validate
 from services.intake.app import create_app as create_intake
 from shared.settings import SERVICES, Settings
 from shared.web.errors import PROBLEM_JSON
+from shared.web.platform import asyncapi
 from tests.security.conftest import ADMIN, factory
 from tests.support import harness
 from tests.support.harness import running
@@ -257,3 +261,80 @@ async def test_a_generated_client_calls_a_running_service(
         assert first.status_code == replay.status_code == 422, first.text
         assert replay.headers["idempotent-replayed"] == "true"
         assert first.headers["content-type"] == replay.headers["content-type"] == PROBLEM_JSON
+
+
+PARSER_VERSION = "3.6.3"  # @asyncapi/parser, the official AsyncAPI parser
+PARSER_HOME = Path(__file__).resolve().parents[2] / ".cache" / "asyncapi-parser"
+PARSE_SCRIPT = Path(__file__).resolve().parents[1] / "support" / "asyncapi_parse.cjs"
+UNREACHABLE = ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "network")
+
+
+@pytest.fixture(scope="module")
+def asyncapi_parser() -> Path:
+    """The official AsyncAPI parser, installed from the npm registry on first use into a
+    git-ignored folder (the test setup, not `./dev up`); skipped only when npm cannot reach
+    the registry or Node is missing."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("Node.js and npm are needed to run @asyncapi/parser (not installed)")
+    installed = PARSER_HOME / "node_modules" / "@asyncapi" / "parser" / "package.json"
+    if not installed.exists() or json.loads(installed.read_text())["version"] != PARSER_VERSION:
+        PARSER_HOME.mkdir(parents=True, exist_ok=True)
+        package = f"@asyncapi/parser@{PARSER_VERSION}"
+        quiet = ["--no-audit", "--no-fund", "--ignore-scripts"]  # no telemetry postinstall
+        done = subprocess.run(
+            [npm, "install", *quiet, "--prefix", str(PARSER_HOME), package],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        output = done.stdout + done.stderr
+        if done.returncode != 0 and any(word in output for word in UNREACHABLE):
+            pytest.skip(f"npm cannot reach the registry for @asyncapi/parser: {output[-400:]}")
+        assert done.returncode == 0, output
+    return PARSER_HOME / "node_modules"
+
+
+def test_every_asyncapi_document_parses_with_the_official_parser(
+    asyncapi_parser: Path, tmp_path: Path
+) -> None:
+    files = []
+    for service in SERVICES:
+        app = app_of(service)
+        doc = asyncapi(service, app.state.svc.published(), ["nats://reader:secret@nats:4222"])
+        assert "secret" not in json.dumps(doc)  # the servers never carry credentials
+        assert doc["servers"]["nats"]["host"] == "nats:4222"
+        path = tmp_path / f"{service}.json"
+        path.write_text(json.dumps(doc))
+        files.append(str(path))
+    done = subprocess.run(
+        ["node", str(PARSE_SCRIPT), *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NODE_PATH": str(asyncapi_parser)},
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    report = {Path(f).stem: (r["parsed"], r["errors"], r["warnings"]) for f, r in results.items()}
+    assert all(parsed and not errors for parsed, errors, _ in report.values()), report
+    assert not any(warnings for _, _, warnings in report.values()), report
+
+
+@pytest.mark.quick
+async def test_the_served_asyncapi_document_names_the_servers_without_credentials() -> None:
+    settings = harness.test_settings(
+        "nats://intake:pw@nats-1:4222,nats://intake:pw@nats-2:4222", "postgresql://k@h:1/k"
+    )
+    from services.intake.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as client:
+        doc = (await client.get("/asyncapi.json")).json()
+    assert {s["host"] for s in doc["servers"].values()} == {"nats-1:4222", "nats-2:4222"}
+    assert "pw" not in json.dumps(doc["servers"])
+    # Every message payload is a reference into components, which holds every nested schema.
+    text = json.dumps(doc)
+    assert "#/$defs/" not in text
+    for ref in re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', text):
+        assert ref in doc["components"]["schemas"], ref
