@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from types import MappingProxyType
+from typing import Final, NamedTuple
 
 from shared.calendar import end_of_local_day, local_date
-from shared.contracts.values import ReceiptStep
+from shared.contracts.values import ReceiptStep, Role
+from shared.errors import Forbidden
 
 from .errors import INVALID_VALUE, STEP_OUT_OF_ORDER, DomainError
 from .rules import DEFAULT_RULES, LogisticsRules, check_aware, check_transfers
@@ -62,6 +65,49 @@ class Receipt:
     def received_at(self) -> datetime | None:
         """When it came back to the origin ("returned"; this stops the clock)."""
         return self.steps.get(ReceiptStep.RECEIVED)
+
+
+class ReceiptParty(StrEnum):
+    """Who the manual gives a receipt step to (回单规范要求 3)–6))."""
+
+    DESTINATION = "destination"  # 到货网点: has it signed, records the signing, sends it back
+    ORIGIN = "origin"  # 发站网点: receives and checks it, hands it to the customer/salesperson
+    FINANCE = "finance"  # 财务部: settles the freight the receipt proves
+
+
+STEP_PARTY: Final[Mapping[ReceiptStep, ReceiptParty]] = MappingProxyType(
+    {
+        ReceiptStep.SIGNED: ReceiptParty.DESTINATION,
+        ReceiptStep.SENT: ReceiptParty.DESTINATION,
+        ReceiptStep.RECEIVED: ReceiptParty.ORIGIN,
+        ReceiptStep.HANDED_OVER: ReceiptParty.ORIGIN,
+        ReceiptStep.SETTLED: ReceiptParty.FINANCE,
+    }
+)
+
+
+def check_step_party(
+    step: ReceiptStep, *, role: Role, branch: str | None, origin: str, destination: str
+) -> None:
+    """403 unless the caller is the step's party: the destination branch signs and sends, the
+    origin branch receives and hands over, finance settles. The receipt desk (`logistics`)
+    records the branches' steps for them, never finance's; admin may do anything."""
+    party = STEP_PARTY[step]
+    if role is Role.ADMIN:
+        return
+    if party is ReceiptParty.FINANCE:
+        if role is not Role.FINANCE:
+            raise Forbidden(f"the {step.value} step belongs to finance")
+        return
+    if role is Role.LOGISTICS:
+        return
+    owner = destination if party is ReceiptParty.DESTINATION else origin
+    if role is Role.BRANCH and branch == owner:
+        return
+    raise Forbidden(
+        f"the {step.value} step belongs to the {party.value} branch {owner}"
+        + (f", not {branch}" if role is Role.BRANCH else "")
+    )
 
 
 class ReceiptStatus(NamedTuple):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from asyncpg import Record
+
 from services.logistics import queries
 from services.logistics.domain import (
     WRONG_STATE,
@@ -12,6 +14,7 @@ from services.logistics.domain import (
     Receipt,
     ReceiptState,
     advance_receipt,
+    check_step_party,
     mark_receipt_lost,
     receipt_next_check_at,
     receipt_status,
@@ -38,20 +41,20 @@ class Overdue:
     hard_breach: bool
 
 
-async def _locked(ctx: Context, who: Principal, waybill: str) -> Receipt:
-    """The receipt of a shipment the caller sees, locked; 409 when none is required."""
-    await access.shipment(ctx, who, waybill)
+async def _locked(ctx: Context, who: Principal, waybill: str) -> tuple[Record, Receipt]:
+    """The shipment the caller sees and its receipt, locked; 409 when none is required."""
+    shipment = await access.shipment(ctx, who, waybill)
     rows = await queries.lock_receipts(ctx.conn, waybills=[waybill])
     if not rows:
         raise DomainError(WRONG_STATE, f"waybill {waybill} does not require a receipt")
-    return records.to_receipt(rows[0])
+    return shipment, records.to_receipt(rows[0])
 
 
 async def lose(
     ctx: Context, who: Principal, waybill: str, loss_fen: int, at: datetime | None
 ) -> Receipt:
     """Record that an unreturned receipt is lost and its direct loss (split staff/company)."""
-    r = await _locked(ctx, who, waybill)
+    _, r = await _locked(ctx, who, waybill)
     r = mark_receipt_lost(r, loss_fen, await ctx.business_time(at, "at"))
     await queries.update_receipts(ctx.conn, rows=[records.receipt_values(r)])
     return r
@@ -67,7 +70,14 @@ async def take_step(
 ) -> Receipt:
     """Take the receipt's next step; `received` (back at the origin) stops the clock, a redo
     re-arms it."""
-    before = await _locked(ctx, who, waybill)
+    row, before = await _locked(ctx, who, waybill)
+    check_step_party(
+        step,
+        role=who.role,
+        branch=who.branch,
+        origin=row["origin_branch"],
+        destination=row["destination_branch"],
+    )
     if before.arrival_at is None:
         raise DomainError(
             WRONG_STATE, f"waybill {waybill} has not arrived: its receipt cannot move yet"
