@@ -21,9 +21,6 @@ class AftersalesSettings(BaseSettings):
 
     http_port: int = 8003
 
-    warranty_years: PositiveInt = Field(
-        default=DEFAULT_RULES.warranty_years, description="Counted from completion"
-    )
     uncovered_kinds: frozenset[ProblemKind] = Field(
         default=DEFAULT_RULES.uncovered_kinds,
         description="Problem kinds the warranty never covers",
@@ -52,7 +49,6 @@ class AftersalesSettings(BaseSettings):
     def rules(self) -> RepairRules:
         """The figures the pure rules take."""
         return RepairRules(
-            warranty_years=self.warranty_years,
             uncovered_kinds=self.uncovered_kinds,
             fee_schedule_fen=dict(self.fee_schedule_fen),
             default_fee_fen=self.default_fee_fen,

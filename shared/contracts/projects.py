@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.envelope import Event
 from shared.contracts.values import Deadline, Installment, Stage
@@ -55,8 +55,25 @@ class ProjectStageChanged(Event):
         default=None, description="Completion date, set from `completed` onwards"
     )
     warranty_ends_on: date | None = Field(
-        default=None, description="Completion + 2 years, set from `completed` onwards"
+        default=None,
+        description=(
+            "The warranty card's last day of cover (有效期至), inclusive: a repair surveyed on"
+            " it is covered, from the next day it is not. Set from `completed` onwards; computed"
+            " by projects only (completion + its `warranty_years`), consumers use it as given"
+        ),
     )
+
+    @model_validator(mode="after")
+    def _completion_carries_the_warranty(self) -> ProjectStageChanged:
+        """From completion on, the event carries the completion and the warranty's last day."""
+        if self.to_stage in (Stage.COMPLETED, Stage.WARRANTY):
+            if self.completed_on is None or self.warranty_ends_on is None:
+                raise ValueError(
+                    f"a change to `{self.to_stage}` carries completed_on and warranty_ends_on"
+                )
+            if self.warranty_ends_on < self.completed_on:
+                raise ValueError("warranty_ends_on is before completed_on")
+        return self
 
 
 class ProjectMaterialsRecorded(Event):

@@ -11,7 +11,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from services.aftersales.app import create_app
-from services.aftersales.domain import add_years
+from services.projects.domain import add_years
 from shared.calendar import local_date
 from shared.contracts.values import Stage
 from shared.settings import Settings
@@ -34,47 +34,43 @@ from tests.support.harness import eventually, running
 pytestmark = pytest.mark.quick
 
 
-async def test_warranty_decision_on_both_sides_of_the_two_year_line(
+async def test_warranty_decision_on_both_sides_of_the_cards_last_day(
     settings: Settings, js: JetStreamContext
 ) -> None:
     survey_at = datetime.now(UTC) - timedelta(days=3)  # entered after the fact
     survey_day = local_date(survey_at)
     two_years_before = add_years(survey_day, -2)
-    inside, outside = new_id("prj"), new_id("prj")
+    last_day, day_after = new_id("prj"), new_id("prj")
     async with running(create_app(settings)) as client:
+        # Completed two years before the survey: the survey is on the card's last day.
+        await publish(js, stage_changed(last_day, Stage.COMPLETED, completed_on=two_years_before))
+        # Completed a day earlier: the card's last day was the day before the survey.
         await publish(
             js,
             stage_changed(
-                inside, Stage.COMPLETED, completed_on=two_years_before + timedelta(days=1)
-            ),
-        )
-        await publish(
-            js,
-            stage_changed(
-                outside, Stage.WARRANTY, completed_on=two_years_before - timedelta(days=1)
+                day_after, Stage.WARRANTY, completed_on=two_years_before - timedelta(days=1)
             ),
         )
         await wait_drained(js, "on_project_stage_changed")
-        covered_id = await opened_ticket(client, js, inside)
-        paid_id = await opened_ticket(client, js, outside)
+        covered_id = await opened_ticket(client, js, last_day)
+        paid_id = await opened_ticket(client, js, day_after)
 
         covered = await surveyed(client, covered_id, at=survey_at)
         paid = await surveyed(client, paid_id, at=survey_at)
 
-    ends_inside = survey_day + timedelta(days=1)
     assert covered["status"] == "surveyed"
     assert covered["warranty"]["covered"] is True
-    assert covered["warranty"]["ends_on"] == ends_inside.isoformat()
+    assert covered["warranty"]["ends_on"] == survey_day.isoformat()
     assert (
-        f"survey on {survey_day.isoformat()} is within the 2-year warranty"
+        f"survey on {survey_day.isoformat()} is within the warranty"
         in (covered["warranty"]["reason"])
     )
     assert covered["fee_quote_fen"] == 0
 
-    ends_outside = survey_day - timedelta(days=1)
+    ended = survey_day - timedelta(days=1)
     assert paid["warranty"]["covered"] is False
-    assert paid["warranty"]["ends_on"] == ends_outside.isoformat()
-    assert f"ended on {ends_outside.isoformat()}" in paid["warranty"]["reason"]
+    assert paid["warranty"]["ends_on"] == ended.isoformat()
+    assert f"covered repairs through {ended.isoformat()}" in paid["warranty"]["reason"]
     assert paid["fee_quote_fen"] == 30_000  # the leak fee of the default schedule
     assert "the customer accepts the fee quote of 300.00 yuan" in paid["next"]
 

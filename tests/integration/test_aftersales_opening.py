@@ -9,7 +9,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from services.aftersales.app import create_app
-from services.aftersales.domain import add_years
+from services.projects.domain import add_years
 from shared.calendar import local_date
 from shared.contracts.notifications import CallbackCompleted, EntityRef
 from shared.contracts.projects import MaterialItem, ProjectMaterialsRecorded

@@ -47,6 +47,7 @@ def stage(
         by="eng-1",
         project_manager=pm,
         completed_on=completed_on,
+        # The card's last day, as projects publishes it: the second anniversary.
         warranty_ends_on=add_months(completed_on, 24) if completed_on else None,
         version=version,
     )
@@ -156,11 +157,11 @@ async def test_completion_gives_survey_return_visit_and_quarterly_calls_for_two_
         )
         h.move_clock(25 * 31 * DAY)
         calls = await eventually(
-            lambda: count(h.callbacks(entity_id=project, purpose="warranty_quarterly"), 7)
+            lambda: count(h.callbacks(entity_id=project, purpose="warranty_quarterly"), 8)
         )
         schedules = await eventually(lambda: _ended(schedule_rows(h, project)))
         announced = await eventually(
-            lambda: count(emitted(js, "callback.scheduled", purpose="warranty_quarterly"), 7)
+            lambda: count(emitted(js, "callback.scheduled", purpose="warranty_quarterly"), 8)
         )
 
     assert (survey["stage"], survey["team"]) == ("completed", "customer_service")
@@ -176,10 +177,10 @@ async def test_completion_gives_survey_return_visit_and_quarterly_calls_for_two_
     assert parse_time(survey["due_at"]) == due_within_days(now, 3)
     assert parse_time(visit["due_at"]) == call_time(add_months(done_on, 1))
     assert parse_time(quarter["due_at"]) == call_time(add_months(done_on, 3))
-    # Every quarter of the 2-year warranty, the last 21 months after completion; the call that
-    # would fall on the day the cover ends is not made.
+    # Every quarter of the 2-year warranty, the last on the card's last day of cover (24 months
+    # after completion), none after it.
     assert [parse_time(c["due_at"]) for c in calls] == [
-        call_time(add_months(done_on, 3 * k)) for k in range(1, 8)
+        call_time(add_months(done_on, 3 * k)) for k in range(1, 9)
     ]
     assert [(s["purpose"], s["status"], s["timer_due"]) for s in schedules] == [
         ("warranty_quarterly", "ended", None)

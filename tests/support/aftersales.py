@@ -11,6 +11,7 @@ import httpx
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from services.projects.domain import last_day_of_cover
 from shared.contracts.envelope import Event
 from shared.contracts.intake import ComplaintOpened, RepairRequested
 from shared.contracts.projects import ProjectStageChanged
@@ -75,9 +76,14 @@ def stage_changed(
     to_stage: Stage,
     *,
     completed_on: date | None = None,
+    warranty_ends_on: date | None = None,
     version: int = 14,
     customer_id: str = "cust-1",
 ) -> ProjectStageChanged:
+    """The stage change projects publishes; from completion on with the card's last day, by
+    projects' own rule unless given."""
+    if completed_on is not None and warranty_ends_on is None:
+        warranty_ends_on = last_day_of_cover(completed_on)
     return ProjectStageChanged(
         source="projects",
         project_id=project_id,
@@ -87,6 +93,7 @@ def stage_changed(
         at=datetime.now(UTC),
         by="engineering-1",
         completed_on=completed_on,
+        warranty_ends_on=warranty_ends_on,
         version=version,
     )
 

@@ -23,7 +23,6 @@ from services.aftersales.domain import (
     Step,
     Ticket,
     accept_quote,
-    add_years,
     approve_reimbursement,
     assign,
     book_survey,
@@ -54,6 +53,7 @@ from shared.money import yuan
 pytestmark = pytest.mark.quick
 
 COMPLETED_ON = date(2024, 11, 26)
+LAST_DAY = date(2026, 11, 26)  # the card's 有效期至, as projects publishes it
 OPENED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=BUSINESS_TZ)
 SURVEY_AT = datetime(2026, 3, 3, 14, 0, tzinfo=BUSINESS_TZ)
 
@@ -71,39 +71,54 @@ def rules() -> RepairRules:
 # --- warranty ------------------------------------------------------------------------------------
 
 
-def test_warranty_covers_the_day_before_two_years_from_completion(rules: RepairRules):
-    decision = warranty_decision(COMPLETED_ON, ProblemKind.LEAK, at(date(2026, 11, 25)), rules)
-    assert decision.covered is True
-    assert decision.ends_on == date(2026, 11, 26)
-    assert "2-year warranty" in decision.reason and "2024-11-26" in decision.reason
+def test_duty_warranty_covers_the_cards_last_day_and_not_the_day_after(rules: RepairRules):
+    """十二、工程保修: 合同竣工后,有2年的保修期 — the card's 有效期至 is the last day a repair is
+    covered; aftersales takes that day from projects (warranty_ends_on) and never computes it."""
+    day_before = warranty_decision(
+        COMPLETED_ON, LAST_DAY, ProblemKind.LEAK, at(date(2026, 11, 25)), rules
+    )
+    last_day = warranty_decision(COMPLETED_ON, LAST_DAY, ProblemKind.LEAK, at(LAST_DAY), rules)
+    day_after = warranty_decision(
+        COMPLETED_ON, LAST_DAY, ProblemKind.LEAK, at(date(2026, 11, 27)), rules
+    )
+    assert (day_before.covered, last_day.covered, day_after.covered) == (True, True, False)
+    assert {d.ends_on for d in (day_before, last_day, day_after)} == {LAST_DAY}
+    assert "its last day is 2026-11-26" in last_day.reason and "2024-11-26" in last_day.reason
+    assert day_after.reason == (
+        "the warranty from completion on 2024-11-26 covered repairs through 2026-11-26;"
+        " the survey on 2026-11-27 is after it"
+    )
+    # The carried date is used as given: a company whose card says otherwise is followed.
+    longer = warranty_decision(
+        COMPLETED_ON, date(2027, 11, 26), ProblemKind.LEAK, at(date(2027, 11, 26)), rules
+    )
+    assert longer.covered and longer.ends_on == date(2027, 11, 26)
 
 
-def test_warranty_does_not_cover_the_second_anniversary(rules: RepairRules):
-    decision = warranty_decision(COMPLETED_ON, ProblemKind.LEAK, at(date(2026, 11, 26)), rules)
-    assert decision.covered is False
-    assert decision.ends_on == date(2026, 11, 26)
-    assert "ended on 2026-11-26" in decision.reason
+def test_duty_warranty_last_day_ends_at_midnight_shanghai(rules: RepairRules):
+    # 15:59:59 UTC on the last day is 23:59:59 in Shanghai: still covered; a second later the
+    # Shanghai date is the day after.
+    inside = datetime(2026, 11, 26, 15, 59, 59, tzinfo=UTC)
+    outside = datetime(2026, 11, 26, 16, 0, 0, tzinfo=UTC)
+    assert warranty_decision(COMPLETED_ON, LAST_DAY, ProblemKind.TILE, inside, rules).covered
+    assert not warranty_decision(COMPLETED_ON, LAST_DAY, ProblemKind.TILE, outside, rules).covered
 
 
-def test_warranty_uses_the_shanghai_date_of_the_survey(rules: RepairRules):
-    # 17:30 UTC on 25 Nov is 01:30 on 26 Nov in Shanghai: already outside the warranty.
-    survey_at = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)
-    assert not warranty_decision(COMPLETED_ON, ProblemKind.TILE, survey_at, rules).covered
-
-
-def test_warranty_from_29_february_ends_on_28_february(rules: RepairRules):
-    assert add_years(date(2024, 2, 29), 2) == date(2026, 2, 28)
-    leap = date(2024, 2, 29)
-    assert warranty_decision(leap, ProblemKind.CRACK, at(date(2026, 2, 27)), rules).covered
-    late = warranty_decision(leap, ProblemKind.CRACK, at(date(2026, 2, 28)), rules)
-    assert not late.covered and late.ends_on == date(2026, 2, 28)
+def test_duty_warranty_starts_on_the_completion_day(rules: RepairRules):
+    on_completion = at(COMPLETED_ON, 8)
+    before = at(COMPLETED_ON - timedelta(days=1), 23)
+    assert warranty_decision(
+        COMPLETED_ON, LAST_DAY, ProblemKind.CRACK, on_completion, rules
+    ).covered
+    early = warranty_decision(COMPLETED_ON, LAST_DAY, ProblemKind.CRACK, before, rules)
+    assert not early.covered and "before the project's completion on 2024-11-26" in early.reason
 
 
 @pytest.mark.parametrize("kind", [ProblemKind.CUSTOMER_DAMAGE, ProblemKind.NORMAL_WEAR])
 def test_customer_damage_and_normal_wear_are_never_covered(kind: ProblemKind, rules: RepairRules):
-    decision = warranty_decision(COMPLETED_ON, kind, at(date(2025, 1, 10)), rules)
+    decision = warranty_decision(COMPLETED_ON, LAST_DAY, kind, at(date(2025, 1, 10)), rules)
     assert decision.covered is False
-    assert decision.ends_on == date(2026, 11, 26)
+    assert decision.ends_on == LAST_DAY
     assert kind.value.replace("_", " ") in decision.reason
 
 
@@ -111,23 +126,24 @@ def test_every_other_kind_is_covered_within_the_warranty(rules: RepairRules):
     covered = {
         kind
         for kind in ProblemKind
-        if warranty_decision(COMPLETED_ON, kind, at(date(2025, 6, 1)), rules).covered
+        if warranty_decision(COMPLETED_ON, LAST_DAY, kind, at(date(2025, 6, 1)), rules).covered
     }
     assert covered == set(ProblemKind) - {ProblemKind.CUSTOMER_DAMAGE, ProblemKind.NORMAL_WEAR}
 
 
 def test_unknown_completion_is_not_covered(rules: RepairRules):
-    decision = warranty_decision(None, ProblemKind.LEAK, at(date(2025, 1, 10)), rules)
+    decision = warranty_decision(None, None, ProblemKind.LEAK, at(date(2025, 1, 10)), rules)
     assert decision.covered is False and decision.ends_on is None
     assert "no completion date is known" in decision.reason
 
 
-def test_warranty_years_and_uncovered_kinds_are_configurable():
-    custom = RepairRules(warranty_years=3, uncovered_kinds=frozenset({ProblemKind.PAINT}))
-    third_year = at(date(2027, 6, 1))
-    assert warranty_decision(COMPLETED_ON, ProblemKind.CUSTOMER_DAMAGE, third_year, custom).covered
-    paint = warranty_decision(COMPLETED_ON, ProblemKind.PAINT, third_year, custom)
-    assert not paint.covered and paint.ends_on == date(2027, 11, 26)
+def test_uncovered_kinds_are_configurable():
+    custom = RepairRules(uncovered_kinds=frozenset({ProblemKind.PAINT}))
+    in_time = at(date(2026, 6, 1))
+    damage = warranty_decision(COMPLETED_ON, LAST_DAY, ProblemKind.CUSTOMER_DAMAGE, in_time, custom)
+    assert damage.covered
+    paint = warranty_decision(COMPLETED_ON, LAST_DAY, ProblemKind.PAINT, in_time, custom)
+    assert not paint.covered and paint.ends_on == LAST_DAY
 
 
 # --- fee quote -----------------------------------------------------------------------------------
@@ -168,6 +184,7 @@ def surveyed(rules: RepairRules, *, covered: bool) -> Ticket:
         proposed_fix="replace the joint",
         problem_kind=kind,
         completed_on=COMPLETED_ON,
+        warranty_ends_on=LAST_DAY,
         rules=rules,
         at=SURVEY_AT,
     )
@@ -184,6 +201,7 @@ def walk_to(status: Status, rules: RepairRules) -> Ticket:
             proposed_fix="repaint",
             problem_kind=ProblemKind.CUSTOMER_DAMAGE,
             completed_on=COMPLETED_ON,
+            warranty_ends_on=LAST_DAY,
             rules=rules,
             at=SURVEY_AT,
         ),
@@ -309,6 +327,7 @@ def call(step: Step, t: Ticket, rules: RepairRules) -> object:
             proposed_fix="p",
             problem_kind=ProblemKind.LEAK,
             completed_on=COMPLETED_ON,
+            warranty_ends_on=LAST_DAY,
             rules=rules,
             at=when,
         ),
@@ -511,7 +530,7 @@ def test_quality_complaint_on_a_project_opens_a_repair():
 
 def test_settings_defaults_and_environment(monkeypatch: pytest.MonkeyPatch):
     defaults = AftersalesSettings()
-    assert defaults.http_port == 8003 and defaults.warranty_years == 2
+    assert defaults.http_port == 8003
     assert defaults.uncovered_kinds == {ProblemKind.CUSTOMER_DAMAGE, ProblemKind.NORMAL_WEAR}
     assert (defaults.sla_first_contact_hours, defaults.sla_survey_hours) == (24, 72)
     assert defaults.photo_max_bytes == 10 * 1024 * 1024

@@ -44,7 +44,11 @@ def event(event_id: str = "ev-1", **fields: Any) -> dict[str, Any]:
 
 
 def stage_event(to: str, at: datetime = OCCURRED, **fields: Any) -> dict[str, Any]:
-    """project.stage.changed to `to`."""
+    """project.stage.changed to `to` (from completion on with its date and the card's last day)."""
+    if to in ("completed", "warranty"):
+        done_on = at.astimezone(BUSINESS_TZ).date()
+        fields.setdefault("completed_on", done_on.isoformat())
+        fields.setdefault("warranty_ends_on", done_on.replace(year=done_on.year + 2).isoformat())
     return event(
         project_id="p-1",
         customer_id="c-1",
@@ -349,7 +353,10 @@ def test_weekly_calls_stop_at_completion() -> None:
     assert task.dedupe_key == f"{weekly.dedupe_key}:{calls[0].isoformat()}"
 
 
-def test_completion_survey_return_visit_at_one_month_and_quarterly_warranty_calls() -> None:
+def test_duty_quarterly_warranty_calls_run_through_the_cards_last_day() -> None:
+    """十三、客户维护: 保修期内前台每隔一季度应对客户进行电话回访 — the calls run while the warranty
+    covers, through the card's last day (warranty_ends_on, as projects published it) and not
+    after: completed 2026-01-15, last day 2028-01-15, the 8th call falls on that day."""
     payload = stage_event(
         "completed",
         at=local(2026, 1, 15, 16),
@@ -365,7 +372,7 @@ def test_completion_survey_return_visit_at_one_month_and_quarterly_warranty_call
     [warranty] = p.recurring
     assert warranty.kind is ScheduleKind.QUARTERLY and warranty.team == "customer_service"
     assert warranty.first_at == local(2026, 4, 15, 10)
-    assert warranty.stops_at == local(2028, 1, 15)
+    assert warranty.stops_at == local(2028, 1, 16, 0)  # the end of the last day, exclusive
     calls = occurrences(warranty.kind, warranty.anchor, warranty.stops_at)
     assert [c.date() for c in calls] == [
         date(2026, 4, 15),
@@ -375,24 +382,38 @@ def test_completion_survey_return_visit_at_one_month_and_quarterly_warranty_call
         date(2027, 4, 15),
         date(2027, 7, 15),
         date(2027, 10, 15),
+        date(2028, 1, 15),
     ]
-    assert next_run(warranty, calls[-1]) is None  # stops after 2 years
+    assert next_run(warranty, calls[-1]) is None  # none after the last day of cover
+    # A card whose last day is the day before the 8th quarter: that call is not made.
+    shorter = stage_event("completed", completed_on="2026-01-15", warranty_ends_on="2028-01-14")
+    [stop] = run("project.stage.changed", shorter, now=local(2026, 1, 15, 16, 5)).recurring
+    assert len(occurrences(stop.kind, stop.anchor, stop.stops_at)) == 7
 
 
 def test_a_completion_reported_after_the_warranty_ended_schedules_no_call() -> None:
     late = stage_event("completed", completed_on="2020-01-15", warranty_ends_on="2022-01-15")
     [warranty] = run("project.stage.changed", late).recurring
     assert warranty.first_at is None
-    four_months_late = stage_event("completed", completed_on="2025-11-05")
+    four_months_late = stage_event(
+        "completed", completed_on="2025-11-05", warranty_ends_on="2027-11-05"
+    )
     [warranty] = run("project.stage.changed", four_months_late).recurring
     assert warranty.first_at == local(2026, 5, 5, 10)  # the Feb call is not made after the fact
 
 
-def test_warranty_end_defaults_to_two_years_after_completion() -> None:
-    p = run("project.stage.changed", stage_event("completed", completed_on="2026-08-31"))
-    assert p.recurring[0].stops_at == local(2028, 8, 31)
+def test_duty_warranty_calls_never_compute_the_warranty_end() -> None:
+    """The last day of cover is projects' to compute: a completion without it is refused."""
+    p = run(
+        "project.stage.changed",
+        stage_event("completed", completed_on="2026-08-31", warranty_ends_on="2028-08-31"),
+    )
+    assert p.recurring[0].stops_at == local(2028, 9, 1, 0)
     visit = next(t for t in p.tasks if t.purpose is P.RETURN_VISIT)
     assert visit.due_at == local(2026, 9, 30, 10)  # +1 month, clamped to September's end
+    bare = {**stage_event("completed", completed_on="2026-08-31"), "warranty_ends_on": None}
+    with pytest.raises(DomainError, match="needs `warranty_ends_on`"):
+        run("project.stage.changed", bare)
 
 
 def test_payment_due_reminds_the_customer_of_what_is_still_owed() -> None:

@@ -18,9 +18,8 @@ def local(y: int, mo: int, d: int, h: int = 10) -> datetime:
     return datetime(y, mo, d, h, tzinfo=BUSINESS_TZ)
 
 
-def test_a_two_year_warranty_from_2026_01_15_gets_7_quarterly_calls() -> None:
-    # The stop (the warranty's end, 2028-01-15) is exclusive: the 8th quarter's call would fall
-    # on the day the cover ends, so it is not made.
+def test_a_stop_at_the_start_of_a_day_makes_no_call_on_that_day() -> None:
+    # The stop is exclusive: a stop at 00:00 on 2028-01-15 leaves out the call of that day.
     calls = occurrences(QUARTERLY, local(2026, 1, 15), local(2028, 1, 15, 0))
     assert [c.date() for c in calls] == [
         date(2026, 4, 15),
@@ -32,8 +31,8 @@ def test_a_two_year_warranty_from_2026_01_15_gets_7_quarterly_calls() -> None:
         date(2027, 10, 15),
     ]
     assert all(c.hour == 10 for c in calls)
-    # A stop just after the anniversary includes it: 8.
-    assert len(occurrences(QUARTERLY, local(2026, 1, 15), local(2028, 1, 15, 11))) == 8
+    # A stop at the end of 2028-01-15 (the warranty's last day) includes its call: 8.
+    assert len(occurrences(QUARTERLY, local(2026, 1, 15), local(2028, 1, 16, 0))) == 8
 
 
 def test_weekly_is_seven_days_apart_from_the_anchor() -> None:

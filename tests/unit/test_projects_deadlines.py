@@ -16,6 +16,7 @@ from services.projects.domain import (
     deadlines_for,
     in_warranty,
     is_missed,
+    last_day_of_cover,
     open_project,
     responsible,
     warranty_card,
@@ -89,17 +90,24 @@ def test_responsible_person() -> None:
     assert responsible(Deadline.WORKS_START, p) == "pm-1"
 
 
-def test_warranty_card_runs_2_years_from_completion() -> None:
+def test_duty_warranty_card_last_day_is_the_second_anniversary() -> None:
+    """十二、工程保修: 合同竣工后,有2年的保修期 — counted as the Civil Code counts years (the
+    completion day not counted): the card's 有效期至 is the second anniversary, covered itself;
+    the day after is not. The card's number stays the same for the same project."""
     card = warranty_card("3f2a9c1b-7d4e-4a0b-9c3d-5e6f7a8b9c0d", date(2026, 3, 14))
     assert card == WarrantyCard("WC-3F2A9C1B7D4E", date(2026, 3, 14), date(2028, 3, 14))
     assert warranty_card("3f2a9c1b-7d4e-4a0b-9c3d-5e6f7a8b9c0d", date(2026, 3, 14)) == card
+    assert card.ends_on == last_day_of_cover(date(2026, 3, 14), 2)
     assert in_warranty(card, date(2026, 3, 14))
+    assert in_warranty(card, date(2028, 3, 13))
     assert in_warranty(card, date(2028, 3, 14))
     assert not in_warranty(card, date(2028, 3, 15))
     assert not in_warranty(card, date(2026, 3, 13))
+    assert last_day_of_cover(date(2026, 3, 14), 3) == date(2029, 3, 14)
 
 
-def test_warranty_from_a_leap_day_ends_on_28_february() -> None:
+def test_duty_warranty_from_a_leap_day_ends_on_28_february() -> None:
+    """No 29 February two years on: the month's last day is the card's last day."""
     card = warranty_card("p-29", date(2028, 2, 29))
     assert card.ends_on == date(2030, 2, 28)
     assert add_years(date(2028, 2, 29), 4) == date(2032, 2, 29)

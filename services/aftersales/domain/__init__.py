@@ -49,7 +49,6 @@ from services.aftersales.domain.steps import (
 )
 from services.aftersales.domain.warranty import (
     WarrantyDecision,
-    add_years,
     fee_quote,
     warranty_decision,
 )
@@ -75,7 +74,6 @@ __all__ = [
     "Visit",
     "WarrantyDecision",
     "accept_quote",
-    "add_years",
     "approve_reimbursement",
     "assign",
     "book_survey",

@@ -31,9 +31,11 @@ DEFAULT_FEE_SCHEDULE_FEN: Final[Mapping[ProblemKind, int]] = MappingProxyType(
 
 @dataclass(frozen=True)
 class RepairRules:
-    """Warranty span and exclusions, the fee schedule, service levels and photo limits."""
+    """Warranty exclusions, the fee schedule, service levels and photo limits.
 
-    warranty_years: int = 2
+    The warranty's span is not here: its last day comes from projects with each project.
+    """
+
     uncovered_kinds: frozenset[ProblemKind] = frozenset(
         {ProblemKind.CUSTOMER_DAMAGE, ProblemKind.NORMAL_WEAR}
     )

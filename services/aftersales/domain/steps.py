@@ -65,12 +65,13 @@ def record_survey(
     proposed_fix: str,
     problem_kind: ProblemKind,
     completed_on: date | None,
+    warranty_ends_on: date | None,
     rules: RepairRules,
     at: datetime,
 ) -> Ticket:
     """Record the site survey and decide the warranty; a repair not covered gets a fee quote."""
     require(ticket, Step.RECORD_SURVEY)
-    decision = warranty_decision(completed_on, problem_kind, at, rules)
+    decision = warranty_decision(completed_on, warranty_ends_on, problem_kind, at, rules)
     return _next(
         ticket,
         status=Status.SURVEYED,

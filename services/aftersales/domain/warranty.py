@@ -12,19 +12,11 @@ from shared.contracts.values import ProblemKind
 
 @dataclass(frozen=True)
 class WarrantyDecision:
-    """Whether a repair is free, why, and the first day the warranty no longer covers."""
+    """Whether a repair is free, why, and the warranty's last day of cover (the card's)."""
 
     covered: bool
     reason: str
     ends_on: date | None
-
-
-def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later; 29 February falls back to 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def kind_words(kind: ProblemKind) -> str:
@@ -34,45 +26,51 @@ def kind_words(kind: ProblemKind) -> str:
 
 def warranty_decision(
     completed_on: date | None,
+    ends_on: date | None,
     problem_kind: ProblemKind,
     survey_at: datetime,
     rules: RepairRules,
 ) -> WarrantyDecision:
     """Decide at the site survey whether the warranty covers the repair.
 
-    The warranty runs `warranty_years` from the project's completion: ends_on = completion +
-    2 years, and the survey's local date must be strictly before ends_on (the anniversary itself
-    is no longer covered). The problem kind must also be one the warranty covers.
+    `ends_on` is the warranty card's last day of cover (有效期至) as projects computed and
+    published it (project.stage.changed `warranty_ends_on`); it is used as given, never
+    computed here. A survey whose Shanghai date is from completion through `ends_on` (both
+    inclusive) is in time: on the last day it is covered, from the next day it is not. The
+    problem kind must also be one the warranty covers.
     """
     survey_on = local_date(survey_at)
-    years = rules.warranty_years
     kind_covered = problem_kind not in rules.uncovered_kinds
     kind_reason = f"{kind_words(problem_kind)} is not covered by the warranty"
-    if completed_on is None:
+    if completed_on is None or ends_on is None:
         reason = (
             "no completion date is known for this project (not a Kefu project, or its completion"
             " has not been recorded), so the warranty cannot apply"
         )
         if not kind_covered:
             reason = f"{reason}; besides, {kind_reason}"
-        return WarrantyDecision(covered=False, reason=reason, ends_on=None)
-    ends_on = add_years(completed_on, years)
-    span = f"the {years}-year warranty from completion on {completed_on.isoformat()}"
-    in_time = survey_on < ends_on
-    if not in_time:
+        return WarrantyDecision(covered=False, reason=reason, ends_on=ends_on)
+    span = f"the warranty from completion on {completed_on.isoformat()}"
+    if survey_on > ends_on:
         reason = (
-            f"{span} ended on {ends_on.isoformat()}; the survey on {survey_on.isoformat()}"
-            " is outside it"
+            f"{span} covered repairs through {ends_on.isoformat()}; the survey on"
+            f" {survey_on.isoformat()} is after it"
         )
         if not kind_covered:
             reason = f"{reason}; besides, {kind_reason}"
         return WarrantyDecision(covered=False, reason=reason, ends_on=ends_on)
+    if survey_on < completed_on:
+        reason = (
+            f"the survey on {survey_on.isoformat()} is before the project's completion on"
+            f" {completed_on.isoformat()}, when the warranty starts"
+        )
+        return WarrantyDecision(covered=False, reason=reason, ends_on=ends_on)
     if not kind_covered:
-        reason = f"{kind_reason}, even within {span} (until {ends_on.isoformat()})"
+        reason = f"{kind_reason}, even within {span} (through {ends_on.isoformat()})"
         return WarrantyDecision(covered=False, reason=reason, ends_on=ends_on)
     reason = (
-        f"covered: the survey on {survey_on.isoformat()} is within {span}"
-        f" (it ends on {ends_on.isoformat()}), and {kind_words(problem_kind)} problems are covered"
+        f"covered: the survey on {survey_on.isoformat()} is within {span} (its last day is"
+        f" {ends_on.isoformat()}), and {kind_words(problem_kind)} problems are covered"
     )
     return WarrantyDecision(covered=True, reason=reason, ends_on=ends_on)
 

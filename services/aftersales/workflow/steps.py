@@ -119,16 +119,16 @@ async def record_survey(
     """Record the site survey with the warranty decision and any fee quote."""
     stored = await _locked(ctx, who, repair_id)
     when = await ctx.business_time(at, "at")
-    completed_on = None
+    project = None
     if stored.ticket.project_id is not None:
         project = await queries.get_project(ctx.conn, project_id=stored.ticket.project_id)
-        completed_on = project["completed_on"] if project else None
     ticket = domain.record_survey(
         stored.ticket,
         findings=findings,
         proposed_fix=proposed_fix,
         problem_kind=problem_kind,
-        completed_on=completed_on,
+        completed_on=project["completed_on"] if project else None,
+        warranty_ends_on=project["warranty_ends_on"] if project else None,
         rules=rules(ctx),
         at=when,
     )

@@ -120,6 +120,13 @@ class EventView:
         value = self.payload.get(name)
         return None if value is None or value == "" else to_date(value, name)
 
+    def required_day(self, name: str) -> date:
+        """A required date field."""
+        value = self.day(name)
+        if value is None:
+            raise DomainError(INVALID_EVENT, f"{self.subject} needs `{name}`", name)
+        return value
+
     def nested(self, name: str, key: str) -> str | None:
         """A text field inside an object field (e.g. contacts.shipper_phone)."""
         inner = self.payload.get(name)

@@ -9,12 +9,11 @@ from typing import Final
 from services.notifications.domain.event import EventView, local_text, text_of
 from services.notifications.domain.schedule import add_months, call_time
 from services.notifications.domain.specs import Attachment
-from shared.calendar import local_date, start_of_local_day
+from shared.calendar import end_of_local_day, local_date
 from shared.contracts.values import Deadline, EscalationLevel, ReceivedBy, Team
 from shared.money import yuan
 
 RETURN_VISIT_MONTHS: Final = 1  # due at +1 month; late after +3 (callbacks.OVERDUE_GRACE)
-WARRANTY_MONTHS: Final = 24
 
 # Who answers for a missed project deadline when the event names no person.
 DEADLINE_TEAMS: Final[dict[str, Team]] = {
@@ -76,13 +75,13 @@ def warranty_anchor(ev: EventView) -> datetime:
 
 
 def warranty_stop(ev: EventView) -> datetime:
-    """Start of the warranty's end day (exclusive): 2 years after completion by default.
+    """The end of the warranty card's last day of cover (exclusive): no call after it.
 
-    A 2-year warranty from 2026-01-15 gives 7 quarterly calls (2026-04-15 … 2027-10-15): the
-    call that would fall on 2028-01-15 is not made, the cover being over that day.
+    `warranty_ends_on` is the card's last day as projects published it, used as given. A
+    warranty from 2026-01-15 whose last day is 2028-01-15 gives 8 quarterly calls
+    (2026-04-15 … 2028-01-15): the last falls on the last day of cover, still within it.
     """
-    ends_on = ev.day("warranty_ends_on") or add_months(completed_on(ev), WARRANTY_MONTHS)
-    return start_of_local_day(ends_on)
+    return end_of_local_day(ev.required_day("warranty_ends_on"))
 
 
 # --- template params -------------------------------------------------------------------------

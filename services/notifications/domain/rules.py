@@ -245,7 +245,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 PROJECT,
                 anchor=warranty_anchor,
                 stops=warranty_stop,
-                stops_when="warranty_ends_on (2 years after completion)",
+                stops_when="after warranty_ends_on, the card's last day of cover",
                 team=const(Team.CUSTOMER_SERVICE),
                 when=to_stage(Stage.COMPLETED),
             ),

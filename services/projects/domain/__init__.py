@@ -115,6 +115,7 @@ from .warranty import (
     add_years,
     auto_warranty,
     in_warranty,
+    last_day_of_cover,
     start_warranty,
     warranty_card,
 )
@@ -189,6 +190,7 @@ __all__ = [
     "is_active",
     "is_missed",
     "is_overdue",
+    "last_day_of_cover",
     "made_calls",
     "missing_signoffs",
     "monthly_rating",

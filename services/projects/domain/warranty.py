@@ -1,4 +1,9 @@
-"""The warranty (保修): card issued with the final payment, 2 years from completion."""
+"""The warranty (保修): card issued with the final payment, 2 years from completion.
+
+One rule for every service: the card's `ends_on` is the last day of cover (有效期至). Projects
+computes it here and publishes it as `warranty_ends_on` in project.stage.changed; aftersales and
+notifications use the carried date and never compute it again (docs/DOMAIN.md §2.1, step 13).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,18 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def last_day_of_cover(completed_on: date, years: int = WARRANTY_YEARS) -> date:
+    """The card's 有效期至: the last day a repair is still covered, `years` after completion.
+
+    合同竣工后,有2年的保修期, counted as the Civil Code counts a period of years
+    (民法典 第二百零一、二百零二条): the completion day itself is not counted, and the period
+    ends on the same date `years` later, or on the month's last day when there is none. Completed
+    2026-03-14: covered through 2028-03-14, not on 2028-03-15; completed 2024-02-29: covered
+    through 2026-02-28.
+    """
+    return add_years(completed_on, years)
+
+
 def warranty_card(project_id: str, completed_on: date, years: int = WARRANTY_YEARS) -> WarrantyCard:
     """The project's card: number derived from its id, valid from completion for `years`.
 
@@ -34,11 +51,11 @@ def warranty_card(project_id: str, completed_on: date, years: int = WARRANTY_YEA
     10 million.
     """
     compact = project_id.replace("-", "")[:CARD_ID_CHARS].upper()
-    return WarrantyCard(f"WC-{compact}", completed_on, add_years(completed_on, years))
+    return WarrantyCard(f"WC-{compact}", completed_on, last_day_of_cover(completed_on, years))
 
 
 def in_warranty(card: WarrantyCard, on: date) -> bool:
-    """Covered from the completion date through its anniversary, both inclusive."""
+    """Covered from the completion date through the card's last day, both inclusive."""
     return card.starts_on <= on <= card.ends_on
 
 

@@ -22,10 +22,10 @@ from services.projects.domain import (
     PlannedInstallment,
     Project,
     StageChange,
-    add_years,
     apply_transition,
     auto_warranty,
     deadlines_for,
+    last_day_of_cover,
     project_installments,
     responsible,
     start_warranty,
@@ -101,11 +101,11 @@ def row_of(
 
 
 def warranty_ends_on(project: Project, cfg: ProjectsSettings) -> date | None:
-    """The warranty's end date once completion is known."""
+    """The warranty's last day of cover once completion is known (the card's, once issued)."""
     if project.warranty is not None:
         return project.warranty.ends_on
     if project.completed_on is not None:
-        return add_years(project.completed_on, cfg.warranty_years)
+        return last_day_of_cover(project.completed_on, cfg.warranty_years)
     return None
 
 
