@@ -1,4 +1,6 @@
-"""Files made from the catalogue (the contracts and shared/consumers.py) instead of by hand.
+"""Files made from the catalogue (the contracts and shared/consumers.py) instead of by hand, and
+the "Request fields" section of each docs/services/<service>.md (from the service's OpenAPI:
+tooling/request_fields.py).
 
 `kefu catalogue render` writes them; `kefu catalogue render --check` (and a test) fails when a
 committed file differs from what the catalogue gives, so a new event or consumer is added in
@@ -8,6 +10,7 @@ the contract and the catalogue only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -99,11 +102,15 @@ def render_events() -> str:
 
 def render(root: Path = ROOT, *, check: bool = False) -> list[str]:
     """Write every generated file (or, with check, list those that differ without writing)."""
+    from tooling.request_fields import replace_section, sections
+
     renderers: dict[str, Callable[[str], str]] = {
         "docs/EVENTS.md": lambda _: render_events(),
         "deploy/nats/accounts.conf": render_accounts,
         "deploy/k8s/base/scaledobjects.yaml": lambda _: render_scaledobjects(),
     }
+    for relative, section in sections().items():
+        renderers[relative] = partial(replace_section, section=section)
     differing = []
     for relative, fn in renderers.items():
         path = root / relative

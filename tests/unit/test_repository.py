@@ -49,7 +49,8 @@ def test_compose_file_parses_and_names_every_service() -> None:
 
 
 def test_generated_files_match_the_catalogue() -> None:
-    """docs/EVENTS.md (and every other file `kefu catalogue render` writes) is current."""
+    """docs/EVENTS.md, the request fields of docs/services/*.md (and every other file or section
+    `kefu catalogue render` writes) are current."""
     from tooling.catalogue import render
 
     assert render(ROOT, check=True) == [], "run `kefu catalogue render` and commit the result"

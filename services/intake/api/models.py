@@ -78,7 +78,11 @@ class LeadIn(Strict):
     budget_fen: int | None = Field(default=None, ge=0, description="Budget in fen")
     expected_measure_on: date | None = None
     expected_sign_on: date | None = None
-    source: str | None = Field(default=None, max_length=100, description="Where the lead came from")
+    source: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Where the lead came from (客户来源): free text, no fixed list",
+    )
     registered_at: AwareDatetime | None = Field(
         default=None, description="When the enquiry came in (forms entered later); default now"
     )

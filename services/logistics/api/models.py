@@ -13,9 +13,9 @@ from shared.web.models import Strict
 CODE_PATTERN = r"^[A-Za-z0-9_\-]+$"
 
 
-def code() -> Any:
+def code(description: str | None = None) -> Any:
     """A branch, region or waybill code field."""
-    return Field(min_length=1, max_length=64, pattern=CODE_PATTERN)
+    return Field(min_length=1, max_length=64, pattern=CODE_PATTERN, description=description)
 
 
 # --- shipments --------------------------------------------------------------------------------
@@ -45,7 +45,10 @@ class ShipmentIn(Strict):
     waybill: str = code()
     origin_branch: str = code()
     destination_branch: str = code()
-    region: str = code()
+    region: str = code(
+        "The company's own region code (e.g. `north`), no fixed list: receipts, their penalties"
+        " and a staff token's `region` claim go by it"
+    )
     transfers: int = Field(default=0, ge=0, le=2)
     transfer_branches: list[str] = Field(default_factory=list, max_length=2)
     batches: int = Field(default=1, ge=1, le=100)
