@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.values import ScanKind
+from shared.validation import Code, Moment
 
 _PREFIX = "ingest."
 _SUFFIX = ".shipment.scanned"
@@ -20,11 +21,13 @@ class ShipmentScanned(BaseModel):
     SUBJECT: ClassVar[str] = "ingest.*.shipment.scanned"
     OWNER: ClassVar[str] = "branch"
 
-    waybill: str
+    waybill: Code
     kind: ScanKind
-    station: str = Field(description="Branch or hub code where it was scanned")
-    batch: int | None = Field(default=None, ge=1, description="The batch, for split shipments")
-    at: AwareDatetime = Field(description="When it was scanned")
+    station: Code = Field(description="Branch or hub code where it was scanned")
+    batch: int | None = Field(
+        default=None, ge=1, le=100, description="The batch, for split shipments"
+    )
+    at: Moment = Field(description="When it was scanned")
 
     def to_json(self) -> bytes:
         """Serialise for the wire."""

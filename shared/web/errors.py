@@ -82,10 +82,13 @@ def install(app: FastAPI, domain_errors: tuple[type[Exception], ...] = ()) -> No
         errors = [
             {"field": "body", "message": "the body is not valid JSON"}
             if e.get("type") == "json_invalid"
-            else {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+            else {
+                "field": _field(tuple(e.get("loc", ()))),
+                "message": str(e.get("msg", "")).removeprefix("Value error, "),
+            }
             for e in exc.errors()
         ]
-        names = ", ".join(e["field"] for e in errors)
+        names = ", ".join(f"{e['field']} ({e['message']})" for e in errors)
         return problem_response(422, "Invalid input", f"invalid field(s): {names}", errors)
 
     @app.exception_handler(asyncpg.DataError)

@@ -28,7 +28,7 @@ from tests.support.logistics import (
 )
 
 CONSIGNEE_ID = "11010519491231002X"
-DELEGATE_ID = "510104198001011234"
+DELEGATE_ID = "510100198001011230"
 
 
 def release(name: str, id_number: str | None = CONSIGNEE_ID, **extra: Any) -> dict[str, Any]:
@@ -101,7 +101,7 @@ async def test_release_rules_over_http(settings, js) -> None:
         )
         r = await client.post(f"/v1/shipments/{wb}/release", json=ok, headers=desk)
         assert r.status_code == 200, r.text
-        assert r.json()["delegate"] == {"name": "李四", "id_last4": "1234"}
+        assert r.json()["delegate"] == {"name": "李四", "id_last4": "1230"}
 
         # A company consignee: its stamp, or a stamped letter plus the pickup person's ID.
         wb, _ = await arrived(
@@ -233,7 +233,7 @@ async def test_no_national_id_number_anywhere_after_a_release(settings, js) -> N
                         hits[name] = n
             stored = await conn.fetchval(
                 "SELECT count(*) FROM logistics.releases WHERE waybill = $1"
-                " AND presented_id_last4 = '002X' AND delegate_id_last4 = '1234'",
+                " AND presented_id_last4 = '002X' AND delegate_id_last4 = '1230'",
                 wb,
             )
         finally:

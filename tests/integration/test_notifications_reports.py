@@ -291,4 +291,4 @@ async def test_periods_roles_and_bad_input(settings: Settings, js: JetStreamCont
         "not a date": (422, ["from"]),
         "format": (422, ["format"]),
     }, json.dumps({k: r.json() for k, r in bad.items()}, default=str)[:2000]
-    assert "2026-W60 is not a week of 2026" in bad["week=2026-W60"].json()["detail"]
+    assert "2026 has no week 60" in bad["week=2026-W60"].json()["detail"]

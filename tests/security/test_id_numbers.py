@@ -31,10 +31,10 @@ from tests.security.conftest import ADMIN, bearer, uid
 from tests.support.harness import Servers, eventually, running
 
 # Valid-shaped numbers used nowhere else in the tests, one per way in.
-PRESENTED = "320102198806150417"
-DELEGATE = "44030519790823561X"
-REQUEST = "510107199212310028"
-INGEST = "370202200102290013"
+PRESENTED = "320102198806150411"
+DELEGATE = "44030019790823561X"
+REQUEST = "510107199212310029"
+INGEST = "370202200002290018"
 IDS = {"presented": PRESENTED, "delegate": DELEGATE, "request": REQUEST, "ingest": INGEST}
 
 

@@ -2,71 +2,75 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.aftersales.domain import ApprovalLevel, SlaStep, Ticket, next_words
 from services.aftersales.queries import Stored
 from services.aftersales.workflow import TicketFile
 from shared.contracts.values import ProblemKind
+from shared.validation import Code, Day, LongText, Moment, Notes
 from shared.web.models import Strict
 
 
 class AssignmentIn(Strict):
-    staff: str = Field(min_length=1, description="Token `sub` of the after-sales staff member")
-    at: AwareDatetime | None = None
+    staff: Code = Field(description="Token `sub` of the after-sales staff member")
+    at: Moment | None = None
 
 
 class SurveyBookingIn(Strict):
-    at: AwareDatetime = Field(description="The survey time agreed with the customer")
-    contacted_at: AwareDatetime | None = Field(
+    at: Moment = Field(description="The survey time agreed with the customer")
+    contacted_at: Moment | None = Field(
         default=None, description="When the customer was reached (first contact); default now"
     )
 
 
 class SurveyIn(Strict):
-    findings: str
-    proposed_fix: str
+    findings: LongText
+    proposed_fix: LongText
     problem_kind: ProblemKind
-    at: AwareDatetime | None = Field(default=None, description="When the survey took place")
+    at: Moment | None = Field(default=None, description="When the survey took place")
 
 
 class AtIn(Strict):
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class ScheduleIn(Strict):
-    date: Date
+    date: Day
     duration_days: int = Field(ge=1, le=365)
 
 
 class FindingsIn(Strict):
-    problem: str = Field(min_length=1, description="The new problem found during the repair")
-    at: AwareDatetime | None = None
+    problem: LongText = Field(description="The new problem found during the repair")
+    at: Moment | None = None
 
 
 class CompletionIn(Strict):
     evaluation_score: int = Field(ge=1, le=5, description="The customer's evaluation form score")
-    comment: str = ""
-    fee_paid_fen: int | None = Field(default=None, ge=0, description="For a paid repair")
-    at: AwareDatetime | None = None
+    comment: Notes = ""
+    fee_paid_fen: int | None = Field(
+        default=None, ge=0, le=100_000_000_000, description="For a paid repair"
+    )
+    at: Moment | None = None
 
 
 class ReimbursementIn(Strict):
-    amount_fen: int = Field(description="The repair expenses to reimburse")
-    at: AwareDatetime | None = None
+    amount_fen: int = Field(
+        ge=0, le=100_000_000_000, description="The repair expenses to reimburse"
+    )
+    at: Moment | None = None
 
 
 class ApprovalIn(Strict):
     level: ApprovalLevel
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class ClosureIn(Strict):
-    summary: str = Field(min_length=1, description="The repair summary")
-    at: AwareDatetime | None = None
+    summary: LongText = Field(description="The repair summary")
+    at: Moment | None = None
 
 
 def summary_view(stored: Stored) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.aftersales import reports, workflow
 from services.aftersales.api.models import MonthlyRepairs
 from services.aftersales.api.roles import REPORTS
+from shared.validation import Month
 from shared.web.auth import Principal
 from shared.web.deps import view
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 )
 async def repairs_monthly(
     request: Request,
-    month: str | None = Query(None, description="YYYY-MM (Asia/Shanghai); default this month"),
+    month: Month | None = Query(None, description="YYYY-MM (Asia/Shanghai); default this month"),
     format: Literal["json", "csv"] = Query("json", description="json or csv"),
     who: Principal = REPORTS,
 ) -> Any:

@@ -11,6 +11,7 @@ from services.aftersales import workflow
 from services.aftersales.api.models import summary_view, ticket_view
 from services.aftersales.api.roles import READ
 from services.aftersales.domain import Status
+from shared.validation import Code, Cursor
 from shared.web.auth import Principal
 from shared.web.deps import view
 from shared.web.pagination import after, limit_param, page
@@ -22,10 +23,10 @@ router = APIRouter(prefix="/v1", tags=["repairs"])
 async def list_repairs(
     request: Request,
     status: Status | None = None,
-    project_id: str | None = None,
-    complaint_id: str | None = None,
+    project_id: Code | None = None,
+    complaint_id: Code | None = None,
     limit: int = Depends(limit_param),
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
     who: Principal = READ,
 ) -> dict[str, Any]:
     """Tickets in opening order, filtered; keyset pagination."""

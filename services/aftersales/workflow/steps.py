@@ -23,6 +23,7 @@ from services.aftersales.workflow.tickets import (
     schedule_sla,
     visible,
 )
+from shared.calendar import start_of_local_day
 from shared.context import Context, planned_time
 from shared.contracts.aftersales import RepairClosed, RepairCompleted, RepairScheduled
 from shared.contracts.envelope import Event
@@ -168,6 +169,7 @@ async def schedule(
     the repair's service-level timer follows the plan."""
     stored = await _locked(ctx, who, repair_id)
     now = await ctx.now()
+    planned_time(start_of_local_day(on), now, "date")
     materials: list[dict[str, str | None]] = []
     if stored.ticket.project_id is not None and stored.ticket.problem_kind is not None:
         recorded = await queries.get_materials(ctx.conn, project_id=stored.ticket.project_id)

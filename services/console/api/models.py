@@ -17,20 +17,20 @@ class SignInForm(Strict):
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
-    csrf_token: str = ""
-    next: str = "/"
+    csrf_token: str = Field(default="", max_length=256)
+    next: str = Field(default="/", max_length=2000)
 
 
 class SignOutForm(Strict):
     """The sign-out button."""
 
-    csrf_token: str = ""
+    csrf_token: str = Field(default="", max_length=256)
 
 
 class OutcomeForm(Strict):
     """One call's outcome as the agent enters it on the worklist."""
 
-    csrf_token: str = ""
+    csrf_token: str = Field(default="", max_length=256)
     reached: Literal["yes", "no"]
     satisfied: Literal["", "yes", "no"] = ""
     satisfaction: Score = ""

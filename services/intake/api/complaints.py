@@ -22,6 +22,7 @@ from services.intake.api.roles import CREATE_COMPLAINT, HANDLE_COMPLAINT, READ_C
 from services.intake.workflow import ComplaintFile
 from shared.contracts.intake import SubjectRef
 from shared.contracts.values import ComplaintStatus, Department
+from shared.validation import Cursor
 from shared.web.auth import Principal, require
 from shared.web.deps import change, view
 from shared.web.pagination import after, limit_param, page
@@ -57,7 +58,7 @@ async def list_(
     request: Request,
     status: ComplaintStatus | None = None,
     department: Department | None = None,
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
     limit: int = Depends(limit_param),
     who: Principal = require(*READ_COMPLAINT),
 ) -> dict[str, Any]:

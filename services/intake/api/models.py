@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from services.intake.domain import normalize_phone
 from shared.contracts.values import (
     Channel,
     ComplaintCategory,
@@ -19,11 +17,21 @@ from shared.contracts.values import (
     Severity,
     SubjectKind,
 )
+from shared.validation import (
+    Address,
+    Code,
+    Day,
+    LongText,
+    Moment,
+    Name,
+    Notes,
+    Phone,
+    ShortText,
+    Uuid,
+)
 from shared.web.models import Strict
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = LongText
 
 _CUSTOMER: JsonDict = {"name": "王芳", "phone": "+86 138-1234-5678"}
 _AT = "2026-11-23T10:30:00+08:00"
@@ -33,20 +41,15 @@ class CustomerIn(Strict):
     """A customer as a form gives it; the phone is normalised (duplicates merge by phone)."""
 
     name: Name
-    phone: str = Field(max_length=40, description="Chinese number; +86, spaces and dashes allowed")
-
-    @field_validator("phone")
-    @classmethod
-    def _normalised(cls, value: str) -> str:
-        return normalize_phone(value)
+    phone: Phone
 
 
 class HouseIn(Strict):
     """The house a lead is about."""
 
-    address: Text
+    address: Address
     area_m2: float = Field(gt=0, le=100_000, description="Floor area in m²")
-    layout: str = Field(default="", max_length=100, description="Free text, e.g. '3室2厅'")
+    layout: ShortText = Field(default="", description="Free text, e.g. '3室2厅'")
 
 
 class LeadIn(Strict):
@@ -74,16 +77,16 @@ class LeadIn(Strict):
 
     customer: CustomerIn
     house: HouseIn
-    requirements: str = Field(default="", max_length=2000)
-    budget_fen: int | None = Field(default=None, ge=0, description="Budget in fen")
-    expected_measure_on: date | None = None
-    expected_sign_on: date | None = None
-    source: str | None = Field(
-        default=None,
-        max_length=100,
-        description="Where the lead came from (客户来源): free text, no fixed list",
+    requirements: Notes = ""
+    budget_fen: int | None = Field(
+        default=None, ge=0, le=100_000_000_000, description="Budget in fen"
     )
-    registered_at: AwareDatetime | None = Field(
+    expected_measure_on: Day | None = None
+    expected_sign_on: Day | None = None
+    source: ShortText | None = Field(
+        default=None, description="Where the lead came from (客户来源): free text, no fixed list"
+    )
+    registered_at: Moment | None = Field(
         default=None, description="When the enquiry came in (forms entered later); default now"
     )
 
@@ -92,7 +95,7 @@ class SubjectIn(Strict):
     """What a complaint concerns: a project, a shipment (its waybill) or a repair."""
 
     kind: SubjectKind
-    id: Ident
+    id: Code = Field(description="A project or repair id (uuid), or a waybill")
 
 
 class ComplaintIn(Strict):
@@ -115,15 +118,15 @@ class ComplaintIn(Strict):
     )
 
     customer: CustomerIn | None = None
-    customer_id: Ident | None = None
+    customer_id: Uuid | None = None
     channel: Channel
     category: ComplaintCategory
     severity: Severity
     description: Text
     department: Department = Field(description="The responsible department")
     subject: SubjectIn | None = None
-    assignee: Ident | None = Field(default=None, description="Token `sub` of who handles it")
-    opened_at: AwareDatetime | None = Field(
+    assignee: Code | None = Field(default=None, description="Token `sub` of who handles it")
+    opened_at: Moment | None = Field(
         default=None, description="Business time of the complaint (forms entered later); now"
     )
 
@@ -144,9 +147,9 @@ class HandoffIn(Strict):
     )
 
     to_department: Department
-    to_assignee: Ident | None = None
+    to_assignee: Code | None = None
     note: Text
-    at: AwareDatetime | None = Field(default=None, description="Business time; now")
+    at: Moment | None = Field(default=None, description="Business time; now")
 
 
 class EscalationIn(Strict):
@@ -157,7 +160,7 @@ class EscalationIn(Strict):
     )
 
     reason: Text
-    at: AwareDatetime | None = Field(default=None, description="Business time; now")
+    at: Moment | None = Field(default=None, description="Business time; now")
 
 
 class ResolutionIn(Strict):
@@ -177,7 +180,7 @@ class ResolutionIn(Strict):
 
     result: Text
     alternatives_offered: list[Text] = Field(default_factory=list, max_length=20)
-    at: AwareDatetime | None = Field(default=None, description="Business time; now")
+    at: Moment | None = Field(default=None, description="Business time; now")
 
 
 class RepairRequestIn(Strict):
@@ -197,10 +200,10 @@ class RepairRequestIn(Strict):
     )
 
     customer: CustomerIn | None = None
-    customer_id: Ident | None = None
-    project_id: Ident | None = None
-    complaint_id: Ident | None = None
-    address: Text
+    customer_id: Uuid | None = None
+    project_id: Code | None = None
+    complaint_id: Uuid | None = None
+    address: Address
     problem: Text
 
 

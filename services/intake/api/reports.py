@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.intake import reports, workflow
 from services.intake.api.models import WeeklyReport
 from services.intake.api.roles import REPORTS
+from shared.validation import Week
 from shared.web.auth import Principal, require
 from shared.web.deps import view
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 )
 async def complaints_weekly(
     request: Request,
-    week: str | None = Query(None, description="ISO week, e.g. 2026-W47; the last one by default"),
+    week: Week | None = Query(None, description="ISO week, e.g. 2026-W47; the last one by default"),
     format: Literal["json", "csv"] = Query("json", description="json or csv"),
     who: Principal = require(*REPORTS),
 ) -> Any:

@@ -24,7 +24,7 @@ from services.intake.domain.escalation import (
     escalation_due,
     next_escalation_level,
 )
-from services.intake.domain.phones import mask_phone, normalize_phone
+from services.intake.domain.phones import mask_phone
 from services.intake.domain.reports import (
     CSV_HEADER,
     ComplaintRow,
@@ -56,7 +56,6 @@ __all__ = [
     "mask_phone",
     "next_automatic_escalation",
     "next_escalation_level",
-    "normalize_phone",
     "open_complaint",
     "parse_iso_week",
     "previous_week",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 
@@ -13,6 +13,7 @@ from services.logistics.config import LogisticsSettings
 from services.logistics.workflow import cargo
 from shared.errors import Forbidden
 from shared.objects import ObjectStore
+from shared.validation import Week
 from shared.web.auth import Principal, require
 from shared.web.deps import change, service_config, view
 from shared.web.openapi import stored_file
@@ -122,8 +123,8 @@ async def truck_check(
 @router.get("/reports/exceptions/weekly", response_model=None)
 async def weekly_exceptions(
     request: Request,
-    week: str | None = Query(default=None, description="YYYY-Www; default: last week"),
-    format: str = Query(default="json", pattern="^(json|csv)$"),
+    week: Week | None = Query(default=None, description="YYYY-Www; default: last week"),
+    format: Literal["json", "csv"] = Query(default="json", description="json or csv"),
     who: Principal = require(*STAFF_READERS),
 ) -> dict[str, Any] | Response:
     """Exceptions per station and kind for one ISO week (JSON or CSV)."""

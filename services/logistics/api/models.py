@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from shared.contracts.values import ConsigneeKind, ExceptionKind, ScanKind
+from shared.validation import Code, LongText, Moment, Name, NationalId, Notes, Phone
 from shared.web.models import Strict
 
 # A branch, hub or region code: one NATS subject token, so it can name an ingest subject.
@@ -18,18 +19,21 @@ def code(description: str | None = None) -> Any:
     return Field(min_length=1, max_length=64, pattern=CODE_PATTERN, description=description)
 
 
+BranchCode = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
+
+
 # --- shipments --------------------------------------------------------------------------------
 
 
 class ShipperIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    phone: str = Field(min_length=5, max_length=32)
+    name: Name
+    phone: Phone
     key_customer: bool | None = Field(default=None, description="Monthly key-customer calls")
 
 
 class ConsigneeIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    phone: str = Field(min_length=5, max_length=32)
+    name: Name
+    phone: Phone
     kind: ConsigneeKind = ConsigneeKind.PERSON
 
 
@@ -50,10 +54,10 @@ class ShipmentIn(Strict):
         " and a staff token's `region` claim go by it"
     )
     transfers: int = Field(default=0, ge=0, le=2)
-    transfer_branches: list[str] = Field(default_factory=list, max_length=2)
+    transfer_branches: list[BranchCode] = Field(default_factory=list, max_length=2)
     batches: int = Field(default=1, ge=1, le=100)
-    promised_arrival_at: AwareDatetime
-    dispatched_at: AwareDatetime | None = Field(default=None, description="Defaults to now")
+    promised_arrival_at: Moment
+    dispatched_at: Moment | None = Field(default=None, description="Defaults to now")
     urgent: bool = False
     shipper: ShipperIn
     consignee: ConsigneeIn
@@ -63,20 +67,20 @@ class ShipmentIn(Strict):
 class ScanBody(Strict):
     kind: ScanKind
     station: str = code()
-    batch: int | None = Field(default=None, ge=1)
-    at: AwareDatetime | None = None
+    batch: int | None = Field(default=None, ge=1, le=100)
+    at: Moment | None = None
 
 
 class NoteIn(Strict):
     kind: Literal["vehicle", "outsourced"]
-    note: str = Field(min_length=1, max_length=2000)
-    at: AwareDatetime | None = None
+    note: LongText
+    at: Moment | None = None
 
 
 class EtaIn(Strict):
-    eta: AwareDatetime
+    eta: Moment
     station: str = code()
-    note: str = Field(default="", max_length=2000)
+    note: Notes = ""
     force_majeure: bool = False
 
 
@@ -85,32 +89,32 @@ class EtaIn(Strict):
 
 class ExceptionIn(Strict):
     kind: ExceptionKind
-    note: str = Field(min_length=1, max_length=2000)
+    note: LongText
     station: str = code()
-    photo_ids: list[str] = Field(default_factory=list, max_length=50)
-    at: AwareDatetime | None = None
+    photo_ids: list[Code] = Field(default_factory=list, max_length=50)
+    at: Moment | None = None
 
 
 class Line(Strict):
-    waybill: str = Field(min_length=1, max_length=64)
+    waybill: Code
     pieces: int = Field(ge=0, le=1_000_000)
 
 
 class TruckCheckIn(Strict):
     station: str = code()
-    truck: str = Field(min_length=1, max_length=64)
+    truck: Code
     handover: list[Line] = Field(max_length=2000)
     received: list[Line] = Field(max_length=2000)
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 # --- delivery ---------------------------------------------------------------------------------
 
 
 class Person(Strict):
-    name: str = Field(max_length=200)
-    # The national ID number: fingerprinted at once, never stored, logged or echoed.
-    id_number: str | None = Field(default=None, max_length=32, repr=False)
+    name: Name
+    # The national ID number: checked, fingerprinted at once, never stored, logged or echoed.
+    id_number: NationalId | None = Field(default=None, repr=False)
 
 
 class ReleaseIn(Strict):
@@ -122,22 +126,22 @@ class ReleaseIn(Strict):
     consignee_change_proof: bool = Field(
         default=False, description="Informational: only a proof recorded from the shipper counts"
     )
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class ChangeProofIn(Strict):
-    new_name: str = Field(min_length=1, max_length=200)
-    note: str = Field(default="", max_length=2000)
+    new_name: Name
+    note: Notes = ""
 
 
 # --- receipts ---------------------------------------------------------------------------------
 
 
 class StepIn(Strict):
-    at: AwareDatetime | None = None
+    at: Moment | None = None
     compliant: bool = True
 
 
 class LostIn(Strict):
     loss_fen: int = Field(ge=0, le=10**15)
-    at: AwareDatetime | None = None
+    at: Moment | None = None

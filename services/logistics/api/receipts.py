@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
@@ -14,6 +14,7 @@ from services.logistics.api.roles import STAFF_READERS, region_scope
 from services.logistics.domain import report_csv
 from services.logistics.workflow import receipts
 from shared.contracts.values import ReceiptStep
+from shared.validation import Code, Cursor, Month
 from shared.web.auth import Principal, require
 from shared.web.deps import change, view
 from shared.web.pagination import after, limit_param, page
@@ -50,9 +51,9 @@ async def receipt_step(
 @router.get("/receipts/overdue")
 async def overdue_receipts(
     request: Request,
-    region: str | None = None,
+    region: Code | None = None,
     limit: int = Depends(limit_param),
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
     who: Principal = require(*STAFF_READERS),
 ) -> dict[str, Any]:
     """Receipts past their due day and not back, oldest first."""
@@ -78,9 +79,9 @@ async def overdue_receipts(
 @router.get("/reports/receipts/monthly", response_model=None)
 async def monthly_receipts(
     request: Request,
-    month: str | None = Query(default=None, description="YYYY-MM; default: last month"),
-    region: str | None = None,
-    format: str = Query(default="json", pattern="^(json|csv)$"),
+    month: Month | None = Query(default=None, description="YYYY-MM; default: last month"),
+    region: Code | None = None,
+    format: Literal["json", "csv"] = Query(default="json", description="json or csv"),
     who: Principal = require(*STAFF_READERS),
 ) -> dict[str, Any] | Response:
     """Per region: unreturned and overdue receipts at month end, and the proposed penalties."""

@@ -33,7 +33,7 @@ from services.logistics.domain import (
 )
 from services.logistics.queries import records
 from services.logistics.workflow import DELAY_CHECK, LOADING_CHECK, access, events
-from shared.context import Context
+from shared.context import Context, planned_time
 from shared.contracts.envelope import Event
 from shared.contracts.logistics import (
     ShipmentDispatched,
@@ -151,6 +151,7 @@ async def register(ctx: Context, reg: Registration, by: str) -> Registered:
     """Register a waybill: shipment.dispatched, the shipper registered or updated, the receipt
     opened, the delay (and for urgent cargo the loading) check set."""
     at = await ctx.business_time(reg.dispatched_at, "dispatched_at")
+    planned_time(reg.promised_arrival_at, await ctx.now(), "promised_arrival_at")
     s = _shipment(reg, at)
     shipper_id, registered = await _register_shipper(
         ctx, reg.shipper, reg.key_customer, s.origin_branch
@@ -226,6 +227,7 @@ async def confirm_eta(
     """A downstream station confirmed a new arrival time: tell the customer, check again then."""
     row = await access.locked_shipment(ctx, who, waybill)
     now = await ctx.now()
+    planned_time(eta, now, "eta")
     s, confirmed = set_eta(records.to_shipment(row), eta, station, note, now, force_majeure)
     await queries.update_shipments(ctx.conn, rows=[records.shipment_values(s)])
     await queries.add_log(

@@ -17,6 +17,7 @@ from services.notifications.api.models import (
 )
 from services.notifications.queries.records import callback_item, outcome_item
 from shared.contracts.values import CallbackPurpose
+from shared.validation import Code, Cursor, Moment
 from shared.web.auth import Principal, require
 from shared.web.deps import change, view
 from shared.web.pagination import after, limit_param, page
@@ -28,14 +29,14 @@ router = APIRouter(prefix="/v1", tags=["notifications"])
 async def list_callbacks(
     request: Request,
     purpose: CallbackPurpose | None = None,
-    entity_id: str | None = None,
+    entity_id: Code | None = None,
     status: CallbackStatusFilter | None = None,
-    assignee: str | None = None,
-    team: str | None = None,
-    due_before: datetime | None = None,
+    assignee: Code | None = None,
+    team: Code | None = None,
+    due_before: Moment | None = None,
     lang: Language = "zh",
     limit: int = Depends(limit_param),
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
     who: Principal = require(*STAFF),
 ) -> dict[str, Any]:
     """The worklist, soonest due first (`status=open`: scheduled, due and overdue)."""

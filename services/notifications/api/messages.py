@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from services.notifications import workflow
 from services.notifications.api.models import STAFF, Channel, MessageStatusFilter
 from services.notifications.queries.records import message_item
+from shared.validation import Code, Cursor
 from shared.web.auth import Principal, require
 from shared.web.deps import view
 from shared.web.pagination import after, limit_param, page
@@ -20,13 +21,13 @@ router = APIRouter(prefix="/v1", tags=["notifications"])
 @router.get("/messages")
 async def list_messages(
     request: Request,
-    customer_id: str | None = None,
-    entity_id: str | None = None,
+    customer_id: Code | None = None,
+    entity_id: Code | None = None,
     channel: Channel | None = None,
     status: MessageStatusFilter | None = None,
-    template: str | None = None,
+    template: Code | None = None,
     limit: int = Depends(limit_param),
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
     who: Principal = require(*STAFF),
 ) -> dict[str, Any]:
     """The message log: SMS, e-mails and webhooks with their status and rendered text."""

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications.domain import Outcome
 from shared.contracts.values import CallbackPurpose, MessageChannel, Role
+from shared.validation import Code, Comment
 from shared.web.models import Strict
 
 # Every staff role reads the worklist and the log; branches do not.
@@ -31,8 +32,8 @@ class OutcomeIn(Strict):
     reached: bool
     satisfied: bool | None = None
     satisfaction: int | None = Field(default=None, ge=1, le=5)
-    ratings: dict[str, int] = Field(default_factory=dict)
-    comment: str | None = Field(default=None, max_length=4000)
+    ratings: dict[Code, int] = Field(default_factory=dict, max_length=10)
+    comment: Comment | None = None
 
     def outcome(self) -> Outcome:
         """The domain's view of the call."""

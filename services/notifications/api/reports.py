@@ -3,7 +3,7 @@ e-mails sent."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from services.notifications import reports, workflow
 from services.notifications.api.models import REPORTS, STAFF, ServiceLevelsReport
 from services.notifications.queries.records import message_item
+from shared.validation import Cursor, Day, Week
 from shared.web.auth import Principal, require
 from shared.web.deps import view
 from shared.web.pagination import after, limit_param, page
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["notifications"])
 async def reports_sent(
     request: Request,
     limit: int = Depends(limit_param),
-    cursor: str | None = Query(default=None),
+    cursor: Cursor | None = Query(default=None),
     who: Principal = require(*STAFF),
 ) -> dict[str, Any]:
     """The report e-mails (and their webhooks) delivered or queued, oldest first."""
@@ -47,9 +48,9 @@ async def reports_sent(
 )
 async def service_levels(
     request: Request,
-    week: str | None = Query(None, description="ISO week, e.g. 2026-W47; the last one by default"),
-    first: date | None = Query(None, alias="from", description="first day of a date range"),
-    last: date | None = Query(None, alias="to", description="last day of a date range (included)"),
+    week: Week | None = Query(None, description="ISO week, e.g. 2026-W47; the last one by default"),
+    first: Day | None = Query(None, alias="from", description="first day of a date range"),
+    last: Day | None = Query(None, alias="to", description="last day of a date range (included)"),
     format: Literal["json", "csv"] = Query("json", description="json or csv"),
     who: Principal = require(*REPORTS),
 ) -> Any:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import Request
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from services.projects.domain import (
     Approval,
@@ -21,6 +21,7 @@ from services.projects.domain import (
 from services.projects.queries import records
 from services.projects.workflow import ProjectFile
 from shared.contracts.values import Deadline, Installment, SignoffParty, Stage
+from shared.validation import Address, Code, LongText, Moment, Name, Notes, ShortText
 from shared.web.models import Strict
 
 FACTS: dict[str, Deadline] = {
@@ -38,41 +39,41 @@ def if_match(request: Request) -> str | None:
 
 # ------------------------------------------------------------------------------------ projects
 class ProjectIn(Strict):
-    customer_id: str = Field(min_length=1)
-    address: str = Field(min_length=1)
-    designer: str | None = None
-    project_manager: str | None = None
-    at: AwareDatetime | None = None
+    customer_id: Code
+    address: Address
+    designer: Code | None = None
+    project_manager: Code | None = None
+    at: Moment | None = None
 
 
 class AssignIn(Strict):
-    designer: str | None = None
-    project_manager: str | None = None
-    supervisor: str | None = None
-    foreman: str | None = None
+    designer: Code | None = None
+    project_manager: Code | None = None
+    supervisor: Code | None = None
+    foreman: Code | None = None
 
 
 class TransitionIn(Strict):
     to: Stage
-    at: AwareDatetime | None = None
-    note: str | None = None
+    at: Moment | None = None
+    note: Notes | None = None
 
 
 class ApprovalIn(Strict):
     what: Approval
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class SignoffIn(Strict):
     stage: Stage
     party: SignoffParty
-    name: str
-    signed_at: AwareDatetime | None = None
+    name: Name
+    signed_at: Moment | None = None
 
 
 class FactIn(Strict):
     fact: Literal["renderings_delivered", "contract_to_finance", "contract_handed_to_finance"]
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 # --------------------------------------------------------------------------------------- money
@@ -83,78 +84,80 @@ class PlanIn(Strict):
 
 
 class ContractIn(Strict):
-    amount_fen: int = Field(gt=0)
-    signed_at: AwareDatetime | None = None
+    amount_fen: int = Field(gt=0, le=100_000_000_000)
+    signed_at: Moment | None = None
     plan: PlanIn | None = None
 
 
 class PaymentIn(Strict):
     installment: Installment
-    amount_fen: int = Field(gt=0)
-    paid_at: AwareDatetime | None = None
+    amount_fen: int = Field(gt=0, le=100_000_000_000)
+    paid_at: Moment | None = None
 
 
 class AdditionIn(Strict):
-    description: str = Field(min_length=1)
-    amount_fen: int = Field(gt=0)
-    at: AwareDatetime | None = None
+    description: LongText
+    amount_fen: int = Field(gt=0, le=100_000_000_000)
+    at: Moment | None = None
 
 
 # ------------------------------------------------------------------------------------- quality
 class MaterialIn(Strict):
-    category: str = Field(min_length=1)
-    supplier: str | None = None
-    brand: str | None = None
-    model: str | None = None
-    spec: str | None = None
-    colour: str | None = None
-    quantity: Decimal | None = Field(default=None, ge=0)
+    category: Name
+    supplier: Name | None = None
+    brand: Name | None = None
+    model: ShortText | None = None
+    spec: ShortText | None = None
+    colour: ShortText | None = None
+    quantity: Decimal | None = Field(
+        default=None, ge=0, le=1_000_000_000, max_digits=13, decimal_places=3
+    )
 
 
 class MaterialsIn(Strict):
-    items: list[MaterialIn] = Field(min_length=1)
-    at: AwareDatetime | None = None
+    items: list[MaterialIn] = Field(min_length=1, max_length=500)
+    at: Moment | None = None
 
 
 class MaterialChangeIn(Strict):
-    description: str = Field(min_length=1)
+    description: LongText
     signed_by_customer: bool
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class InspectionIn(Strict):
-    quality: int
-    progress: int
-    tidiness: int
-    problems: list[str] = Field(default_factory=list)
-    at: AwareDatetime | None = None
+    quality: int = Field(ge=0, le=100)
+    progress: int = Field(ge=0, le=100)
+    tidiness: int = Field(ge=0, le=100)
+    problems: list[Notes] = Field(default_factory=list, max_length=100)
+    at: Moment | None = None
 
 
 # ------------------------------------------------------------------------------------- reviews
 class ReviewIn(Strict):
     kind: ReviewKind
-    designer: str | None = Field(default=None, description="Token `sub`; default: the caller")
-    at: AwareDatetime | None = None
+    designer: Code | None = Field(default=None, description="Token `sub`; default: the caller")
+    at: Moment | None = None
 
 
 class ScoresIn(Strict):
-    scores: dict[str, int]
-    details: str
-    at: AwareDatetime | None = None
+    scores: dict[Code, int] = Field(max_length=20)
+    details: LongText
+    at: Moment | None = None
 
 
 class AtIn(Strict):
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class ReturnIn(Strict):
-    note: str = ""
-    at: AwareDatetime | None = None
+    note: Notes = ""
+    at: Moment | None = None
 
 
 class DisputeIn(Strict):
-    reason: str
-    at: AwareDatetime | None = None
+    reason: LongText
+    at: Moment | None = None
 
 
 # ------------------------------------------------------------------------------------- answers

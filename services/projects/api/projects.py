@@ -22,6 +22,7 @@ from services.projects.api.models import (
 )
 from services.projects.api.roles import ENGINEERING, MONEY, ORGANISERS, READERS
 from shared.contracts.values import Stage
+from shared.validation import Code, Cursor
 from shared.web.auth import Principal, require
 from shared.web.deps import change, view
 from shared.web.pagination import after, limit_param, page
@@ -50,12 +51,12 @@ async def open_one(
 @router.get("/projects")
 async def list_all(
     request: Request,
-    customer_id: str | None = None,
-    lead_id: str | None = None,
+    customer_id: Code | None = None,
+    lead_id: Code | None = None,
     stage: Stage | None = None,
-    project_manager: str | None = None,
+    project_manager: Code | None = None,
     limit: int = Depends(limit_param),
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
     who: Principal = require(*READERS),
 ) -> dict[str, Any]:
     """Projects in the order they were opened, filtered."""

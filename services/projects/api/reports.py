@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from services.projects import reports
 from services.projects.api.roles import REPORT_READERS
+from shared.validation import Code, Month
 from shared.web.auth import Principal, require
 from shared.web.deps import view
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 @router.get("/rating/monthly", response_model=None)
 async def rating(
     request: Request,
-    month: str | None = None,
+    month: Month | None = None,
     format: Literal["json", "csv"] = "json",
     who: Principal = require(*REPORT_READERS),
 ) -> dict[str, Any] | Response:
@@ -32,7 +33,7 @@ async def rating(
 @router.get("/care-compliance", response_model=None)
 async def care_compliance(
     request: Request,
-    project_manager: str | None = None,
+    project_manager: Code | None = None,
     format: Literal["json", "csv"] = "json",
     who: Principal = require(*REPORT_READERS),
 ) -> dict[str, Any] | Response:
