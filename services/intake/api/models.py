@@ -41,7 +41,7 @@ class CustomerIn(Strict):
     """A customer as a form gives it; the phone is normalised (duplicates merge by phone)."""
 
     name: Name
-    phone: Phone
+    phone: Phone = Field(description="Chinese mobile or fixed line; +86, spaces and dashes allowed")
 
 
 class HouseIn(Strict):

@@ -27,13 +27,13 @@ BranchCode = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATT
 
 class ShipperIn(Strict):
     name: Name
-    phone: Phone
+    phone: Phone = Field(description="Chinese mobile or fixed line; +86, spaces and dashes allowed")
     key_customer: bool | None = Field(default=None, description="Monthly key-customer calls")
 
 
 class ConsigneeIn(Strict):
     name: Name
-    phone: Phone
+    phone: Phone = Field(description="Chinese mobile or fixed line; +86, spaces and dashes allowed")
     kind: ConsigneeKind = ConsigneeKind.PERSON
 
 
