@@ -92,6 +92,13 @@ class ComplaintEvent(Event):
     complaint_id: str
     customer_id: str
     department: Department = Field(description="The responsible department at this point")
+    assignee: str | None = Field(
+        default=None, description="Token `sub` of the person it is with at this point, if named"
+    )
+    escalation_level: EscalationLevel | None = Field(
+        default=None,
+        description="How far it has been escalated at this point (a hand-off keeps it)",
+    )
 
 
 class ComplaintOpened(ComplaintEvent):
@@ -147,6 +154,11 @@ class ComplaintResolved(ComplaintEvent):
     received_by: ReceivedBy = Field(description="The desk the confirmation call is assigned to")
     received_by_sub: str | None = Field(
         default=None, description="Token `sub` of who received the complaint"
+    )
+    confirmation_assignee: str | None = Field(
+        default=None,
+        description="Token `sub` of the person who makes the confirmation call: who received "
+        "the complaint, when they work at that desk (cs, reception); None: the desk's team",
     )
     resolved_by: str = Field(description="Token `sub`, or the service for automatic results")
 

@@ -14,6 +14,7 @@ from services.intake.domain import (
     DomainError,
     auto_escalate,
     confirm,
+    confirmation_assignee_for,
     escalate,
     escalation_due,
     hand_off,
@@ -157,11 +158,55 @@ def test_escalate_goes_dept_head_then_manager() -> None:
         escalate(c, None, "  ", False, at(1))
 
 
-def test_escalate_straight_to_manager_and_back_to_work() -> None:
-    c, e = escalate(new_complaint(), EscalationLevel.MANAGER, "VIP", False, at(1), by="cs-wang")
-    assert (c.escalation_level, e.level) == ("manager", "manager")
-    c2, _ = hand_off(c, Department.ENGINEERING, "eng-li", "manager-zhou", at(2))
-    assert (c2.status, c2.escalation_level) == (Status.IN_PROGRESS, "manager")
+def test_a_hand_off_of_an_escalated_complaint_keeps_it_escalated() -> None:
+    """Defect (issue 17): a hand-off set an escalated complaint back to `in_progress` while its
+    level stayed `dept_head`. 未得到有效解决的立即上报经理处理及反馈至责任部门: the complaint goes
+    back to a department with the manager (or department head) still watching it."""
+    for level in EscalationLevel:
+        c, e = escalate(new_complaint(), level, "VIP", False, at(1), by="cs-wang")
+        assert (c.status, c.escalation_level, e.level) == (Status.ESCALATED, level, level)
+        c2, sheet = hand_off(c, Department.DESIGN, "des-li", "manager-zhou", at(2))
+        assert (c2.status, c2.escalation_level) == (Status.ESCALATED, level)
+        assert (c2.department, c2.assignee, sheet.from_department) == (
+            Department.DESIGN,
+            "des-li",
+            Department.ENGINEERING,
+        )
+    # Not escalated: a hand-off puts it in progress, as before.
+    c3, _ = hand_off(new_complaint(), Department.DESIGN, None, "cs-wang", at(2))
+    assert (c3.status, c3.escalation_level) == (Status.IN_PROGRESS, None)
+
+
+def test_duty_confirmation_call_is_assigned_to_a_person_who_may_make_it() -> None:
+    """Defect (issue 17): the confirmation call of a complaint a branch registered went to
+    `branch:SH01`, a system identity that may not record it. 投诉至接待员处时,由投诉接待员电话落实结果;
+    客户服务部电话落实承办情况: the person who received it makes the call only when they work at
+    that desk; otherwise the desk's team does."""
+    cases = [
+        (Channel.PHONE, "cs", "cs-wang", "cs-wang"),
+        (Channel.RECEPTION, "reception", "rec-zhang", "rec-zhang"),
+        (Channel.PHONE, "branch", "branch:SH01", None),
+        (Channel.RECEPTION, "branch", "branch:SH01", None),
+        (Channel.DEPARTMENT, "dept_head", "head-eng", None),
+        (Channel.VISIT, "manager", "mgr-zhou", None),
+        (Channel.PHONE, "reception", "rec-zhang", None),  # customer service confirms a call
+        (Channel.RECEPTION, "cs", "cs-wang", None),  # the reception desk confirms its own
+        (Channel.PHONE, "admin", "admin", None),
+    ]
+    for channel, role, sub, expected in cases:
+        c = open_complaint(
+            complaint_id="c1",
+            customer_id="cust1",
+            channel=channel,
+            category=ComplaintCategory.QUALITY,
+            severity=Severity.NORMAL,
+            department=Department.ENGINEERING,
+            now=OPENED,
+            received_by_sub=sub,
+            received_by_role=role,
+        )
+        assert c.confirmation_assignee == expected, (channel, role)
+        assert confirmation_assignee_for(c.received_by, role, sub) == expected
 
 
 def test_escalate_refused_when_resolved_or_closed() -> None:

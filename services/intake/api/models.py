@@ -312,6 +312,9 @@ class ComplaintSummary(BaseModel):
     assignee: str | None
     received_by: ReceivedBy
     received_by_sub: str
+    confirmation_assignee: str | None = Field(
+        default=None, description="Who makes the confirmation call by name (None: the desk's team)"
+    )
     subject: RefOut | None
     escalation_level: EscalationLevel | None
     opened_at: datetime

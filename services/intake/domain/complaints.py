@@ -20,6 +20,7 @@ from shared.contracts.values import (
     Department,
     EscalationLevel,
     ReceivedBy,
+    Role,
     Severity,
 )
 from shared.errors import DomainError as BaseDomainError
@@ -51,6 +52,7 @@ class Complaint:
     version: int = 1
     escalation_level: EscalationLevel | None = None
     received_by_sub: str | None = None
+    confirmation_assignee: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,18 @@ def received_by_for(channel: Channel) -> ReceivedBy:
     return ReceivedBy.RECEPTION if channel is Channel.RECEPTION else ReceivedBy.CS
 
 
+# The staff role of each desk that confirms results by phone.
+DESK_ROLES: dict[ReceivedBy, Role] = {ReceivedBy.CS: Role.CS, ReceivedBy.RECEPTION: Role.RECEPTION}
+
+
+def confirmation_assignee_for(received_by: ReceivedBy, role: str, sub: str | None) -> str | None:
+    """Who makes the confirmation call by name: the person who received the complaint, when
+    they work at the desk that makes it; else nobody by name, and the desk's team makes it (a
+    branch system, a department head or a manager received it, or a receptionist took a call
+    that customer service confirms)."""
+    return sub if role == DESK_ROLES[received_by] else None
+
+
 def open_complaint(
     *,
     complaint_id: str,
@@ -118,8 +132,10 @@ def open_complaint(
     now: datetime,
     assignee: str | None = None,
     received_by_sub: str | None = None,
+    received_by_role: str = Role.CS,
 ) -> Complaint:
     """A newly registered complaint, open with its responsible department."""
+    received_by = received_by_for(channel)
     return Complaint(
         id=complaint_id,
         customer_id=customer_id,
@@ -129,9 +145,12 @@ def open_complaint(
         department=department,
         assignee=assignee,
         status=Status.OPEN,
-        received_by=received_by_for(channel),
+        received_by=received_by,
         opened_at=now,
         received_by_sub=received_by_sub,
+        confirmation_assignee=confirmation_assignee_for(
+            received_by, received_by_role, received_by_sub
+        ),
     )
 
 
@@ -164,14 +183,16 @@ def hand_off(
     now: datetime,
     note: str | None = None,
 ) -> tuple[Complaint, Handoff]:
-    """Hand the complaint to a department (and person), which now works on it."""
+    """Hand the complaint to a department (and person), which now works on it; an escalated
+    complaint stays escalated (the department head or manager keeps watching it)."""
     _refuse_closed(c, "handed off")
     _refuse_resolved(c, "handed off")
     if to_department == c.department and to_assignee == c.assignee:
         who = f" ({to_assignee})" if to_assignee else ""
         raise DomainError("handoff_to_self", f"the complaint is already with {to_department}{who}")
     sheet = Handoff(c.department, to_department, c.assignee, to_assignee, by, now, note)
-    new = _changed(c, department=to_department, assignee=to_assignee, status=Status.IN_PROGRESS)
+    status = Status.ESCALATED if c.escalation_level is not None else Status.IN_PROGRESS
+    new = _changed(c, department=to_department, assignee=to_assignee, status=status)
     return new, sheet
 
 

@@ -9,7 +9,8 @@ import asyncpg
 _COMPLAINT = (
     "id::text AS id, customer_id::text AS customer_id, branch_id, channel, category, severity,"
     " description, department, assignee, status, received_by, received_by_sub, subject_kind,"
-    " subject_id, escalation_level, opened_at, resolved_at, version, created_by, created_at"
+    " subject_id, escalation_level, opened_at, resolved_at, version, created_by, created_at,"
+    " confirmation_assignee"
 )
 
 
@@ -28,6 +29,7 @@ async def insert_complaint(
     status: str,
     received_by: str,
     received_by_sub: str,
+    confirmation_assignee: str | None,
     subject_kind: str | None,
     subject_id: str | None,
     opened_at: datetime,
@@ -38,8 +40,9 @@ async def insert_complaint(
     await conn.execute(
         "INSERT INTO intake.complaints (id, customer_id, branch_id, channel, category, severity,"
         " description, department, assignee, status, received_by, received_by_sub, subject_kind,"
-        " subject_id, opened_at, version, created_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        " subject_id, opened_at, version, created_by, confirmation_assignee)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+        " $18)",
         id,
         customer_id,
         branch_id,
@@ -57,6 +60,7 @@ async def insert_complaint(
         opened_at,
         version,
         created_by,
+        confirmation_assignee,
     )
 
 

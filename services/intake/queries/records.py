@@ -48,6 +48,7 @@ def to_domain(row: asyncpg.Record) -> Complaint:
         version=row["version"],
         escalation_level=EscalationLevel(level) if level else None,
         received_by_sub=row["received_by_sub"],
+        confirmation_assignee=row["confirmation_assignee"],
     )
 
 

@@ -39,6 +39,7 @@ from shared.contracts.values import (
     ComplaintCategory,
     ComplaintStatus,
     Department,
+    EscalationLevel,
     Role,
     Severity,
 )
@@ -101,6 +102,7 @@ async def open_complaint(
         now=at,
         assignee=assignee,
         received_by_sub=who.sub,
+        received_by_role=who.role.value,
     )
     await queries.insert_complaint(
         ctx.conn,
@@ -116,6 +118,7 @@ async def open_complaint(
         status=c.status.value,
         received_by=c.received_by.value,
         received_by_sub=who.sub,
+        confirmation_assignee=c.confirmation_assignee,
         subject_kind=subject.kind.value if subject else None,
         subject_id=subject.id if subject else None,
         opened_at=c.opened_at,
@@ -124,9 +127,7 @@ async def open_complaint(
     )
     await _sync_timer(ctx, c)
     opened = ComplaintOpened(
-        complaint_id=c.id,
-        customer_id=c.customer_id,
-        department=c.department,
+        **_base(c, c.opened_at),
         channel=c.channel,
         category=c.category,
         severity=c.severity,
@@ -134,8 +135,6 @@ async def open_complaint(
         description=description,
         received_by=c.received_by,
         received_by_sub=who.sub,
-        version=c.version,
-        occurred_at=c.opened_at,
     )
     await ctx.emit(*events, opened)
     metrics.observe([opened], c.opened_at)
@@ -348,15 +347,20 @@ class _Base(TypedDict):
     complaint_id: str
     customer_id: str
     department: Department
+    assignee: str | None
+    escalation_level: EscalationLevel | None
     version: int
     occurred_at: datetime
 
 
 def _base(c: Complaint, at: datetime) -> _Base:
+    """What every complaint.* event says of the complaint as it now stands."""
     return {
         "complaint_id": c.id,
         "customer_id": c.customer_id,
         "department": c.department,
+        "assignee": c.assignee,
+        "escalation_level": c.escalation_level,
         "version": c.version,
         "occurred_at": at,
     }
@@ -424,6 +428,7 @@ async def _resolved(ctx: Context, new: Complaint, record: Resolution) -> Complai
         alternatives_offered=list(record.alternatives_offered),
         received_by=new.received_by,
         received_by_sub=new.received_by_sub,
+        confirmation_assignee=new.confirmation_assignee,
         resolved_by=record.by,
     )
 
