@@ -145,10 +145,11 @@ async def fill(url: str, n: int) -> None:
     try:
         await conn.execute(
             "INSERT INTO notifications.callbacks (id, dedupe_key, purpose, entity_kind, entity_id,"
-            " customer_id, due_at, status, team, script)"
+            " customer_id, due_at, status, team, script, duty)"
             " SELECT 'bench-' || g, 'bench-' || g, 'complaint_handling', 'complaint', 'C' || g,"
             "  'customer-' || g, now() - interval '2 days' + g * interval '1 minute',"
-            "  'scheduled', $2, '投诉处理：联系客户了解投诉详情，说明处理方案和时限。'"
+            "  'scheduled', $2, '投诉处理：联系客户了解投诉详情，说明处理方案和时限。',"
+            "  'complaint_handling:complaint:C' || g"
             " FROM generate_series(1, $1) g",
             n,
             TEAM,

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from shared.calendar import BUSINESS_TZ, add_months, end_of_local_day, local_date
 from shared.settings import Settings
+from tests.support.duties import dead_tasks, open_tasks
 from tests.support.harness import Servers, eventually
 from tests.support.journeys import (
+    ADMIN,
     CONTRACT_FEN,
     DEPOSIT_FEN,
     PNG,
@@ -607,3 +610,21 @@ async def test_5_cargo_exception_at_a_hub_reaches_the_supervisor_and_the_week(ke
 async def test_6_no_event_of_the_five_journeys_was_dead_lettered(kefu: Kefu) -> None:
     """Every event the journeys caused was understood by every consumer, first time or on retry."""
     assert await dead_letters(kefu.settings) == []
+
+
+async def test_7_the_journeys_leave_no_open_task_whose_duty_has_ended(kefu: Kefu) -> None:
+    """Issue 17: one open task per duty per case, closed or cancelled the moment its duty ends.
+    After the five journeys every open task still has a duty to do (tests/support/duties.py
+    judges each against the record's state in its owning service)."""
+    k = kefu
+
+    async def get(service: str, path: str, params: dict[str, Any]) -> Any:
+        r = await k.clients[service].get(path, params=params, headers=ADMIN)
+        if r.status_code == 404:
+            return None
+        assert r.status_code == 200, f"{service} {path}: {r.status_code} {r.text}"
+        return r.json()
+
+    await eventually(lambda: k.drained("notifications-on_event"), timeout=30)
+    assert await open_tasks(get), "the journeys leave calls to make: the check has work to do"
+    assert await dead_tasks(get) == []

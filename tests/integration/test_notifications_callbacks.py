@@ -105,6 +105,7 @@ def resolved(opened: ComplaintOpened, received_by: str, sub: str) -> ComplaintRe
         result="tiles replaced",
         received_by=by,
         received_by_sub=sub,
+        confirmation_assignee=sub,
         resolved_by="head-eng",
         version=3,
     )

@@ -116,8 +116,8 @@ async def seed(settings: Settings) -> datetime:
         await conn.executemany(
             "INSERT INTO notifications.callbacks (id, dedupe_key, purpose, entity_kind,"
             "   entity_id, due_at, status, team, assignee, script, created_at, updated_at,"
-            "   closed_at)"
-            " VALUES ($1, $1, $2, 'complaint', $1, $6, $4, $3, $7, 'x', $5, $5, $8)",
+            "   closed_at, duty)"
+            " VALUES ($1, $1, $2, 'complaint', $1, $6, $4, $3, $7, 'x', $5, $5, $8, $1)",
             [
                 (id_, purpose, team, status, created, due, None if team else "pm-1", closed)
                 for id_, purpose, team, status, created, due, closed in CALLBACKS

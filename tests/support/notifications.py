@@ -35,6 +35,7 @@ ADMIN = {"Authorization": "Bearer test-admin"}
 TABLES = (
     "callback_outcomes",
     "callbacks",
+    "duty_marks",
     "schedules",
     "messages",
     "contacts",

@@ -110,6 +110,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         result="fixed",
         received_by="reception",
         received_by_sub="rec-2",
+        confirmation_assignee="rec-2",
         resolved_by="eng-1",
     ),
     "complaint.reopened": event(
@@ -243,7 +244,26 @@ def test_confirmation_goes_to_reception_for_a_reception_complaint() -> None:
 
 
 def test_confirmation_goes_to_customer_service_otherwise() -> None:
-    payload = {**SAMPLES["complaint.resolved"], "received_by": "cs", "received_by_sub": None}
+    payload = {
+        **SAMPLES["complaint.resolved"],
+        "received_by": "cs",
+        "received_by_sub": None,
+        "confirmation_assignee": None,
+    }
+    task = only_task(run("complaint.resolved", payload))
+    assert (task.team, task.assignee) == ("customer_service", None)
+
+
+def test_duty_confirmation_call_never_goes_to_a_system_identity() -> None:
+    """Defect (issue 17): a branch's complaint had its confirmation call assigned to
+    `branch:SH01`. The call goes to `confirmation_assignee` (a person at the desk), never to
+    whoever registered it; without one, to the desk's team."""
+    payload = {
+        **SAMPLES["complaint.resolved"],
+        "received_by": "cs",
+        "received_by_sub": "branch:SH01",
+        "confirmation_assignee": None,
+    }
     task = only_task(run("complaint.resolved", payload))
     assert (task.team, task.assignee) == ("customer_service", None)
 
@@ -267,12 +287,50 @@ def test_escalation_to_the_department_head_mails_the_department() -> None:
 
 def test_hand_off_replaces_the_handling_task_and_close_cancels_what_is_open() -> None:
     p = run("complaint.handed_off")
-    assert p.cancel[0].purposes == (P.COMPLAINT_HANDLING,)
     task = only_task(p)
-    assert (task.team, task.assignee) == ("design", "des-3")
+    assert (task.team, task.assignee, task.level) == ("design", "des-3", None)
+    assert task.replaces and task.duty == "complaint_handling:complaint:cp-1"
     closed = run("complaint.closed")
     assert closed.cancel[0].purposes == (P.COMPLAINT_HANDLING, P.COMPLAINT_CONFIRMATION)
     assert closed.cancel[0].entity.id == "cp-1" and not closed.tasks
+    assert closed.cancel[0].version == 3  # the complaint's version: a late event loses to it
+
+
+def test_duty_complaint_handling_is_one_task_per_complaint_until_its_result() -> None:
+    """Defect (issue 17): a resolved complaint kept its handling task `scheduled` until closed,
+    and one reopened and escalated had three open at once. 投诉到部门时,应由部门负责人及时处理 …
+    转至客户服务部 … 未得到有效解决的立即上报经理处理及反馈至责任部门: one handling duty per
+    complaint, which moves with it (hand-off, escalation) and ends with the reported result."""
+    duty = "complaint_handling:complaint:cp-1"
+    opened = only_task(run("complaint.opened"))
+    handed = only_task(run("complaint.handed_off"))
+    escalated = only_task(run("complaint.escalated"))
+    for task in (opened, handed, escalated):
+        assert (task.purpose, task.duty, task.replaces) == (P.COMPLAINT_HANDLING, duty, True)
+    # A hand-off of an escalated complaint keeps its level; an escalation keeps its assignee.
+    at_head = {**SAMPLES["complaint.handed_off"], "escalation_level": "dept_head"}
+    assert only_task(run("complaint.handed_off", at_head)).level is EscalationLevel.DEPT_HEAD
+    with_person = {**SAMPLES["complaint.escalated"], "assignee": "eng-7"}
+    assert only_task(run("complaint.escalated", with_person)).assignee == "eng-7"
+    # The result ends handling and starts the confirmation call (its own duty).
+    result = run("complaint.resolved")
+    [stop] = result.cancel
+    assert (stop.purposes, stop.duties, stop.version) == ((P.COMPLAINT_HANDLING,), None, 3)
+    call = only_task(result)
+    assert call.duty == "complaint_confirmation:complaint:cp-1" and call.replaces
+    # Reopened (not satisfied): the call's duty ends; the escalation that follows hands the
+    # department its task back, so the reopening itself makes none.
+    reopened = run("complaint.reopened")
+    assert not reopened.tasks and reopened.cancel[0].purposes == (P.COMPLAINT_CONFIRMATION,)
+
+
+def test_duty_every_task_names_its_duty_on_its_record() -> None:
+    """One open task per duty per case: every task the table makes names its duty, which starts
+    with its purpose and record; a case (stage, instalment, step…) only narrows it."""
+    for subject in SUBJECTS:
+        for task in run(subject).tasks:
+            base = f"{task.purpose.value}:{task.entity.kind}:{task.entity.id}"
+            assert task.duty == base or task.duty.startswith(base + ":"), (subject, task.duty)
 
 
 def test_project_opened_only_remembers_the_roster() -> None:
@@ -370,7 +428,8 @@ def test_duty_quarterly_warranty_calls_run_through_the_cards_last_day() -> None:
     visit = by_purpose[P.RETURN_VISIT]
     assert (visit.team, visit.due_at) == ("customer_service", local(2026, 2, 15, 10))
     [warranty] = p.recurring
-    assert warranty.kind is ScheduleKind.QUARTERLY and warranty.team == "customer_service"
+    # 保修期内前台每隔一季度应对客户进行电话回访: the front desk (reception) makes them.
+    assert warranty.kind is ScheduleKind.QUARTERLY and warranty.team == "reception"
     assert warranty.first_at == local(2026, 4, 15, 10)
     assert warranty.stops_at == local(2028, 1, 16, 0)  # the end of the last day, exclusive
     calls = occurrences(warranty.kind, warranty.anchor, warranty.stops_at)
@@ -432,7 +491,11 @@ def test_payment_overdue_gives_finance_a_task_and_texts_the_customer() -> None:
 
 
 def test_a_full_payment_cancels_the_reminders_a_partial_one_does_not() -> None:
-    assert run("project.payment.received").cancel[0].purposes == (P.PAYMENT_REMINDER,)
+    [stop] = run("project.payment.received").cancel
+    assert stop.purposes == (P.PAYMENT_REMINDER,)
+    # Only that instalment's reminder: the final one may still be owed.
+    assert stop.duties == ("payment_reminder:project:p-1:midterm",)
+    assert only_task(run("project.payment.overdue")).duty == stop.duties[0]
     partial = {**SAMPLES["project.payment.received"], "paid_fen": 2_999_999}
     assert run("project.payment.received", partial).empty
 
@@ -441,6 +504,17 @@ def test_missed_deadline_is_a_task_for_the_responsible_person_in_4_hours() -> No
     task = only_task(run("project.deadline.missed"))
     assert (task.purpose, task.assignee, task.team) == (P.DEADLINE_MISSED, "des-1", "design")
     assert task.due_at == NOW + timedelta(hours=4)
+    assert task.duty == "deadline_missed:project:p-1:renderings"
+
+
+def test_duty_missed_start_of_works_ends_when_the_works_start() -> None:
+    """The works_start deadline's task (合同签订三日后开工) ends with the start of works."""
+    [stop] = [
+        c
+        for c in run("project.stage.changed", stage_event("works_started")).cancel
+        if c.purposes == (P.DEADLINE_MISSED,)
+    ]
+    assert stop.duties == ("deadline_missed:project:p-1:works_start",)
 
 
 def test_repair_rules() -> None:
@@ -454,7 +528,24 @@ def test_repair_rules() -> None:
     assert followup.due_at == local(2026, 3, 13)  # within 2 days: end of local day D+2
     sla = only_task(run("repair.sla.breached"))
     assert (sla.purpose, sla.team, sla.due_at) == (P.SLA_TASK, "aftersales", NOW)
+    assert sla.duty == "sla_task:repair:r-1:first_contact"
     assert run("repair.closed").cancel[0].purposes == (P.REPAIR_CONTACT, P.SLA_TASK)
+
+
+def test_duty_repair_contact_ends_when_a_visit_is_booked() -> None:
+    """安排售后人员预约客户, 确定上门勘察时间: the contact task ends once a visit is booked with the
+    customer (with the first-contact service-level task); a booked repair ends the survey's."""
+    survey = run("repair.scheduled").cancel
+    assert [(c.purposes, c.duties) for c in survey] == [
+        ((P.REPAIR_CONTACT,), None),
+        ((P.SLA_TASK,), ("sla_task:repair:r-1:first_contact",)),
+    ]
+    repair = {**SAMPLES["repair.scheduled"], "kind": "repair"}
+    assert [c.duties for c in run("repair.scheduled", repair).cancel][-1] == (
+        "sla_task:repair:r-1:survey",
+    )
+    [done] = run("repair.completed").cancel
+    assert done.purposes == (P.REPAIR_CONTACT, P.SLA_TASK) and done.duties is None
 
 
 def test_repair_appointment_booked_by_day() -> None:
@@ -505,6 +596,27 @@ def test_logistics_alerts() -> None:
     assert exception.messages[0].recipient.value == "cargo_supervisor"
     assert exception.messages[0].params["photos"] == "2"
     assert only_task(exception).team == "logistics"
+    # Two duties on one waybill: the loading alert, and each exception's.
+    assert only_task(loading).duty == "alert:shipment:WB100:loading"
+    assert only_task(exception).duty == "alert:shipment:WB100:exception:x-1"
+
+
+def test_duty_loading_alert_ends_when_the_cargo_leaves() -> None:
+    """加急货物当日确认装车: the alert ends when the shipment departs after all."""
+    stops = run("shipment.dispatched").cancel
+    assert [(c.purposes, c.duties) for c in stops] == [
+        ((P.ALERT,), ("alert:shipment:WB100:loading",))
+    ]
+
+
+def test_duty_station_call_ends_when_the_shipment_arrives() -> None:
+    """联系下游站点 … 直至签收: once it arrived (a split shipment: signed) no station is left to
+    call."""
+    for subject in ("shipment.arrived", "shipment.signed"):
+        [stop] = run(subject).cancel
+        assert stop.purposes == (P.STATION_CALL,) and stop.entity.id == "WB100"
+    one_batch = {**SAMPLES["shipment.arrived"], "batch": 1}
+    assert not run("shipment.arrived", one_batch).cancel
 
 
 def test_overdue_receipt_is_chased_by_the_end_of_the_next_local_day() -> None:
@@ -521,6 +633,11 @@ def test_hard_breach_goes_to_the_regions_manager() -> None:
     payload = {**SAMPLES["receipt.overdue"], "days_overdue": 26, "hard_breach": True}
     p = run("receipt.overdue", payload)
     assert [t.level for t in p.tasks] == [None, EscalationLevel.MANAGER]
+    # receipt.overdue comes once a day: each day's task is the same duty, kept while open.
+    assert [(t.duty, t.replaces) for t in p.tasks] == [
+        ("receipt_chase:receipt:WB100", False),
+        ("receipt_chase:receipt:WB100:manager", False),
+    ]
     [mail] = p.messages
     assert mail.recipient.value == "region:east" and mail.params["days_overdue"] == "26"
 

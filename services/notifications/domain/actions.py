@@ -19,6 +19,7 @@ from services.notifications.domain.specs import (
     RecurringSpec,
     RosterSpec,
     TaskSpec,
+    duty_key,
 )
 from shared.calendar import due_within_days
 from shared.contracts.values import CallbackPurpose, EscalationLevel, MessageChannel
@@ -158,10 +159,16 @@ class CallbackTask:
     key: str = ""  # extra dedupe discriminator when one event makes two of a purpose
     assignee_from_roster: str | None = None
     when: Cond = always
+    # Which duty of the purpose on the record (default: the stage, else the key): at most one
+    # task of a duty is open. `replaces`: a new team, assignee or level takes over the open
+    # one; otherwise the open one is kept and this one is not made.
+    case: Pick[str | None] = nothing
+    replaces: bool = False
 
     def expand(self, ev: EventView) -> list[Spec]:
         entity, stage = self.entity(ev), self.stage(ev)
         parts = [ev.event_id, self.purpose.value, entity.id, stage or "", self.key]
+        case = self.case(ev) or stage or self.key or None
         return [
             TaskSpec(
                 purpose=self.purpose,
@@ -176,6 +183,9 @@ class CallbackTask:
                 level=self.level(ev),
                 project_manager=ev.opt("project_manager"),
                 assignee_from_roster=self.assignee_from_roster,
+                duty=duty_key(self.purpose, entity, case),
+                replaces=self.replaces,
+                version=ev.number("version"),
             )
         ]
 
@@ -257,11 +267,21 @@ class Cancel:
     purposes: tuple[CallbackPurpose, ...]
     entity: Entity
     when: Cond = always
+    case: Pick[str | None] = nothing  # only this duty of each purpose (None: all of them)
 
     def expand(self, ev: EventView) -> list[Spec]:
-        entity = self.entity(ev)
+        entity, case = self.entity(ev), self.case(ev)
         names = "+".join(p.value for p in self.purposes)
-        return [CancelSpec(self.purposes, entity, f"{ev.event_id}:cancel:{names}:{entity.id}")]
+        duties = tuple(duty_key(p, entity, case) for p in self.purposes) if case else None
+        return [
+            CancelSpec(
+                self.purposes,
+                entity,
+                f"{ev.event_id}:cancel:{names}:{entity.id}",
+                duties=duties,
+                version=ev.number("version"),
+            )
+        ]
 
 
 @dataclass(frozen=True)

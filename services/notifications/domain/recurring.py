@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.notifications.domain.schedule import next_occurrence
-from services.notifications.domain.specs import RecurringSpec, TaskSpec
+from services.notifications.domain.specs import RecurringSpec, TaskSpec, duty_key
+from shared.calendar import local_date
 
 
 def next_run(spec: RecurringSpec, after: datetime) -> datetime | None:
@@ -31,4 +32,6 @@ def occurrence_task(spec: RecurringSpec, at: datetime, assignee: str | None = No
         customer_id=spec.customer_id,
         project_manager=person if spec.assignee_from_roster == "project_manager" else None,
         assignee_from_roster=spec.assignee_from_roster,
+        # Each occurrence is its own duty: last week's unmade call stays on the list, overdue.
+        duty=duty_key(spec.purpose, spec.entity, local_date(at).isoformat()),
     )

@@ -20,6 +20,7 @@ from services.notifications.domain.actions import (
     ContactUpdate,
     Entity,
     Message,
+    Pick,
     ProjectRoster,
     Recurring,
     Spec,
@@ -75,9 +76,11 @@ from services.notifications.domain.specs import (
 )
 from shared.contracts.values import CallbackPurpose as P
 from shared.contracts.values import (
+    Deadline,
     EntityKind,
     EscalationLevel,
     MessageChannel,
+    RepairKind,
     Stage,
     Team,
 )
@@ -94,6 +97,10 @@ COMPLETION_SURVEY_WITHIN_DAYS: Final = 3
 PAYMENT_REMINDER_WITHIN_DAYS: Final = 1
 RECEIPT_CHASE_WITHIN_DAYS: Final = 1  # by the end of the next local day
 NOW: Final = timedelta(0)
+# Cases of a duty the rules table names itself (the others come from the event's fields).
+LOADING_ALERT: Final = "loading"
+SLA_FIRST_CONTACT: Final = "first_contact"  # aftersales' service-level steps
+SLA_SURVEY: Final = "survey"
 
 # The acceptances with a required stage callback (API.md value lists); `completed` gets the
 # completion survey instead.
@@ -147,14 +154,19 @@ def shipment_sms(template: str, *roles: str) -> Message:
     return Message(SMS, template, to_contact(*roles), SHIPMENT, shipment_params)
 
 
-def handling_task(team_field: str, assignee_field: str | None = None) -> CallbackTask:
-    """The responsible department's complaint-handling task, due 24 h after the event."""
+def handling_task(
+    team_field: str, assignee_field: str, level: Pick[EscalationLevel | None]
+) -> CallbackTask:
+    """The complaint-handling task, due 24 h after the event: one per complaint, taken over by
+    whoever the complaint moves to (a hand-off, an escalation)."""
     return CallbackTask(
         P.COMPLAINT_HANDLING,
         COMPLAINT,
         after_event(COMPLAINT_HANDLING_DUE),
         team=field(team_field),
-        assignee=field(assignee_field) if assignee_field else nothing,
+        assignee=field(assignee_field),
+        level=level,
+        replaces=True,
     )
 
 
@@ -164,20 +176,14 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
         "customer.updated": (ContactUpdate("customer", "customer_id"),),
         "complaint.opened": (
             Message(SMS, "complaint_ack", to_customer, COMPLAINT, complaint_params),
-            handling_task("department"),
+            handling_task("department", "assignee", level_of("escalation_level")),
         ),
         "complaint.handed_off": (
-            Cancel((P.COMPLAINT_HANDLING,), COMPLAINT),
-            handling_task("to_department", "to_assignee"),
+            # An escalated complaint stays escalated with its new department.
+            handling_task("to_department", "to_assignee", level_of("escalation_level")),
         ),
         "complaint.escalated": (
-            CallbackTask(
-                P.COMPLAINT_HANDLING,
-                COMPLAINT,
-                after_event(COMPLAINT_HANDLING_DUE),
-                team=field("department"),
-                level=level_of("level"),
-            ),
+            handling_task("department", "assignee", level_of("level")),
             Message(
                 EMAIL,
                 "complaint_escalated",
@@ -187,15 +193,20 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
             ),
         ),
         "complaint.resolved": (
+            # Handling ends with the result; the call that confirms it begins.
+            Cancel((P.COMPLAINT_HANDLING,), COMPLAINT),
             CallbackTask(
                 P.COMPLAINT_CONFIRMATION,
                 COMPLAINT,
                 after_event(COMPLAINT_CONFIRMATION_DUE),
                 team=confirmation_team,
-                assignee=field("received_by_sub"),
+                assignee=field("confirmation_assignee"),
+                replaces=True,
             ),
         ),
-        "complaint.reopened": (handling_task("department"),),
+        # Reopened by an unsatisfied call: the complaint.escalated that always follows it gives
+        # the department its handling task back, at the manager's level.
+        "complaint.reopened": (Cancel((P.COMPLAINT_CONFIRMATION,), COMPLAINT),),
         "complaint.closed": (Cancel((P.COMPLAINT_HANDLING, P.COMPLAINT_CONFIRMATION), COMPLAINT),),
         "project.opened": (ProjectRoster(),),
         "project.stage.changed": (
@@ -224,6 +235,13 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 when=to_stage(Stage.WORKS_STARTED),
             ),
             Cancel((P.WEEKLY_WORKS,), PROJECT, when=to_stage(Stage.COMPLETED)),
+            # The start of works is the fact the works_start deadline waited for.
+            Cancel(
+                (P.DEADLINE_MISSED,),
+                PROJECT,
+                case=const(Deadline.WORKS_START),
+                when=to_stage(Stage.WORKS_STARTED),
+            ),
             CallbackTask(
                 P.COMPLETION_SURVEY,
                 PROJECT,
@@ -246,7 +264,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 anchor=warranty_anchor,
                 stops=warranty_stop,
                 stops_when="after warranty_ends_on, the card's last day of cover",
-                team=const(Team.CUSTOMER_SERVICE),
+                team=const(Team.RECEPTION),  # 保修期内前台每隔一季度…电话回访: the front desk
                 when=to_stage(Stage.COMPLETED),
             ),
         ),
@@ -257,6 +275,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 PROJECT,
                 within_days(PAYMENT_REMINDER_WITHIN_DAYS),
                 team=const(Team.FINANCE),
+                case=field("installment"),
             ),
             Message(SMS, "payment_overdue", to_customer, PROJECT, payment_params),
         ),
@@ -264,6 +283,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
             Cancel(
                 (P.PAYMENT_REMINDER,),
                 PROJECT,
+                case=field("installment"),
                 when=lambda ev: ev.number("paid_fen") >= ev.number("amount_fen"),
             ),
         ),
@@ -274,6 +294,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 after_now(DEADLINE_MISSED_DUE),
                 team=deadline_team,
                 assignee=field("responsible"),
+                case=field("deadline"),
             ),
         ),
         "repair.opened": (
@@ -287,8 +308,18 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
         ),
         "repair.scheduled": (
             Message(SMS, "repair_appointment", to_customer, REPAIR, repair_appointment_params),
+            # A visit booked with the customer: the customer has been contacted.
+            Cancel((P.REPAIR_CONTACT,), REPAIR),
+            Cancel((P.SLA_TASK,), REPAIR, case=const(SLA_FIRST_CONTACT)),
+            Cancel(
+                (P.SLA_TASK,),
+                REPAIR,
+                case=const(SLA_SURVEY),
+                when=field_in("kind", frozenset({RepairKind.REPAIR.value})),
+            ),
         ),
         "repair.completed": (
+            Cancel((P.REPAIR_CONTACT, P.SLA_TASK), REPAIR),
             CallbackTask(
                 P.REPAIR_FOLLOWUP,
                 REPAIR,
@@ -303,12 +334,23 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 after_now(NOW),
                 team=const(Team.AFTERSALES),
                 assignee=field("staff"),
+                case=field("step"),
             ),
         ),
         "repair.closed": (Cancel((P.REPAIR_CONTACT, P.SLA_TASK), REPAIR),),
-        "shipment.dispatched": (shipment_sms("shipment_dispatched", "shipper", "consignee"),),
-        "shipment.arrived": (shipment_sms("shipment_arrived", "shipper"),),
-        "shipment.signed": (shipment_sms("shipment_signed", "shipper"),),
+        "shipment.dispatched": (
+            shipment_sms("shipment_dispatched", "shipper", "consignee"),
+            Cancel((P.ALERT,), SHIPMENT, case=const(LOADING_ALERT)),  # it was loaded after all
+        ),
+        "shipment.arrived": (
+            shipment_sms("shipment_arrived", "shipper"),
+            # Arrived (a split shipment: at its signature): no station left to chase.
+            Cancel((P.STATION_CALL,), SHIPMENT, when=lacks("batch")),
+        ),
+        "shipment.signed": (
+            shipment_sms("shipment_signed", "shipper"),
+            Cancel((P.STATION_CALL,), SHIPMENT),
+        ),
         "shipment.delayed": (
             Message(
                 SMS,
@@ -331,7 +373,13 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
             ),
         ),
         "shipment.loading.unconfirmed": (
-            CallbackTask(P.ALERT, SHIPMENT, after_now(NOW), team=const(Team.LOGISTICS)),
+            CallbackTask(
+                P.ALERT,
+                SHIPMENT,
+                after_now(NOW),
+                team=const(Team.LOGISTICS),
+                case=const(LOADING_ALERT),
+            ),
             Message(
                 EMAIL, "loading_unconfirmed", to_audience("logistics"), SHIPMENT, loading_params
             ),
@@ -344,7 +392,13 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 SHIPMENT,
                 cargo_exception_params,
             ),
-            CallbackTask(P.ALERT, SHIPMENT, after_now(NOW), team=const(Team.LOGISTICS)),
+            CallbackTask(
+                P.ALERT,
+                SHIPMENT,
+                after_now(NOW),
+                team=const(Team.LOGISTICS),
+                case=lambda ev: f"exception:{ev.text('exception_id')}",
+            ),
         ),
         "receipt.overdue": (
             CallbackTask(

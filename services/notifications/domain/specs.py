@@ -17,6 +17,13 @@ class EntityRef:
     id: str
 
 
+def duty_key(purpose: CallbackPurpose, entity: EntityRef, case: str | None = None) -> str:
+    """What one duty is: a purpose on a record, and the case when a record has several (a
+    stage, an instalment, an occurrence). At most one task of a duty is open at a time."""
+    base = f"{purpose.value}:{entity.kind}:{entity.id}"
+    return f"{base}:{case}" if case else base
+
+
 @dataclass(frozen=True)
 class Recipient:
     """Who gets a message, resolved by the sender at send time.
@@ -59,6 +66,11 @@ class TaskSpec:
     # When `assignee` is None, the roster field (e.g. project_manager) the service may fill it
     # from: the event can arrive before the project.opened that names the person.
     assignee_from_roster: str | None = None
+    duty: str = ""  # duty_key(); empty: the purpose on the record
+    # An open task of the same duty: True cancels it and this one takes over (a new team or
+    # level); False keeps it and this one is not made.
+    replaces: bool = False
+    version: int = 0  # the record's version the event saw (0: unknown); older events lose
 
 
 @dataclass(frozen=True)
@@ -97,11 +109,14 @@ class RecurringSpec:
 
 @dataclass(frozen=True)
 class CancelSpec:
-    """Cancel the open tasks and active schedules of these purposes for an entity."""
+    """Cancel the open tasks and active schedules of these purposes for an entity (only the
+    duties named, when `duties` is given): their reason has ended."""
 
     purposes: tuple[CallbackPurpose, ...]
     entity: EntityRef
     dedupe_key: str
+    duties: tuple[str, ...] | None = None
+    version: int = 0  # the record's version the event saw (0: unknown)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,15 @@ from services.notifications.queries.book import (
 from services.notifications.queries.callbacks import (
     cancel_callbacks,
     count_open_callbacks,
+    duty_decided_after,
     get_callback,
     get_callback_card,
     insert_callback,
     insert_outcome,
     list_callbacks,
     list_outcomes,
+    lock_record,
+    mark_duties,
     save_callback,
 )
 from services.notifications.queries.common import OPEN_STATUSES
@@ -53,6 +56,7 @@ __all__ = [
     "complete_send_timers",
     "count_open_callbacks",
     "defer_messages",
+    "duty_decided_after",
     "fill_callback_assignees",
     "fill_schedule_assignees",
     "get_callback",
@@ -70,6 +74,8 @@ __all__ = [
     "list_messages",
     "list_outcomes",
     "list_schedules",
+    "lock_record",
+    "mark_duties",
     "mark_failed_many",
     "mark_sent_many",
     "message_levels",

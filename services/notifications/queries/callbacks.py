@@ -34,16 +34,18 @@ async def insert_callback(
     branch_id: str | None,
     correlation_id: UUID | None,
     cause_event_id: UUID | None,
+    duty: str,
 ) -> bool:
-    """Store a new callback task; False when its dedupe key already made one."""
+    """Store a new callback task; False when its dedupe key already made one, or a task of
+    the same duty is open (callbacks_one_open_per_duty)."""
     inserted = await conn.fetchval(
         "INSERT INTO callbacks (id, dedupe_key, purpose, stage, entity_kind, entity_id,"
         "   customer_id, due_at, status, assignee, team, level, script, project_manager,"
         "   assignee_from_roster, schedule_id, branch_id, correlation_id, cause_event_id,"
-        "   created_at, updated_at)"
+        "   duty, created_at, updated_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, $11, $12, $13, $14,"
-        "   $15, $16, $17, $18, kefu_now(), kefu_now())"
-        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING true",
+        "   $15, $16, $17, $18, $19, kefu_now(), kefu_now())"
+        " ON CONFLICT DO NOTHING RETURNING true",
         id,
         dedupe_key,
         purpose,
@@ -62,8 +64,40 @@ async def insert_callback(
         branch_id,
         correlation_id,
         cause_event_id,
+        duty,
     )
     return bool(inserted)
+
+
+async def lock_record(conn: asyncpg.Connection, *, key: str) -> None:
+    """Serialise the changes to one record's tasks until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+
+
+async def duty_decided_after(
+    conn: asyncpg.Connection, *, duties: Sequence[str], version: int
+) -> bool:
+    """Whether a newer version of the record already created or ended one of these duties."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM duty_marks WHERE duty = ANY($1::text[])"
+            "   AND version > $2)",
+            list(duties),
+            version,
+        )
+    )
+
+
+async def mark_duties(conn: asyncpg.Connection, *, duties: Sequence[str], version: int) -> None:
+    """Remember the record's version that decided these duties (the newest wins)."""
+    await conn.execute(
+        "INSERT INTO duty_marks (duty, version, updated_at)"
+        " SELECT d, $2, kefu_now() FROM unnest($1::text[]) d"
+        " ON CONFLICT (duty) DO UPDATE SET version = excluded.version,"
+        "   updated_at = excluded.updated_at WHERE duty_marks.version < excluded.version",
+        list(duties),
+        version,
+    )
 
 
 async def get_callback(
@@ -114,19 +148,31 @@ async def save_callback(
 
 
 async def cancel_callbacks(
-    conn: asyncpg.Connection, *, entity_kind: str, entity_id: str, purposes: Sequence[str]
+    conn: asyncpg.Connection,
+    *,
+    entity_kind: str,
+    entity_id: str,
+    purposes: Sequence[str],
+    duties: Sequence[str] | None = None,
+    version: int = 0,
 ) -> list[str]:
-    """Cancel the open tasks of these purposes for a record; returns their ids."""
+    """Cancel the open tasks of these purposes (of these duties only, when given) for a record,
+    except those a newer version of the record made; returns their ids."""
     rows = await conn.fetch(
-        "UPDATE callbacks SET status = 'cancelled', version = version + 1,"
+        "UPDATE callbacks c SET status = 'cancelled', version = c.version + 1,"
         "   updated_at = kefu_now(), closed_at = kefu_now()"
-        " WHERE entity_kind = $1 AND entity_id = $2 AND purpose = ANY($3::text[])"
-        "   AND status = ANY($4::text[])"
-        " RETURNING id",
+        " WHERE c.entity_kind = $1 AND c.entity_id = $2 AND c.purpose = ANY($3::text[])"
+        "   AND c.status = ANY($4::text[])"
+        "   AND ($5::text[] IS NULL OR c.duty = ANY($5::text[]))"
+        "   AND ($6 = 0 OR NOT EXISTS (SELECT 1 FROM duty_marks m"
+        "                              WHERE m.duty = c.duty AND m.version > $6))"
+        " RETURNING c.id",
         entity_kind,
         entity_id,
         list(purposes),
         OPEN_STATUSES,
+        list(duties) if duties is not None else None,
+        version,
     )
     return [r["id"] for r in rows]
 

@@ -8,7 +8,7 @@ OPEN_STATUSES: Final = ["scheduled", "due", "overdue"]
 CALLBACK_COLUMNS: Final = (
     "id, purpose, stage, entity_kind, entity_id, customer_id, due_at, status, assignee, team,"
     " attempts, level, script, project_manager, assignee_from_roster, schedule_id, version,"
-    " branch_id, correlation_id, created_at, updated_at, closed_at"
+    " branch_id, correlation_id, created_at, updated_at, closed_at, duty"
 )
 MESSAGE_COLUMNS: Final = (
     "id, dedupe_key, channel, template, recipient_kind, recipient_value, recipient_label,"

@@ -67,6 +67,7 @@ def callback_item(
         "id": row["id"],
         "purpose": row["purpose"],
         "stage": row["stage"],
+        "duty": row["duty"],
         "entity": {"kind": row["entity_kind"], "id": row["entity_id"]},
         "due_at": row["due_at"],
         "status": row["status"],

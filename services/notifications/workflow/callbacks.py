@@ -26,6 +26,7 @@ from services.notifications.domain import (
     next_check_at,
     record_outcome,
 )
+from services.notifications.domain.specs import duty_key
 from services.notifications.metrics import observe_callbacks
 from services.notifications.queries.records import callback_of
 from services.notifications.workflow.common import CHECK_TIMER, Cause
@@ -71,8 +72,28 @@ async def with_roster(ctx: Context, spec: TaskSpec) -> TaskSpec:
 async def add_task(
     ctx: Context, spec: TaskSpec, *, cause: Cause, schedule_id: str | None = None
 ) -> CallbackScheduled | None:
-    """Store one callback task with its check timer; None when its dedupe key exists."""
+    """Store one callback task with its check timer, at most one open per duty: None when its
+    dedupe key exists, a task of the duty is open and kept, or a newer fact about the record
+    already decided the duty (a late event)."""
     spec = await with_roster(ctx, spec)
+    duty = spec.duty or duty_key(spec.purpose, spec.entity)
+    await queries.lock_record(ctx.conn, key=f"{spec.entity.kind}:{spec.entity.id}")
+    if spec.version:
+        every_case = duty_key(spec.purpose, spec.entity)
+        if await queries.duty_decided_after(
+            ctx.conn, duties=[duty, every_case], version=spec.version
+        ):
+            return None
+        await queries.mark_duties(ctx.conn, duties=[duty], version=spec.version)
+    if spec.replaces:
+        replaced = await queries.cancel_callbacks(
+            ctx.conn,
+            entity_kind=spec.entity.kind,
+            entity_id=spec.entity.id,
+            purposes=[spec.purpose.value],
+            duties=[duty],
+        )
+        await queries.cancel_timers(ctx.conn, kind=CHECK_TIMER, keys=replaced)
     cb = new_callback(spec, str(uuid.uuid4()))
     inserted = await queries.insert_callback(
         ctx.conn,
@@ -94,6 +115,7 @@ async def add_task(
         branch_id=cause.branch_id,
         correlation_id=cause.correlation_id,
         cause_event_id=cause.event_id,
+        duty=duty,
     )
     if not inserted:
         return None

@@ -12,6 +12,7 @@ from datetime import datetime
 from services.notifications import queries
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain import CancelSpec, ContactSpec, Plan, RosterSpec, plan
+from services.notifications.domain.specs import duty_key
 from services.notifications.workflow.callbacks import ROSTER_FIELDS, add_task
 from services.notifications.workflow.common import CHECK_TIMER, SCHEDULE_TIMER, Cause
 from services.notifications.workflow.messages import customer_languages, queue_message
@@ -89,11 +90,21 @@ async def store_roster(ctx: Context, spec: RosterSpec) -> None:
 
 
 async def apply_cancel(ctx: Context, spec: CancelSpec) -> None:
-    """Cancel open tasks and stop schedules whose reason has ended, with their timers."""
+    """Cancel open tasks and stop schedules whose reason has ended, with their timers; remember
+    the version that ended them, so a late event cannot bring them back."""
     purposes = [p.value for p in spec.purposes]
+    await queries.lock_record(ctx.conn, key=f"{spec.entity.kind}:{spec.entity.id}")
     ids = await queries.cancel_callbacks(
-        ctx.conn, entity_kind=spec.entity.kind, entity_id=spec.entity.id, purposes=purposes
+        ctx.conn,
+        entity_kind=spec.entity.kind,
+        entity_id=spec.entity.id,
+        purposes=purposes,
+        duties=spec.duties,
+        version=spec.version,
     )
+    if spec.version:
+        ended = spec.duties or tuple(duty_key(p, spec.entity) for p in spec.purposes)
+        await queries.mark_duties(ctx.conn, duties=ended, version=spec.version)
     await queries.cancel_timers(ctx.conn, kind=CHECK_TIMER, keys=ids)
     stopped = await queries.cancel_schedules(
         ctx.conn, entity_kind=spec.entity.kind, entity_id=spec.entity.id, purposes=purposes
