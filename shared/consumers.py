@@ -86,6 +86,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
 # NATS Object Store buckets each service keeps files in (photos, documents): its NATS user is
 # granted exactly these (deploy/nats/accounts.conf is generated from this catalogue).
 OBJECT_BUCKETS: dict[str, tuple[str, ...]] = {
+    "projects": ("kefu-projects",),
     "aftersales": ("kefu-aftersales",),
     "logistics": ("kefu-logistics",),
 }

@@ -36,6 +36,18 @@ SIGNOFFS = {s: _TRADE for s in STAGES[7:13]} | {
 }
 CONTRACT_FEN, DEPOSIT_FEN = 20_000_000, 50_000
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(17)
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# The documents a stage waits for: the written quotation, the signed contract and budget, the
+# completion acceptance notice (docs/DOMAIN.md §2.1).
+PAPERWORK = {
+    "design_agreement": ("quotation",),
+    "contract": ("construction_contract", "budget"),
+    "completed": ("completion_notice",),
+}
+PARTIES = (
+    {"role": "company", "name": "上海美居装饰有限公司"},
+    {"role": "customer", "name": "客户"},
+)
 
 
 class DemoFailed(Exception):
@@ -202,6 +214,25 @@ def enter(d: Demo, pid: str, to: str, times: Times, pay: bool = True) -> dict[st
 
     def pay_in(name: str, fen: int) -> None:
         post("payments", {"installment": name, "amount_fen": fen, **_at(times, "paid_at")}, fin)
+
+    for kind in PAPERWORK.get(to, ()):
+        scan = {"file": (f"{kind}.pdf", PDF, "application/pdf")}
+        stored = d.post("projects", f"/v1/projects/{pid}/files", files=scan, who=eng)
+        paper: dict[str, Any] = {
+            "kind": kind,
+            "number": f"{kind[:4].upper()}-{uuid.uuid4().hex[:6].upper()}",
+            "parties": list(PARTIES),
+            "file_id": stored["file_id"],
+            **next(times),
+        }
+        if kind in ("construction_contract", "budget"):
+            signed_at = _at(times, "signed_at")
+            paper["signatures"] = [
+                {"party": p["role"], "name": p["name"], **signed_at} for p in PARTIES
+            ]
+        if kind in ("quotation", "budget"):
+            paper["amount_fen"] = CONTRACT_FEN
+        post("documents", paper)
 
     if to == "design_agreement":
         pay_in("deposit", DEPOSIT_FEN)

@@ -31,6 +31,13 @@ class ProjectsSettings(BaseSettings):
     rating_complaint_penalty: Decimal = Field(default=Decimal(1), ge=0)
     rating_size: int = Field(default=3, ge=1)
     warranty_years: int = Field(default=2, ge=1)
+    document_bucket: str = Field(
+        default="kefu-projects", description="NATS Object Store bucket for project documents"
+    )
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    document_types: frozenset[str] = frozenset(
+        {"application/pdf", "image/jpeg", "image/png", "image/webp"}
+    )
 
     @model_validator(mode="after")
     def _check_rules(self) -> ProjectsSettings:

@@ -28,22 +28,6 @@ class ComplaintCategory(StrEnum):
     OTHER = "other"
 
 
-class ComplaintCause(StrEnum):
-    """Why a complaint arose, as those handling it found (调查出现投诉原因); our reading of the
-    manuals' world: the works, their materials and design, the schedule, the staff, the money,
-    the transport and the after-sales repairs."""
-
-    WORKMANSHIP = "workmanship"  # 施工质量、工艺 (偷工减料)
-    MATERIALS = "materials"  # 材料质量、以次充好、与合同不符
-    DESIGN = "design"  # 设计方案、图纸
-    SCHEDULE = "schedule"  # 工期、延误、未按约上门
-    STAFF_ATTITUDE = "staff_attitude"  # 服务态度
-    BILLING = "billing"  # 报价、收费、增项
-    LOGISTICS = "logistics"  # 货物延误、破损、回单
-    AFTERSALES = "aftersales"  # 售后维修
-    OTHER = "other"
-
-
 class Severity(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -158,6 +142,24 @@ class Installment(StrEnum):
     FIRST = "first"
     MIDTERM = "midterm"
     FINAL = "final"
+
+
+class DocumentKind(StrEnum):
+    """The documents a project produces and hands over (docs/DOMAIN.md §2.1)."""
+
+    QUOTATION = "quotation"  # 书面报价 (工程估算)
+    CONSTRUCTION_CONTRACT = "construction_contract"  # 《施工合同》
+    SUPPLEMENTARY_AGREEMENT = "supplementary_agreement"  # 《补充协议》
+    BUDGET = "budget"  # 预算
+    MATERIALS_PURCHASE_AGREEMENT = "materials_purchase_agreement"  # 《主材代购委托协议》
+    COMPLETION_NOTICE = "completion_notice"  # 《工程竣工验收通知单》
+
+
+class DocumentParty(StrEnum):
+    """Who a project document binds or is issued by: the company or the customer."""
+
+    COMPANY = "company"
+    CUSTOMER = "customer"
 
 
 class Deadline(StrEnum):

@@ -569,7 +569,7 @@ def test_photo_buckets_are_replicated_and_granted_to_their_service() -> None:
         for o in _objects("ObjectStore")
         if o["apiVersion"].startswith("jetstream.nats.io/")
     }
-    assert set(buckets) == {"kefu-aftersales", "kefu-logistics"}
+    assert set(buckets) == {"kefu-projects", "kefu-aftersales", "kefu-logistics"}
     for bucket, spec in buckets.items():
         assert spec["replicas"] == 3
         owner = bucket.removeprefix("kefu-").upper()

@@ -15,6 +15,7 @@ from tests.support.projects import (
     ADMIN,
     Clock,
     auth,
+    documents_for,
     drive,
     open_project,
     post,
@@ -37,6 +38,7 @@ async def test_payment_plan_on_the_worked_example(settings, js) -> None:
         clock = Clock(datetime(2026, 10, 1, 10, tzinfo=SHANGHAI))
         await drive(client, pid, Stage.DESIGN, clock)
         await post(client, f"{base}/approvals", {"what": "scheme_and_quote", **clock.next()})
+        await documents_for(client, pid, Stage.CONTRACT, clock)
         r = await client.post(
             f"{base}/contract",
             json={"amount_fen": 20_000_000, "signed_at": "2026-10-08T15:00:00+08:00"},
@@ -148,6 +150,7 @@ async def test_contract_plan_rules(settings, js) -> None:
         assert r.status_code == 409 and r.json()["code"] == "no_contract"
         await drive(client, pid, Stage.DESIGN)
         await post(client, f"{base}/approvals", {"what": "scheme_and_quote"})
+        await documents_for(client, pid, Stage.CONTRACT, Clock(None))
         r = await client.post(
             f"{base}/contract",
             json={
@@ -177,6 +180,7 @@ async def test_final_payment_after_completion_starts_the_two_year_warranty(setti
         clock = Clock(datetime(2026, 3, 1, 10, tzinfo=SHANGHAI))
         await drive(client, pid, Stage.PAINTING_ACCEPTED, clock)
         await sign_all(client, pid, Stage.COMPLETED, clock)
+        await documents_for(client, pid, Stage.COMPLETED, clock)
         done = await post(
             client, f"{base}/transitions", {"to": "completed", "at": "2026-06-30T15:00:00+08:00"}
         )
@@ -252,6 +256,7 @@ async def test_final_paid_before_completion_starts_warranty_at_completion(settin
             {"installment": "final", "amount_fen": 950_000, **clock.field("paid_at")},
         )
         await sign_all(client, pid, Stage.COMPLETED, clock)
+        await documents_for(client, pid, Stage.COMPLETED, clock)
         got = await post(
             client, f"{base}/transitions", {"to": "completed", "at": "2026-08-31T18:00:00+08:00"}
         )

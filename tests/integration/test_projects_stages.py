@@ -18,6 +18,7 @@ from tests.support.projects import (
     DEPOSIT_FEN,
     Clock,
     auth,
+    documents_for,
     drive,
     open_project,
     post,
@@ -118,15 +119,27 @@ async def test_stage_machine_guards_each_answer_409_naming_the_rule(settings, js
             headers=auth(settings, "finance", "fin-1"),
         )
         assert r.status_code == 200, r.text
+        # ... and the written quotation (四、报价: 以书面的形式向客户报价).
+        body = await _refused(client, pid, "design_agreement", "documents_missing")
+        assert "missing: the written quotation (书面报价)" in body["detail"]
+        await documents_for(client, pid, Stage.DESIGN_AGREEMENT, Clock(None))
         await post(client, f"{base}/transitions", {"to": "design_agreement"})
         await post(client, f"{base}/transitions", {"to": "design"})
 
-        # contract: needs the scheme approved and a signed contract; both named.
+        # contract: the scheme approved, a signed contract and its documents; all named.
         body = await _refused(client, pid, "contract", "scheme_not_approved")
-        assert [r["code"] for r in body["rules"]] == ["scheme_not_approved", "contract_not_signed"]
+        assert [r["code"] for r in body["rules"]] == [
+            "scheme_not_approved",
+            "contract_not_signed",
+            "documents_missing",
+        ]
         r = await client.post(f"{base}/contract", json={"amount_fen": 20_000_000}, headers=ADMIN)
         assert r.status_code == 409 and r.json()["code"] == "scheme_not_approved"
         await post(client, f"{base}/approvals", {"what": "scheme_and_quote"})
+        r = await client.post(f"{base}/contract", json={"amount_fen": 20_000_000}, headers=ADMIN)
+        assert r.status_code == 409 and r.json()["code"] == "documents_missing"
+        assert [x["code"] for x in r.json()["rules"]] == ["documents_missing"]
+        await documents_for(client, pid, Stage.CONTRACT, Clock(None))
         contract = await post(client, f"{base}/contract", {"amount_fen": 20_000_000})
         assert contract["stage"] == "contract"
 
@@ -222,6 +235,7 @@ async def test_stage_changed_carries_what_consumers_need(settings, js) -> None:
         clock = Clock(datetime(2026, 3, 2, 10, tzinfo=SHANGHAI))
         await drive(client, pid, Stage.PAINTING_ACCEPTED, clock)
         await sign_all(client, pid, Stage.COMPLETED, clock)
+        await documents_for(client, pid, Stage.COMPLETED, clock)
         await post(
             client,
             f"/v1/projects/{pid}/transitions",

@@ -21,7 +21,15 @@ from shared.settings import Settings
 from tests.support.aftersales import opened_ticket, surveyed, wait_drained
 from tests.support.harness import eventually, running
 from tests.support.notifications import Harness, harness
-from tests.support.projects import Clock, drive, open_project, post, published, sign_all
+from tests.support.projects import (
+    Clock,
+    documents_for,
+    drive,
+    open_project,
+    post,
+    published,
+    sign_all,
+)
 
 pytestmark = pytest.mark.quick
 DAY = 86400
@@ -48,6 +56,7 @@ async def completed_and_paid(client: httpx.AsyncClient, on: date) -> dict[str, A
         {"installment": "final", "amount_fen": 950_000, **clock.field("paid_at")},
     )
     await sign_all(client, pid, Stage.COMPLETED, clock)
+    await documents_for(client, pid, Stage.COMPLETED, clock)
     done: dict[str, Any] = await post(
         client, f"{base}/transitions", {"to": "completed", **clock.next()}
     )

@@ -185,8 +185,16 @@ async def seed(p: Platform, settings: Settings) -> World:
                 f"/v1/projects/{project['id']}/reviews", headers=ADMIN, json={"kind": "drawings"}
             )
         )
+        scan = check(
+            await projects.post(
+                f"/v1/projects/{project['id']}/files",
+                headers=ADMIN,
+                files={"file": ("quotation.png", PNG, "image/png")},
+            )
+        )
         w.ids[("*", "project_id")] = project["id"]
         w.ids[("projects", "review_id")] = review["id"]
+        w.ids[("projects", "file_id")] = scan["file_id"]
     if "notifications" in p.clients:
         notifications = p.clients["notifications"]
         callback = await first(notifications, f"/v1/callbacks?entity_id={complaint['id']}", 10)

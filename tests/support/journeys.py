@@ -80,6 +80,19 @@ SIGNOFFS = {
 }
 DEPOSIT_FEN = 50_000
 CONTRACT_FEN = 20_000_000
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# The documents a stage waits for (services/projects/domain/documents.py), signed by both
+# parties where the kind must be.
+PAPERWORK = {
+    "design_agreement": ("quotation",),
+    "contract": ("construction_contract", "budget"),
+    "completed": ("completion_notice",),
+}
+SIGNED_KINDS = {"construction_contract", "budget"}
+PARTIES = [
+    {"role": "company", "name": "上海美居装饰有限公司"},
+    {"role": "customer", "name": "赵磊"},
+]
 
 
 def uid() -> str:
@@ -344,6 +357,34 @@ async def installment(k: Kefu, pid: str, name: str) -> dict[str, Any]:
     return found
 
 
+async def paperwork(k: Kefu, pid: str, stage: str, clock: Clock) -> None:
+    """Upload and record the documents `stage` waits for (written quote, contract, budget,
+    completion notice), as the designer and finance do."""
+    eng = k.auth("engineering", sub="eng-chen")
+    for kind in PAPERWORK.get(stage, ()):
+        r = await k.clients["projects"].post(
+            f"/v1/projects/{pid}/files",
+            files={"file": (f"{kind}.pdf", PDF, "application/pdf")},
+            headers=eng,
+        )
+        assert r.status_code == 201, r.text
+        body: dict[str, Any] = {
+            "kind": kind,
+            "number": f"{kind[:4].upper()}-{uid()}",
+            "parties": PARTIES,
+            "file_id": r.json()["file_id"],
+            **clock.at(),
+        }
+        if kind in SIGNED_KINDS:
+            signed_at = clock.at("signed_at")
+            body["signatures"] = [
+                {"party": p["role"], "name": p["name"], **signed_at} for p in PARTIES
+            ]
+        if kind in ("quotation", "budget"):
+            body["amount_fen"] = CONTRACT_FEN
+        await k.post("projects", f"/v1/projects/{pid}/documents", body, headers=eng)
+
+
 async def sign(k: Kefu, pid: str, stage: str, clock: Clock) -> None:
     for party in SIGNOFFS.get(stage, ()):
         await k.post(
@@ -357,6 +398,7 @@ async def enter(k: Kefu, pid: str, to: str, clock: Clock, *, pay: bool = True) -
     """Meet the rules for the next stage (deposit, approvals, contract, payments, sign-offs)."""
     base = f"/v1/projects/{pid}"
     eng, fin = k.auth("engineering", sub="eng-chen"), k.auth("finance", sub="fin-liu")
+    await paperwork(k, pid, to, clock)
     if to == "design_agreement":
         await k.post(
             "projects",

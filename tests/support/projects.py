@@ -13,15 +13,47 @@ import nats.js.errors
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from services.projects.domain import STAGE_ORDER, required_parties
+from services.projects.domain import (
+    SIGNED_BY,
+    STAGE_ORDER,
+    WITH_AMOUNT,
+    DocumentSignature,
+    NamedParty,
+    Project,
+    ProjectDocument,
+    StoredFile,
+    required_documents,
+    required_parties,
+)
+from services.projects.domain import (
+    record_document as keep_document,
+)
 from shared.contracts.envelope import Event
-from shared.contracts.values import Stage
+from shared.contracts.values import DocumentKind, DocumentParty, Stage
 from shared.settings import Settings
 from shared.web.auth import issue_token
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 DEPOSIT_FEN = 50_000  # 500 yuan
 AMOUNT_FEN = 20_000_000  # 200,000.00 yuan
+# A PDF's signature is enough for the object store's content check.
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+BOTH_PARTIES = [
+    {"role": "company", "name": "上海美居装饰有限公司"},
+    {"role": "customer", "name": "孙丽"},
+]
+# The documents a stage needs (services/projects/domain/documents.py), recorded by `step`.
+DOCUMENTS_FOR = {
+    Stage.DESIGN_AGREEMENT: ("quotation",),
+    Stage.CONTRACT: ("construction_contract", "budget"),
+    Stage.COMPLETED: ("completion_notice",),
+}
+SIGNED_KINDS = {
+    "construction_contract",
+    "supplementary_agreement",
+    "budget",
+    "materials_purchase_agreement",
+}
 
 
 def auth(settings: Settings, role: str, sub: str | None = None) -> dict[str, str]:
@@ -81,6 +113,94 @@ async def post(
     return r.json()
 
 
+def paper(
+    kind: DocumentKind,
+    at: datetime,
+    *,
+    number: str | None = None,
+    amount_fen: int | None = AMOUNT_FEN,
+    signed_by: frozenset[DocumentParty] | None = None,
+) -> ProjectDocument:
+    """A document of `kind` dated `at`, signed at `at` by those who must sign it (or
+    `signed_by`), with the amount its kind states (unit tests: no file is stored)."""
+    signers = SIGNED_BY.get(kind, frozenset()) if signed_by is None else signed_by
+    return ProjectDocument(
+        id=uuid.uuid4().hex,
+        kind=kind,
+        number=number or f"{kind.value[:4].upper()}-{uuid.uuid4().hex[:6]}",
+        at=at,
+        parties=(
+            NamedParty(DocumentParty.COMPANY, "上海美居装饰有限公司"),
+            NamedParty(DocumentParty.CUSTOMER, "孙丽"),
+        ),
+        file=StoredFile(uuid.uuid4().hex, "0" * 64, "application/pdf", len(PDF)),
+        recorded_by="eng-1",
+        signatures=tuple(
+            DocumentSignature(party, f"{party.value} 签字", at) for party in sorted(signers)
+        ),
+        amount_fen=amount_fen if kind in WITH_AMOUNT else None,
+    )
+
+
+def with_documents(p: Project, stage: Stage, at: datetime) -> Project:
+    """The project with every document `stage` needs, dated `at` (unit tests)."""
+    for kind in required_documents(p, stage):
+        p = keep_document(p, paper(kind, at))
+    return p
+
+
+async def upload(
+    client: httpx.AsyncClient, pid: str, data: bytes = PDF, content_type: str = "application/pdf"
+) -> dict[str, Any]:
+    """Upload a document's file to the project; returns the stored file's answer."""
+    r = await client.post(
+        f"/v1/projects/{pid}/files",
+        files={"file": ("scan.pdf", data, content_type)},
+        headers=ADMIN,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def record_document(
+    client: httpx.AsyncClient,
+    pid: str,
+    kind: str,
+    clock: Clock,
+    *,
+    amount_fen: int | None = AMOUNT_FEN,
+    number: str | None = None,
+) -> dict[str, Any]:
+    """Upload a file and record a document of `kind` on it, signed by both when it must be."""
+    stored = await upload(client, pid)
+    at = clock.field("at")
+    signatures = (
+        [{"party": p["role"], "name": p["name"], **clock.field("signed_at")} for p in BOTH_PARTIES]
+        if kind in SIGNED_KINDS
+        else []
+    )
+    body: dict[str, Any] = {
+        "kind": kind,
+        "number": number or f"{kind[:4].upper()}-{uuid.uuid4().hex[:6]}",
+        "parties": BOTH_PARTIES,
+        "signatures": signatures,
+        "file_id": stored["file_id"],
+        **at,
+    }
+    if kind in ("quotation", "budget"):
+        body["amount_fen"] = amount_fen
+    return await post(client, f"/v1/projects/{pid}/documents", body, status=201)  # type: ignore[no-any-return]
+
+
+async def documents_for(
+    client: httpx.AsyncClient, pid: str, stage: Stage, clock: Clock, amount_fen: int = AMOUNT_FEN
+) -> None:
+    """Record the documents entering `stage` needs (the written quotation, the signed contract
+    and budget, the completion notice)."""
+    for kind in DOCUMENTS_FOR.get(stage, ()):
+        await record_document(client, pid, kind, clock, amount_fen=amount_fen)
+
+
 async def sign_all(client: httpx.AsyncClient, pid: str, stage: Stage, clock: Clock) -> None:
     """Every required party signs for `stage`."""
     for party in sorted(required_parties(stage)):
@@ -101,6 +221,7 @@ async def step(
 ) -> dict[str, Any]:
     """Meet every rule for the next stage, then enter it."""
     base = f"/v1/projects/{pid}"
+    await documents_for(client, pid, to, clock, amount_fen)
     if to == Stage.DESIGN_AGREEMENT:
         await post(
             client,

@@ -28,6 +28,7 @@ from services.projects.domain import (
 )
 from shared.contracts.values import Installment, SignoffParty, Stage
 from shared.errors import DomainError, Invalid
+from tests.support.projects import with_documents
 
 pytestmark = pytest.mark.quick
 
@@ -65,13 +66,13 @@ def prepare(p: Project, stage: Stage, at: datetime) -> Project:
         p = record_payment(p, Installment.DEPOSIT, DEPOSIT_FEN, at)
     if stage == Stage.CONTRACT:
         p = approve(p, Approval.SCHEME_AND_QUOTE, at)
-        p = sign_contract(p, CONTRACT_FEN, at)
+        p = with_documents(sign_contract(p, CONTRACT_FEN, at), stage, at)
     if stage == Stage.WORKS_STARTED:
         p = record_payment(p, Installment.FIRST, FIRST_FEN, at)
         p = approve(p, Approval.CONSTRUCTION_DRAWINGS, at)
     if stage in REQUIRED_SIGNOFFS:
         p = sign_all(p, stage, at)
-    return p
+    return with_documents(p, stage, at)
 
 
 def walk_to(target: Stage) -> Project:
@@ -136,7 +137,7 @@ def test_unknown_stage_is_invalid_input() -> None:
 
 
 def test_design_agreement_needs_the_500_yuan_deposit() -> None:
-    p = walk_to(Stage.QUOTATION)
+    p = with_documents(walk_to(Stage.QUOTATION), Stage.DESIGN_AGREEMENT, day(5))
     err = refusal(p, Stage.DESIGN_AGREEMENT, day(5))
     assert err.code == "deposit_unpaid"
     assert "500.00 yuan" in err.detail
@@ -166,7 +167,7 @@ def test_contract_without_the_customers_approval_is_refused() -> None:
 def test_contract_stage_needs_a_signed_contract() -> None:
     p = approve(walk_to(Stage.DESIGN), Approval.SCHEME_AND_QUOTE, day(9))
     assert refusal(p, Stage.CONTRACT, day(9)).code == "contract_not_signed"
-    p = sign_contract(p, CONTRACT_FEN, day(9))
+    p = with_documents(sign_contract(p, CONTRACT_FEN, day(9)), Stage.CONTRACT, day(9))
     check_transition(p, Stage.CONTRACT, day(9))
 
 
@@ -228,7 +229,7 @@ def test_works_cannot_start_without_the_four_party_handover() -> None:
 )
 def test_acceptance_needs_every_required_signoff(stage: Stage, parties: set[SignoffParty]) -> None:
     assert required_parties(stage) == parties
-    before = walk_to(STAGE_ORDER[stage_index(stage) - 1])
+    before = with_documents(walk_to(STAGE_ORDER[stage_index(stage) - 1]), stage, day(30))
     for absent in parties:
         p = sign_all(before, stage, day(30), skip={absent})
         assert missing_signoffs(p, stage) == {absent}
@@ -276,6 +277,7 @@ def test_warranty_is_never_a_manual_transition() -> None:
 
 def test_completion_date_is_the_shanghai_day() -> None:
     p = sign_all(walk_to(Stage.PAINTING_ACCEPTED), Stage.COMPLETED, day(20))
+    p = with_documents(p, Stage.COMPLETED, day(20))
     at = datetime(2026, 6, 30, 16, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 on 1 July in Shanghai
     assert apply_transition(p, Stage.COMPLETED, at).completed_on == date(2026, 7, 1)
 
@@ -304,6 +306,7 @@ def test_final_paid_before_completion_starts_the_warranty_at_completion() -> Non
     p = walk_to(Stage.PAINTING_ACCEPTED)
     p = record_payment(p, Installment.FINAL, 950_000, day(20))
     assert not auto_warranty(p, day(20))  # not completed yet
-    p = apply_transition(sign_all(p, Stage.COMPLETED, day(25)), Stage.COMPLETED, day(25))
+    p = with_documents(sign_all(p, Stage.COMPLETED, day(25)), Stage.COMPLETED, day(25))
+    p = apply_transition(p, Stage.COMPLETED, day(25))
     assert auto_warranty(p, day(25))
     assert start_warranty(p, day(25)).history[-1].at == day(25)

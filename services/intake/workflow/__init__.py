@@ -11,7 +11,6 @@ from services.intake.workflow.complaints import (
     hand_off,
     may_see,
     open_complaint,
-    record_cause,
     resolve,
     resolve_by_repair,
 )
@@ -50,7 +49,6 @@ __all__ = [
     "may_see",
     "open_complaint",
     "publish_weekly_report",
-    "record_cause",
     "register_lead",
     "repair_request",
     "request_repair",

@@ -20,7 +20,14 @@ from services.projects.domain import (
 )
 from services.projects.queries import records
 from services.projects.workflow import ProjectFile
-from shared.contracts.values import Deadline, Installment, SignoffParty, Stage
+from shared.contracts.values import (
+    Deadline,
+    DocumentKind,
+    DocumentParty,
+    Installment,
+    SignoffParty,
+    Stage,
+)
 from shared.validation import Address, Code, LongText, Moment, Name, Notes, ShortText
 from shared.web.models import Strict
 
@@ -87,6 +94,11 @@ class ContractIn(Strict):
     amount_fen: int = Field(gt=0, le=100_000_000_000)
     signed_at: Moment | None = None
     plan: PlanIn | None = None
+    main_materials_by_company: bool = Field(
+        default=False,
+        description="The customer asks the company to buy the main materials (主材代购): the "
+        "main-materials purchase agreement is then needed before the works start",
+    )
 
 
 class PaymentIn(Strict):
@@ -99,6 +111,28 @@ class AdditionIn(Strict):
     description: LongText
     amount_fen: int = Field(gt=0, le=100_000_000_000)
     at: Moment | None = None
+
+
+# ----------------------------------------------------------------------------------- documents
+class PartyIn(Strict):
+    role: DocumentParty
+    name: Name = Field(description="The party's name as written on the document")
+
+
+class DocumentSignatureIn(Strict):
+    party: DocumentParty
+    name: Name = Field(description="Who signed for the party")
+    signed_at: Moment | None = None
+
+
+class DocumentIn(Strict):
+    kind: DocumentKind
+    number: Code = Field(description="The number printed on the document")
+    parties: list[PartyIn] = Field(min_length=1, max_length=2)
+    signatures: list[DocumentSignatureIn] = Field(default_factory=list, max_length=2)
+    amount_fen: int | None = Field(default=None, gt=0, le=100_000_000_000)
+    file_id: Code = Field(description="A file uploaded to this project (POST …/files)")
+    at: Moment | None = Field(default=None, description="The document's date (issued, handed)")
 
 
 # ------------------------------------------------------------------------------------- quality
@@ -232,6 +266,7 @@ def project_body(f: ProjectFile) -> dict[str, Any]:
         "deadlines": [_deadline(d, f.responsible(d)) for d in f.deadlines],
         "completed_on": doc["completed_on"],
         "warranty": doc["warranty"],
+        "documents": doc["documents"],
     }
 
 

@@ -30,7 +30,14 @@ async def contract(
     plan = body.plan.model_dump() if body.plan else None
     async with change(request) as ctx:
         f = await workflow.sign_contract(
-            ctx, project_id, body.amount_fen, body.signed_at, plan, who.sub, if_match(request)
+            ctx,
+            project_id,
+            body.amount_fen,
+            body.signed_at,
+            plan,
+            who.sub,
+            if_match(request),
+            main_materials_by_company=body.main_materials_by_company,
         )
         return {**project_body(f), "plan": installments_body(f.installments)}
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from shared.contracts.values import Installment, SignoffParty, Stage
+from shared.contracts.values import DocumentKind, DocumentParty, Installment, SignoffParty, Stage
 
 from .money import PaymentPlan, default_plan
 
@@ -68,16 +68,69 @@ class Addition:
 
 @dataclass(frozen=True)
 class Contract:
-    """The construction contract; it takes effect when its first instalment is fully paid."""
+    """The construction contract; it takes effect when its first instalment is fully paid.
+
+    `main_materials_by_company`: the customer asked the company to buy the main materials
+    (如果客户要求公司代购主材), so a 《主材代购委托协议》 must be signed before the works start.
+    """
 
     amount_fen: int
     signed_at: datetime
     plan: PaymentPlan = field(default_factory=default_plan)
     effective_at: datetime | None = None
+    main_materials_by_company: bool = False
 
     def effective_by(self, at: datetime) -> bool:
         """Whether the contract had taken effect at business time `at`."""
         return self.effective_at is not None and self.effective_at <= at
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file in the service's object store bucket: the scan or PDF of a paper document."""
+
+    file_id: str
+    sha256: str
+    content_type: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class NamedParty:
+    """A party a document names (the company, the customer) with the name written on it."""
+
+    role: DocumentParty
+    name: str
+
+
+@dataclass(frozen=True)
+class DocumentSignature:
+    """Who signed a document for a party, and when."""
+
+    party: DocumentParty
+    name: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
+class ProjectDocument:
+    """A document the workflow produces and hands over: its kind and number, the parties it
+    names, who signed it and when, the amount it states and the file kept of it."""
+
+    id: str
+    kind: DocumentKind
+    number: str
+    at: datetime
+    parties: tuple[NamedParty, ...]
+    file: StoredFile
+    recorded_by: str
+    signatures: tuple[DocumentSignature, ...] = ()
+    amount_fen: int | None = None
+
+    @property
+    def complete_at(self) -> datetime:
+        """When the document counts: its date, or its last signature if later."""
+        return max((self.at, *(s.signed_at for s in self.signatures)))
 
 
 @dataclass(frozen=True)
@@ -110,6 +163,7 @@ class Project:
     signoffs: tuple[Signoff, ...] = ()
     completed_on: date | None = None
     warranty: WarrantyCard | None = None
+    documents: tuple[ProjectDocument, ...] = ()
 
     def reached_at(self, stage: Stage) -> datetime | None:
         """When the project reached `stage`, or None if it has not."""

@@ -25,9 +25,15 @@ from .stages import has_reached
 
 
 def sign_contract(
-    project: Project, amount_fen: int, signed_at: datetime, plan: PaymentPlan | None = None
+    project: Project,
+    amount_fen: int,
+    signed_at: datetime,
+    plan: PaymentPlan | None = None,
+    *,
+    main_materials_by_company: bool = False,
 ) -> Project:
-    """Record the signed construction contract (in `design`, after the scheme's approval)."""
+    """Record the signed construction contract (in `design`, after the scheme's approval);
+    `main_materials_by_company` when the customer asks the company to buy the main materials."""
     require_positive(amount_fen)
     require_aware(signed_at, "signed_at")
     if project.contract is not None:
@@ -50,6 +56,7 @@ def sign_contract(
         signed_at=signed_at,
         plan=chosen,
         effective_at=signed_at if first == 0 else None,
+        main_materials_by_company=main_materials_by_company,
     )
     return replace(project, version=project.version + 1, contract=contract)
 

@@ -12,6 +12,7 @@ from shared.contracts.values import Installment, SignoffParty, Stage
 from shared.errors import DomainError, Invalid
 from shared.money import yuan
 
+from .documents import documents_rule, missing_documents
 from .errors import require_aware
 from .model import Project, StageEntry
 from .money import DEPOSIT_MIN_FEN, split_amount
@@ -175,6 +176,9 @@ def unmet_rules(
                 f"missing: {_parties(missing)}",
             )
         )
+    documents = missing_documents(project, to, at)
+    if documents:
+        unmet.append(("documents_missing", documents_rule(documents, to, project)))
     return unmet
 
 

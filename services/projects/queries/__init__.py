@@ -7,6 +7,10 @@ from services.projects.queries.deadlines import (
     satisfy_deadline,
     upsert_deadline,
 )
+from services.projects.queries.files import (
+    get_file,
+    insert_file,
+)
 from services.projects.queries.materials import (
     insert_material_change,
     insert_materials,
@@ -50,9 +54,11 @@ __all__ = [
     "complaint_counts",
     "deadlines_of",
     "get_deadline",
+    "get_file",
     "get_project",
     "get_review",
     "insert_complaint",
+    "insert_file",
     "insert_inspection",
     "insert_material_change",
     "insert_materials",

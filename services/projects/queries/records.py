@@ -13,9 +13,12 @@ from services.projects.domain import (
     Addition,
     Contract,
     DeadlineState,
+    DocumentSignature,
+    NamedParty,
     Payment,
     PaymentPlan,
     Project,
+    ProjectDocument,
     QualityInspection,
     Review,
     ReviewKind,
@@ -25,9 +28,17 @@ from services.projects.domain import (
     Signoff,
     StageChange,
     StageEntry,
+    StoredFile,
     WarrantyCard,
 )
-from shared.contracts.values import Deadline, Installment, SignoffParty, Stage
+from shared.contracts.values import (
+    Deadline,
+    DocumentKind,
+    DocumentParty,
+    Installment,
+    SignoffParty,
+    Stage,
+)
 
 
 def _t(value: datetime | None) -> str | None:
@@ -64,7 +75,55 @@ def contract_json(contract: Contract | None) -> dict[str, Any] | None:
         "signed_at": _t(contract.signed_at),
         "plan": plan_json(contract.plan),
         "effective_at": _t(contract.effective_at),
+        "main_materials_by_company": contract.main_materials_by_company,
     }
+
+
+def file_json(file: StoredFile) -> dict[str, Any]:
+    """A stored file's reference as the API shows it."""
+    return {
+        "file_id": file.file_id,
+        "sha256": file.sha256,
+        "content_type": file.content_type,
+        "size_bytes": file.size_bytes,
+    }
+
+
+def document_json(d: ProjectDocument) -> dict[str, Any]:
+    """A project document as the API shows it."""
+    return {
+        "id": d.id,
+        "kind": d.kind.value,
+        "number": d.number,
+        "at": _t(d.at),
+        "parties": [{"role": p.role.value, "name": p.name} for p in d.parties],
+        "signatures": [
+            {"party": s.party.value, "name": s.name, "signed_at": _t(s.signed_at)}
+            for s in d.signatures
+        ],
+        "amount_fen": d.amount_fen,
+        "file": file_json(d.file),
+        "recorded_by": d.recorded_by,
+    }
+
+
+def document_from_json(doc: dict[str, Any]) -> ProjectDocument:
+    """Rebuild a project document from its JSON."""
+    f = doc["file"]
+    return ProjectDocument(
+        id=doc["id"],
+        kind=DocumentKind(doc["kind"]),
+        number=doc["number"],
+        at=_at(doc["at"]),
+        parties=tuple(NamedParty(DocumentParty(p["role"]), p["name"]) for p in doc["parties"]),
+        file=StoredFile(f["file_id"], f["sha256"], f["content_type"], f["size_bytes"]),
+        recorded_by=doc["recorded_by"],
+        signatures=tuple(
+            DocumentSignature(DocumentParty(s["party"]), s["name"], _at(s["signed_at"]))
+            for s in doc["signatures"]
+        ),
+        amount_fen=doc.get("amount_fen"),
+    )
 
 
 def warranty_json(card: WarrantyCard | None) -> dict[str, Any] | None:
@@ -112,6 +171,7 @@ def project_to_json(p: Project) -> dict[str, Any]:
         ],
         "completed_on": _d(p.completed_on),
         "warranty": warranty_json(p.warranty),
+        "documents": [document_json(d) for d in p.documents],
     }
 
 
@@ -125,6 +185,7 @@ def _contract(doc: dict[str, Any] | None) -> Contract | None:
         signed_at=signed_at,
         plan=PaymentPlan(**doc["plan"]),
         effective_at=_pt(doc.get("effective_at")),
+        main_materials_by_company=bool(doc.get("main_materials_by_company", False)),
     )
 
 
@@ -171,6 +232,7 @@ def project_from_json(doc: dict[str, Any]) -> Project:
         ),
         completed_on=_pd(doc.get("completed_on")),
         warranty=_warranty(doc.get("warranty")),
+        documents=tuple(document_from_json(d) for d in doc.get("documents", [])),
     )
 
 
@@ -255,6 +317,11 @@ def deadline_of(row: asyncpg.Record) -> DeadlineState:
         row["satisfied_at"],
         row["missed_at"],
     )
+
+
+def stored_file_of(row: asyncpg.Record) -> StoredFile:
+    """A `files` row as the domain refers to it."""
+    return StoredFile(row["file_id"], row["sha256"], row["content_type"], row["size_bytes"])
 
 
 def material_of(row: asyncpg.Record) -> dict[str, Any]:

@@ -2,11 +2,19 @@
 save, emit, schedule. Routes, bus handlers and timers all call these functions with a Context.
 
 By subject: `projects` (opening, people, stages, approvals, sign-offs, deadline facts and
-misses), `money` (contract, payments, added items, payment timers), `works` (materials,
-material changes, inspections), `reviews`, `projections` (other services' events kept here),
-`monthly` (the published reports); `unit` holds the aggregate's load-change-commit cycle.
+misses), `documents` (files in the object store, the documents recorded with them), `money`
+(contract, payments, added items, payment timers), `works` (materials, material changes,
+inspections), `reviews`, `projections` (other services' events kept here), `monthly` (the
+published reports); `unit` holds the aggregate's load-change-commit cycle.
 """
 
+from services.projects.workflow.documents import (
+    SignatureIn,
+    add_file,
+    check_file,
+    record_document,
+    stored_file,
+)
 from services.projects.workflow.money import (
     add_item,
     payment_due,
@@ -70,13 +78,16 @@ __all__ = [
     "PAYMENT_OVERDUE",
     "RATING_TIMER",
     "ProjectFile",
+    "SignatureIn",
     "StaleVersion",
     "Unit",
     "VersionMismatch",
+    "add_file",
     "add_item",
     "approve",
     "approve_review",
     "assign",
+    "check_file",
     "count_complaint",
     "deadline_passed",
     "dispute_review",
@@ -92,6 +103,7 @@ __all__ = [
     "project_file",
     "publish_care",
     "publish_rating",
+    "record_document",
     "record_fact",
     "record_inspection",
     "record_material_change",
@@ -103,6 +115,7 @@ __all__ = [
     "seed_timers",
     "sign_contract",
     "sign_off",
+    "stored_file",
     "submit_review",
     "transition",
 ]

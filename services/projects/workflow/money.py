@@ -31,13 +31,18 @@ async def sign_contract(
     plan: dict[str, int] | None,
     by: str,
     if_match: str | None = None,
+    *,
+    main_materials_by_company: bool = False,
 ) -> ProjectFile:
     """Sign the construction contract and enter `contract`; `plan` gives the shares
-    (first_pct, midterm_pct, final_pct), by default the settings' plan."""
+    (first_pct, midterm_pct, final_pct), by default the settings' plan. The signed contract
+    and budget must be recorded (documents) by `signed_at`."""
     when = await ctx.business_time(signed_at, "signed_at")
     unit = await Unit.fetch(ctx, project_id, if_match)
     chosen = PaymentPlan(**plan) if plan is not None else unit.cfg.payment_plan()
-    unit.project = domain.sign_contract(unit.project, amount_fen, when, chosen)
+    unit.project = domain.sign_contract(
+        unit.project, amount_fen, when, chosen, main_materials_by_company=main_materials_by_company
+    )
     await unit.transition(Stage.CONTRACT, when, by, "construction contract signed")
     await unit.commit()
     return await unit.file()

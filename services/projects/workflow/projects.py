@@ -10,7 +10,7 @@ from typing import Any
 from services.projects import domain, metrics, queries
 from services.projects.domain import Approval, Project
 from services.projects.queries import records
-from services.projects.workflow.unit import ProjectFile, Unit, aware, settings
+from services.projects.workflow.unit import ProjectFile, Unit, aware
 from shared.context import Context
 from shared.contracts.projects import ProjectDeadlineMissed, ProjectOpened
 from shared.contracts.values import Deadline, SignoffParty, Stage
@@ -136,15 +136,7 @@ async def transition(
     """Move to the next stage, or refuse naming every rule not met (the problem's `rules`)."""
     when = await ctx.business_time(at, "at")
     unit = await Unit.fetch(ctx, project_id, if_match)
-    try:
-        await unit.transition(to, when, by, note)
-    except DomainError as exc:
-        cfg = settings(ctx)
-        rules = domain.unmet_rules(unit.project, to, when, deposit_min_fen=cfg.deposit_min_fen)
-        if not rules or rules[0][0] != exc.code:
-            raise
-        unmet = [{"code": code, "rule": text} for code, text in rules]
-        raise DomainError(exc.code, exc.detail, extra={"rules": unmet}) from exc
+    await unit.transition(to, when, by, note)
     await unit.commit()
     return await unit.file()
 

@@ -26,9 +26,11 @@ from services.projects.domain import (
     auto_warranty,
     deadlines_for,
     last_day_of_cover,
+    parse_stage,
     project_installments,
     responsible,
     start_warranty,
+    unmet_rules,
 )
 from services.projects.queries import records
 from shared.context import Context
@@ -174,8 +176,17 @@ class Unit:
 
     # ---- stages -------------------------------------------------------------------------
     async def transition(self, to: Stage | str, at: datetime, by: str, note: str | None) -> None:
-        """A manual transition checked by the domain, with everything it starts."""
-        moved = apply_transition(self.project, to, at, deposit_min_fen=self.cfg.deposit_min_fen)
+        """A manual transition checked by the domain, with everything it starts; a refusal
+        names every rule not met (the problem's `rules`)."""
+        minimum, target = self.cfg.deposit_min_fen, parse_stage(to)
+        try:
+            moved = apply_transition(self.project, target, at, deposit_min_fen=minimum)
+        except DomainError as exc:
+            rules = unmet_rules(self.project, target, at, deposit_min_fen=minimum)
+            if not rules or rules[0][0] != exc.code:
+                raise
+            unmet = [{"code": code, "rule": text} for code, text in rules]
+            raise DomainError(exc.code, exc.detail, extra={"rules": unmet}) from exc
         await self._entered(moved, at, by, note)
 
     async def _entered(self, moved: Project, at: datetime, by: str, note: str | None) -> None:
