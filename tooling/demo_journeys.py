@@ -163,8 +163,26 @@ def project_journey(d: Demo) -> None:
     final = _installment(walk(d, pid, "completed", times), "final")
     d.say(3, f"completed: 5 % − {yuan(DEPOSIT_FEN)} deposit = {yuan(final['amount_fen'])} due")
     paid = {"installment": "final", "amount_fen": final["amount_fen"]}
-    card = d.post("projects", f"/v1/projects/{pid}/payments", paid, who=fin)["warranty"]
-    d.say(3, f"final paid: warranty card {card['card_no']} {card['starts_on']} → {card['ends_on']}")
+    settled = d.post("projects", f"/v1/projects/{pid}/payments", paid, who=fin)
+    card, receipt = settled["warranty"], settled["payments"][-1]["receipt_no"]
+    d.look["final payment's receipt"] = f"{d.urls['projects']}/v1/projects/{pid}/receipts/{receipt}"
+    d.say(
+        3,
+        f"final paid, receipt {receipt}: card {card['card_no']} filled, last day {card['ends_on']}",
+    )
+    # 保修单发放流程: the customer fills the feedback form with the receipt, signs the card, and
+    # gets it; customer service archives the company's copy.
+    base, cs = f"/v1/projects/{pid}", d.auth("cs", sub="cs-li")
+    form = {"receipt_no": receipt, "satisfaction": 5, "comments": "工期准时, 现场整洁"}
+    d.post("projects", f"{base}/feedback-form", form, who=fin)
+    d.post("projects", f"{base}/warranty-card/signature", {"name": "孙丽"}, who=cs)
+    d.post("projects", f"{base}/warranty-card/issue", {}, who=fin)
+    done = d.post("projects", f"{base}/warranty-card/archive", {}, who=cs)["warranty"]
+    d.look["warranty card"] = f"{d.urls['projects']}{base}/warranty-card"
+    d.say(
+        3,
+        f"feedback form on {receipt}; card signed by {done['signed_by']}, issued, {done['status']}",
+    )
     quarterly = d.task("warranty_quarterly", pid)
     d.say(3, f"quarterly warranty calls for 2 years, the first on {local(quarterly['due_at'])}")
 

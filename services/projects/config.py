@@ -31,6 +31,9 @@ class ProjectsSettings(BaseSettings):
     rating_complaint_penalty: Decimal = Field(default=Decimal(1), ge=0)
     rating_size: int = Field(default=3, ge=1)
     warranty_years: int = Field(default=2, ge=1)
+    company_name: str = Field(
+        default="家装公司", description="The company's name printed on receipts and warranty cards"
+    )
     document_bucket: str = Field(
         default="kefu-projects", description="NATS Object Store bucket for project documents"
     )

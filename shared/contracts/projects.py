@@ -117,6 +117,9 @@ class ProjectPaymentReceived(PaymentEvent):
     SUBJECT: ClassVar[str] = "project.payment.received"
 
     paid_at: AwareDatetime | None = Field(default=None, description="Business time of payment")
+    receipt_no: str | None = Field(
+        default=None, description="The number of the receipt finance gave for this payment"
+    )
 
 
 class ProjectDeadlineMissed(Event):

@@ -399,6 +399,19 @@ async def test_3_project_from_lead_to_warranty_calls(kefu: Kefu) -> None:
     assert card["card_no"] == "WC-" + pid.replace("-", "")[:12].upper()
     assert card["starts_on"] == done_on.isoformat()
     assert card["ends_on"] == add_months(done_on, 24).isoformat()
+    assert card["status"] == "filled"
+    # With the final payment's receipt the customer fills the feedback form at finance, signs
+    # the card and gets it; customer service archives the company's copy.
+    receipt = paid["payments"][-1]["receipt_no"]
+    base, cs = f"/v1/projects/{pid}", k.auth("cs", sub="cs-li")
+    form = {"receipt_no": receipt, "satisfaction": 5, "comments": "满意"}
+    await k.post("projects", f"{base}/feedback-form", form, headers=fin)
+    await k.post("projects", f"{base}/warranty-card/signature", {"name": "孙丽"}, headers=cs)
+    issued = await k.post("projects", f"{base}/warranty-card/issue", {}, headers=fin)
+    assert issued["warranty"]["status"] == "issued"
+    assert issued["warranty"]["receipt_no"] == receipt
+    archived = await k.post("projects", f"{base}/warranty-card/archive", {}, headers=cs)
+    assert archived["warranty"]["status"] == "archived"
 
     # Notifications: a callback for every required stage, the completion survey, the front
     # desk's calls, and the first of the quarterly warranty calls on the worklist.

@@ -194,7 +194,16 @@ async def seed(p: Platform, settings: Settings) -> World:
         )
         w.ids[("*", "project_id")] = project["id"]
         w.ids[("projects", "review_id")] = review["id"]
+        deposit = check(
+            await projects.post(
+                f"/v1/projects/{project['id']}/payments",
+                headers=ADMIN,
+                json={"installment": "deposit", "amount_fen": 50_000},
+            ),
+            200,
+        )
         w.ids[("projects", "file_id")] = scan["file_id"]
+        w.ids[("projects", "receipt_no")] = deposit["payments"][0]["receipt_no"]
     if "notifications" in p.clients:
         notifications = p.clients["notifications"]
         callback = await first(notifications, f"/v1/callbacks?entity_id={complaint['id']}", 10)

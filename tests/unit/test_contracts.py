@@ -182,6 +182,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "amount_fen": 950_000,
         "paid_fen": 950_000,
         "paid_at": AT,
+        "receipt_no": "RC-3F2A9C1B7D4E-04",
     },
     "project.deadline.missed": {
         "project_id": "p-1",

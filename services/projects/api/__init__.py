@@ -2,10 +2,18 @@
 
 from fastapi import APIRouter
 
-from services.projects.api import documents, money, projects, quality, reports, reviews
+from services.projects.api import (
+    documents,
+    money,
+    projects,
+    quality,
+    reports,
+    reviews,
+    settlement,
+)
 
 router = APIRouter()
-for part in (projects, money, documents, quality, reviews, reports):
+for part in (projects, money, settlement, documents, quality, reviews, reports):
     router.include_router(part.router)
 
 __all__ = ["router"]

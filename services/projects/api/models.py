@@ -135,6 +135,30 @@ class DocumentIn(Strict):
     at: Moment | None = Field(default=None, description="The document's date (issued, handed)")
 
 
+# ---------------------------------------------------------------------------------- settlement
+class FeedbackIn(Strict):
+    receipt_no: Code = Field(description="The final payment's receipt the customer brings")
+    satisfaction: int = Field(ge=1, le=5, description="Overall satisfaction, 1–5")
+    comments: Notes = ""
+    filled_at: Moment | None = None
+
+
+class CardSignatureIn(Strict):
+    name: Name = Field(description="The customer's name as signed on the card")
+    signed_at: Moment | None = None
+
+
+class CardIssueIn(Strict):
+    at: Moment | None = None
+
+
+class CardArchiveIn(Strict):
+    at: Moment | None = None
+    file_id: Code | None = Field(
+        default=None, description="The signed card's scan, uploaded to the project (…/files)"
+    )
+
+
 # ------------------------------------------------------------------------------------- quality
 class MaterialIn(Strict):
     category: Name
@@ -267,6 +291,7 @@ def project_body(f: ProjectFile) -> dict[str, Any]:
         "completed_on": doc["completed_on"],
         "warranty": doc["warranty"],
         "documents": doc["documents"],
+        "feedback": doc["feedback"],
     }
 
 

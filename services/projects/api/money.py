@@ -49,7 +49,13 @@ async def payment(
     """Money received towards the deposit or an instalment; the final one may start warranty."""
     async with change(request) as ctx:
         f = await workflow.record_payment(
-            ctx, project_id, body.installment, body.amount_fen, body.paid_at, if_match(request)
+            ctx,
+            project_id,
+            body.installment,
+            body.amount_fen,
+            body.paid_at,
+            if_match(request),
+            by=who.sub,
         )
         return project_body(f)
 

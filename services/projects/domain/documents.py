@@ -142,3 +142,13 @@ def documents_rule(kinds: list[DocumentKind], stage: Stage, project: Project) ->
 def _and(names: Iterable[str]) -> str:
     listed = list(names)
     return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+
+
+def customer_name(project: Project) -> str | None:
+    """The customer's name as the project's documents write it (the latest naming them), for
+    the receipts and the card; None when no document names the customer yet."""
+    for document in reversed(project.documents):
+        for party in document.parties:
+            if party.role == DocumentParty.CUSTOMER:
+                return party.name
+    return None

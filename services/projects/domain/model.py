@@ -50,11 +50,14 @@ class Signoff:
 
 @dataclass(frozen=True)
 class Payment:
-    """Money finance received towards one instalment (or the design deposit)."""
+    """Money finance received towards one instalment (or the design deposit), with the number
+    of the receipt finance gave for it (财务收款开票据) and who received it."""
 
     installment: Installment
     amount_fen: int
     paid_at: datetime
+    receipt_no: str = ""
+    received_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,13 +136,44 @@ class ProjectDocument:
         return max((self.at, *(s.signed_at for s in self.signatures)))
 
 
+class CardStatus(StrEnum):
+    """The card's steps (保修单发放流程: 填写保修单—客户确认签字—发放保修单—保修单存档)."""
+
+    FILLED = "filled"
+    SIGNED = "signed"
+    ISSUED = "issued"
+    ARCHIVED = "archived"
+
+
 @dataclass(frozen=True)
 class WarrantyCard:
-    """The warranty card (保修单): 2 years from completion."""
+    """The warranty card (保修单): 2 years from completion, `ends_on` its last day of cover;
+    filled at the settlement, signed by the customer, issued, then archived."""
 
     card_no: str
     starts_on: date
     ends_on: date
+    status: CardStatus = CardStatus.FILLED
+    signed_by: str | None = None  # the customer's name as signed
+    signed_at: datetime | None = None
+    issued_by: str | None = None  # token `sub`
+    issued_at: datetime | None = None
+    receipt_no: str | None = None  # the final payment's receipt it was issued against
+    archived_by: str | None = None
+    archived_at: datetime | None = None
+    archive_file: StoredFile | None = None  # the signed card's scan, when kept
+
+
+@dataclass(frozen=True)
+class FeedbackForm:
+    """The customer opinion feedback form (客户意见反馈表), filled with the final payment's
+    receipt at finance's reception."""
+
+    receipt_no: str
+    satisfaction: int
+    comments: str
+    filled_at: datetime
+    recorded_by: str
 
 
 @dataclass(frozen=True)
@@ -164,6 +198,7 @@ class Project:
     completed_on: date | None = None
     warranty: WarrantyCard | None = None
     documents: tuple[ProjectDocument, ...] = ()
+    feedback: FeedbackForm | None = None
 
     def reached_at(self, stage: Stage) -> datetime | None:
         """When the project reached `stage`, or None if it has not."""

@@ -23,6 +23,16 @@ from .money import (
 )
 from .stages import has_reached
 
+RECEIPT_ID_CHARS = 12
+
+
+def receipt_number(project_id: str, sequence: int) -> str:
+    """The n-th receipt of a project: `RC-` + the first 12 characters of its id without hyphens,
+    upper-cased, + the sequence on two digits (RC-3F2A9C1B7D4E-03): numbered without gaps per
+    project, the same for the same payment however often it is read."""
+    compact = project_id.replace("-", "")[:RECEIPT_ID_CHARS].upper()
+    return f"RC-{compact}-{sequence:02d}"
+
 
 def sign_contract(
     project: Project,
@@ -110,8 +120,10 @@ def record_payment(
     paid_at: datetime,
     *,
     deposit_max_fen: int = DEPOSIT_MAX_FEN,
+    by: str | None = None,
 ) -> Project:
-    """Record money received; partial payments add up, overpayment is refused.
+    """Record money received, with its receipt number (财务收款开票据) and who received it
+    (`by`); partial payments add up, overpayment is refused.
 
     The deposit is taken before the contract (its amount is fixed into the final instalment at
     signing); the first instalment, once fully paid, makes the contract effective.
@@ -125,7 +137,8 @@ def record_payment(
             "unknown_installment",
             f"unknown instalment {installment!r}; one of {', '.join(i.value for i in Installment)}",
         ) from None
-    payment = Payment(inst, amount_fen, paid_at)
+    number = receipt_number(project.id, len(project.payments) + 1)
+    payment = Payment(inst, amount_fen, paid_at, receipt_no=number, received_by=by)
     if inst == Installment.DEPOSIT:
         if project.contract is not None:
             raise DomainError(

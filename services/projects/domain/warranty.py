@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from shared.contracts.values import Installment, Stage
-from shared.errors import DomainError
+from shared.errors import DomainError, Invalid
 
 from .errors import require_aware
-from .model import Project, WarrantyCard
+from .model import CardStatus, Project, StoredFile, WarrantyCard
 from .payments import project_installments
 from .stages import enter_stage
 
@@ -87,3 +87,76 @@ def start_warranty(project: Project, at: datetime, *, years: int = WARRANTY_YEAR
     assert completed_at is not None and project.completed_on is not None
     moved = enter_stage(project, Stage.WARRANTY, max(at, completed_at))
     return replace(moved, warranty=warranty_card(project.id, project.completed_on, years))
+
+
+# The card's steps after it is filled at the settlement (保修单发放流程): who may take the next
+# one is the caller's business; the order and the facts each needs are the rule's.
+NEXT_STEP = {
+    CardStatus.FILLED: "the customer signs it (客户确认签字)",
+    CardStatus.SIGNED: "issue it with the feedback form (发放保修单)",
+    CardStatus.ISSUED: "archive it (保修单存档)",
+    CardStatus.ARCHIVED: "nothing: it is archived",
+}
+
+
+def _card_at(project: Project, status: CardStatus, step: str) -> WarrantyCard:
+    card = project.warranty
+    if card is None:
+        raise DomainError(
+            "no_card",
+            "the warranty card is filled at the settlement (竣工结算: completed and the final"
+            f" payment received); the project is at `{project.stage}`",
+        )
+    if card.status != status:
+        raise DomainError(
+            "card_out_of_order",
+            f"cannot {step}: the card is {card.status}; next: {NEXT_STEP[card.status]}",
+        )
+    return card
+
+
+def _not_before(at: datetime, bound: datetime | None, field: str, what: str) -> None:
+    require_aware(at, field)
+    if bound is not None and at < bound:
+        raise Invalid(field, f"before {what} ({bound.isoformat()})")
+
+
+def sign_card(project: Project, name: str, at: datetime) -> Project:
+    """The customer confirms the filled card and signs it (客户确认签字): their name and when."""
+    card = _card_at(project, CardStatus.FILLED, "record the customer's signature")
+    if not name.strip():
+        raise Invalid("name", "the name the customer signed is required")
+    _not_before(at, project.reached_at(Stage.WARRANTY), "signed_at", "the card was filled")
+    signed = replace(card, status=CardStatus.SIGNED, signed_by=name.strip(), signed_at=at)
+    return replace(project, version=project.version + 1, warranty=signed)
+
+
+def issue_card(project: Project, at: datetime, by: str) -> Project:
+    """Hand the signed card to the customer (发放保修单), with the feedback form the customer
+    filled on the final payment's receipt (客户凭付款收据…填写客户意见反馈表并开具保修单)."""
+    card = _card_at(project, CardStatus.SIGNED, "issue the card")
+    form = project.feedback
+    if form is None:
+        raise DomainError(
+            "feedback_missing",
+            "the card is issued with the customer's feedback form, filled with the final"
+            " payment's receipt: record the form first",
+        )
+    _not_before(at, card.signed_at, "at", "the customer signed the card")
+    _not_before(at, form.filled_at, "at", "the feedback form was filled")
+    issued = replace(
+        card, status=CardStatus.ISSUED, issued_by=by, issued_at=at, receipt_no=form.receipt_no
+    )
+    return replace(project, version=project.version + 1, warranty=issued)
+
+
+def archive_card(
+    project: Project, at: datetime, by: str, scan: StoredFile | None = None
+) -> Project:
+    """File the company's copy of the issued card (保修单存档), with its scan when kept."""
+    card = _card_at(project, CardStatus.ISSUED, "archive the card")
+    _not_before(at, card.issued_at, "at", "the card was issued")
+    archived = replace(
+        card, status=CardStatus.ARCHIVED, archived_by=by, archived_at=at, archive_file=scan
+    )
+    return replace(project, version=project.version + 1, warranty=archived)

@@ -11,9 +11,11 @@ import asyncpg
 
 from services.projects.domain import (
     Addition,
+    CardStatus,
     Contract,
     DeadlineState,
     DocumentSignature,
+    FeedbackForm,
     NamedParty,
     Payment,
     PaymentPlan,
@@ -30,6 +32,7 @@ from services.projects.domain import (
     StageEntry,
     StoredFile,
     WarrantyCard,
+    receipt_number,
 )
 from shared.contracts.values import (
     Deadline,
@@ -127,10 +130,36 @@ def document_from_json(doc: dict[str, Any]) -> ProjectDocument:
 
 
 def warranty_json(card: WarrantyCard | None) -> dict[str, Any] | None:
-    """The warranty card as the API shows it."""
+    """The warranty card as the API shows it: its dates and each step taken."""
     if card is None:
         return None
-    return {"card_no": card.card_no, "starts_on": _d(card.starts_on), "ends_on": _d(card.ends_on)}
+    return {
+        "card_no": card.card_no,
+        "starts_on": _d(card.starts_on),
+        "ends_on": _d(card.ends_on),
+        "status": card.status.value,
+        "signed_by": card.signed_by,
+        "signed_at": _t(card.signed_at),
+        "issued_by": card.issued_by,
+        "issued_at": _t(card.issued_at),
+        "receipt_no": card.receipt_no,
+        "archived_by": card.archived_by,
+        "archived_at": _t(card.archived_at),
+        "archive_file": file_json(card.archive_file) if card.archive_file else None,
+    }
+
+
+def feedback_json(form: FeedbackForm | None) -> dict[str, Any] | None:
+    """The feedback form as the API shows it."""
+    if form is None:
+        return None
+    return {
+        "receipt_no": form.receipt_no,
+        "satisfaction": form.satisfaction,
+        "comments": form.comments,
+        "filled_at": _t(form.filled_at),
+        "recorded_by": form.recorded_by,
+    }
 
 
 def project_to_json(p: Project) -> dict[str, Any]:
@@ -153,6 +182,8 @@ def project_to_json(p: Project) -> dict[str, Any]:
                 "installment": x.installment.value,
                 "amount_fen": x.amount_fen,
                 "paid_at": _t(x.paid_at),
+                "receipt_no": x.receipt_no,
+                "received_by": x.received_by,
             }
             for x in p.payments
         ],
@@ -172,6 +203,7 @@ def project_to_json(p: Project) -> dict[str, Any]:
         "completed_on": _d(p.completed_on),
         "warranty": warranty_json(p.warranty),
         "documents": [document_json(d) for d in p.documents],
+        "feedback": feedback_json(p.feedback),
     }
 
 
@@ -189,12 +221,44 @@ def _contract(doc: dict[str, Any] | None) -> Contract | None:
     )
 
 
+def _file(doc: dict[str, Any] | None) -> StoredFile | None:
+    if doc is None:
+        return None
+    return StoredFile(doc["file_id"], doc["sha256"], doc["content_type"], doc["size_bytes"])
+
+
 def _warranty(doc: dict[str, Any] | None) -> WarrantyCard | None:
     if doc is None:
         return None
     starts, ends = _pd(doc["starts_on"]), _pd(doc["ends_on"])
     assert starts is not None and ends is not None
-    return WarrantyCard(doc["card_no"], starts, ends)
+    return WarrantyCard(
+        doc["card_no"],
+        starts,
+        ends,
+        # Cards issued before the card's steps were recorded are filled, waiting for a signature.
+        status=CardStatus(doc.get("status", CardStatus.FILLED)),
+        signed_by=doc.get("signed_by"),
+        signed_at=_pt(doc.get("signed_at")),
+        issued_by=doc.get("issued_by"),
+        issued_at=_pt(doc.get("issued_at")),
+        receipt_no=doc.get("receipt_no"),
+        archived_by=doc.get("archived_by"),
+        archived_at=_pt(doc.get("archived_at")),
+        archive_file=_file(doc.get("archive_file")),
+    )
+
+
+def _feedback(doc: dict[str, Any] | None) -> FeedbackForm | None:
+    if doc is None:
+        return None
+    return FeedbackForm(
+        doc["receipt_no"],
+        doc["satisfaction"],
+        doc["comments"],
+        _at(doc["filled_at"]),
+        doc["recorded_by"],
+    )
 
 
 def _at(value: str) -> datetime:
@@ -219,8 +283,15 @@ def project_from_json(doc: dict[str, Any]) -> Project:
         drawings_signed_at=_pt(doc.get("drawings_signed_at")),
         contract=_contract(doc.get("contract")),
         payments=tuple(
-            Payment(Installment(x["installment"]), x["amount_fen"], _at(x["paid_at"]))
-            for x in doc.get("payments", [])
+            Payment(
+                Installment(x["installment"]),
+                x["amount_fen"],
+                _at(x["paid_at"]),
+                # Payments recorded before receipts were numbered get the number they would have.
+                receipt_no=x.get("receipt_no") or receipt_number(doc["id"], n),
+                received_by=x.get("received_by"),
+            )
+            for n, x in enumerate(doc.get("payments", []), start=1)
         ),
         additions=tuple(
             Addition(a["description"], a["amount_fen"], _at(a["at"]))
@@ -233,6 +304,7 @@ def project_from_json(doc: dict[str, Any]) -> Project:
         completed_on=_pd(doc.get("completed_on")),
         warranty=_warranty(doc.get("warranty")),
         documents=tuple(document_from_json(d) for d in doc.get("documents", [])),
+        feedback=_feedback(doc.get("feedback")),
     )
 
 

@@ -3,7 +3,8 @@ save, emit, schedule. Routes, bus handlers and timers all call these functions w
 
 By subject: `projects` (opening, people, stages, approvals, sign-offs, deadline facts and
 misses), `documents` (files in the object store, the documents recorded with them), `money`
-(contract, payments, added items, payment timers), `works` (materials, material changes,
+(contract, payments, added items, payment timers), `settlement` (receipts, the feedback form,
+the warranty card's steps), `works` (materials, material changes,
 inspections), `reviews`, `projections` (other services' events kept here), `monthly` (the
 published reports); `unit` holds the aggregate's load-change-commit cycle.
 """
@@ -39,7 +40,6 @@ from services.projects.workflow.projects import (
     assign,
     deadline_passed,
     list_projects,
-    next_step,
     open_from_lead,
     open_project,
     project_file,
@@ -55,6 +55,13 @@ from services.projects.workflow.reviews import (
     return_review,
     score_review,
     submit_review,
+)
+from services.projects.workflow.settlement import (
+    archive_card,
+    issue_card,
+    payment_receipt,
+    record_feedback,
+    sign_card,
 )
 from services.projects.workflow.unit import (
     DEADLINE,
@@ -87,26 +94,29 @@ __all__ = [
     "add_item",
     "approve",
     "approve_review",
+    "archive_card",
     "assign",
     "check_file",
     "count_complaint",
     "deadline_passed",
     "dispute_review",
     "get_review",
+    "issue_card",
     "keep_callback_completed",
     "keep_callback_scheduled",
     "list_projects",
     "materials",
-    "next_step",
     "open_from_lead",
     "open_project",
     "payment_due",
     "payment_overdue",
+    "payment_receipt",
     "project_file",
     "publish_care",
     "publish_rating",
     "record_document",
     "record_fact",
+    "record_feedback",
     "record_inspection",
     "record_material_change",
     "record_materials",
@@ -115,6 +125,7 @@ __all__ = [
     "return_review",
     "score_review",
     "seed_timers",
+    "sign_card",
     "sign_contract",
     "sign_off",
     "stored_file",

@@ -55,17 +55,26 @@ async def record_payment(
     amount_fen: int,
     paid_at: datetime | None,
     if_match: str | None = None,
+    *,
+    by: str | None = None,
 ) -> ProjectFile:
-    """Money received towards the deposit or an instalment; the final one may start warranty."""
+    """Money received towards the deposit or an instalment, with its receipt number and who
+    received it (`by`); the final one may start warranty."""
     when = await ctx.business_time(paid_at, "paid_at")
     unit = await Unit.fetch(ctx, project_id, if_match)
     unit.project = domain.record_payment(
-        unit.project, installment, amount_fen, when, deposit_max_fen=unit.cfg.deposit_max_fen
+        unit.project,
+        installment,
+        amount_fen,
+        when,
+        deposit_max_fen=unit.cfg.deposit_max_fen,
+        by=by,
     )
     row = await unit.paid(installment)
     p = unit.project
+    number = p.payments[-1].receipt_no
     if row is not None:
-        unit.emit(payment_event(ProjectPaymentReceived, p, row, paid_at=when))
+        unit.emit(payment_event(ProjectPaymentReceived, p, row, paid_at=when, receipt_no=number))
     else:  # the design deposit, before any contract
         unit.emit(
             ProjectPaymentReceived(
@@ -75,6 +84,7 @@ async def record_payment(
                 amount_fen=p.deposit_paid_fen,
                 paid_fen=p.deposit_paid_fen,
                 paid_at=when,
+                receipt_no=number,
                 version=p.version,
             )
         )
