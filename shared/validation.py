@@ -15,6 +15,8 @@ from pydantic import AfterValidator, AwareDatetime, StringConstraints
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from shared.privacy import mask_id_in_text
+
 # Nothing the business records happened before 2000 or is planned past 2100; outside these
 # bounds date arithmetic overflows (year 9999 + a day) or the value is garbage (year 0001).
 # Routes narrow this further with ctx.business_time / shared.context.planned_time.
@@ -52,6 +54,12 @@ def check_line(value: str) -> str:
     if _LINE_CONTROL.search(value):
         raise ValueError("must be one line without control characters")
     return value
+
+
+def free_text(value: str) -> str:
+    """Free text is stored and published with any resident ID number in it masked (people type
+    them into descriptions and notes); codes and ids are never rewritten."""
+    return mask_id_in_text(value)
 
 
 def normalise_phone(value: str) -> str:
@@ -145,30 +153,42 @@ Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
     AfterValidator(check_line),
+    AfterValidator(free_text),
 ]
 # A short label (a layout, a source, a station note): may be empty.
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(check_line)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=200),
+    AfterValidator(check_line),
+    AfterValidator(free_text),
 ]
 # An address.
 Address = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
     AfterValidator(check_line),
+    AfterValidator(free_text),
 ]
 # Free text (descriptions, findings, notes, reasons): several lines allowed.
 LongText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
     AfterValidator(check_text),
+    AfterValidator(free_text),
 ]
 # Free text that may be left empty.
 Notes = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(check_text)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    AfterValidator(check_text),
+    AfterValidator(free_text),
 ]
 # A call's comment: longer than other free text (a conversation's summary).
 Comment = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=4000), AfterValidator(check_text)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=4000),
+    AfterValidator(check_text),
+    AfterValidator(free_text),
 ]
 Phone = Annotated[
     str,

@@ -316,3 +316,211 @@ def test_ingest_stream_holds_only_what_the_scanner_sent(found: Found) -> None:
 def test_dead_letters_hold_no_id_number(found: Found) -> None:
     assert found.scanned.get("dead_letters (tables)", 0) == len(SERVICES)
     assert found.total("dead_letters") == 0, found.hits
+
+
+# ---- ID numbers typed into free text, on every service (issue 16, defect 7) -----------------
+
+# Valid resident ID numbers, each typed into the free text of one service.
+TYPED = {
+    "intake": "110101198001010010",
+    "projects": "440106198811112228",
+    "aftersales": "330106199002153336",
+    "logistics": "130102198507205552",
+    "notifications": "11010519491231002X",
+}
+# A waybill-like long number that is no ID number: it must come through as typed.
+NOT_AN_ID = "123456789012345678"
+
+
+def masked(number: str) -> str:
+    """The form a typed ID number is stored and published in."""
+    return "*" * (len(number) - 4) + number[-4:]
+
+
+def said(number: str) -> str:
+    """Free text as a person types it, the ID number in the middle of a sentence."""
+    return f"客户身份证 {number}，单号{NOT_AN_ID}，请核实"
+
+
+@dataclass
+class Typed:
+    """What the free-text drive left: the answers, and where each number turned up."""
+
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    clear: dict[str, list[str]] = field(default_factory=dict)
+    masked_in: dict[str, list[str]] = field(default_factory=dict)
+
+
+async def _type_everywhere(p: Any, settings: Settings) -> dict[str, list[str]]:
+    """Free text carrying an ID number through every service's forms; the answers, by service."""
+    from tests.security.test_branch_isolation import check, first
+
+    u, out = uid(), {s: [] for s in TYPED}
+    sh01 = bearer(settings, "branch", branch="SH01")
+    intake, text = p.clients["intake"], said(TYPED["intake"])
+    lead = check(
+        await intake.post(
+            "/v1/leads",
+            headers=sh01,
+            json={
+                "customer": {"name": "王芳", "phone": f"139{int(u, 16) % 10**8:08d}"},
+                "house": {"address": f"上海市 {text}", "area_m2": 80, "layout": "3室"},
+                "requirements": text,
+            },
+        )
+    )
+    complaint = check(
+        await intake.post(
+            "/v1/complaints",
+            headers=sh01,
+            json={
+                "customer_id": lead["customer_id"],
+                "channel": "phone",
+                "category": "service",
+                "severity": "normal",
+                "description": text,
+                "department": "customer_service",
+            },
+        )
+    )
+    handoff = await intake.post(
+        f"/v1/complaints/{complaint['id']}/handoffs",
+        headers=ADMIN,
+        json={"to_department": "engineering", "note": text},
+    )
+    repair = check(
+        await intake.post(
+            "/v1/repair-requests",
+            headers=sh01,
+            json={"complaint_id": complaint["id"], "address": "上海市", "problem": text},
+        )
+    )
+    out["intake"] += [
+        handoff.text,
+        (await intake.get(f"/v1/complaints/{complaint['id']}", headers=ADMIN)).text,
+        (await intake.get(f"/v1/repair-requests/{repair['id']}", headers=ADMIN)).text,
+    ]
+    projects, text = p.clients["projects"], said(TYPED["projects"])
+    project = check(
+        await projects.post(
+            "/v1/projects",
+            headers=ADMIN,
+            json={"customer_id": lead["customer_id"], "address": f"北京市 {text}"},
+        )
+    )
+    out["projects"].append(
+        (await projects.get(f"/v1/projects/{project['id']}", headers=ADMIN)).text
+    )
+    aftersales, text = p.clients["aftersales"], said(TYPED["aftersales"])
+    ticket = await first(aftersales, f"/v1/repairs?complaint_id={complaint['id']}")
+    assert ticket is not None, "no repair ticket from the repair request"
+    path = f"/v1/repairs/{ticket['id']}"
+    check(await aftersales.post(f"{path}/assignment", headers=ADMIN, json={"staff": "as-1"}), 200)
+    soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    check(await aftersales.post(f"{path}/survey-booking", headers=ADMIN, json={"at": soon}), 200)
+    survey = {"findings": text, "proposed_fix": text, "problem_kind": "crack"}
+    out["aftersales"].append(
+        (await aftersales.post(f"{path}/survey", headers=ADMIN, json=survey)).text
+    )
+    out["aftersales"].append((await aftersales.get(path, headers=ADMIN)).text)
+    logistics, text = p.clients["logistics"], said(TYPED["logistics"])
+    waybill = f"FT{u}"
+    body = shipment(waybill, "GZ03")
+    check(await logistics.post("/v1/shipments", json=body, headers=ADMIN))
+    exception = {"kind": "damage", "note": text, "station": "SH01"}
+    out["logistics"].append(
+        (
+            await logistics.post(
+                f"/v1/shipments/{waybill}/exceptions", json=exception, headers=ADMIN
+            )
+        ).text
+    )
+    out["logistics"].append((await logistics.get(f"/v1/shipments/{waybill}", headers=ADMIN)).text)
+    notifications, text = p.clients["notifications"], said(TYPED["notifications"])
+    callback = await first(
+        notifications, f"/v1/callbacks?entity_id={complaint['id']}&status=open", 20
+    )
+    assert callback is not None, "no callback for the complaint"
+    outcome = {"reached": True, "satisfied": True, "comment": text}
+    r = await notifications.post(
+        f"/v1/callbacks/{callback['id']}/outcome", json=outcome, headers=ADMIN
+    )
+    assert r.status_code == 200, r.text
+    out["notifications"] += [r.text]
+    return out
+
+
+@pytest.fixture(scope="module")
+async def typed(platform: Any, settings: Settings, servers: Servers, database_url: str) -> Typed:
+    """Drive the free text through every service, then search answers, tables and EVENTS."""
+    missing = set(TYPED) - set(platform.clients)
+    if missing:
+        pytest.skip(f"services not running: {missing}")
+    nc = await nats.connect(servers.nats_url)
+    js = nc.jetstream()
+    start = (await js.stream_info("EVENTS")).state.last_seq + 1
+    result = Typed(answers=await _type_everywhere(platform, settings))
+    conn = await asyncpg.connect(database_url)
+    try:
+
+        async def settled() -> bool:
+            pending = 0
+            for s in TYPED:
+                pending += await conn.fetchval(f"SELECT count(*) FROM {s}.outbox")
+            return pending == 0
+
+        await eventually(settled, timeout=20)
+        tables = await conn.fetch(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+            " WHERE table_type = 'BASE TABLE' AND table_schema = ANY($1::text[])",
+            list(SERVICES),
+        )
+        for t in tables:
+            name = f"{t['table_schema']}.{t['table_name']}"
+            for service, number in TYPED.items():
+                for label, needle in ((number, "clear"), (masked(number), "masked")):
+                    hit = await conn.fetchval(
+                        f'SELECT count(*) FROM "{t["table_schema"]}"."{t["table_name"]}" x'
+                        " WHERE strpos(x::text, $1) > 0",
+                        label,
+                    )
+                    if hit:
+                        (result.clear if needle == "clear" else result.masked_in).setdefault(
+                            service, []
+                        ).append(name)
+        for _seq, data in await stream_messages(js, "EVENTS", start):
+            for service, number in TYPED.items():
+                if number.encode() in data:
+                    result.clear.setdefault(service, []).append("EVENTS stream")
+                if masked(number).encode() in data:
+                    result.masked_in.setdefault(service, []).append("EVENTS stream")
+    finally:
+        await conn.close()
+        await nc.close()
+    print("\nID numbers typed into free text, by service: in clear / stored or published masked")
+    for service in TYPED:
+        print(
+            f"  {service:14} clear {result.clear.get(service, [])}"
+            f"  masked {sorted(set(result.masked_in.get(service, [])))}"
+        )
+    return result
+
+
+def test_an_id_number_typed_into_free_text_is_stored_and_published_masked(typed: Typed) -> None:
+    assert typed.clear == {}, typed.clear
+    # Each service stored the text (masked), so the search above really looked at it.
+    for service in TYPED:
+        assert any(t.startswith(f"{service}.") for t in typed.masked_in.get(service, [])), service
+    # Events carry the masked text where they carry the text at all.
+    assert "EVENTS stream" in typed.masked_in["intake"]
+
+
+def test_answers_show_the_masked_id_and_other_numbers_as_typed(typed: Typed) -> None:
+    echoed = []
+    for service, answers in typed.answers.items():
+        text = "\n".join(answers)
+        assert TYPED[service] not in text, service
+        if NOT_AN_ID in text:  # the answer shows the text: with the ID masked, the rest as typed
+            echoed.append(service)
+            assert masked(TYPED[service]) in text, service
+    assert {"intake", "projects", "aftersales", "logistics"} <= set(echoed), echoed

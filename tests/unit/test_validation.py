@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from shared.privacy import mask_id_in_text
 from shared.validation import (
+    Code,
     Day,
     LongText,
     Moment,
@@ -111,3 +113,26 @@ def test_values_outside_their_bounds_are_refused(
     for value in bad:
         with pytest.raises(ValidationError):
             check.validate_python(value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("身份证110101198001010010请核实", "身份证**************0010请核实"),
+        ("ID 11010519491231002x.", "ID **************002X."),
+        ("卡号 110101 19800101 0010", "卡号 **************0010"),  # grouped as on the card
+        ("旧证 110101800101001", "旧证 ***********1001"),  # legacy 15 digits, real date and place
+        ("运单 123456789012345678", "运单 123456789012345678"),  # wrong check digit: a waybill
+        ("110101199002300012", "110101199002300012"),  # 30 February: not an ID number
+        ("订单 202612061234567", "订单 202612061234567"),  # 15 digits, no real place
+        ("电话 13812345678", "电话 13812345678"),
+    ],
+)
+def test_id_numbers_in_free_text_are_masked_other_numbers_kept(typed: str, stored: str) -> None:
+    assert mask_id_in_text(typed) == stored
+    assert TypeAdapter(LongText).validate_python(typed) == stored
+
+
+def test_codes_are_never_rewritten() -> None:
+    # A code that happens to be a valid ID number (a waybill, an id) is kept as given.
+    assert TypeAdapter(Code).validate_python("110101198001010010") == "110101198001010010"
