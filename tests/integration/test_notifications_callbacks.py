@@ -48,7 +48,7 @@ async def test_complaint_opened_gives_an_ack_sms_and_a_handling_task_due_in_24_h
         [task] = await eventually(lambda: h.callbacks(entity_id=opened.complaint_id))
         sms = await eventually(lambda: h.sms_to(phone))
         [message] = await eventually(
-            lambda: h.messages(entity_id=opened.complaint_id, status="sent")
+            lambda: h.messages(entity_id=opened.complaint_id, status="sent", channel="sms")
         )
         [scheduled] = await eventually(
             lambda: emitted(js, "callback.scheduled", callback_id=task["id"])

@@ -42,8 +42,8 @@ from tooling.fakes import SmsGateway
 pytestmark = pytest.mark.quick
 
 
-async def sent(h: Any, entity_id: str) -> Any:
-    items = await h.messages(entity_id=entity_id)
+async def sent(h: Any, entity_id: str, **f: Any) -> Any:
+    items = await h.messages(entity_id=entity_id, **f)
     return items if items and all(m["status"] == "sent" for m in items) else None
 
 
@@ -79,10 +79,10 @@ async def test_a_duplicated_event_sends_one_sms_in_the_newest_contact_language(
         await h.publish(opened, msg_id="relay-attempt-1")
         await h.publish(opened, msg_id="relay-attempt-2")  # beyond JetStream's dedupe
         await h.wait_drained()
-        [message] = await eventually(lambda: sent(h, opened.complaint_id))
+        [message] = await eventually(lambda: sent(h, opened.complaint_id, channel="sms"))
         tasks = await h.callbacks(entity_id=opened.complaint_id)
         notices = await emitted(js, "notification.sent", message_id=message["id"])
-        by_customer = await h.messages(customer_id=cust)
+        by_customer = await h.messages(customer_id=cust, channel="sms")
         scheduled = await emitted(js, "callback.scheduled", customer_id=cust)
 
     assert [s["phone_numbers"] for s in h.gateway.sent] == [phone]
@@ -108,11 +108,13 @@ async def test_an_sms_planned_in_the_quiet_hours_is_sent_at_eight(
         h.move_clock((evening - datetime.now(UTC)).total_seconds())
         opened = complaint_opened(cust)
         await h.publish(opened)
-        [queued] = await eventually(lambda: h.messages(entity_id=opened.complaint_id))
+        [queued] = await eventually(
+            lambda: h.messages(entity_id=opened.complaint_id, channel="sms")
+        )
         await h.wait_drained()
         night = list(h.gateway.sent)
         h.move_clock((morning - datetime.now(UTC)).total_seconds() + 1)
-        [done] = await eventually(lambda: sent(h, opened.complaint_id))
+        [done] = await eventually(lambda: sent(h, opened.complaint_id, channel="sms"))
 
     assert queued["status"] == "queued" and night == []
     assert parse_time(queued["send_at"]) == morning
@@ -136,7 +138,7 @@ async def test_a_gateway_outage_is_retried_with_backoff_and_the_sms_sent_once(
         h.move_clock(31)  # the first retry waits 30 s
         [second] = await eventually(lambda: _attempts(h, opened.complaint_id, 2))
         h.move_clock(31 + 121)  # the second waits 2 minutes
-        [done] = await eventually(lambda: sent(h, opened.complaint_id))
+        [done] = await eventually(lambda: sent(h, opened.complaint_id, channel="sms"))
         notices = await eventually(lambda: emitted(js, "notification.sent", message_id=done["id"]))
 
     assert first["status"] == "queued" and "HTTP 503" in first["last_error"]
@@ -148,7 +150,7 @@ async def test_a_gateway_outage_is_retried_with_backoff_and_the_sms_sent_once(
 
 
 async def _attempts(h: Any, entity_id: str, n: int) -> Any:
-    items = await h.messages(entity_id=entity_id)
+    items = await h.messages(entity_id=entity_id, channel="sms")
     return items if items and items[0]["attempts"] == n else None
 
 

@@ -225,7 +225,7 @@ def test_unknown_subject_asks_for_nothing_and_missing_event_id_is_refused() -> N
 
 def test_complaint_opened_acknowledges_by_sms_and_gives_the_department_24_hours() -> None:
     p = run("complaint.opened")
-    [sms] = p.messages
+    [sms] = [m for m in p.messages if m.channel is MessageChannel.SMS]
     assert sms.channel is MessageChannel.SMS and sms.template == "complaint_ack"
     assert (sms.recipient.kind, sms.recipient.value) == ("customer", "c-1")
     assert sms.params == {"complaint_no": "cp-1"}
@@ -234,6 +234,55 @@ def test_complaint_opened_acknowledges_by_sms_and_gives_the_department_24_hours(
     assert task.purpose is P.COMPLAINT_HANDLING and task.team == "engineering"
     assert task.due_at == OCCURRED + timedelta(hours=24)  # exactly 24 h after the event
     assert (task.entity.kind, task.entity.id, task.customer_id) == ("complaint", "cp-1", "c-1")
+
+
+def test_duty_complaint_registration_form_goes_to_the_manager_and_the_departments() -> None:
+    """《投诉登记表》:报主管经理及相关部门 — a new complaint's form goes by e-mail to the
+    responsible department, the manager in charge and customer service (who coordinate and
+    supervise the departments), each once."""
+    payload = {**SAMPLES["complaint.opened"], "description": "墙面开裂", "severity": "high"}
+    mails = [
+        m for m in run("complaint.opened", payload).messages if m.channel is MessageChannel.EMAIL
+    ]
+    assert [(m.template, m.recipient.kind, m.recipient.value) for m in mails] == [
+        ("complaint_registered", "audience", "engineering"),
+        ("complaint_registered", "audience", "manager"),
+        ("complaint_registered", "audience", "customer_service"),
+    ]
+    assert len({m.dedupe_key for m in mails}) == 3
+    assert mails[0].params == {
+        "complaint_no": "cp-1",
+        "opened_at": "2026-03-10 09:30",
+        "channel": "phone",
+        "category": "quality",
+        "severity": "high",
+        "department": "engineering",
+        "received_by": "cs-7",
+        "description": "墙面开裂",
+    }
+    text = render("complaint_registered", "zh", mails[0].params)
+    assert text.startswith("投诉登记表") and "墙面开裂" in text and "责任部门：engineering" in text
+    # Customer service responsible itself: one copy, not two.
+    own = {**SAMPLES["complaint.opened"], "department": "customer_service"}
+    mails = [m for m in run("complaint.opened", own).messages if m.channel is MessageChannel.EMAIL]
+    assert [m.recipient.value for m in mails] == ["customer_service", "manager"]
+
+
+def test_duty_reception_sheet_in_duplicate_to_the_department_and_customer_service() -> None:
+    """投诉至接待员处时,接待员应填写投诉接待处理单一式两份转至责任部门及客户服务部: a reception-desk
+    complaint's sheet is the reception sheet, one copy each to the department and customer
+    service (and the manager in charge is told, as for every complaint)."""
+    desk = {**SAMPLES["complaint.opened"], "channel": "reception", "received_by": "reception"}
+    mails = [m for m in run("complaint.opened", desk).messages if m.channel is MessageChannel.EMAIL]
+    assert [(m.template, m.recipient.value) for m in mails] == [
+        ("complaint_reception_sheet", "engineering"),
+        ("complaint_reception_sheet", "manager"),
+        ("complaint_reception_sheet", "customer_service"),
+    ]
+    text = render("complaint_reception_sheet", "zh", mails[0].params)
+    assert text.startswith("投诉接待处理单（一式两份") and "接待员：cs-7" in text
+    english = render("complaint_reception_sheet", "en", mails[0].params)
+    assert english.startswith("Reception complaint sheet (in duplicate")
 
 
 def test_confirmation_goes_to_reception_for_a_reception_complaint() -> None:

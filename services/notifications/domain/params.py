@@ -8,9 +8,9 @@ from typing import Final
 
 from services.notifications.domain.event import EventView, local_text, text_of
 from services.notifications.domain.schedule import add_months, call_time
-from services.notifications.domain.specs import Attachment
+from services.notifications.domain.specs import Attachment, Recipient
 from shared.calendar import end_of_local_day, local_date
-from shared.contracts.values import Deadline, EscalationLevel, ReceivedBy, Team
+from shared.contracts.values import Channel, Deadline, EscalationLevel, ReceivedBy, Team
 from shared.money import yuan
 
 RETURN_VISIT_MONTHS: Final = 1  # due at +1 month; late after +3 (callbacks.OVERDUE_GRACE)
@@ -41,6 +41,24 @@ def escalation_audience(ev: EventView) -> str:
     if ev.opt("level") == EscalationLevel.DEPT_HEAD and ev.opt("department"):
         return ev.text("department")
     return "manager"
+
+
+# Who gets a new complaint's sheet (《投诉登记表》: 报主管经理及相关部门): the responsible
+# department, the manager in charge and customer service, who coordinate and supervise it.
+SHEET_MANAGER: Final = "manager"
+SHEET_CUSTOMER_SERVICE: Final = Team.CUSTOMER_SERVICE.value
+
+
+def complaint_sheet_to(ev: EventView) -> list[Recipient]:
+    """The department, the manager and customer service (once, if it is the department)."""
+    names = [ev.text("department"), SHEET_MANAGER, SHEET_CUSTOMER_SERVICE]
+    unique = list(dict.fromkeys(names))
+    return [Recipient("audience", name, name) for name in unique]
+
+
+def is_reception_complaint(ev: EventView) -> bool:
+    """Registered at the reception desk (投诉至接待员处)."""
+    return ev.opt("channel") == Channel.RECEPTION
 
 
 def region_audience(ev: EventView) -> str:
@@ -88,6 +106,20 @@ def warranty_stop(ev: EventView) -> datetime:
 def complaint_params(ev: EventView) -> dict[str, str]:
     """complaint_ack: the complaint number."""
     return {"complaint_no": ev.text("complaint_id")}
+
+
+def complaint_sheet_params(ev: EventView) -> dict[str, str]:
+    """complaint_registered / complaint_reception_sheet: the registration form's fields."""
+    return {
+        "complaint_no": ev.text("complaint_id"),
+        "opened_at": local_text(ev.occurred_at),
+        "channel": ev.opt("channel") or "-",
+        "category": ev.opt("category") or "-",
+        "severity": ev.opt("severity") or "-",
+        "department": ev.text("department"),
+        "received_by": ev.opt("received_by_sub") or "-",
+        "description": ev.opt("description") or "-",
+    }
 
 
 def complaint_escalated_params(ev: EventView) -> dict[str, str]:

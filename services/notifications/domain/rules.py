@@ -46,12 +46,15 @@ from services.notifications.domain.params import (
     cargo_exception_params,
     complaint_escalated_params,
     complaint_params,
+    complaint_sheet_params,
+    complaint_sheet_to,
     confirmation_team,
     deadline_team,
     delayed_params,
     escalation_audience,
     event_day_call,
     fact_day_call,
+    is_reception_complaint,
     loading_params,
     payment_params,
     receipt_params,
@@ -176,6 +179,24 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
         "customer.updated": (ContactUpdate("customer", "customer_id"),),
         "complaint.opened": (
             Message(SMS, "complaint_ack", to_customer, COMPLAINT, complaint_params),
+            # 填报《投诉登记表》:报主管经理及相关部门; at the reception desk the 投诉接待处理单 is
+            # made 一式两份, one to the department and one to customer service.
+            Message(
+                EMAIL,
+                "complaint_registered",
+                complaint_sheet_to,
+                COMPLAINT,
+                complaint_sheet_params,
+                when=lambda ev: not is_reception_complaint(ev),
+            ),
+            Message(
+                EMAIL,
+                "complaint_reception_sheet",
+                complaint_sheet_to,
+                COMPLAINT,
+                complaint_sheet_params,
+                when=is_reception_complaint,
+            ),
             handling_task("department", "assignee", level_of("escalation_level")),
         ),
         "complaint.handed_off": (

@@ -110,6 +110,33 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "we will tell you as soon as it is.",
             ),
             _email(
+                "complaint_registered",
+                "投诉登记表：{complaint_no}（{department}）",
+                "Complaint registered: {complaint_no} ({department})",
+                "投诉登记表\n编号：{complaint_no}\n受理时间：{opened_at}\n受理方式：{channel}\n"
+                "类别：{category}\n紧急程度：{severity}\n责任部门：{department}\n受理人：{received_by}\n"
+                "投诉内容：{description}\n\n请责任部门负责人及时处理，主管经理及客户服务部知悉并督办。",
+                "Complaint registration form\nNo.: {complaint_no}\nReceived: {opened_at}\n"
+                "Channel: {channel}\nCategory: {category}\nSeverity: {severity}\n"
+                "Responsible department: {department}\nReceived by: {received_by}\n"
+                "Complaint: {description}\n\nThe department head handles it; the manager in charge "
+                "and customer service follow it.",
+            ),
+            _email(
+                "complaint_reception_sheet",
+                "投诉接待处理单：{complaint_no}（{department}）",
+                "Reception complaint sheet: {complaint_no} ({department})",
+                "投诉接待处理单（一式两份：责任部门、客户服务部各执一份）\n编号：{complaint_no}\n"
+                "受理时间：{opened_at}\n类别：{category}\n紧急程度：{severity}\n责任部门：{department}\n"
+                "接待员：{received_by}\n投诉内容：{description}\n\n责任部门处理后将结果报回接待员，"
+                "由接待员电话落实结果。",
+                "Reception complaint sheet (in duplicate: one copy for the responsible department, "
+                "one for customer service)\nNo.: {complaint_no}\nReceived: {opened_at}\n"
+                "Category: {category}\nSeverity: {severity}\nResponsible department: {department}\n"
+                "Receptionist: {received_by}\nComplaint: {description}\n\nThe department reports "
+                "its result back to the receptionist, who confirms it with the customer by phone.",
+            ),
+            _email(
                 "complaint_escalated",
                 "投诉升级：{complaint_no}",
                 "Complaint escalated: {complaint_no}",
