@@ -9,7 +9,13 @@ from typing import Any
 import asyncpg
 
 from services.intake import queries
-from services.intake.domain import DepartmentWeek, parse_iso_week, report_csv, weekly_report
+from services.intake.domain import (
+    DepartmentWeek,
+    parse_iso_week,
+    report_csv,
+    total_by_cause,
+    weekly_report,
+)
 from services.intake.queries import records
 from shared.calendar import BUSINESS_TZ, next_occurrence
 
@@ -26,10 +32,11 @@ async def week_lines(conn: asyncpg.Connection, label: str) -> list[DepartmentWee
 
 
 def as_json(label: str, lines: list[DepartmentWeek]) -> dict[str, Any]:
-    """The report body: {week, departments: [...]}."""
+    """The report body: {week, departments: [...], by_cause}."""
     return {
         "week": label,
         "departments": [{**asdict(line), "department": line.department.value} for line in lines],
+        "by_cause": total_by_cause(lines),
     }
 
 

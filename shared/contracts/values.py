@@ -28,6 +28,22 @@ class ComplaintCategory(StrEnum):
     OTHER = "other"
 
 
+class ComplaintCause(StrEnum):
+    """Why a complaint arose, as those handling it found (调查出现投诉原因); our reading of the
+    manuals' world: the works, their materials and design, the schedule, the staff, the money,
+    the transport and the after-sales repairs."""
+
+    WORKMANSHIP = "workmanship"  # 施工质量、工艺 (偷工减料)
+    MATERIALS = "materials"  # 材料质量、以次充好、与合同不符
+    DESIGN = "design"  # 设计方案、图纸
+    SCHEDULE = "schedule"  # 工期、延误、未按约上门
+    STAFF_ATTITUDE = "staff_attitude"  # 服务态度
+    BILLING = "billing"  # 报价、收费、增项
+    LOGISTICS = "logistics"  # 货物延误、破损、回单
+    AFTERSALES = "aftersales"  # 售后维修
+    OTHER = "other"
+
+
 class Severity(StrEnum):
     LOW = "low"
     NORMAL = "normal"

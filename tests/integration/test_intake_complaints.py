@@ -407,3 +407,70 @@ async def test_business_metrics(settings, js) -> None:
 
 async def _equals(coro: Any, expected: Any) -> bool:
     return (await coro) == expected
+
+
+async def test_duty_investigated_cause_is_recorded_by_those_handling_the_complaint(
+    settings, js
+) -> None:
+    """调查出现投诉原因: cs, a department head and the manager record a cause from the list and
+    what they found; the latest counts, every one is kept; closed complaints refuse it."""
+    cs = auth(settings, "cs", sub="cs-li")
+    head = auth(settings, "dept_head", sub="head-eng", department="engineering")
+    async with intake(settings) as (client, _):
+        r = await client.post("/v1/complaints", json=complaint_body(), headers=cs)
+        cid = r.json()["id"]
+        first = await client.post(
+            f"/v1/complaints/{cid}/cause",
+            json={"cause": "materials", "detail": "瓷砖批次色差"},
+            headers=head,
+        )
+        second = await client.post(
+            f"/v1/complaints/{cid}/cause",
+            json={"cause": "workmanship", "detail": " 铺贴未留缝 "},
+            headers=cs,
+        )
+        unknown = await client.post(
+            f"/v1/complaints/{cid}/cause", json={"cause": "weather"}, headers=cs
+        )
+        too_long = await client.post(
+            f"/v1/complaints/{cid}/cause",
+            json={"cause": "other", "detail": "长" * 2001},
+            headers=cs,
+        )
+        reception = await client.post(
+            f"/v1/complaints/{cid}/cause",
+            json={"cause": "other"},
+            headers=auth(settings, "reception", sub="rec-1"),
+        )
+        design_head = await client.post(
+            f"/v1/complaints/{cid}/cause",
+            json={"cause": "other"},
+            headers=auth(settings, "dept_head", sub="head-des", department="design"),
+        )
+        got = (await client.get(f"/v1/complaints/{cid}", headers=cs)).json()
+
+        await client.post(f"/v1/complaints/{cid}/resolution", json={"result": "重铺"}, headers=cs)
+        await publish(js, call(cid, True))
+        await wait_for(js, "complaint.closed", complaint_id=cid)
+        closed = await client.post(
+            f"/v1/complaints/{cid}/cause", json={"cause": "other"}, headers=cs
+        )
+
+    assert first.status_code == 200, first.text
+    assert first.json()["cause"]["cause"] == "materials"
+    assert second.status_code == 200
+    assert (got["cause"]["cause"], got["cause"]["detail"], got["cause"]["by"]) == (
+        "workmanship",
+        "铺贴未留缝",
+        "cs-li",
+    )
+    assert [(c["cause"], c["by"]) for c in got["causes"]] == [
+        ("materials", "head-eng"),
+        ("workmanship", "cs-li"),
+    ]
+    assert got["version"] == 3 and got["status"] == "open"
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "cause"
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "detail"
+    assert reception.status_code == 403
+    assert design_head.status_code == 404  # another department's complaint
+    assert closed.status_code == 409 and "closed" in closed.json()["detail"]

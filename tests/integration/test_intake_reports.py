@@ -13,6 +13,7 @@ import pytest
 
 from services.intake import handlers
 from services.intake.config import IntakeSettings
+from services.intake.domain import CAUSES
 from shared.contracts.notifications import CallbackCompleted
 from tests.support.harness import eventually
 from tests.support.intake import (
@@ -81,13 +82,25 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
         def escalated(when: str) -> tuple[str, dict]:
             return "escalations", {"reason": "slow", "at": when}
 
+        def cause(value: str, when: str) -> tuple[str, dict]:
+            return "cause", {"cause": value, "detail": "调查结果", "at": when}
+
         # engineering: opened E1 E2 E4 E5; resolved E1 (12 h) E2 (30 h) E3 (240 h);
         # escalated E2, E4 twice, E5 (reopened by the call); open at the end E4 E5.
-        e1 = await complaint("engineering", at("03-03", "09:00"), resolved(at("03-03", "21:00")))
+        # Causes: E1 and E2 workmanship (E2 first thought materials: the latest counts), D2
+        # design; the others not recorded yet.
+        e1 = await complaint(
+            "engineering",
+            at("03-03", "09:00"),
+            cause("workmanship", at("03-03", "12:00")),
+            resolved(at("03-03", "21:00")),
+        )
         await complaint(
             "engineering",
             at("03-04", "10:00"),
+            cause("materials", at("03-04", "11:00")),
             escalated(at("03-04", "14:00")),
+            cause("workmanship", at("03-04", "15:00")),
             resolved(at("03-05", "16:00")),
         )
         await complaint(
@@ -105,7 +118,12 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
         e5 = await complaint("engineering", at("03-05", "09:00"), resolved(at("03-05", "12:00")))
         # design: opened D2 D3; resolved D2 (5.5 h); open D1 D3; D4 belongs to the next week.
         await complaint("design", at("02-27", "09:00"))
-        await complaint("design", at("03-05", "09:00"), resolved(at("03-05", "14:30")))
+        await complaint(
+            "design",
+            at("03-05", "09:00"),
+            cause("design", at("03-05", "10:00")),
+            resolved(at("03-05", "14:30")),
+        )
         await complaint("design", at("03-09", "23:30"))
         await complaint("design", at("03-10", "00:00"))
         # finance: all in the week before, so no line.
@@ -137,6 +155,7 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
                     "escalated": 0,
                     "open": 2,
                     "median_hours_to_resolve": 5.5,
+                    "by_cause": {"design": 1, "not_recorded": 1},
                 },
                 {
                     "department": "engineering",
@@ -145,6 +164,7 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
                     "escalated": 4,
                     "open": 2,
                     "median_hours_to_resolve": 30.0,
+                    "by_cause": {"workmanship": 2, "not_recorded": 2},
                 },
                 {
                     "department": "customer_service",
@@ -153,16 +173,19 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
                     "escalated": 0,
                     "open": 1,
                     "median_hours_to_resolve": None,
+                    "by_cause": {"not_recorded": 1},
                 },
             ],
+            "by_cause": {"workmanship": 2, "design": 1, "not_recorded": 4},
         }
         r = await client.get("/v1/reports/complaints/weekly?week=2025-W10&format=csv", headers=cs)
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        causes = ",".join(f"cause_{c}" for c in CAUSES)
         assert r.text == (
-            "department,opened,resolved,escalated,open,median_hours_to_resolve\r\n"
-            "design,2,1,0,2,5.5\r\n"
-            "engineering,4,3,4,2,30.0\r\n"
-            "customer_service,1,0,0,1,\r\n"
+            f"department,opened,resolved,escalated,open,median_hours_to_resolve,{causes}\r\n"
+            "design,2,1,0,2,5.5,0,0,1,0,0,0,0,0,0,1\r\n"
+            "engineering,4,3,4,2,30.0,2,0,0,0,0,0,0,0,0,2\r\n"
+            "customer_service,1,0,0,1,,0,0,0,0,0,0,0,0,0,1\r\n"
         )
         # The week before: E3 and D1 were open at its end, F1 opened and resolved (24 h).
         before = (
@@ -250,13 +273,23 @@ async def test_monday_timer_publishes_the_last_week_to_the_manager(settings, js)
                     "escalated": 0,
                     "open": 1,
                     "median_hours_to_resolve": None,
+                    "by_cause": {"not_recorded": 1},
                 },
             ],
+            "by_cause": {"not_recorded": 1},
         }
         rows = list(csv.reader(io.StringIO(report["csv"])))
         assert rows == [
-            ["department", "opened", "resolved", "escalated", "open", "median_hours_to_resolve"],
-            ["finance", "1", "0", "0", "1", ""],
+            [
+                "department",
+                "opened",
+                "resolved",
+                "escalated",
+                "open",
+                "median_hours_to_resolve",
+                *(f"cause_{c}" for c in CAUSES),
+            ],
+            ["finance", "1", "0", "0", "1", "", *["0"] * (len(CAUSES) - 1), "1"],
         ]
         assert (
             report["summary"]

@@ -22,7 +22,8 @@ from tests.support.harness import eventually, running
 ADMIN = {"Authorization": "Bearer test-admin"}
 TABLES = (
     "customers, leads, complaints, complaint_handoffs, complaint_escalations,"
-    " complaint_resolutions, complaint_confirmations, complaint_facts, repair_requests,"
+    " complaint_resolutions, complaint_confirmations, complaint_facts, complaint_causes,"
+    " repair_requests,"
     " timers, outbox, inbox, dead_letters, idempotency_keys"
 )
 

@@ -8,6 +8,8 @@ import pytest
 
 from services.intake.config import IntakeSettings
 from services.intake.domain import (
+    CAUSES,
+    NOT_RECORDED,
     Complaint,
     ComplaintRow,
     DepartmentWeek,
@@ -25,14 +27,17 @@ from services.intake.domain import (
     parse_iso_week,
     previous_week,
     received_by_for,
+    record_cause,
     repair_completed,
     report_csv,
     resolve,
+    total_by_cause,
     weekly_report,
 )
 from shared.contracts.values import (
     Channel,
     ComplaintCategory,
+    ComplaintCause,
     ComplaintStatus,
     Department,
     EscalationLevel,
@@ -424,10 +429,22 @@ def test_weekly_report_figures() -> None:
     lines = weekly_report(ROWS, start, end)
     assert lines == [
         DepartmentWeek(
-            DES, opened=2, resolved=2, escalated=1, open=2, median_hours_to_resolve=15.1
+            DES,
+            opened=2,
+            resolved=2,
+            escalated=1,
+            open=2,
+            median_hours_to_resolve=15.1,
+            by_cause={"not_recorded": 2},
         ),
         DepartmentWeek(
-            ENG, opened=4, resolved=3, escalated=3, open=2, median_hours_to_resolve=30.0
+            ENG,
+            opened=4,
+            resolved=3,
+            escalated=3,
+            open=2,
+            median_hours_to_resolve=30.0,
+            by_cause={"not_recorded": 4},
         ),
     ]
 
@@ -450,10 +467,84 @@ def test_weekly_report_median_rounding_and_empty() -> None:
 def test_report_csv() -> None:
     start, end = parse_iso_week("2026-W47")
     csv_text = report_csv(weekly_report(ROWS, start, end))
+    causes = (
+        "cause_workmanship,cause_materials,cause_design,cause_schedule,cause_staff_attitude,"
+        "cause_billing,cause_logistics,cause_aftersales,cause_other,cause_not_recorded"
+    )
     assert csv_text == (
-        "department,opened,resolved,escalated,open,median_hours_to_resolve\r\n"
-        "design,2,2,1,2,15.1\r\n"
-        "engineering,4,3,3,2,30.0\r\n"
+        f"department,opened,resolved,escalated,open,median_hours_to_resolve,{causes}\r\n"
+        "design,2,2,1,2,15.1,0,0,0,0,0,0,0,0,0,2\r\n"
+        "engineering,4,3,3,2,30.0,0,0,0,0,0,0,0,0,0,4\r\n"
     )
     empty_median = DepartmentWeek(DES, 0, 0, 0, 1, None)
-    assert report_csv([empty_median]).splitlines()[1] == "design,0,0,0,1,"
+    assert report_csv([empty_median]).splitlines()[1] == "design,0,0,0,1,,0,0,0,0,0,0,0,0,0,0"
+
+
+def test_duty_weekly_report_counts_the_weeks_complaints_by_cause() -> None:
+    """调查出现投诉原因 … 于每周例会向经理汇报: the weekly report counts the complaints opened in
+    the week by their recorded cause, `not_recorded` for those not investigated yet; per
+    department and in total. The week runs Monday 00:00 to the next Monday 00:00 (exclusive),
+    Asia/Shanghai."""
+    start, end = parse_iso_week("2026-W47")
+    cause = ComplaintCause
+    rows = [
+        ComplaintRow(ENG, Status.OPEN, start, cause=cause.WORKMANSHIP),  # the first instant
+        ComplaintRow(ENG, Status.CLOSED, d(18, 9), d(19, 9), cause=cause.WORKMANSHIP),
+        ComplaintRow(ENG, Status.OPEN, d(19, 9), cause=cause.MATERIALS),
+        ComplaintRow(ENG, Status.OPEN, end - timedelta(microseconds=1)),  # the last instant
+        ComplaintRow(ENG, Status.OPEN, end, cause=cause.DESIGN),  # next week's
+        ComplaintRow(ENG, Status.OPEN, start - timedelta(microseconds=1), cause=cause.BILLING),
+        ComplaintRow(DES, Status.OPEN, d(17, 9), cause=cause.DESIGN),
+        ComplaintRow(DES, Status.OPEN, d(17, 10), cause=cause.STAFF_ATTITUDE),
+    ]
+    lines = weekly_report(rows, start, end)
+    by_department = {line.department: line.by_cause for line in lines}
+    assert by_department == {
+        DES: {"design": 1, "staff_attitude": 1},
+        ENG: {"workmanship": 2, "materials": 1, "not_recorded": 1},
+    }
+    assert list(by_department[ENG]) == ["workmanship", "materials", "not_recorded"]
+    assert total_by_cause(lines) == {
+        "workmanship": 2,
+        "materials": 1,
+        "design": 1,
+        "staff_attitude": 1,
+        "not_recorded": 1,
+    }
+    assert CAUSES[-1] == NOT_RECORDED and set(CAUSES[:-1]) == {c.value for c in ComplaintCause}
+    line = report_csv(lines).splitlines()[2].split(",")
+    assert line[0] == "engineering" and line[6:] == [
+        "2",
+        "1",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "1",
+    ]
+
+
+def test_duty_cause_is_recorded_until_the_complaint_is_closed() -> None:
+    """调查出现投诉原因: a cause from the list and what was found, by whoever handles the
+    complaint; a later finding corrects it; once closed and filed (按客户整理备案入档) it is not
+    changed."""
+    c, found = record_cause(
+        new_complaint(), ComplaintCause.MATERIALS, "  瓷砖批次色差 ", "head-eng", at(2)
+    )
+    assert (found.cause, found.detail, found.by, found.at) == (
+        ComplaintCause.MATERIALS,
+        "瓷砖批次色差",
+        "head-eng",
+        at(2),
+    )
+    assert (c.version, c.status) == (2, Status.OPEN)
+    resolved = resolved_complaint()
+    again, _ = record_cause(resolved, ComplaintCause.WORKMANSHIP, "", "cs-wang", at(6))
+    assert again.status is Status.RESOLVED
+    closed, _ = confirm(resolved, True, at(7))
+    with pytest.raises(DomainError) as info:
+        record_cause(closed, ComplaintCause.OTHER, "", "cs-wang", at(8))
+    assert info.value.code == "complaint_closed"

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 
 from services.intake import workflow
 from services.intake.api.models import (
+    CauseIn,
     ComplaintCreated,
     ComplaintIn,
     ComplaintOut,
@@ -119,6 +120,21 @@ async def escalate_(
     return shaped(done)
 
 
+@router.post("/{complaint_id}/cause", response_model=ComplaintOut)
+async def record_cause_(
+    complaint_id: str,
+    body: CauseIn,
+    request: Request,
+    who: Principal = require(*HANDLE_COMPLAINT),
+) -> dict[str, Any]:
+    """Record why the complaint arose (调查出现投诉原因); a later finding corrects it."""
+    async with change(request) as ctx:
+        done = await workflow.record_cause(
+            ctx, who, complaint_id, cause=body.cause, detail=body.detail, at=body.at
+        )
+    return shaped(done)
+
+
 @router.post("/{complaint_id}/resolution", response_model=ComplaintOut)
 async def resolve_(
     complaint_id: str,
@@ -155,4 +171,6 @@ def shaped(file: ComplaintFile) -> dict[str, Any]:
         "escalations": [dict(r) for r in file.escalations],
         "resolution": dict(file.resolution) if file.resolution else None,
         "confirmation": dict(file.confirmation) if file.confirmation else None,
+        "cause": dict(file.causes[-1]) if file.causes else None,
+        "causes": [dict(r) for r in file.causes],
     }

@@ -10,6 +10,7 @@ from pydantic.config import JsonDict
 from shared.contracts.values import (
     Channel,
     ComplaintCategory,
+    ComplaintCause,
     ComplaintStatus,
     Department,
     EscalationLevel,
@@ -163,6 +164,26 @@ class EscalationIn(Strict):
     at: Moment | None = Field(default=None, description="Business time; now")
 
 
+class CauseIn(Strict):
+    """Why the complaint arose, as those handling it found (调查出现投诉原因)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cause": "workmanship",
+                    "detail": "墙面批荡未挂网, 干缩开裂",
+                    "at": _AT,
+                }
+            ]
+        },
+    )
+
+    cause: ComplaintCause = Field(description="A value of the cause list (API.md)")
+    detail: Notes = Field(default="", description="What the investigation found")
+    at: Moment | None = Field(default=None, description="Business time; now")
+
+
 class ResolutionIn(Strict):
     """The result the responsible party reports; closing waits for the confirmation call."""
 
@@ -292,6 +313,13 @@ class ResolutionOut(BaseModel):
     at: datetime
 
 
+class CauseOut(BaseModel):
+    cause: ComplaintCause
+    detail: str
+    by: str
+    at: datetime
+
+
 class ConfirmationOut(BaseModel):
     callback_id: str
     satisfied: bool
@@ -328,6 +356,8 @@ class ComplaintOut(ComplaintSummary):
     escalations: list[EscalationOut]
     resolution: ResolutionOut | None
     confirmation: ConfirmationOut | None
+    cause: CauseOut | None = Field(description="The latest recorded cause (调查出现投诉原因)")
+    causes: list[CauseOut] = Field(description="Every cause recorded, oldest first")
 
 
 class ComplaintPage(BaseModel):
@@ -342,6 +372,9 @@ class DepartmentLine(BaseModel):
     escalated: int
     open: int
     median_hours_to_resolve: float | None
+    by_cause: dict[str, int] = Field(
+        description="The week's opened complaints by recorded cause (`not_recorded`: none yet)"
+    )
 
 
 class WeeklyReport(BaseModel):
@@ -358,8 +391,10 @@ class WeeklyReport(BaseModel):
                             "escalated": 3,
                             "open": 2,
                             "median_hours_to_resolve": 30.0,
+                            "by_cause": {"workmanship": 2, "materials": 1, "not_recorded": 1},
                         }
                     ],
+                    "by_cause": {"workmanship": 2, "materials": 1, "not_recorded": 1},
                 }
             ]
         }
@@ -367,3 +402,6 @@ class WeeklyReport(BaseModel):
 
     week: str
     departments: list[DepartmentLine]
+    by_cause: dict[str, int] = Field(
+        description="The week's opened complaints by recorded cause, every department"
+    )

@@ -2,6 +2,7 @@
 
 from services.intake.domain.complaints import (
     REPAIR_COMPLETED_RESULT,
+    Cause,
     Complaint,
     Confirmation,
     DomainError,
@@ -16,6 +17,7 @@ from services.intake.domain.complaints import (
     next_automatic_escalation,
     open_complaint,
     received_by_for,
+    record_cause,
     repair_completed,
     resolve,
 )
@@ -27,19 +29,26 @@ from services.intake.domain.escalation import (
 )
 from services.intake.domain.phones import mask_phone
 from services.intake.domain.reports import (
+    CAUSES,
     CSV_HEADER,
+    NOT_RECORDED,
     ComplaintRow,
     DepartmentWeek,
+    counts_by_cause,
     parse_iso_week,
     previous_week,
     report_csv,
+    total_by_cause,
     weekly_report,
 )
 
 __all__ = [
+    "CAUSES",
     "CSV_HEADER",
     "ESCALATION_LEVELS",
+    "NOT_RECORDED",
     "REPAIR_COMPLETED_RESULT",
+    "Cause",
     "Complaint",
     "ComplaintRow",
     "Confirmation",
@@ -52,6 +61,7 @@ __all__ = [
     "auto_escalate",
     "confirm",
     "confirmation_assignee_for",
+    "counts_by_cause",
     "escalate",
     "escalation_due",
     "hand_off",
@@ -62,8 +72,10 @@ __all__ = [
     "parse_iso_week",
     "previous_week",
     "received_by_for",
+    "record_cause",
     "repair_completed",
     "report_csv",
     "resolve",
+    "total_by_cause",
     "weekly_report",
 ]

@@ -16,6 +16,7 @@ from services.intake.domain.escalation import (
 from shared.contracts.values import (
     Channel,
     ComplaintCategory,
+    ComplaintCause,
     ComplaintStatus,
     Department,
     EscalationLevel,
@@ -85,6 +86,17 @@ class Resolution:
 
     result: str
     alternatives_offered: tuple[str, ...]
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """Why the complaint arose, as those handling it found (调查出现投诉原因); a later finding
+    corrects an earlier one."""
+
+    cause: ComplaintCause
+    detail: str
     by: str
     at: datetime
 
@@ -221,6 +233,15 @@ def escalate(
         )
     record = Escalation(target, reason.strip(), automatic, None if automatic else by, now)
     return _changed(c, status=Status.ESCALATED, escalation_level=target), record
+
+
+def record_cause(
+    c: Complaint, cause: ComplaintCause, detail: str, by: str, now: datetime
+) -> tuple[Complaint, Cause]:
+    """Record the investigated cause (a value of the list, and what was found in words) at any
+    time until the complaint is closed and filed."""
+    _refuse_closed(c, "given a cause")
+    return _changed(c), Cause(cause, detail.strip(), by, now)
 
 
 def resolve(

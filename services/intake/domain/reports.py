@@ -6,16 +6,28 @@ import csv
 import io
 import re
 import statistics
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from shared.calendar import BUSINESS_TZ, local_date, start_of_local_day
-from shared.contracts.values import ComplaintStatus, Department
+from shared.contracts.values import ComplaintCause, ComplaintStatus, Department
 
 _ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})")
-CSV_HEADER = ("department", "opened", "resolved", "escalated", "open", "median_hours_to_resolve")
+# Complaints opened in the week with no cause recorded yet (调查出现投诉原因 still to do).
+NOT_RECORDED = "not_recorded"
+CAUSES: tuple[str, ...] = (*(c.value for c in ComplaintCause), NOT_RECORDED)
+CSV_HEADER = (
+    "department",
+    "opened",
+    "resolved",
+    "escalated",
+    "open",
+    "median_hours_to_resolve",
+    *(f"cause_{c}" for c in CAUSES),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +39,7 @@ class ComplaintRow:
     opened_at: datetime
     resolved_at: datetime | None = None
     escalated_at: tuple[datetime, ...] = ()
+    cause: ComplaintCause | None = None  # the latest recorded
 
     @property
     def settled_at(self) -> datetime | None:
@@ -45,6 +58,8 @@ class DepartmentWeek:
     escalated: int
     open: int
     median_hours_to_resolve: float | None
+    # The week's opened complaints by their recorded cause (only causes with a count).
+    by_cause: dict[str, int] = field(default_factory=dict)
 
 
 def parse_iso_week(label: str) -> tuple[datetime, datetime]:
@@ -97,9 +112,10 @@ def weekly_report(
     for department in Department:  # the value list's order, so reports read the same each week
         dept_rows = by_department.get(department, [])
         resolved = [r for r in dept_rows if _within(r.settled_at, week_start, week_end)]
+        opened = [r for r in dept_rows if _within(r.opened_at, week_start, week_end)]
         line = DepartmentWeek(
             department=department,
-            opened=sum(_within(r.opened_at, week_start, week_end) for r in dept_rows),
+            opened=len(opened),
             resolved=len(resolved),
             escalated=sum(
                 _within(at, week_start, week_end) for r in dept_rows for at in r.escalated_at
@@ -108,10 +124,26 @@ def weekly_report(
             median_hours_to_resolve=_median_hours(
                 [r.resolved_at - r.opened_at for r in resolved if r.resolved_at is not None]
             ),
+            by_cause=counts_by_cause(opened),
         )
         if line.opened or line.resolved or line.escalated or line.open:
             lines.append(line)
     return lines
+
+
+def counts_by_cause(rows: Iterable[ComplaintRow]) -> dict[str, int]:
+    """How many complaints per recorded cause (`not_recorded` without one), in the value
+    list's order, only causes with a count."""
+    counted = Counter(r.cause.value if r.cause else NOT_RECORDED for r in rows)
+    return {cause: counted[cause] for cause in CAUSES if counted[cause]}
+
+
+def total_by_cause(lines: Iterable[DepartmentWeek]) -> dict[str, int]:
+    """The week's opened complaints by cause over every department."""
+    total: Counter[str] = Counter()
+    for line in lines:
+        total.update(line.by_cause)
+    return {cause: total[cause] for cause in CAUSES if total[cause]}
 
 
 def report_csv(lines: Iterable[DepartmentWeek]) -> str:
@@ -129,6 +161,7 @@ def report_csv(lines: Iterable[DepartmentWeek]) -> str:
                 line.escalated,
                 line.open,
                 "" if median is None else f"{median:.1f}",
+                *(line.by_cause.get(cause, 0) for cause in CAUSES),
             )
         )
     return out.getvalue()

@@ -255,6 +255,38 @@ async def latest_resolution(
     )
 
 
+async def insert_cause(
+    conn: asyncpg.Connection,
+    *,
+    complaint_id: str,
+    cause: str,
+    detail: str,
+    by: str,
+    at: datetime,
+    version: int,
+) -> None:
+    """Record an investigated cause."""
+    await conn.execute(
+        "INSERT INTO intake.complaint_causes (complaint_id, cause, detail, by, at, version)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        complaint_id,
+        cause,
+        detail,
+        by,
+        at,
+        version,
+    )
+
+
+async def list_causes(conn: asyncpg.Connection, *, complaint_id: str) -> list[asyncpg.Record]:
+    """The causes recorded for a complaint, oldest first (the last one counts)."""
+    return await conn.fetch(
+        "SELECT cause, detail, by, at FROM intake.complaint_causes"
+        " WHERE complaint_id = $1 ORDER BY id",
+        complaint_id,
+    )
+
+
 async def latest_confirmation(
     conn: asyncpg.Connection, *, complaint_id: str
 ) -> asyncpg.Record | None:

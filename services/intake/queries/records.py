@@ -11,6 +11,7 @@ from services.intake.domain import Complaint, ComplaintRow
 from shared.contracts.values import (
     Channel,
     ComplaintCategory,
+    ComplaintCause,
     ComplaintStatus,
     Department,
     EscalationLevel,
@@ -72,4 +73,5 @@ def report_row(row: asyncpg.Record) -> ComplaintRow:
         opened_at=row["opened_at"],
         resolved_at=row["resolved_at"],
         escalated_at=tuple(row["escalated_at"]),
+        cause=ComplaintCause(row["cause"]) if row["cause"] else None,
     )

@@ -11,6 +11,7 @@ from services.intake.workflow.complaints import (
     hand_off,
     may_see,
     open_complaint,
+    record_cause,
     resolve,
     resolve_by_repair,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "may_see",
     "open_complaint",
     "publish_weekly_report",
+    "record_cause",
     "register_lead",
     "repair_request",
     "request_repair",

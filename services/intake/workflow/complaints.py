@@ -37,6 +37,7 @@ from shared.contracts.intake import (
 from shared.contracts.values import (
     Channel,
     ComplaintCategory,
+    ComplaintCause,
     ComplaintStatus,
     Department,
     EscalationLevel,
@@ -63,6 +64,7 @@ class ComplaintFile:
     escalations: list[asyncpg.Record]
     resolution: asyncpg.Record | None
     confirmation: asyncpg.Record | None
+    causes: list[asyncpg.Record]
 
 
 def may_see(who: Principal, row: asyncpg.Record) -> bool:
@@ -205,6 +207,34 @@ async def escalate(
     return await _change(ctx, who, complaint_id, step)
 
 
+async def record_cause(
+    ctx: Context,
+    who: Principal,
+    complaint_id: str,
+    *,
+    cause: ComplaintCause,
+    detail: str,
+    at: datetime | None,
+) -> ComplaintFile:
+    """Record why the complaint arose (调查出现投诉原因); a later finding corrects it."""
+
+    async def step(old: Complaint) -> tuple[Complaint, list[Event]]:
+        when = await ctx.business_time(at, "at", not_before=old.opened_at, what_before=OPENED)
+        new, found = domain.record_cause(old, cause, detail, who.sub, when)
+        await queries.insert_cause(
+            ctx.conn,
+            complaint_id=new.id,
+            cause=found.cause.value,
+            detail=found.detail,
+            by=found.by,
+            at=found.at,
+            version=new.version,
+        )
+        return new, []
+
+    return await _change(ctx, who, complaint_id, step)
+
+
 async def resolve(
     ctx: Context,
     who: Principal,
@@ -340,6 +370,7 @@ async def _file(ctx: Context, row: asyncpg.Record) -> ComplaintFile:
         escalations=await queries.list_escalations(ctx.conn, complaint_id=key),
         resolution=await queries.latest_resolution(ctx.conn, complaint_id=key),
         confirmation=await queries.latest_confirmation(ctx.conn, complaint_id=key),
+        causes=await queries.list_causes(ctx.conn, complaint_id=key),
     )
 
 
