@@ -7,7 +7,9 @@ Clones the repository's HEAD into a temporary directory (pip's cache stays as it
 and initialises the embedded Postgres; the second must install nothing. For each run it prints
 the wall time from the command to the moment every service's /readyz answers 200, and the CPU
 seconds the run used until then (its whole process tree, Postgres included): on a shared machine
-the wall time follows the load, the CPU time much less. Target (issue 20): first run < 60 s.
+the wall time follows the load, the CPU time much less. `--favoured` gives the runs' session
+priority over every other session (Linux autogroups; root), which on a shared machine comes
+closest to a quiet one. Target (issue 20): first run < 60 s.
 """
 
 from __future__ import annotations
@@ -57,8 +59,14 @@ def _cpu(root: psutil.Process, clone: Path) -> float:
     return total
 
 
+def _favour(pid: int) -> None:
+    """Give the session of pid priority over every other session (Linux autogroups, root):
+    on a shared machine, the closest to measuring on a quiet one."""
+    Path(f"/proc/{pid}/autogroup").write_text("-19")
+
+
 def run_once(
-    clone: Path, base: int, log: Path, timeout: float = 600
+    clone: Path, base: int, log: Path, favoured: bool, timeout: float = 600
 ) -> tuple[float, float, str, dict[str, float]]:
     """One `./dev up`: (seconds to every /readyz 200, CPU seconds, its output, when each line
     of its output came); then stopped."""
@@ -75,6 +83,9 @@ def run_once(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+    if favoured:
+        _favour(proc.pid)
 
     def read() -> None:
         assert proc.stdout is not None
@@ -118,7 +129,8 @@ def phases(lines: dict[str, float], took: float) -> str:
 
 
 def main(args: argparse.Namespace) -> None:
-    header("first and second `./dev up` on a fresh clone, to every /readyz 200")
+    favoured = " (its session favoured over the others')" if args.favoured else ""
+    header(f"first and second `./dev up` on a fresh clone, to every /readyz 200{favoured}")
     work = Path(tempfile.mkdtemp(prefix="kefu-first-run-"))
     clone = work / "kefu"
     try:
@@ -129,8 +141,12 @@ def main(args: argparse.Namespace) -> None:
             ["git", "log", "--oneline", "-1"], cwd=clone, capture_output=True, text=True
         ).stdout.strip()
         print(f"clone of {head}", flush=True)
-        first, first_cpu, out1, lines1 = run_once(clone, args.port_base, work / "first.log")
-        second, second_cpu, out2, lines2 = run_once(clone, args.port_base, work / "second.log")
+        first, first_cpu, out1, lines1 = run_once(
+            clone, args.port_base, work / "first.log", args.favoured
+        )
+        second, second_cpu, out2, lines2 = run_once(
+            clone, args.port_base, work / "second.log", args.favoured
+        )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -158,4 +174,10 @@ if __name__ == "__main__":
     parser.add_argument("--repo", default=".", help="the repository to clone (its HEAD)")
     parser.add_argument("--port-base", type=int, default=28000, help="`./dev up --port-base`")
     parser.add_argument("--keep", action="store_true", help="keep the clone and logs")
+    parser.add_argument(
+        "--favoured",
+        action="store_true",
+        help="give the runs' session priority over other sessions (Linux autogroup, root): a"
+        " shared machine measured as if quiet",
+    )
     main(parser.parse_args())
