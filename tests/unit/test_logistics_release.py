@@ -162,3 +162,37 @@ def test_misshapen_ids_are_refused_without_echoing_them(bad: str) -> None:
 def test_a_key_is_required() -> None:
     with pytest.raises(ValueError):
         id_fingerprint(ID18, b"")
+
+
+def test_every_refusal_has_a_known_code_and_the_requirements_say_the_rules_first() -> None:
+    from services.logistics.domain import REFUSAL_CODES, release_requirements
+
+    person = arrived()
+    refused = release(person, "杨明静", presented_id_present=False, delegate=("", False))
+    assert refused.codes == [
+        "no_original_id",
+        "name_differs",
+        "delegate_name_missing",
+        "delegate_no_id",
+        "phone_not_confirmed",
+    ]
+    assert len(refused.codes) == len(refused.reasons)
+    company = release(
+        arrived(ConsigneeKind.COMPANY, "成都装饰公司"),
+        "李四",
+        authorisation_letter=True,
+        presented_id_present=False,
+    )
+    assert company.codes == ["letter_without_id"]
+    assert set(refused.codes + company.codes) <= set(REFUSAL_CODES)
+
+    needs = release_requirements(person, [])
+    assert [r.code for r in needs] == ["original_id", "exact_name", "delegate"]
+    assert "杨民敬" in needs[1].text
+    waiting = replace(person, arrived_batches={}, status=ShipmentStatus.IN_TRANSIT)
+    assert [r.code for r in release_requirements(waiting, ["杨明静"])][::4] == [
+        "not_arrived",
+        "change_proof",
+    ]
+    company_needs = release_requirements(arrived(ConsigneeKind.COMPANY, "成都装饰公司"), [])
+    assert [r.code for r in company_needs] == ["company_stamp", "authorisation_letter"]

@@ -57,7 +57,12 @@ async def release(
         # The refusal is on record (committed above); every reason is returned.
         reasons = done.decision.reasons
         return problem_response(
-            409, "Conflict", "; ".join(reasons), reasons=reasons, release_id=str(done.release_id)
+            409,
+            "Conflict",
+            "; ".join(reasons),
+            reasons=reasons,
+            codes=done.decision.codes,
+            release_id=str(done.release_id),
         )
     metrics.RELEASES.labels("released").inc()
     return views.released_json(waybill, who.sub, req, done)

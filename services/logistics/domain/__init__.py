@@ -48,12 +48,15 @@ from .receipts import (
     start_receipt_clock,
 )
 from .release import (
+    REFUSAL_CODES,
     Delegate,
     ReleaseDecision,
+    Requirement,
     check_release,
     id_fingerprint,
     id_matches,
     normalise_id,
+    release_requirements,
 )
 from .rules import DEFAULT_RULES, MAX_TRANSFERS, LogisticsRules
 from .shipments import (
@@ -98,6 +101,7 @@ __all__ = [
     "INVALID_VALUE",
     "MAX_TRANSFERS",
     "OFF_ROUTE",
+    "REFUSAL_CODES",
     "REPORT_COLUMNS",
     "STEP_OUT_OF_ORDER",
     "STEP_PARTY",
@@ -122,6 +126,7 @@ __all__ = [
     "ReceiptStatus",
     "RegionLine",
     "ReleaseDecision",
+    "Requirement",
     "ScanEffect",
     "ScanRecorded",
     "Shipment",
@@ -160,6 +165,7 @@ __all__ = [
     "receipt_status",
     "reconcile_truck",
     "register_exception",
+    "release_requirements",
     "report_csv",
     "returned_by",
     "route",

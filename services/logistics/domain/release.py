@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -31,6 +32,85 @@ class ReleaseDecision:
     allowed: bool
     reasons: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # one per reason, for screens to word
+
+
+class Refusals(list[str]):
+    """The reasons to refuse, each with a stable code (`REFUSAL_CODES`) beside its words."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codes: list[str] = []
+
+    def add(self, code: str, reason: str) -> None:
+        self.append(reason)
+        self.codes.append(code)
+
+
+# What each refusal code means (a screen words it in its own language).
+REFUSAL_CODES = {
+    "already_signed": "the waybill is already signed for",
+    "not_arrived": "the goods have not arrived at the destination",
+    "name_missing": "the name on the presented ID is missing",
+    "no_original_id": "no original ID of the consignee was presented",
+    "name_differs": "the name differs from the consignee's; a consignee-change proof is needed",
+    "delegate_name_missing": "the delegate's name is missing",
+    "delegate_no_id": "the delegate's original ID was not presented",
+    "phone_not_confirmed": "the consignee has not confirmed the delegated pickup by phone",
+    "company_proof_missing": "a company consignee: stamp, or stamped letter plus pickup ID",
+    "letter_without_id": "an authorisation letter needs the pickup person's original ID",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One thing the counter must see before the goods go (code for screens, words in English)."""
+
+    code: str
+    text: str
+
+
+def release_requirements(s: Shipment, proven_names: Sequence[str]) -> list[Requirement]:
+    """What the rules require before this consignee's goods go (§4.3), as the counter shows
+    it before anyone is asked for an ID: the same rules `check_release` applies."""
+    name = s.consignee.name.strip()
+    found: list[Requirement] = []
+    if s.status is ShipmentStatus.SIGNED:
+        found.append(Requirement("already_signed", f"waybill {s.waybill} is already signed for"))
+    elif not s.arrived_batches:
+        found.append(
+            Requirement("not_arrived", f"wait for the goods to arrive at {s.destination_branch}")
+        )
+    if s.consignee.kind is ConsigneeKind.COMPANY:
+        found += [
+            Requirement("company_stamp", f"the company stamp of {name} on the receipt"),
+            Requirement(
+                "authorisation_letter",
+                f"or a stamped authorisation letter of {name} plus the pickup person's original ID",
+            ),
+        ]
+        return found
+    found += [
+        Requirement("original_id", f"the original ID of {name} (copies are not accepted)"),
+        Requirement(
+            "exact_name",
+            f"the name on the ID exactly {name}: another name only after the shipper's "
+            "consignee-change proof is recorded",
+        ),
+        Requirement(
+            "delegate",
+            "someone picking up for the consignee: both original IDs and the consignee's "
+            "confirmation by phone (call the number on the waybill)",
+        ),
+    ]
+    if proven_names:
+        found.append(
+            Requirement(
+                "change_proof",
+                "consignee-change proof recorded for: " + ", ".join(proven_names),
+            )
+        )
+    return found
 
 
 def _person_checks(
@@ -40,14 +120,15 @@ def _person_checks(
     delegate: Delegate | None,
     phone_confirmed: bool,
     change_proof: bool,
-    reasons: list[str],
+    reasons: Refusals,
     evidence: list[str],
 ) -> None:
     """A person consignee: their original ID with the exact waybill name, or proof of change."""
     expected = s.consignee.name.strip()
     if not id_present:
-        reasons.append(
-            f"no original ID of the consignee {expected} was presented (copies are not accepted)"
+        reasons.add(
+            "no_original_id",
+            f"no original ID of the consignee {expected} was presented (copies are not accepted)",
         )
     else:
         evidence.append(f"original ID of {name}")
@@ -55,25 +136,28 @@ def _person_checks(
         if change_proof:
             evidence.append(f"consignee-change proof from the shipper: {expected} → {name}")
         else:
-            reasons.append(
+            reasons.add(
+                "name_differs",
                 f"the name on the ID ({name}) differs from the waybill's consignee ({expected}); "
-                "the shipper must provide a consignee-change proof first"
+                "the shipper must provide a consignee-change proof first",
             )
     if delegate is None:
         return
     if not delegate.name.strip():
-        reasons.append("the delegate's name is missing")
+        reasons.add("delegate_name_missing", "the delegate's name is missing")
     if not delegate.id_present:
-        reasons.append(
+        reasons.add(
+            "delegate_no_id",
             f"the delegate's original ID was not presented ({delegate.name.strip()}); "
-            "a delegated pickup needs both the consignee's and the delegate's IDs"
+            "a delegated pickup needs both the consignee's and the delegate's IDs",
         )
     else:
         evidence.append(f"original ID of the delegate {delegate.name.strip()}")
     if not phone_confirmed:
-        reasons.append(
+        reasons.add(
+            "phone_not_confirmed",
             f"the consignee {expected} has not confirmed the delegated pickup by phone "
-            "(call the number on the waybill)"
+            "(call the number on the waybill)",
         )
     else:
         evidence.append("consignee confirmed the delegated pickup by phone")
@@ -85,7 +169,7 @@ def _company_checks(
     pickup_id_present: bool,
     company_stamp: bool,
     letter: bool,
-    reasons: list[str],
+    reasons: Refusals,
     evidence: list[str],
 ) -> None:
     """A company consignee: its stamp on the receipt, or a stamped letter plus the pickup ID."""
@@ -96,15 +180,17 @@ def _company_checks(
             evidence.append(f"original ID of the pickup person {name}")
         return
     if not letter:
-        reasons.append(
+        reasons.add(
+            "company_proof_missing",
             f"the consignee is a company ({company}): the receipt needs the company stamp, "
-            "or a stamped authorisation letter plus the pickup person's ID"
+            "or a stamped authorisation letter plus the pickup person's ID",
         )
         return
     evidence.append(f"stamped authorisation letter of {company} (kept with the receipt)")
     if not pickup_id_present:
-        reasons.append(
-            f"an authorisation letter from {company} needs the pickup person's original ID too"
+        reasons.add(
+            "letter_without_id",
+            f"an authorisation letter from {company} needs the pickup person's original ID too",
         )
     else:
         evidence.append(f"original ID of the pickup person {name}")
@@ -121,18 +207,19 @@ def check_release(
     consignee_change_proof: bool,
 ) -> ReleaseDecision:
     """Apply the release rules; the goods go only when no reason to refuse remains."""
-    reasons: list[str] = []
+    reasons = Refusals()
     evidence: list[str] = []
     if shipment.status is ShipmentStatus.SIGNED:
-        reasons.append(f"waybill {shipment.waybill} is already signed for")
+        reasons.add("already_signed", f"waybill {shipment.waybill} is already signed for")
     elif not shipment.arrived_batches:
-        reasons.append(
-            f"waybill {shipment.waybill} has not arrived at {shipment.destination_branch}"
+        reasons.add(
+            "not_arrived",
+            f"waybill {shipment.waybill} has not arrived at {shipment.destination_branch}",
         )
     # Names must match exactly: only surrounding whitespace is forgiven (杨民敬 ≠ 杨明静).
     name = presented_name.strip()
     if not name:
-        reasons.append("the name on the presented ID is missing")
+        reasons.add("name_missing", "the name on the presented ID is missing")
     d = Delegate(*delegate) if delegate is not None else None
     if shipment.consignee.kind is ConsigneeKind.COMPANY:
         pickup_id = presented_id_present or (d is not None and d.id_present)
@@ -151,7 +238,7 @@ def check_release(
             evidence,
         )
     if reasons:
-        return ReleaseDecision(False, reasons, [])
+        return ReleaseDecision(False, list(reasons), [], reasons.codes)
     return ReleaseDecision(True, [], evidence)
 
 
