@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.intake import workflow
 from services.intake.api.models import (
@@ -20,14 +20,17 @@ from services.intake.api.models import (
 from services.intake.api.roles import (
     CREATE_LEAD,
     CREATE_REPAIR,
+    DIAL_CUSTOMER,
     READ_COMPLAINT,
     READ_CUSTOMER,
     READ_REPAIR,
 )
 from services.intake.domain import mask_phone
 from shared.contracts.intake import House
+from shared.validation import Cursor, Name, Phone
 from shared.web.auth import Principal, require
 from shared.web.deps import change, view
+from shared.web.pagination import after, limit_param, page
 
 router = APIRouter(prefix="/v1")
 
@@ -71,12 +74,46 @@ async def get_customer(
     """The customer with a masked phone and the timeline of everything registered for them."""
     async with view(request) as ctx:
         row, entries = await workflow.customer(ctx, who, customer_id)
+    return {**_customer(row, who), "timeline": [entry(e) for e in entries]}
+
+
+def _customer(row: asyncpg.Record, who: Principal) -> dict[str, Any]:
+    """A customer's name and masked phone; the whole number for the roles that call."""
+    full = who.role.value in DIAL_CUSTOMER
     return {
         "id": row["id"],
         "name": row["name"],
         "phone": mask_phone(row["phone"]),
-        "timeline": [entry(e) for e in entries],
+        "phone_full": row["phone"] if full else None,
     }
+
+
+@router.get("/customers", tags=["customers"])
+async def find_customers(
+    request: Request,
+    phone: Phone | None = Query(None, description="The whole number, as typed"),
+    phone_last4: str | None = Query(
+        None, max_length=4, pattern=r"^\d{4}$", description="Its last four digits"
+    ),
+    name: Name | None = Query(None, description="With phone_last4: the exact name"),
+    limit: int = Depends(limit_param),
+    cursor: Cursor | None = None,
+    who: Principal = require(*READ_CUSTOMER),
+) -> dict[str, Any]:
+    """Customers on an inbound call: by the whole phone, or by its last four digits and the
+    name; a branch finds only the customers it has records of (keyset on id)."""
+    key = after(cursor, str)
+    async with view(request) as ctx:
+        rows = await workflow.find_customers(
+            ctx,
+            who,
+            phone=phone,
+            last4=phone_last4,
+            name=name,
+            after=key[0] if key else None,
+            limit=limit + 1,
+        )
+    return page([_customer(r, who) for r in rows], limit)
 
 
 def entry(e: asyncpg.Record) -> dict[str, Any]:

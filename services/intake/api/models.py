@@ -263,6 +263,9 @@ class CustomerOut(BaseModel):
     id: str
     name: str
     phone: str = Field(description="Masked, e.g. 138****5678")
+    phone_full: str | None = Field(
+        default=None, description="The whole number, for the roles that call customers"
+    )
     timeline: list[TimelineEntry]
 
 

@@ -10,3 +10,5 @@ READ_CUSTOMER = ("branch", "cs", "reception", "dept_head", "manager")
 CREATE_REPAIR = ("branch", "cs", "reception", "aftersales")
 READ_REPAIR = ("branch", "cs", "reception", "aftersales", "dept_head", "manager")
 REPORTS = ("cs", "dept_head", "manager")
+# The roles whose work is calling customers: they get the whole number beside the masked one.
+DIAL_CUSTOMER = ("cs", "reception", "dept_head", "manager", "admin")

@@ -21,6 +21,7 @@ from services.intake.queries.complaints import (
 from services.intake.queries.customers import (
     branch_knows_customer,
     customer_timeline,
+    find_customers,
     get_customer,
     get_lead,
     get_repair_request,
@@ -38,6 +39,7 @@ __all__ = [
     "claim_fact",
     "count_unclosed",
     "customer_timeline",
+    "find_customers",
     "get_complaint",
     "get_customer",
     "get_lead",

@@ -177,3 +177,37 @@ async def customer_timeline(
         branch_id,
         limit,
     )
+
+
+async def find_customers(
+    conn: asyncpg.Connection,
+    *,
+    phone: str | None,
+    last4: str | None,
+    name: str | None,
+    branch_id: str | None,
+    after: str | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Customers by their whole phone, or by its last four digits and the exact name; a
+    branch's only when it registered them or has a record of them (keyset on id)."""
+    return await conn.fetch(
+        f"SELECT {_CUSTOMER} FROM intake.customers c"
+        " WHERE ($1::text IS NULL OR phone = $1)"
+        "   AND ($2::text IS NULL OR (right(phone, 4) = $2 AND name = $3))"
+        "   AND ($4::text IS NULL OR branch_id = $4"
+        "     OR EXISTS (SELECT 1 FROM intake.leads l"
+        "                WHERE l.customer_id = c.id AND l.branch_id = $4)"
+        "     OR EXISTS (SELECT 1 FROM intake.complaints x"
+        "                WHERE x.customer_id = c.id AND x.branch_id = $4)"
+        "     OR EXISTS (SELECT 1 FROM intake.repair_requests r"
+        "                WHERE r.customer_id = c.id AND r.branch_id = $4))"
+        "   AND ($5::text IS NULL OR id > $5::uuid)"
+        " ORDER BY id LIMIT $6",
+        phone,
+        last4,
+        name,
+        branch_id,
+        after,
+        limit,
+    )

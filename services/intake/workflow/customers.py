@@ -19,6 +19,7 @@ from shared.contracts.intake import (
     RepairRequested,
 )
 from shared.errors import Invalid, NotFound
+from shared.validation import normalise_phone
 from shared.web.auth import Principal
 
 TIMELINE_LIMIT = 200
@@ -245,3 +246,36 @@ async def repair_request(ctx: Context, who: Principal, request_id: str) -> async
     if row is None or not who.may_see_branch(row["branch_id"]):
         raise NotFound("repair request", request_id)
     return row
+
+
+async def find_customers(
+    ctx: Context,
+    who: Principal,
+    *,
+    phone: str | None,
+    last4: str | None,
+    name: str | None,
+    after: str | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Customers on an inbound call: by the whole phone, or its last four digits and the
+    exact name (never the last four alone: too many would match); a branch sees its own."""
+    if phone is None and last4 is None:
+        raise Invalid("phone", "give the phone, or phone_last4 with the name")
+    if last4 is not None and not (name or "").strip():
+        raise Invalid("name", "the last four digits find a customer only with the name")
+    canonical = None
+    if phone is not None:
+        try:
+            canonical = normalise_phone(phone)
+        except ValueError as exc:
+            raise Invalid("phone", str(exc)) from None
+    return await queries.find_customers(
+        ctx.conn,
+        phone=canonical,
+        last4=last4,
+        name=name.strip() if last4 is not None and name else None,
+        branch_id=who.branch if who.is_branch else None,
+        after=after,
+        limit=limit,
+    )
