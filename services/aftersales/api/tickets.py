@@ -28,6 +28,7 @@ async def list_repairs(
     limit: int = Depends(limit_param),
     cursor: Cursor | None = None,
     who: Principal = READ,
+    customer_id: Code | None = None,
 ) -> dict[str, Any]:
     """Tickets in opening order, filtered; keyset pagination."""
     position = after(cursor, datetime, str)
@@ -40,6 +41,7 @@ async def list_repairs(
             complaint_id=complaint_id,
             after=(position[0], position[1]) if position else None,
             limit=limit + 1,
+            customer_id=customer_id,
         )
     return page([summary_view(s) for s in found], limit, key=("opened_at", "id"))
 

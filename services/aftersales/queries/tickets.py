@@ -67,6 +67,7 @@ async def list_tickets(
     branch_id: str | None,
     after: tuple[datetime, str] | None,
     limit: int,
+    customer_id: str | None = None,
 ) -> list[Stored]:
     """Tickets in opening order matching the filters, after a keyset position."""
     rows = await conn.fetch(
@@ -76,6 +77,7 @@ async def list_tickets(
         "   AND ($3::text IS NULL OR complaint_id = $3)"
         "   AND ($4::text IS NULL OR branch_id = $4)"
         "   AND ($5::timestamptz IS NULL OR (opened_at, id) > ($5, $6))"
+        "   AND ($8::text IS NULL OR customer_id = $8)"
         " ORDER BY opened_at, id LIMIT $7",
         status,
         project_id,
@@ -84,6 +86,7 @@ async def list_tickets(
         after[0] if after else None,
         after[1] if after else None,
         limit,
+        customer_id,
     )
     return [stored(r) for r in rows]
 

@@ -261,6 +261,7 @@ async def tickets(
     complaint_id: str | None,
     after: tuple[datetime, str] | None,
     limit: int,
+    customer_id: str | None = None,
 ) -> list[Stored]:
     """Tickets the caller may see in opening order, filtered, after a keyset position."""
     return await queries.list_tickets(
@@ -271,6 +272,7 @@ async def tickets(
         branch_id=who.branch if who.is_branch else None,
         after=after,
         limit=limit,
+        customer_id=customer_id,
     )
 
 

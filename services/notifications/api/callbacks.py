@@ -38,6 +38,7 @@ async def list_callbacks(
     limit: int = Depends(limit_param),
     cursor: Cursor | None = None,
     who: Principal = require(*STAFF),
+    customer_id: Code | None = None,
 ) -> dict[str, Any]:
     """The worklist, soonest due first (`status=open`: scheduled, due and overdue)."""
     async with view(request) as ctx:
@@ -51,6 +52,7 @@ async def list_callbacks(
             due_before=due_before,
             after=after(cursor, datetime, str),
             limit=limit + 1,
+            customer_id=customer_id,
         )
     full = who.role in DIALLERS
     items = [callback_item(r, lang, full_phone=full) for r in rows]

@@ -225,6 +225,7 @@ async def list_callbacks(
     due_before: datetime | None,
     after: tuple[datetime, str] | None,
     limit: int,
+    customer_id: str | None = None,
 ) -> list[asyncpg.Record]:
     """A worklist page ordered by (due_at, id); `status=open` means scheduled, due or overdue."""
     statuses = OPEN_STATUSES if status == "open" else ([status] if status else None)
@@ -239,6 +240,7 @@ async def list_callbacks(
         "   AND ($5::text IS NULL OR team = $5)"
         "   AND ($6::timestamptz IS NULL OR due_at < $6)"
         "   AND ($7::timestamptz IS NULL OR (due_at, id) > ($7::timestamptz, $8::text))"
+        "   AND ($10::text IS NULL OR customer_id = $10)"
         " ORDER BY due_at, id LIMIT $9) page"
         " LEFT JOIN contacts k ON k.kind = 'customer' AND k.contact_id = page.customer_id"
         " ORDER BY page.due_at, page.id",
@@ -251,6 +253,7 @@ async def list_callbacks(
         after[0] if after else None,
         after[1] if after else None,
         limit,
+        customer_id,
     )
 
 

@@ -224,6 +224,7 @@ async def worklist(
     due_before: datetime | None,
     after: tuple[Any, ...] | None,
     limit: int,
+    customer_id: str | None = None,
 ) -> list[asyncpg.Record]:
     """A page of the worklist, soonest due first (`status=open`: scheduled, due, overdue)."""
     return await queries.list_callbacks(
@@ -236,6 +237,7 @@ async def worklist(
         due_before=due_before,
         after=after,
         limit=limit,
+        customer_id=customer_id,
     )
 
 

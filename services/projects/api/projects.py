@@ -83,6 +83,16 @@ async def get_one(
         return project_body(await workflow.project_file(ctx, project_id, if_match(request)))
 
 
+@router.get("/projects/{project_id}/next")
+async def next_step(
+    project_id: str, request: Request, who: Principal = require(*READERS)
+) -> dict[str, Any]:
+    """The next stage and every rule not met for it now, in words (what a transition would
+    refuse with); `automatic` when the system moves it (warranty), `next` null at the end."""
+    async with view(request) as ctx:
+        return await workflow.next_step(ctx, project_id)
+
+
 @router.patch("/projects/{project_id}")
 async def assign_people(
     project_id: str, body: AssignIn, request: Request, who: Principal = require(*ORGANISERS)

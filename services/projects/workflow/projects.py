@@ -212,3 +212,34 @@ async def deadline_passed(ctx: Context, project_id: str, deadline: Deadline) -> 
     )
     await unit.commit()
     metrics.DEADLINES_MISSED.labels(deadline.value).inc()
+
+
+async def next_step(ctx: Context, project_id: str) -> dict[str, Any]:
+    """The stage the project may move to next and every rule it does not meet for it now
+    (the same rules a transition applies); none at the last stage, automatic for warranty."""
+    unit = await Unit.fetch(ctx, project_id, None)
+    p = unit.project
+    to = domain.next_stage(p.stage)
+    now = await ctx.now()
+    if to is None:
+        return {
+            "stage": p.stage.value,
+            "next": None,
+            "automatic": False,
+            "ready": False,
+            "unmet": [],
+        }
+    automatic = to in domain.AUTOMATIC_STAGES
+    rules = (
+        []
+        if automatic
+        else domain.unmet_rules(p, to, now, deposit_min_fen=unit.cfg.deposit_min_fen)
+    )
+    return {
+        "stage": p.stage.value,
+        "next": to.value,
+        "automatic": automatic,
+        "ready": not automatic and not rules,
+        "unmet": [{"code": code, "rule": text} for code, text in rules],
+        "as_of": now.isoformat(),
+    }
