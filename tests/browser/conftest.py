@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from shared.settings import Settings
 from tests.support.console import Desk, desk
@@ -30,6 +30,9 @@ WIDE = {"width": 1280, "height": 720}
 NARROW = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.browser
+# A page waits for what a person would wait for; on a busy machine the services behind it are
+# slower than Playwright's 5 s default (each assertion still passes the moment it holds).
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")

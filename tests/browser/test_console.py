@@ -180,10 +180,12 @@ async def test_sign_in_with_the_keyboard_alone(page: Page, kd: Desk) -> None:
     # The first task's outcome form opens from the keyboard too.
     await complaint(kd, "郑好")
     await page.reload()
-    summary = page.locator("summary", has_text="记录回访结果").first
-    await summary.focus()
+    # The complaint's own task (it may arrive live after the reload), not any earlier one.
+    task = page.locator("li.task", has_text="郑好").first
+    await expect(task).to_be_visible()
+    await task.locator("summary", has_text="记录回访结果").focus()
     await page.keyboard.press("Enter")
-    await expect(page.locator("details.outcome[open]").first).to_be_visible()
+    await expect(task.locator("details.outcome[open]")).to_be_visible()
 
 
 async def test_english_is_one_click_away(page: Page, kd: Desk) -> None:
