@@ -79,6 +79,7 @@ def test_a_missing_name_and_id_give_every_reason_and_no_evidence() -> None:
             f"no original ID of the consignee {PERSON} was presented (copies are not accepted)",
         ],
         [],
+        ["name_missing", "no_original_id"],
     )
 
 
@@ -120,6 +121,7 @@ def test_a_delegate_without_name_id_or_confirmation_is_refused_for_each() -> Non
             "(call the number on the waybill)",
         ],
         [],
+        ["delegate_name_missing", "delegate_no_id", "phone_not_confirmed"],
     )
 
 
@@ -158,6 +160,7 @@ def test_a_company_letter_needs_the_pickup_id_which_a_delegate_may_show() -> Non
         False,
         [f"an authorisation letter from {COMPANY} needs the pickup person's original ID too"],
         [],
+        ["letter_without_id"],
     )
 
 
@@ -170,6 +173,7 @@ def test_a_company_without_stamp_or_letter_is_refused_with_what_it_needs() -> No
             "or a stamped authorisation letter plus the pickup person's ID"
         ],
         [],
+        ["company_proof_missing"],
     )
 
 

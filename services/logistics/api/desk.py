@@ -152,7 +152,7 @@ async def release_requirements(
     waybill: str, request: Request, who: Principal = require(*WRITERS)
 ) -> dict[str, Any]:
     """What the rules require before this consignee's goods go, shown before any ID is asked
-    for: the destination branch's (and the desk's) view; every code is worded in the docs."""
+    for; any branch on the route reads them; every code is worded in the docs."""
     async with view(request) as ctx:
         needs = await lists.release_needs(ctx, who, waybill)
     s = needs.shipment

@@ -19,7 +19,7 @@ from services.logistics.workflow import access
 from shared.calendar import local_date, start_of_local_day
 from shared.context import Context
 from shared.contracts.values import Role
-from shared.errors import Forbidden, Invalid
+from shared.errors import Invalid
 from shared.validation import normalise_phone
 from shared.web.auth import Principal
 
@@ -134,11 +134,9 @@ class ReleaseNeeds:
 
 
 async def release_needs(ctx: Context, who: Principal, waybill: str) -> ReleaseNeeds:
-    """The release requirements for this waybill's consignee (the destination branch's and
-    the desk's question; another branch on the route is refused as for the release itself)."""
+    """The release requirements for this waybill's consignee: every branch that sees the
+    shipment may read them (the origin tells the shipper what the consignee must bring)."""
     row = await access.shipment(ctx, who, waybill)
-    if who.is_branch and who.branch != row["destination_branch"]:
-        raise Forbidden("only the destination branch releases the goods")
     s = records.to_shipment(row)
     changes = await lists.consignee_changes(ctx.conn, waybill=waybill)
     names = list(dict.fromkeys(str(c["new_name"]) for c in changes))
