@@ -4,7 +4,7 @@ approvals, sign-offs and the facts that meet deadlines."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 
@@ -55,21 +55,25 @@ async def list_all(
     lead_id: Code | None = None,
     stage: Stage | None = None,
     project_manager: Code | None = None,
+    branch_id: Code | None = None,
+    order: Literal["oldest", "newest"] = "oldest",
     limit: int = Depends(limit_param),
     cursor: Cursor | None = None,
     who: Principal = require(*READERS),
 ) -> dict[str, Any]:
-    """Projects in the order they were opened, filtered."""
+    """Projects in the order they were opened (or newest first), filtered by customer, lead,
+    stage, project manager or branch; keyset pagination."""
     key = after(cursor, datetime, str)
+    filters = {
+        "customer_id": customer_id,
+        "lead_id": lead_id,
+        "stage": stage.value if stage else None,
+        "project_manager": project_manager,
+        "branch_id": branch_id,
+    }
     async with view(request) as ctx:
         items = await workflow.list_projects(
-            ctx,
-            customer_id=customer_id,
-            lead_id=lead_id,
-            stage=stage,
-            project_manager=project_manager,
-            after=key,
-            limit=limit + 1,
+            ctx, filters=filters, newest_first=order == "newest", after=key, limit=limit + 1
         )
     return page(items, limit, key=("created_at", "id"))
 

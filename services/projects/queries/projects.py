@@ -78,31 +78,38 @@ async def update_project(
     return status == "UPDATE 1"
 
 
+# The list's filters, each an equality on a column indexed with the sort key after it.
+LIST_FILTERS = ("customer_id", "lead_id", "stage", "project_manager", "branch_id")
+
+
 async def list_projects(
     conn: asyncpg.Connection,
     *,
-    customer_id: str | None,
-    lead_id: str | None,
-    stage: str | None,
-    project_manager: str | None,
+    filters: dict[str, str],
+    newest_first: bool,
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[asyncpg.Record]:
-    """A page of projects in creation order, filtered."""
+    """A page of projects in opening order (or newest first), filtered; only the filters given
+    are in the statement, so each filter's (column, created_at, id) index serves the page."""
+    args: list[object] = []
+    terms: list[str] = []
+    for column in LIST_FILTERS:
+        if (value := filters.get(column)) is not None:
+            args.append(value)
+            terms.append(f"{column} = ${len(args)}")
+    if after is not None:
+        args.extend(after)
+        terms.append(
+            f"(created_at, id) {'<' if newest_first else '>'} (${len(args) - 1}, ${len(args)})"
+        )
+    args.append(limit)
+    direction = "DESC" if newest_first else "ASC"
     return await conn.fetch(
-        "SELECT id, customer_id, lead_id, address, stage, version, designer, project_manager,"
-        " created_at FROM projects"
-        " WHERE ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR lead_id = $2)"
-        "   AND ($3::text IS NULL OR stage = $3) AND ($4::text IS NULL OR project_manager = $4)"
-        "   AND ($5::timestamptz IS NULL OR (created_at, id) > ($5, $6))"
-        " ORDER BY created_at, id LIMIT $7",
-        customer_id,
-        lead_id,
-        stage,
-        project_manager,
-        after[0] if after else None,
-        after[1] if after else None,
-        limit,
+        "SELECT id, customer_id, lead_id, branch_id, address, stage, version, designer,"
+        f" project_manager, created_at FROM projects WHERE {' AND '.join(terms) or 'true'}"
+        f" ORDER BY created_at {direction}, id {direction} LIMIT ${len(args)}",
+        *args,
     )
 
 

@@ -94,20 +94,17 @@ async def project_file(ctx: Context, project_id: str, if_match: str | None = Non
 async def list_projects(
     ctx: Context,
     *,
-    customer_id: str | None,
-    lead_id: str | None,
-    stage: Stage | None,
-    project_manager: str | None,
+    filters: dict[str, str | None],
+    newest_first: bool,
     after: tuple[Any, ...] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    """Projects in the order they were opened, filtered: up to `limit` after the sort key."""
+    """Projects in the order they were opened (or newest first), filtered: up to `limit` after
+    the sort key."""
     rows = await queries.list_projects(
         ctx.conn,
-        customer_id=customer_id,
-        lead_id=lead_id,
-        stage=stage.value if stage else None,
-        project_manager=project_manager,
+        filters={k: v for k, v in filters.items() if v is not None},
+        newest_first=newest_first,
         after=(after[0], after[1]) if after else None,
         limit=limit,
     )
