@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from shared.contracts.values import Stage
 from shared.web.models import Strict
 
 RATING_ROLES = ("designer", "inspector", "foreman", "engineering_manager")
@@ -52,6 +53,21 @@ class OutcomeForm(Strict):
             out["satisfaction"] = int(self.satisfaction)
         if self.comment.strip():
             out["comment"] = self.comment.strip()
+        return out
+
+
+class TransitionForm(Strict):
+    """A project manager's move to the project's next stage."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    to: Stage
+    note: str = Field(default="", max_length=2000)
+
+    def body(self) -> dict[str, Any]:
+        """The transition as projects' API takes it."""
+        out: dict[str, Any] = {"to": self.to.value}
+        if self.note.strip():
+            out["note"] = self.note.strip()
         return out
 
 

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from services.console.api import navigation
 from services.console.api.i18n import LANGS, lang_of, translator
 from services.console.domain import dial_link, mask
+from services.console.domain.projects import yuan
 from services.console.workflow.sessions import Visit
 from shared.calendar import BUSINESS_TZ
 
@@ -46,6 +47,17 @@ def parse_time(text: str) -> datetime | None:
         return None
 
 
+def when(text: str | None) -> str:
+    """A time a service sent (ISO 8601) in the business calendar, to the minute; a date as it
+    is; nothing for none."""
+    if not text:
+        return ""
+    at = parse_time(str(text))
+    if at is None or at.tzinfo is None:
+        return str(text)
+    return local_time(at)
+
+
 @cache
 def static_url(name: str) -> str:
     """A static file's URL with its content hash, so a new version is never served stale."""
@@ -60,7 +72,7 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ENV.filters.update(local_time=local_time, mask=mask, parse_time=parse_time)
+ENV.filters.update(local_time=local_time, mask=mask, parse_time=parse_time, when=when, yuan=yuan)
 ENV.globals.update(static_url=static_url, dial_link=dial_link, LANGS=LANGS)
 
 

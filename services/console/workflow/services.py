@@ -26,6 +26,8 @@ class ServiceError(Exception):
     title: str = ""
     detail: str = ""
     errors: list[dict[str, Any]] = field(default_factory=list)
+    code: str = ""
+    rules: list[dict[str, Any]] = field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.service} answered {self.status}: {self.detail or self.title}"
@@ -33,6 +35,15 @@ class ServiceError(Exception):
     def field_errors(self) -> dict[str, str]:
         """The invalid fields the problem named, by field."""
         return {str(e.get("field")): str(e.get("message", "")) for e in self.errors}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A file a service served: its bytes, content type and entity tag."""
+
+    content: bytes
+    content_type: str
+    etag: str | None = None
 
 
 class Services:
@@ -76,7 +87,31 @@ class Services:
         body: Mapping[str, Any] | None = None,
     ) -> Any:
         """One call as `staff`; the JSON answer, or ServiceError with the service's problem."""
-        headers = {"Authorization": f"Bearer {self.token(staff)}", "Accept": "application/json"}
+        r = await self._send(staff, service, method, path, params=params, body=body)
+        return r.json() if r.content else None
+
+    async def fetch(self, staff: Staff, service: str, path: str) -> Fetched:
+        """A stored file as `staff` (a photo, a document, a printed card): its bytes and type,
+        or ServiceError exactly as for a JSON call."""
+        r = await self._send(staff, service, "GET", path, accept="*/*")
+        return Fetched(
+            r.content,
+            r.headers.get("content-type", "application/octet-stream"),
+            r.headers.get("etag"),
+        )
+
+    async def _send(
+        self,
+        staff: Staff,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        accept: str = "application/json",
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token(staff)}", "Accept": accept}
         started = time.perf_counter()
         try:
             r = await self.client.request(
@@ -94,7 +129,7 @@ class Services:
         )
         if r.status_code >= 400:
             raise _problem(service, r)
-        return r.json() if r.content else None
+        return r
 
     async def get(self, staff: Staff, service: str, path: str, **params: Any) -> Any:
         """A read as `staff`."""
@@ -122,4 +157,6 @@ def _problem(service: str, r: httpx.Response) -> ServiceError:
         str(body.get("title", r.reason_phrase)),
         str(body.get("detail", "")),
         [e for e in body.get("errors") or [] if isinstance(e, dict)],
+        str(body.get("code") or ""),
+        [r for r in body.get("rules") or [] if isinstance(r, dict)],
     )
