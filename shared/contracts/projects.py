@@ -62,6 +62,13 @@ class ProjectStageChanged(Event):
             " by projects only (completion + its `warranty_years`), consumers use it as given"
         ),
     )
+    works_start_by: date | None = Field(
+        default=None,
+        description=(
+            "The last day the works may start (合同签订三日后开工), set on the change to"
+            " `contract`: engineering is told to arrange the start (通知工程部安排开工)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _completion_carries_the_warranty(self) -> ProjectStageChanged:

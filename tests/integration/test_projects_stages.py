@@ -230,10 +230,14 @@ async def test_stage_changed_carries_what_consumers_need(settings, js) -> None:
         assert e["version"] == 2
         assert e["customer_id"].startswith("cust-")
         assert e["completed_on"] is None and e["warranty_ends_on"] is None
+        assert e["works_start_by"] is None
 
         # Completion carries its date and the warranty's end (2 years) at once.
         clock = Clock(datetime(2026, 3, 2, 10, tzinfo=SHANGHAI))
         await drive(client, pid, Stage.PAINTING_ACCEPTED, clock)
+        # Signing names the last day to start (合同签订三日后开工), for engineering to arrange.
+        signed = await published(js, "project.stage.changed", project_id=pid, to_stage="contract")
+        assert signed[0]["works_start_by"] == "2026-03-05"
         await sign_all(client, pid, Stage.COMPLETED, clock)
         await documents_for(client, pid, Stage.COMPLETED, clock)
         await post(

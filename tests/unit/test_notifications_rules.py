@@ -566,6 +566,26 @@ def test_duty_missed_start_of_works_ends_when_the_works_start() -> None:
     assert stop.duties == ("deadline_missed:project:p-1:works_start",)
 
 
+def test_duty_signing_tells_engineering_to_arrange_the_start() -> None:
+    """四、签约: 签施工合同…通知工程部安排开工事宜 — the contract's signing e-mails engineering
+    the project, the signing day and the last day to start (合同签订三日后开工, as projects
+    published it); no other stage does."""
+    signed = stage_event("contract", at=local(2026, 3, 10, 15), works_start_by="2026-03-13")
+    [mail] = [m for m in run("project.stage.changed", signed).messages]
+    assert (mail.channel, mail.template) == (MessageChannel.EMAIL, "works_to_arrange")
+    assert (mail.recipient.kind, mail.recipient.value) == ("audience", "engineering")
+    assert mail.params == {
+        "project_no": "p-1",
+        "signed_on": "2026-03-10",
+        "start_by": "2026-03-13",
+        "project_manager": "pm-1",
+    }
+    assert mail.entity is not None and (mail.entity.kind, mail.entity.id) == ("project", "p-1")
+    assert "最迟于2026-03-13开工" in render(mail.template, "zh", mail.params)
+    for stage in ("design", "works_started", "completed"):
+        assert not run("project.stage.changed", stage_event(stage)).messages, stage
+
+
 def test_repair_rules() -> None:
     contact = only_task(run("repair.opened"))
     assert (contact.purpose, contact.team) == (P.REPAIR_CONTACT, "aftersales")

@@ -132,6 +132,17 @@ def complaint_escalated_params(ev: EventView) -> dict[str, str]:
     }
 
 
+def works_to_arrange_params(ev: EventView) -> dict[str, str]:
+    """works_to_arrange: the signed project, its signing day and the last day to start."""
+    start_by = ev.day("works_start_by")
+    return {
+        "project_no": ev.text("project_id"),
+        "signed_on": str(local_date(ev.fact_at)),
+        "start_by": str(start_by) if start_by else "-",
+        "project_manager": ev.opt("project_manager") or "-",
+    }
+
+
 def payment_params(ev: EventView) -> dict[str, str]:
     """payment_due / payment_overdue: what is still owed, and by when."""
     owed = max(0, ev.number("amount_fen") - ev.number("paid_fen"))

@@ -66,6 +66,7 @@ from services.notifications.domain.params import (
     shipment_params,
     warranty_anchor,
     warranty_stop,
+    works_to_arrange_params,
 )
 from services.notifications.domain.schedule import ScheduleKind
 from services.notifications.domain.specs import (
@@ -254,6 +255,15 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 assignee=field("project_manager"),
                 assignee_from_roster="project_manager",
                 when=to_stage(Stage.WORKS_STARTED),
+            ),
+            # 签施工合同…通知工程部安排开工事宜: signing tells engineering to arrange the start.
+            Message(
+                EMAIL,
+                "works_to_arrange",
+                to_audience(Team.ENGINEERING.value),
+                PROJECT,
+                works_to_arrange_params,
+                when=to_stage(Stage.CONTRACT),
             ),
             Cancel((P.WEEKLY_WORKS,), PROJECT, when=to_stage(Stage.COMPLETED)),
             # The start of works is the fact the works_start deadline waited for.

@@ -137,6 +137,16 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "its result back to the receptionist, who confirms it with the customer by phone.",
             ),
             _email(
+                "works_to_arrange",
+                "请安排开工：项目{project_no}（合同{signed_on}签订）",
+                "Arrange the start of works: project {project_no} (signed {signed_on})",
+                "项目{project_no}的施工合同已于{signed_on}签订，请工程部安排开工事宜（施工队、材料进场、"
+                "现场交底），最迟于{start_by}开工。项目经理：{project_manager}",
+                "The construction contract of project {project_no} was signed on {signed_on}. "
+                "Engineering: arrange the start of works (crew, materials, on-site handover); "
+                "the works start by {start_by} at the latest. Project manager: {project_manager}",
+            ),
+            _email(
                 "complaint_escalated",
                 "投诉升级：{complaint_no}",
                 "Complaint escalated: {complaint_no}",

@@ -193,6 +193,7 @@ class Unit:
         before, self.project = self.project, moved
         stage = moved.stage
         self.log.append(StageChange(moved.version, before.stage, stage, at, by, note))
+        dues = deadlines_for(stage, at)
         self.emit(
             ProjectStageChanged(
                 project_id=moved.id,
@@ -204,10 +205,13 @@ class Unit:
                 project_manager=moved.project_manager,
                 completed_on=moved.completed_on,
                 warranty_ends_on=warranty_ends_on(moved, self.cfg),
+                works_start_by=next(
+                    (d.due_on for d in dues if d.kind == Deadline.WORKS_START), None
+                ),
                 version=moved.version,
             )
         )
-        for due in deadlines_for(stage, at):
+        for due in dues:
             await queries.upsert_deadline(
                 self.ctx.conn,
                 project_id=moved.id,

@@ -1,0 +1,79 @@
+"""The renovation duties notifications carries out, on real NATS + Postgres with the fake SMS
+gateway and the SMTP sink on loopback (issue 17; 《家装设计师工作流程》)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from typing import Any
+
+import pytest
+from nats.js import JetStreamContext
+
+from shared.calendar import BUSINESS_TZ
+from shared.contracts.projects import ProjectStageChanged
+from shared.contracts.values import Stage
+from shared.settings import Settings
+from tests.support.harness import eventually
+from tests.support.notifications import harness, new_id
+
+pytestmark = pytest.mark.quick
+
+RECIPIENTS = {
+    "manager": ["manager@kefu.test"],
+    "engineering": ["engineering@kefu.test"],
+    "customer_service": ["cs@kefu.test"],
+}
+
+
+def mail_text(mail: dict[str, Any]) -> str:
+    """An e-mail's subject and plain-text body."""
+    parsed = message_from_bytes(mail["raw"].encode())
+    text = ""
+    for part in parsed.walk():
+        if part.get_content_type() == "text/plain" and not part.get_filename():
+            data = part.get_payload(decode=True)
+            assert isinstance(data, bytes)
+            text = data.decode().replace("\r\n", "\n")
+    return str(make_header(decode_header(mail["subject"]))) + "\n" + text
+
+
+def stage_changed(project_id: str, to: Stage, at: datetime, **kw: Any) -> ProjectStageChanged:
+    """project.stage.changed as projects publishes it."""
+    return ProjectStageChanged(
+        project_id=project_id,
+        customer_id=new_id("cust"),
+        from_stage=Stage.DESIGN,
+        to_stage=to,
+        at=at,
+        by="eng-1",
+        project_manager="pm-7",
+        version=6,
+        **kw,
+    )
+
+
+async def test_duty_signing_tells_engineering_to_arrange_the_start(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """签施工合同…通知工程部安排开工事宜: the signing e-mails engineering once (a redelivery
+    sends nothing more), with the last day to start."""
+    pid = new_id("proj")
+    signed = stage_changed(
+        pid,
+        Stage.CONTRACT,
+        datetime(2026, 3, 10, 15, tzinfo=BUSINESS_TZ),
+        works_start_by=date(2026, 3, 13),
+    )
+    async with harness(settings, js, report_recipients=RECIPIENTS) as h:
+        await h.publish(signed)
+        await h.publish(signed, msg_id="again")
+        await h.wait_drained()
+        [mail] = await eventually(lambda: h.smtp.messages or None)
+        listed = await h.messages(entity_id=pid, channel="email")
+    assert mail["to"] == ["engineering@kefu.test"]
+    text = mail_text(mail)
+    assert text.startswith(f"请安排开工：项目{pid}（合同2026-03-10签订）")
+    assert "最迟于2026-03-13开工" in text and "项目经理：pm-7" in text
+    assert [(m["template"], m["status"]) for m in listed] == [("works_to_arrange", "sent")]
