@@ -38,6 +38,7 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
     "complaint.closed",
     "project.opened",
     "project.stage.changed",
+    "project.renderings.delivered",
     "project.payment.due",
     "project.payment.overdue",
     "project.payment.received",

@@ -83,6 +83,19 @@ class ProjectStageChanged(Event):
         return self
 
 
+class ProjectRenderingsDelivered(Event):
+    """The designer delivered the renderings (效果图): the customer is told to come and see the
+    scheme (设计师4天内做完效果图,通知客户看方案)."""
+
+    SUBJECT: ClassVar[str] = "project.renderings.delivered"
+    OWNER: ClassVar[str] = "projects"
+
+    project_id: str
+    customer_id: str
+    at: AwareDatetime = Field(description="Business time of the delivery (may be backdated)")
+    designer: str | None = Field(default=None, description="Token `sub`")
+
+
 class ProjectMaterialsRecorded(Event):
     """The materials used on a project were recorded (the customer file)."""
 

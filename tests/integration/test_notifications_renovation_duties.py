@@ -12,11 +12,11 @@ import pytest
 from nats.js import JetStreamContext
 
 from shared.calendar import BUSINESS_TZ
-from shared.contracts.projects import ProjectStageChanged
+from shared.contracts.projects import ProjectRenderingsDelivered, ProjectStageChanged
 from shared.contracts.values import Stage
 from shared.settings import Settings
 from tests.support.harness import eventually
-from tests.support.notifications import harness, new_id
+from tests.support.notifications import customer, harness, new_id, new_phone
 
 pytestmark = pytest.mark.quick
 
@@ -77,3 +77,26 @@ async def test_duty_signing_tells_engineering_to_arrange_the_start(
     assert text.startswith(f"请安排开工：项目{pid}（合同2026-03-10签订）")
     assert "最迟于2026-03-13开工" in text and "项目经理：pm-7" in text
     assert [(m["template"], m["status"]) for m in listed] == [("works_to_arrange", "sent")]
+
+
+async def test_duty_renderings_delivered_tells_the_customer_to_see_the_scheme(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """设计师4天内做完效果图,通知客户看方案: the delivery texts the customer once."""
+    cid, phone, pid = new_id("cust"), new_phone(), new_id("proj")
+    delivered = ProjectRenderingsDelivered(
+        project_id=pid,
+        customer_id=cid,
+        at=datetime(2026, 3, 10, 11, tzinfo=BUSINESS_TZ),
+        designer="des-1",
+        version=4,
+    )
+    async with harness(settings, js) as h:
+        await h.publish(customer(cid, phone))
+        await h.publish(delivered)
+        await h.publish(delivered, msg_id="again")
+        await h.wait_drained()
+        [sms] = await eventually(lambda: h.sms_to(phone) or None)
+        listed = await h.messages(entity_id=pid)
+    assert sms["template_code"] == "SMS_010"
+    assert [(m["template"], m["status"]) for m in listed] == [("renderings_ready", "sent")]

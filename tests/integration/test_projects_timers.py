@@ -121,6 +121,13 @@ async def test_deadlines_fire_at_their_time_and_facts_cancel_them(settings, js) 
             await drive(client, pid, Stage.DESIGN_AGREEMENT)
         got = await post(client, f"/v1/projects/{met}/facts", {"fact": "renderings_delivered"})
         assert got["deadlines"][0]["status"] == "met"
+        # 通知客户看方案: the delivery is published once, for notifications to tell the customer.
+        await post(client, f"/v1/projects/{met}/facts", {"fact": "renderings_delivered"})
+        [delivered] = await eventually(
+            lambda: published(js, "project.renderings.delivered", project_id=met)
+        )
+        assert delivered["designer"] == "designer-fast"
+        assert delivered["customer_id"] == got["customer_id"]
         assert await timer_due(app, "project.deadline", f"{met}:renderings") is None
 
         project = (await client.get(f"/v1/projects/{missed}", headers=ADMIN)).json()

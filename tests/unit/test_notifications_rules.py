@@ -121,6 +121,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
         project_id="p-1", customer_id="c-1", address="x", designer="des-1", project_manager="pm-1"
     ),
     "project.stage.changed": stage_event("contract"),
+    "project.renderings.delivered": event(
+        project_id="p-1", customer_id="c-1", at="2026-03-10T11:00:00+08:00", designer="des-1"
+    ),
     "project.payment.due": event(
         project_id="p-1",
         customer_id="c-1",
@@ -584,6 +587,16 @@ def test_duty_signing_tells_engineering_to_arrange_the_start() -> None:
     assert "最迟于2026-03-13开工" in render(mail.template, "zh", mail.params)
     for stage in ("design", "works_started", "completed"):
         assert not run("project.stage.changed", stage_event(stage)).messages, stage
+
+
+def test_duty_renderings_delivered_tells_the_customer_to_see_the_scheme() -> None:
+    """四、签约: 设计师4天内做完效果图,通知客户看方案 — one SMS to the customer, no task."""
+    p = run("project.renderings.delivered")
+    [sms] = p.messages
+    assert (sms.channel, sms.template) == (MessageChannel.SMS, "renderings_ready")
+    assert (sms.recipient.kind, sms.recipient.value) == ("customer", "c-1")
+    assert sms.params == {"project_no": "p-1"} and not p.tasks
+    assert "请与设计师预约时间看方案" in render(sms.template, "zh", sms.params)
 
 
 def test_repair_rules() -> None:

@@ -132,6 +132,11 @@ def complaint_escalated_params(ev: EventView) -> dict[str, str]:
     }
 
 
+def project_params(ev: EventView) -> dict[str, str]:
+    """renderings_ready: the project's number."""
+    return {"project_no": ev.text("project_id")}
+
+
 def works_to_arrange_params(ev: EventView) -> dict[str, str]:
     """works_to_arrange: the signed project, its signing day and the last day to start."""
     start_by = ev.day("works_start_by")

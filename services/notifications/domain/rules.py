@@ -57,6 +57,7 @@ from services.notifications.domain.params import (
     is_reception_complaint,
     loading_params,
     payment_params,
+    project_params,
     receipt_params,
     region_audience,
     repair_appointment_params,
@@ -298,6 +299,10 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 team=const(Team.RECEPTION),  # 保修期内前台每隔一季度…电话回访: the front desk
                 when=to_stage(Stage.COMPLETED),
             ),
+        ),
+        # 设计师4天内做完效果图,通知客户看方案: the delivery tells the customer to see it.
+        "project.renderings.delivered": (
+            Message(SMS, "renderings_ready", to_customer, PROJECT, project_params),
         ),
         "project.payment.due": (Message(SMS, "payment_due", to_customer, PROJECT, payment_params),),
         "project.payment.overdue": (

@@ -136,6 +136,13 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "Receptionist: {received_by}\nComplaint: {description}\n\nThe department reports "
                 "its result back to the receptionist, who confirms it with the customer by phone.",
             ),
+            _sms(
+                "renderings_ready",
+                "SMS_010",
+                "您的装修项目{project_no}的设计方案（效果图）已完成，请与设计师预约时间看方案。",
+                "Project {project_no}: your design scheme (renderings) is ready. Please book a "
+                "time with your designer to see it.",
+            ),
             _email(
                 "works_to_arrange",
                 "请安排开工：项目{project_no}（合同{signed_on}签订）",

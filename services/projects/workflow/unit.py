@@ -35,7 +35,11 @@ from services.projects.domain import (
 from services.projects.queries import records
 from shared.context import Context
 from shared.contracts.envelope import Event
-from shared.contracts.projects import PaymentEvent, ProjectStageChanged
+from shared.contracts.projects import (
+    PaymentEvent,
+    ProjectRenderingsDelivered,
+    ProjectStageChanged,
+)
 from shared.contracts.values import Deadline, Installment, Stage
 from shared.errors import DomainError, NotFound
 
@@ -269,6 +273,16 @@ class Unit:
             return False
         if not await queries.satisfy_deadline(conn, project_id=pid, deadline=deadline.value, at=at):
             return True
+        if deadline == Deadline.RENDERINGS:
+            self.emit(
+                ProjectRenderingsDelivered(
+                    project_id=pid,
+                    customer_id=self.project.customer_id,
+                    at=at,
+                    designer=self.project.designer,
+                    version=self.project.version,
+                )
+            )
         if at < current["due_at"]:
             await self.ctx.cancel(DEADLINE, timer_key(pid, deadline.value))
         # A late fact leaves the timer to report the miss (at once if the bound has passed).
