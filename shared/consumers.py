@@ -57,6 +57,7 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
     "shipment.exception.registered",
     "receipt.returned",
     "receipt.overdue",
+    "callback.completed",
     "report.published",
 )
 

@@ -100,3 +100,30 @@ async def test_duty_renderings_delivered_tells_the_customer_to_see_the_scheme(
         listed = await h.messages(entity_id=pid)
     assert sms["template_code"] == "SMS_010"
     assert [(m["template"], m["status"]) for m in listed] == [("renderings_ready", "sent")]
+
+
+async def test_duty_frontdesk_feedback_goes_to_engineering_and_cs_the_same_day(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """八、电话回访: 对于客户反馈,认真记录,并于当日转至工程部和客户服务部 — the front desk
+    records the customer's words on the call the start of works made; both departments get
+    them by e-mail at once (through the callback.completed the outcome published)."""
+    pid = new_id("proj")
+    started = stage_changed(pid, Stage.WORKS_STARTED, datetime.now(BUSINESS_TZ))
+    async with harness(settings, js, report_recipients=RECIPIENTS) as h:
+        await h.publish(started)
+        await h.wait_drained()
+        [desk] = await eventually(lambda: h.callbacks(entity_id=pid, purpose="frontdesk_call"))
+        said = {"reached": True, "satisfaction": 3, "comment": "工人下午常迟到"}
+        r = await h.outcome(desk["id"], said)
+        assert r.status_code == 200, r.text
+        mails = await eventually(lambda: h.smtp.messages if len(h.smtp.messages) >= 2 else None)
+        await h.wait_drained()
+        listed = await h.messages(entity_id=pid, template="frontdesk_feedback")
+    assert sorted(m["to"][0] for m in mails) == ["cs@kefu.test", "engineering@kefu.test"]
+    for mail in mails:
+        text = mail_text(mail)
+        assert text.startswith(f"客户回访反馈：项目{pid}")
+        assert "客户反馈：工人下午常迟到" in text and "满意度：3/5" in text
+    assert sorted(m["recipient"]["label"] for m in listed) == ["customer_service", "engineering"]
+    assert {m["status"] for m in listed} == {"sent"}

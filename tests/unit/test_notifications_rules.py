@@ -191,6 +191,19 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "shipper.registered": event(
         shipper_id="s-1", name="华东贸易", phone="13700000000", key_customer=True
     ),
+    "callback.completed": event(
+        callback_id="cb-1",
+        purpose="frontdesk_call",
+        stage="works_started",
+        entity={"kind": "project", "id": "p-1"},
+        due_at="2026-03-11T00:00:00+08:00",
+        customer_id="c-1",
+        project_manager="pm-1",
+        reached=True,
+        satisfaction=3,
+        comment="工人下午常迟到",
+        by="rec-1",
+    ),
     "report.published": event(
         kind="receipts_monthly",
         period="2026-02",
@@ -597,6 +610,36 @@ def test_duty_renderings_delivered_tells_the_customer_to_see_the_scheme() -> Non
     assert (sms.recipient.kind, sms.recipient.value) == ("customer", "c-1")
     assert sms.params == {"project_no": "p-1"} and not p.tasks
     assert "请与设计师预约时间看方案" in render(sms.template, "zh", sms.params)
+
+
+def test_duty_frontdesk_feedback_goes_to_engineering_and_cs_the_same_day() -> None:
+    """八、电话回访: 对于客户反馈,认真记录,并于当日转至工程部和客户服务部 — the feedback of a
+    front-desk call is e-mailed to both as soon as it is recorded; a call with nothing said,
+    not reached, or of another purpose forwards nothing."""
+    p = run("callback.completed")
+    assert [(m.channel, m.template, m.recipient.value) for m in p.messages] == [
+        (MessageChannel.EMAIL, "frontdesk_feedback", "engineering"),
+        (MessageChannel.EMAIL, "frontdesk_feedback", "customer_service"),
+    ]
+    mail = p.messages[0]
+    assert mail.entity is not None and (mail.entity.kind, mail.entity.id) == ("project", "p-1")
+    assert mail.params == {
+        "project_no": "p-1",
+        "call": "works_started",
+        "satisfaction": "3/5",
+        "comment": "工人下午常迟到",
+        "by": "rec-1",
+        "project_manager": "pm-1",
+        "at": "2026-03-10 09:30",
+    }
+    assert "当日转至工程部和客户服务部" in render(mail.template, "zh", mail.params)
+    sample = SAMPLES["callback.completed"]
+    for other in (
+        {"comment": None},
+        {"reached": False, "satisfaction": None},
+        {"purpose": "stage_callback"},
+    ):
+        assert run("callback.completed", {**sample, **other}).empty, other
 
 
 def test_repair_rules() -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from services.notifications.domain.event import EventView
+from services.notifications.domain.event import INVALID_EVENT, DomainError, EventView
 from services.notifications.domain.schedule import ScheduleKind, next_occurrence
 from services.notifications.domain.specs import (
     Attachment,
@@ -118,6 +118,14 @@ class Entity:
         return EntityRef(self.kind, ev.text(self.id_field))
 
 
+def entity_of(ev: EventView) -> EntityRef:
+    """The record a callback event concerns (its `entity`)."""
+    kind, ident = ev.nested("entity", "kind"), ev.nested("entity", "id")
+    if kind is None or ident is None:
+        raise DomainError(INVALID_EVENT, f"{ev.subject} needs `entity` (kind, id)", "entity")
+    return EntityRef(kind, ident)
+
+
 def to_customer(ev: EventView) -> list[Recipient]:
     """The event's customer; the sender looks the phone up in the contact book."""
     return [Recipient("customer", ev.text("customer_id"), "customer")]
@@ -197,7 +205,7 @@ class Message:
     channel: MessageChannel
     template: str
     to: Pick[list[Recipient]]
-    entity: Entity | None
+    entity: Pick[EntityRef] | None
     params: Pick[dict[str, str]]
     attachment: Pick[Attachment | None] = nothing
     when: Cond = always

@@ -10,7 +10,14 @@ from services.notifications.domain.event import EventView, local_text, text_of
 from services.notifications.domain.schedule import add_months, call_time
 from services.notifications.domain.specs import Attachment, Recipient
 from shared.calendar import end_of_local_day, local_date
-from shared.contracts.values import Channel, Deadline, EscalationLevel, ReceivedBy, Team
+from shared.contracts.values import (
+    CallbackPurpose,
+    Channel,
+    Deadline,
+    EscalationLevel,
+    ReceivedBy,
+    Team,
+)
 from shared.money import yuan
 
 RETURN_VISIT_MONTHS: Final = 1  # due at +1 month; late after +3 (callbacks.OVERDUE_GRACE)
@@ -54,6 +61,24 @@ def complaint_sheet_to(ev: EventView) -> list[Recipient]:
     names = [ev.text("department"), SHEET_MANAGER, SHEET_CUSTOMER_SERVICE]
     unique = list(dict.fromkeys(names))
     return [Recipient("audience", name, name) for name in unique]
+
+
+# 对于客户反馈,认真记录,并于当日转至工程部和客户服务部: who gets a front-desk call's feedback.
+FEEDBACK_TO: Final = (Team.ENGINEERING.value, Team.CUSTOMER_SERVICE.value)
+
+
+def feedback_to(ev: EventView) -> list[Recipient]:
+    """Engineering and customer service."""
+    return [Recipient("audience", name, name) for name in FEEDBACK_TO]
+
+
+def is_frontdesk_feedback(ev: EventView) -> bool:
+    """A front-desk call that reached the customer and recorded what they said."""
+    return (
+        ev.opt("purpose") == CallbackPurpose.FRONTDESK_CALL
+        and ev.flag("reached")
+        and ev.opt("comment") is not None
+    )
 
 
 def is_reception_complaint(ev: EventView) -> bool:
@@ -129,6 +154,20 @@ def complaint_escalated_params(ev: EventView) -> dict[str, str]:
         "department": ev.opt("department") or "-",
         "level": ev.opt("level") or EscalationLevel.MANAGER.value,
         "reason": ev.opt("reason") or "-",
+    }
+
+
+def feedback_params(ev: EventView) -> dict[str, str]:
+    """frontdesk_feedback: the project, which call, the score and the customer's words."""
+    satisfaction = ev.opt("satisfaction")
+    return {
+        "project_no": ev.nested("entity", "id") or "-",
+        "call": ev.opt("stage") or "-",
+        "satisfaction": f"{satisfaction}/5" if satisfaction else "-",
+        "comment": ev.text("comment"),
+        "by": ev.opt("by") or "-",
+        "project_manager": ev.opt("project_manager") or "-",
+        "at": local_text(ev.occurred_at),
     }
 
 

@@ -28,6 +28,7 @@ from services.notifications.domain.actions import (
     after_fact,
     after_now,
     const,
+    entity_of,
     field,
     field_in,
     fixed_level,
@@ -51,9 +52,12 @@ from services.notifications.domain.params import (
     confirmation_team,
     deadline_team,
     delayed_params,
+    feedback_params,
+    feedback_to,
     escalation_audience,
     event_day_call,
     fact_day_call,
+    is_frontdesk_feedback,
     is_reception_complaint,
     loading_params,
     payment_params,
@@ -479,6 +483,18 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 (P.KEY_CUSTOMER_MONTHLY,),
                 SHIPPER,
                 when=lambda ev: not ev.flag("key_customer"),
+            ),
+        ),
+        # 八、电话回访: 对于客户反馈,认真记录,并于当日转至工程部和客户服务部 — a front-desk
+        # call's feedback goes to both the moment it is recorded.
+        "callback.completed": (
+            Message(
+                EMAIL,
+                "frontdesk_feedback",
+                feedback_to,
+                entity_of,
+                feedback_params,
+                when=is_frontdesk_feedback,
             ),
         ),
         "report.published": (

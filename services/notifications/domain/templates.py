@@ -154,6 +154,18 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "the works start by {start_by} at the latest. Project manager: {project_manager}",
             ),
             _email(
+                "frontdesk_feedback",
+                "客户回访反馈：项目{project_no}（{at}）",
+                "Customer feedback from a front-desk call: project {project_no} ({at})",
+                "前台电话回访记录的客户反馈，当日转至工程部和客户服务部。\n项目：{project_no}\n"
+                "回访：{call}\n满意度：{satisfaction}\n客户反馈：{comment}\n记录人：{by}\n"
+                "项目经理：{project_manager}\n时间：{at}",
+                "Customer feedback recorded on a front-desk call, forwarded the same day to "
+                "engineering and customer service.\nProject: {project_no}\nCall: {call}\n"
+                "Satisfaction: {satisfaction}\nFeedback: {comment}\nRecorded by: {by}\n"
+                "Project manager: {project_manager}\nAt: {at}",
+            ),
+            _email(
                 "complaint_escalated",
                 "投诉升级：{complaint_no}",
                 "Complaint escalated: {complaint_no}",
