@@ -39,6 +39,7 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
     "project.opened",
     "project.stage.changed",
     "project.renderings.delivered",
+    "project.inspection.recorded",
     "project.payment.due",
     "project.payment.overdue",
     "project.payment.received",

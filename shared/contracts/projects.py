@@ -96,6 +96,27 @@ class ProjectRenderingsDelivered(Event):
     designer: str | None = Field(default=None, description="Token `sub`")
 
 
+class ProjectInspectionRecorded(Event):
+    """Engineering inspected a site under construction (质量检查); the problems it found are to
+    be handled at once (发现问题,及时处理), and a clean inspection says they were."""
+
+    SUBJECT: ClassVar[str] = "project.inspection.recorded"
+    OWNER: ClassVar[str] = "projects"
+
+    project_id: str
+    customer_id: str
+    inspection_id: str
+    inspector: str = Field(description="Token `sub` of who inspected")
+    at: AwareDatetime = Field(description="Business time of the inspection (may be backdated)")
+    quality: int = Field(ge=1, le=5)
+    progress: int = Field(ge=1, le=5)
+    tidiness: int = Field(ge=1, le=5)
+    problems: list[str] = Field(
+        default_factory=list, description="The problems found, in the inspector's words"
+    )
+    project_manager: str | None = Field(default=None, description="Token `sub`")
+
+
 class ProjectMaterialsRecorded(Event):
     """The materials used on a project were recorded (the customer file)."""
 

@@ -240,6 +240,7 @@ class CallbackPurpose(StrEnum):
     KEY_CUSTOMER_MONTHLY = "key_customer_monthly"
     SLA_TASK = "sla_task"
     ALERT = "alert"
+    INSPECTION_PROBLEMS = "inspection_problems"
 
 
 class EntityKind(StrEnum):

@@ -12,7 +12,11 @@ import pytest
 from nats.js import JetStreamContext
 
 from shared.calendar import BUSINESS_TZ
-from shared.contracts.projects import ProjectRenderingsDelivered, ProjectStageChanged
+from shared.contracts.projects import (
+    ProjectInspectionRecorded,
+    ProjectRenderingsDelivered,
+    ProjectStageChanged,
+)
 from shared.contracts.values import Stage
 from shared.settings import Settings
 from tests.support.harness import eventually
@@ -127,3 +131,56 @@ async def test_duty_frontdesk_feedback_goes_to_engineering_and_cs_the_same_day(
         assert "客户反馈：工人下午常迟到" in text and "满意度：3/5" in text
     assert sorted(m["recipient"]["label"] for m in listed) == ["customer_service", "engineering"]
     assert {m["status"] for m in listed} == {"sent"}
+
+
+def inspection(pid: str, version: int, problems: list[str]) -> ProjectInspectionRecorded:
+    """project.inspection.recorded as projects publishes it."""
+    return ProjectInspectionRecorded(
+        project_id=pid,
+        customer_id="cust-insp",
+        inspection_id=new_id("insp"),
+        inspector="insp-2",
+        at=datetime.now(BUSINESS_TZ),
+        quality=2,
+        progress=4,
+        tidiness=3,
+        problems=problems,
+        project_manager="pm-7",
+        version=version,
+    )
+
+
+async def test_duty_inspection_problems_are_handled_at_once(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """七、质量检查: 发现问题,及时处理 — the problems are the project manager's task and
+    engineering's e-mail; a newer inspection's problems take the task over (one open), a clean
+    one cancels it, and an older inspection arriving late brings nothing back."""
+    pid = new_id("proj")
+    first = inspection(pid, 8, ["卫生间防水层破损"])
+    again = inspection(pid, 9, ["卫生间防水层破损", "插座未接地"])
+    clean = inspection(pid, 10, [])
+    late = inspection(pid, 8, ["瓷砖空鼓"])  # an older inspection's event, retried late
+    async with harness(settings, js, report_recipients=RECIPIENTS) as h:
+        await h.publish(first)
+        await h.wait_drained()
+        [task] = await eventually(lambda: h.callbacks(entity_id=pid, status="open"))
+        await h.publish(again)
+        await h.wait_drained()
+        [taken] = await h.callbacks(entity_id=pid, status="open")
+        mails = await eventually(lambda: h.smtp.messages if len(h.smtp.messages) >= 2 else None)
+        await h.publish(clean)
+        await h.publish(late)
+        await h.wait_drained()
+        still_open = await h.callbacks(entity_id=pid, status="open")
+        every = await h.callbacks(entity_id=pid)
+    assert (task["purpose"], task["team"], task["assignee"]) == (
+        "inspection_problems",
+        "engineering",
+        "pm-7",
+    )
+    assert taken["id"] != task["id"] and taken["duty"] == task["duty"]
+    assert still_open == []
+    assert sorted(c["status"] for c in every) == ["cancelled", "cancelled"]
+    assert {m["to"][0] for m in mails} == {"engineering@kefu.test"}
+    assert "2. 插座未接地" in mail_text(mails[-1])

@@ -154,3 +154,28 @@ async def test_inspections_are_of_sites_under_construction(settings, js) -> None
             f"/v1/projects/{busy}/inspections", json={**body, "quality": 6}, headers=eng
         )
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "quality"
+
+
+async def test_duty_inspection_problems_are_published_to_be_handled_at_once(settings, js) -> None:
+    """七、质量检查: 发现问题,及时处理 — each inspection is published with its problems at a new
+    version of the project (a later clean inspection says they were handled)."""
+    async with running(create_app(settings)) as client:
+        pid = await open_project(client, project_manager="pm-fix")
+        await drive(client, pid, Stage.WORKS_STARTED)
+        before = (await client.get(f"/v1/projects/{pid}", headers=ADMIN)).json()["version"]
+        eng = auth(settings, "engineering", "inspector-3")
+        found = {"quality": 2, "progress": 4, "tidiness": 3, "problems": ["卫生间防水层破损"]}
+        r = await client.post(f"/v1/projects/{pid}/inspections", json=found, headers=eng)
+        assert r.status_code == 201, r.text
+        clean = {"quality": 5, "progress": 4, "tidiness": 5}
+        r = await client.post(f"/v1/projects/{pid}/inspections", json=clean, headers=eng)
+        assert r.status_code == 201, r.text
+        first, second = await eventually(
+            lambda: _n(published(js, "project.inspection.recorded", project_id=pid), 2)
+        )
+        after = (await client.get(f"/v1/projects/{pid}", headers=ADMIN)).json()["version"]
+    assert first["problems"] == ["卫生间防水层破损"] and second["problems"] == []
+    assert (first["inspector"], first["project_manager"]) == ("inspector-3", "pm-fix")
+    assert (first["quality"], first["progress"], first["tidiness"]) == (2, 4, 3)
+    assert first["customer_id"].startswith("cust-") and first["inspection_id"]
+    assert (first["version"], second["version"]) == (before + 1, before + 2) == (after - 1, after)

@@ -23,7 +23,12 @@ WHERE: dict[str, tuple[str, str]] = {
     "receipt": ("logistics", "/v1/shipments/{}"),
 }
 FINISHED = {"completed", "warranty"}
-WORKS_RUN = {P.WEEKLY_WORKS.value, "weekly_satisfaction", "weekly_spot_check"}
+WORKS_RUN = {
+    P.WEEKLY_WORKS.value,
+    P.INSPECTION_PROBLEMS.value,
+    "weekly_satisfaction",
+    "weekly_spot_check",
+}
 # A repair ticket's statuses in order (aftersales), and the first status past each service-level
 # step (first contact: a visit booked; survey: surveyed; repair: completed).
 REPAIR_ORDER = (

@@ -124,6 +124,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "project.renderings.delivered": event(
         project_id="p-1", customer_id="c-1", at="2026-03-10T11:00:00+08:00", designer="des-1"
     ),
+    "project.inspection.recorded": event(
+        project_id="p-1",
+        customer_id="c-1",
+        inspection_id="in-1",
+        inspector="insp-2",
+        at="2026-03-10T15:00:00+08:00",
+        quality=2,
+        progress=4,
+        tidiness=3,
+        problems=["卫生间防水层破损", "材料堆放杂乱"],
+        project_manager="pm-1",
+    ),
     "project.payment.due": event(
         project_id="p-1",
         customer_id="c-1",
@@ -640,6 +652,29 @@ def test_duty_frontdesk_feedback_goes_to_engineering_and_cs_the_same_day() -> No
         {"purpose": "stage_callback"},
     ):
         assert run("callback.completed", {**sample, **other}).empty, other
+
+
+def test_duty_inspection_problems_are_the_project_managers_task_by_the_next_day() -> None:
+    """七、质量检查: 发现问题,及时处理 — problems found make one task for the project manager
+    due by the end of the next local day (a newer inspection's problems take it over) and an
+    e-mail to engineering listing them; a clean inspection, or the completion, ends it."""
+    p = run("project.inspection.recorded")
+    task = only_task(p)
+    assert (task.purpose, task.team, task.assignee) == (P.INSPECTION_PROBLEMS, "engineering", "pm-1")
+    assert task.assignee_from_roster == "project_manager" and task.replaces
+    assert task.due_at == local(2026, 3, 12)  # found on the 10th: by the end of the 11th
+    assert task.duty == "inspection_problems:project:p-1"
+    [mail] = p.messages
+    assert (mail.template, mail.recipient.value) == ("inspection_problems", "engineering")
+    assert mail.params["problems"] == "1. 卫生间防水层破损\n2. 材料堆放杂乱"
+    assert "请工程部及时处理" in render(mail.template, "zh", mail.params)
+    assert not p.cancel
+    clean = run("project.inspection.recorded", {**SAMPLES["project.inspection.recorded"], "problems": []})
+    assert not clean.tasks and not clean.messages
+    [stop] = clean.cancel
+    assert stop.purposes == (P.INSPECTION_PROBLEMS,) and stop.version == 3
+    done = run("project.stage.changed", stage_event("completed"))
+    assert any(c.purposes == (P.INSPECTION_PROBLEMS,) for c in done.cancel)
 
 
 def test_repair_rules() -> None:

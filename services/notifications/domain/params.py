@@ -171,6 +171,26 @@ def feedback_params(ev: EventView) -> dict[str, str]:
     }
 
 
+def found_problems(ev: EventView) -> bool:
+    """The inspection found at least one problem."""
+    return bool(ev.payload.get("problems"))
+
+
+def inspection_params(ev: EventView) -> dict[str, str]:
+    """inspection_problems: the inspection's marks and its problems, one per line."""
+    problems = ev.payload.get("problems") or []
+    return {
+        "project_no": ev.text("project_id"),
+        "at": local_text(ev.fact_at),
+        "inspector": ev.opt("inspector") or "-",
+        "quality": ev.text("quality"),
+        "progress": ev.text("progress"),
+        "tidiness": ev.text("tidiness"),
+        "problems": "\n".join(f"{n}. {text_of(p)}" for n, p in enumerate(problems, 1)),
+        "project_manager": ev.opt("project_manager") or "-",
+    }
+
+
 def project_params(ev: EventView) -> dict[str, str]:
     """renderings_ready: the project's number."""
     return {"project_no": ev.text("project_id")}

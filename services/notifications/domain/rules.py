@@ -54,6 +54,8 @@ from services.notifications.domain.params import (
     delayed_params,
     feedback_params,
     feedback_to,
+    found_problems,
+    inspection_params,
     escalation_audience,
     event_day_call,
     fact_day_call,
@@ -104,6 +106,7 @@ STAGE_CALLBACK_WITHIN_DAYS: Final = 1
 FRONTDESK_CALL_WITHIN_DAYS: Final = 1
 COMPLETION_SURVEY_WITHIN_DAYS: Final = 3
 PAYMENT_REMINDER_WITHIN_DAYS: Final = 1
+INSPECTION_PROBLEMS_WITHIN_DAYS: Final = 1  # 发现问题,及时处理: by the end of the next local day
 RECEIPT_CHASE_WITHIN_DAYS: Final = 1  # by the end of the next local day
 NOW: Final = timedelta(0)
 # Cases of a duty the rules table names itself (the others come from the event's fields).
@@ -271,6 +274,8 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 when=to_stage(Stage.CONTRACT),
             ),
             Cancel((P.WEEKLY_WORKS,), PROJECT, when=to_stage(Stage.COMPLETED)),
+            # Completion is accepted by the four parties: no inspection's problem is left open.
+            Cancel((P.INSPECTION_PROBLEMS,), PROJECT, when=to_stage(Stage.COMPLETED)),
             # The start of works is the fact the works_start deadline waited for.
             Cancel(
                 (P.DEADLINE_MISSED,),
@@ -307,6 +312,30 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
         # 设计师4天内做完效果图,通知客户看方案: the delivery tells the customer to see it.
         "project.renderings.delivered": (
             Message(SMS, "renderings_ready", to_customer, PROJECT, project_params),
+        ),
+        # 七、质量检查: 发现问题,及时处理 — an inspection's problems are the project manager's
+        # task by the end of the next day (a newer list takes it over) and engineering is told;
+        # a clean inspection or the completion ends it.
+        "project.inspection.recorded": (
+            CallbackTask(
+                P.INSPECTION_PROBLEMS,
+                PROJECT,
+                within_days(INSPECTION_PROBLEMS_WITHIN_DAYS),
+                team=const(Team.ENGINEERING),
+                assignee=field("project_manager"),
+                assignee_from_roster="project_manager",
+                replaces=True,
+                when=found_problems,
+            ),
+            Message(
+                EMAIL,
+                "inspection_problems",
+                to_audience(Team.ENGINEERING.value),
+                PROJECT,
+                inspection_params,
+                when=found_problems,
+            ),
+            Cancel((P.INSPECTION_PROBLEMS,), PROJECT, when=lambda ev: not found_problems(ev)),
         ),
         "project.payment.due": (Message(SMS, "payment_due", to_customer, PROJECT, payment_params),),
         "project.payment.overdue": (

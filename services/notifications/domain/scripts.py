@@ -105,6 +105,13 @@ SCRIPTS: Final[Mapping[str, Script]] = MappingProxyType(
             "Logistics alert: check at once (urgent loading or a cargo exception), act, and "
             "record the result.",
         ),
+        P.INSPECTION_PROBLEMS: Script(
+            "质量检查发现问题（项目经理）：按检查记录的问题（见工程部邮件）立即安排整改，完成后记录处理结果；"
+            "下次检查无问题时自动结束。",
+            "Problems found by an inspection (project manager): have the problems the "
+            "inspection recorded (see engineering's e-mail) fixed at once and record what was "
+            "done; a later inspection with no problems ends the task.",
+        ),
     }
 )
 

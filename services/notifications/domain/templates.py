@@ -154,6 +154,18 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "the works start by {start_by} at the latest. Project manager: {project_manager}",
             ),
             _email(
+                "inspection_problems",
+                "质量检查发现问题：项目{project_no}（{at}）",
+                "Inspection found problems: project {project_no} ({at})",
+                "项目{project_no}于{at}质量检查（检查人：{inspector}；质量{quality}、进度{progress}、"
+                "现场{tidiness}，满分5分）发现以下问题，请工程部及时处理：\n{problems}\n"
+                "项目经理：{project_manager}",
+                "The inspection of project {project_no} at {at} (by {inspector}; quality "
+                "{quality}, progress {progress}, site {tidiness} out of 5) found these problems; "
+                "engineering handles them at once:\n{problems}\nProject manager: "
+                "{project_manager}",
+            ),
+            _email(
                 "frontdesk_feedback",
                 "客户回访反馈：项目{project_no}（{at}）",
                 "Customer feedback from a front-desk call: project {project_no} ({at})",

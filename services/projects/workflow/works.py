@@ -13,7 +13,11 @@ from services.projects.domain import QualityInspection
 from services.projects.queries import records
 from services.projects.workflow.unit import Unit
 from shared.context import Context
-from shared.contracts.projects import MaterialItem, ProjectMaterialsRecorded
+from shared.contracts.projects import (
+    MaterialItem,
+    ProjectInspectionRecorded,
+    ProjectMaterialsRecorded,
+)
 
 
 async def record_materials(
@@ -96,7 +100,8 @@ async def record_inspection(
     by: str,
     if_match: str | None = None,
 ) -> tuple[str, QualityInspection]:
-    """Engineering's check of a site under construction (quality, progress, tidiness 1–5)."""
+    """Engineering's check of a site under construction (quality, progress, tidiness 1–5),
+    published so the problems it found are handled at once (发现问题,及时处理)."""
     when = await ctx.business_time(at, "at")
     unit = await Unit.fetch(ctx, project_id, if_match)
     found = domain.inspect(
@@ -121,4 +126,22 @@ async def record_inspection(
         tidiness=found.tidiness,
         problems=found.problems,
     )
+    # A new version orders the inspections for consumers (a later clean one ends the problems).
+    p = unit.project = replace(unit.project, version=unit.project.version + 1)
+    unit.emit(
+        ProjectInspectionRecorded(
+            project_id=project_id,
+            customer_id=p.customer_id,
+            inspection_id=inspection_id,
+            inspector=found.inspector,
+            at=found.at,
+            quality=found.quality,
+            progress=found.progress,
+            tidiness=found.tidiness,
+            problems=list(found.problems),
+            project_manager=p.project_manager,
+            version=p.version,
+        )
+    )
+    await unit.commit()
     return inspection_id, found
