@@ -241,6 +241,7 @@ class CallbackPurpose(StrEnum):
     SLA_TASK = "sla_task"
     ALERT = "alert"
     INSPECTION_PROBLEMS = "inspection_problems"
+    WEEKLY_SATISFACTION = "weekly_satisfaction"
 
 
 class EntityKind(StrEnum):

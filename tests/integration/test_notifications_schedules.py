@@ -78,6 +78,8 @@ async def schedule_rows(h: Harness, entity_id: str) -> list[dict[str, Any]]:
 async def test_weekly_works_calls_start_with_the_works_and_stop_at_completion(
     settings: Settings, js: JetStreamContext
 ) -> None:
+    """Two weekly duties from the start of works to completion: the project manager's visit
+    (项目经理每周定期走访) and customer service's satisfaction call (开工后每周定期回访)."""
     project = new_id("prj")
     started = datetime.now(UTC)
     anchor = call_time(local_date(started))  # 10:00 local on the day works started
@@ -94,6 +96,12 @@ async def test_weekly_works_calls_start_with_the_works_and_stop_at_completion(
                 ["overdue", "due", "scheduled"],
             )
         )
+        satisfaction = await eventually(
+            lambda: statuses(
+                h.callbacks(entity_id=project, purpose="weekly_satisfaction"),
+                ["overdue", "due", "scheduled"],
+            )
+        )
         await h.publish(
             stage(
                 project,
@@ -106,6 +114,12 @@ async def test_weekly_works_calls_start_with_the_works_and_stop_at_completion(
         stopped = await eventually(
             lambda: count(
                 h.callbacks(entity_id=project, purpose="weekly_works", status="cancelled"), 3
+            )
+        )
+        cs_stopped = await eventually(
+            lambda: count(
+                h.callbacks(entity_id=project, purpose="weekly_satisfaction", status="cancelled"),
+                3,
             )
         )
         schedules = await schedule_rows(h, project)
@@ -128,6 +142,11 @@ async def test_weekly_works_calls_start_with_the_works_and_stop_at_completion(
         anchor + timedelta(days=7 * k) for k in (1, 2, 3)
     ]
     assert {c["id"] for c in stopped} == {c["id"] for c in weekly}
+    assert [(c["team"], c["assignee"]) for c in satisfaction] == [("customer_service", None)] * 3
+    assert [c["due_at"] for c in satisfaction] == [c["due_at"] for c in weekly]
+    assert {c["id"] for c in cs_stopped} == {c["id"] for c in satisfaction}
+    cs_schedule = next(s for s in schedules if s["purpose"] == "weekly_satisfaction")
+    assert cs_schedule["status"] == "cancelled" and cs_schedule["timer_due"] is None
     weekly_schedule = next(s for s in schedules if s["purpose"] == "weekly_works")
     assert weekly_schedule["status"] == "cancelled" and weekly_schedule["timer_due"] is None
     # Two months on, still the same three calls: nothing runs the schedule any more.

@@ -445,7 +445,7 @@ def test_stages_without_a_callback_ask_for_no_task() -> None:
 
 def test_works_started_starts_weekly_manager_calls_and_the_first_frontdesk_call() -> None:
     p = run("project.stage.changed", stage_event("works_started", at=local(2026, 3, 9, 15)))
-    [weekly] = p.recurring
+    [weekly, _] = p.recurring
     assert weekly.purpose is P.WEEKLY_WORKS and weekly.kind is ScheduleKind.WEEKLY
     assert (weekly.assignee, weekly.assignee_from_roster) == ("pm-1", "project_manager")
     assert weekly.anchor == local(2026, 3, 9, 10)
@@ -453,6 +453,28 @@ def test_works_started_starts_weekly_manager_calls_and_the_first_frontdesk_call(
     [desk] = p.tasks
     assert (desk.purpose, desk.team, desk.stage) == (P.FRONTDESK_CALL, "reception", "works_started")
     assert desk.due_at == local(2026, 3, 11)
+
+
+def test_duty_weekly_satisfaction_call_by_customer_service_is_its_own_duty() -> None:
+    """满意度跟踪流程: 开工后每周定期回访 — customer service calls weekly from the start of works,
+    a schedule of its own beside the project manager's weekly visit (项目经理每周定期走访);
+    completion stops both."""
+    p = run("project.stage.changed", stage_event("works_started", at=local(2026, 3, 9, 15)))
+    by_purpose = {r.purpose: r for r in p.recurring}
+    assert set(by_purpose) == {P.WEEKLY_WORKS, P.WEEKLY_SATISFACTION}
+    cs = by_purpose[P.WEEKLY_SATISFACTION]
+    assert (cs.kind, cs.team, cs.assignee) == (ScheduleKind.WEEKLY, "customer_service", None)
+    assert cs.anchor == local(2026, 3, 9, 10) and cs.first_at == local(2026, 3, 16, 10)
+    assert cs.dedupe_key != by_purpose[P.WEEKLY_WORKS].dedupe_key
+    task = occurrence_task(cs, cs.first_at)
+    assert (task.purpose, task.team, task.script) == (
+        P.WEEKLY_SATISFACTION,
+        "customer_service",
+        "weekly_satisfaction",
+    )
+    done = run("project.stage.changed", stage_event("completed"))
+    [stop] = [c for c in done.cancel if P.WEEKLY_SATISFACTION in c.purposes]
+    assert P.WEEKLY_WORKS in stop.purposes
 
 
 def test_a_backdated_start_does_not_make_the_weekly_calls_it_missed() -> None:

@@ -38,6 +38,7 @@ OVERDUE_GRACE: Final[dict[CallbackPurpose, timedelta]] = {
     CallbackPurpose.ALERT: timedelta(hours=4),
     # Recurring calls may be made on any day of their week / month / quarter window.
     CallbackPurpose.WEEKLY_WORKS: timedelta(days=3),
+    CallbackPurpose.WEEKLY_SATISFACTION: timedelta(days=3),
     CallbackPurpose.KEY_CUSTOMER_MONTHLY: timedelta(days=7),
     CallbackPurpose.WARRANTY_QUARTERLY: timedelta(days=14),
     # "A return visit 1–3 months after completion": due at +1 month, late after ~+3.

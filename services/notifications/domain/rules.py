@@ -264,6 +264,18 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 assignee_from_roster="project_manager",
                 when=to_stage(Stage.WORKS_STARTED),
             ),
+            # 开工后每周定期回访 (满意度跟踪): customer service's own weekly call, beside the
+            # project manager's weekly visit (项目经理每周定期走访/电话回访).
+            Recurring(
+                P.WEEKLY_SATISFACTION,
+                ScheduleKind.WEEKLY,
+                PROJECT,
+                anchor=fact_day_call,
+                stops=nothing,
+                stops_when="project.stage.changed to completed",
+                team=const(Team.CUSTOMER_SERVICE),
+                when=to_stage(Stage.WORKS_STARTED),
+            ),
             # 签施工合同…通知工程部安排开工事宜: signing tells engineering to arrange the start.
             Message(
                 EMAIL,
@@ -273,7 +285,9 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 works_to_arrange_params,
                 when=to_stage(Stage.CONTRACT),
             ),
-            Cancel((P.WEEKLY_WORKS,), PROJECT, when=to_stage(Stage.COMPLETED)),
+            Cancel(
+                (P.WEEKLY_WORKS, P.WEEKLY_SATISFACTION), PROJECT, when=to_stage(Stage.COMPLETED)
+            ),
             # Completion is accepted by the four parties: no inspection's problem is left open.
             Cancel((P.INSPECTION_PROBLEMS,), PROJECT, when=to_stage(Stage.COMPLETED)),
             # The start of works is the fact the works_start deadline waited for.

@@ -45,6 +45,13 @@ SCRIPTS: Final[Mapping[str, Script]] = MappingProxyType(
             "Weekly call (project manager): visit or call the customer, report this week's "
             "progress and next week's plan, record the customer's comments.",
         ),
+        P.WEEKLY_SATISFACTION: Script(
+            "开工后每周回访（客户服务部）：询问客户本周对设计、施工和服务的满意度（1–5分），"
+            "记录意见；有问题当日转工程部。",
+            "Weekly satisfaction call (customer service): ask the customer's satisfaction "
+            "(1–5) with the design, the works and the service this week and record comments; "
+            "pass any problem to engineering the same day.",
+        ),
         P.COMPLETION_SURVEY: Script(
             "竣工满意度调查：请客户分别为设计师、巡检、工长、工程经理打分（1–5），并记录总体满意度和意见。",
             "Completion survey: ask the customer to rate the designer, inspector, foreman and "
