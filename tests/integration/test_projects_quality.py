@@ -8,6 +8,7 @@ import pytest
 from services.projects.app import create_app
 from shared.contracts.values import Stage
 from tests.support.harness import eventually, running
+from shared.web.auth import issue_token
 from tests.support.projects import ADMIN, auth, drive, open_project, published
 
 pytestmark = pytest.mark.quick
@@ -83,12 +84,21 @@ async def test_materials_are_recorded_and_published_as_the_full_list(settings, j
         assert [c["description"] for c in got["changes"]] == ["瓷砖换成 800x800"]
 
 
+def head_of(settings, department: str, sub: str) -> dict[str, str]:
+    """A department head's token."""
+    token = issue_token(settings, role="dept_head", sub=sub, department=department)
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def test_review_goes_through_panel_manager_and_designer(settings, js) -> None:
+    """图纸、预算审核流程: 设计师交付—组成审核小组—审核小组打分—工程部经理审批—交回设计师修改—
+    设计师有异议与审核小组沟通: the engineering manager forms the panel, only its members
+    score, only the engineering manager approves or returns, never the designer."""
     async with running(create_app(settings)) as client:
         pid = await open_project(client, designer="designer-9")
         designer = auth(settings, "engineering", "designer-9")
         panel = auth(settings, "engineering", "panel-1")
-        manager = auth(settings, "engineering", "eng-manager")
+        manager = head_of(settings, "engineering", "eng-manager")
         r = await client.post(
             f"/v1/projects/{pid}/reviews", json={"kind": "drawings"}, headers=designer
         )
@@ -102,12 +112,24 @@ async def test_review_goes_through_panel_manager_and_designer(settings, js) -> N
             assert r.status_code == status, r.text
             return r.json()
 
+        sheet = {"scores": {"尺寸标注": 8}, "details": "自评"}
+        assert (await do("scores", sheet, panel, 409))["code"] == "no_panel"
+        members = {"members": ["panel-1", "panel-2"]}
+        for who in (panel, head_of(settings, "design", "design-head")):
+            await do("panel", members, who, 403)
+        bad = await do("panel", {"members": ["panel-1", "designer-9"]}, manager, 422)
+        assert bad["errors"][0]["field"] == "members"
+        formed = await do("panel", members, manager)
+        assert (formed["panel"], formed["panel_by"]) == (["panel-1", "panel-2"], "eng-manager")
+        assert (await do("scores", sheet, designer, 409))["code"] == "not_on_panel"
         bad = await do("scores", {"scores": {"尺寸标注": 11}, "details": "x"}, panel, 422)
         assert bad["errors"][0]["field"] == "scores"
         scored = await do(
             "scores", {"scores": {"尺寸标注": 7, "水电走向": 9}, "details": "标注不全"}, panel
         )
         assert scored["status"] == "scored" and scored["total_score"] == 16
+        await do("approval", {}, designer, 403)
+        await do("approval", {}, panel, 403)
         assert (await do("return", {"note": "补全标注"}, manager))["status"] == "returned"
         refused = await do("resubmission", {}, panel, 409)
         assert refused["code"] == "not_the_designer"

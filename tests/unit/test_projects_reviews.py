@@ -14,6 +14,7 @@ from services.projects.domain import (
     ReviewStatus,
     approve_review,
     dispute_review,
+    form_panel,
     inspect,
     open_project,
     resubmit_review,
@@ -37,6 +38,7 @@ def at(hours: int) -> datetime:
 def test_review_returned_resubmitted_disputed_rescored_and_approved() -> None:
     r = submit_review("rv-1", "p-1", ReviewKind.DRAWINGS, "designer-1", at(0))
     assert (r.status, r.round) == (ReviewStatus.SUBMITTED, 1)
+    r = form_panel(r, ["panel", "panel-2"], "eng-manager", at(0))
     r = score_review(r, {"layout": 6, "electrical": 4}, "sockets missing", "panel", at(1))
     assert (r.status, r.total_score) == (ReviewStatus.SCORED, 10)
     r = return_review(r, "eng-manager", "add sockets", at(2))
@@ -65,6 +67,7 @@ def test_review_returned_resubmitted_disputed_rescored_and_approved() -> None:
 
 def test_review_refusals() -> None:
     r = submit_review("rv-1", "p-1", ReviewKind.BUDGET, "designer-1", at(0))
+    r = form_panel(r, ["panel", "panel-2"], "eng-manager", at(0))
     with pytest.raises(DomainError) as unscored:
         approve_review(r, "eng-manager", at(1))
     assert unscored.value.code == "review_state"
@@ -79,6 +82,46 @@ def test_review_refusals() -> None:
     done = approve_review(scored, "eng-manager", at(2))
     with pytest.raises(DomainError):
         dispute_review(done, "designer-1", "late", at(3))
+
+
+def test_duty_review_panel_scores_and_the_engineering_manager_approves() -> None:
+    """图纸、预算审核流程: 组成审核小组—审核小组按规定审核打分…工程部经理审批 — the panel (2–7,
+    never the designer) is formed first and only its members score; the designer neither
+    scores nor approves nor returns their own work; a panel formed again replaces the first."""
+    r = submit_review("rv-1", "p-1", ReviewKind.DRAWINGS, "designer-1", at(0))
+    with pytest.raises(DomainError) as unformed:
+        score_review(r, {"layout": 8}, "ok", "panel-a", at(1))
+    assert unformed.value.code == "no_panel"
+    for members in (["panel-a"], ["panel-a", " panel-a "], [f"p{n}" for n in range(8)]):
+        with pytest.raises(Invalid) as size:
+            form_panel(r, members, "eng-manager", at(1))
+        assert size.value.field == "members"
+    with pytest.raises(Invalid) as own:
+        form_panel(r, ["panel-a", "designer-1"], "eng-manager", at(1))
+    assert own.value.field == "members"
+    with pytest.raises(DomainError) as by_designer:
+        form_panel(r, ["panel-a", "panel-b"], "designer-1", at(1))
+    assert by_designer.value.code == "own_review"
+    first = form_panel(r, ["panel-a", "panel-b"], "eng-manager", at(1))
+    r = form_panel(first, [" panel-c ", "panel-b", "panel-c"], "eng-manager", at(2))
+    assert (r.panel, r.panel_by, r.panel_at) == (("panel-c", "panel-b"), "eng-manager", at(2))
+    for outsider in ("panel-a", "designer-1", "eng-manager"):
+        with pytest.raises(DomainError) as other:
+            score_review(r, {"layout": 8}, "ok", outsider, at(3))
+        assert other.value.code == "not_on_panel"
+    assert score_review(r, {"layout": 8}, "ok", "admin", at(3), on_behalf=True).total_score == 8
+    scored = score_review(r, {"layout": 8}, "ok", "panel-b", at(3))
+    assert scored.history[-1].by == "panel-b"
+    with pytest.raises(DomainError):
+        form_panel(scored, ["panel-a", "panel-b"], "eng-manager", at(4))
+    for act in (
+        lambda: approve_review(scored, "designer-1", at(4)),
+        lambda: return_review(scored, "designer-1", "redo", at(4)),
+    ):
+        with pytest.raises(DomainError) as self_approval:
+            act()
+        assert self_approval.value.code == "own_review"
+    assert approve_review(scored, "eng-manager", at(4)).status == ReviewStatus.APPROVED
 
 
 def test_inspection_of_an_active_project() -> None:

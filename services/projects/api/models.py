@@ -198,6 +198,13 @@ class ReviewIn(Strict):
     at: Moment | None = None
 
 
+class PanelIn(Strict):
+    members: list[Code] = Field(
+        min_length=1, max_length=20, description="The reviewers' token `sub`s (2–7, not the designer)"
+    )
+    at: Moment | None = None
+
+
 class ScoresIn(Strict):
     scores: dict[Code, int] = Field(max_length=20)
     details: LongText

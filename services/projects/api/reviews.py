@@ -10,13 +10,20 @@ from services.projects import workflow
 from services.projects.api.models import (
     AtIn,
     DisputeIn,
+    PanelIn,
     ReturnIn,
     ReviewIn,
     ScoresIn,
     if_match,
     review_body,
 )
-from services.projects.api.roles import ENGINEERING, READERS
+from services.projects.api.roles import (
+    ENGINEERING,
+    ENGINEERING_MANAGER,
+    READERS,
+    REVIEWERS,
+    engineering_manager,
+)
 from shared.contracts.values import Role
 from shared.web.auth import Principal, require
 from shared.web.deps import change, view
@@ -46,23 +53,41 @@ async def get_review(
         return review_body(await workflow.get_review(ctx, review_id))
 
 
+@router.post("/reviews/{review_id}/panel")
+async def panel(
+    review_id: str, body: PanelIn, request: Request, who: Principal = require(*ENGINEERING_MANAGER)
+) -> dict[str, Any]:
+    """The engineering manager forms the review panel (组成审核小组)."""
+    engineering_manager(who)
+    async with change(request) as ctx:
+        review = await workflow.form_panel(ctx, review_id, body.members, who.sub, body.at)
+    return review_body(review)
+
+
 @router.post("/reviews/{review_id}/scores")
 async def scores(
-    review_id: str, body: ScoresIn, request: Request, who: Principal = require(*ENGINEERING)
+    review_id: str, body: ScoresIn, request: Request, who: Principal = require(*REVIEWERS)
 ) -> dict[str, Any]:
-    """The panel scores each rule (0–10) and records its details."""
+    """A member of the panel scores each rule (0–10) and records its details."""
     async with change(request) as ctx:
         review = await workflow.score_review(
-            ctx, review_id, body.scores, body.details, who.sub, body.at
+            ctx,
+            review_id,
+            body.scores,
+            body.details,
+            who.sub,
+            body.at,
+            on_behalf=who.role is Role.ADMIN,
         )
     return review_body(review)
 
 
 @router.post("/reviews/{review_id}/approval")
 async def approval(
-    review_id: str, body: AtIn, request: Request, who: Principal = require(*ENGINEERING)
+    review_id: str, body: AtIn, request: Request, who: Principal = require(*ENGINEERING_MANAGER)
 ) -> dict[str, Any]:
     """The engineering manager approves the scored work."""
+    engineering_manager(who)
     async with change(request) as ctx:
         review = await workflow.approve_review(ctx, review_id, who.sub, body.at)
     return review_body(review)
@@ -70,9 +95,10 @@ async def approval(
 
 @router.post("/reviews/{review_id}/return")
 async def give_back(
-    review_id: str, body: ReturnIn, request: Request, who: Principal = require(*ENGINEERING)
+    review_id: str, body: ReturnIn, request: Request, who: Principal = require(*ENGINEERING_MANAGER)
 ) -> dict[str, Any]:
     """The engineering manager returns the work to the designer to revise."""
+    engineering_manager(who)
     async with change(request) as ctx:
         review = await workflow.return_review(ctx, review_id, who.sub, body.note, body.at)
     return review_body(review)

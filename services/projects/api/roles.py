@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shared.contracts.values import Role
+from shared.contracts.values import Department, Role
+from shared.web.auth import Principal
+from shared.errors import Forbidden
 
 READERS = (Role.CS, Role.MANAGER, Role.DEPT_HEAD, Role.ENGINEERING, Role.FINANCE)
 REPORT_READERS = (Role.MANAGER, Role.DEPT_HEAD, Role.CS, Role.ENGINEERING)
@@ -11,3 +13,12 @@ FINANCE = (Role.FINANCE,)
 ORGANISERS = (Role.ENGINEERING, Role.MANAGER)
 MONEY = (Role.ENGINEERING, Role.FINANCE)
 CARD = (Role.FINANCE, Role.CS)  # 财务接待员 (designers' manual 十一) and 客服部 (保修单发放流程)
+# 工程部经理: the engineering department's head, or a manager (forms panels, approves reviews).
+ENGINEERING_MANAGER = (Role.DEPT_HEAD, Role.MANAGER)
+REVIEWERS = (Role.ENGINEERING, Role.DEPT_HEAD, Role.MANAGER)  # the panel's members score
+
+
+def engineering_manager(who: Principal) -> None:
+    """A department head answers for engineering only (403 for another department's)."""
+    if who.role is Role.DEPT_HEAD and who.department != Department.ENGINEERING:
+        raise Forbidden(f"only the engineering department's head, not {who.department or '-'}'s")

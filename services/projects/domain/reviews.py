@@ -16,6 +16,9 @@ from .model import Project
 from .stages import is_active
 
 RULE_SCORE_MAX = 10  # each review rule is scored 0–10 by the panel
+# 组成审核小组: our reading: at least two reviewers besides the designer, at most seven.
+PANEL_MIN = 2
+PANEL_MAX = 7
 INSPECTION_SCORE_MIN = 1
 INSPECTION_SCORE_MAX = 5
 
@@ -84,6 +87,9 @@ class Review:
     scores: tuple[RuleScore, ...] = ()
     details: str = ""
     history: tuple[ReviewStep, ...] = ()
+    panel: tuple[str, ...] = ()  # the reviewers' token `sub`s (审核小组)
+    panel_by: str | None = None  # who formed it (the engineering manager)
+    panel_at: datetime | None = None
 
     @property
     def total_score(self) -> int:
@@ -107,6 +113,30 @@ def _designer_only(review: Review, by: str, action: str) -> None:
         raise DomainError("not_the_designer", f"only the review's designer may {action} it")
 
 
+def _not_the_designer(review: Review, by: str) -> None:
+    if by == review.designer:
+        raise DomainError(
+            "own_review", "the designer may not score, approve or return their own review"
+        )
+
+
+def form_panel(review: Review, members: Sequence[str], by: str, at: datetime) -> Review:
+    """The engineering manager forms the review panel (组成审核小组) before it scores: 2–7
+    reviewers, none of them the designer; formed again, it replaces the earlier one."""
+    require_aware(at, "at")
+    _not_the_designer(review, by)
+    if review.status not in (ReviewStatus.SUBMITTED, ReviewStatus.DISPUTED):
+        raise DomainError(
+            "review_state", f"the panel is formed before it scores; the review is `{review.status}`"
+        )
+    panel = tuple(dict.fromkeys(m.strip() for m in members if m.strip()))
+    if not PANEL_MIN <= len(panel) <= PANEL_MAX:
+        raise Invalid("members", f"a panel has {PANEL_MIN}–{PANEL_MAX} reviewers, not {len(panel)}")
+    if review.designer in panel:
+        raise Invalid("members", f"the designer {review.designer!r} cannot review their own work")
+    return replace(review, panel=panel, panel_by=by, panel_at=at)
+
+
 def submit_review(
     review_id: str, project_id: str, kind: ReviewKind, designer: str, at: datetime
 ) -> Review:
@@ -122,9 +152,22 @@ def submit_review(
 
 
 def score_review(
-    review: Review, scores: Mapping[str, int], details: str, by: str, at: datetime
+    review: Review,
+    scores: Mapping[str, int],
+    details: str,
+    by: str,
+    at: datetime,
+    *,
+    on_behalf: bool = False,
 ) -> Review:
-    """The panel scores each rule (0–10) and records details; re-scoring follows a dispute."""
+    """A member of the panel scores each rule (0–10) and records details; re-scoring follows a
+    dispute. `on_behalf`: an administrator records the panel's sheet for it."""
+    if not review.panel:
+        raise DomainError("no_panel", "the review panel is not formed yet (组成审核小组)")
+    if by not in review.panel and not on_behalf:
+        raise DomainError(
+            "not_on_panel", f"only the panel ({', '.join(review.panel)}) scores this review"
+        )
     if not scores:
         raise Invalid("scores", "score at least one rule")
     for rule, score in scores.items():
@@ -143,12 +186,14 @@ def score_review(
 
 
 def approve_review(review: Review, by: str, at: datetime) -> Review:
-    """The engineering manager approves scored work."""
+    """The engineering manager approves scored work (never the designer's own)."""
+    _not_the_designer(review, by)
     return _move(review, ReviewStatus.APPROVED, by, at)
 
 
 def return_review(review: Review, by: str, note: str, at: datetime) -> Review:
     """The engineering manager sends scored work back to the designer to revise."""
+    _not_the_designer(review, by)
     return _move(review, ReviewStatus.RETURNED, by, at, note)
 
 

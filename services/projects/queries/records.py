@@ -320,6 +320,9 @@ def review_to_json(r: Review) -> dict[str, Any]:
         "scores": {s.rule: s.score for s in r.scores},
         "total_score": r.total_score,
         "details": r.details,
+        "panel": list(r.panel),
+        "panel_by": r.panel_by,
+        "panel_at": _t(r.panel_at),
         "history": [
             {
                 "status": h.status.value,
@@ -354,6 +357,9 @@ def review_from_json(doc: dict[str, Any]) -> Review:
             )
             for h in doc["history"]
         ),
+        panel=tuple(doc.get("panel", ())),
+        panel_by=doc.get("panel_by"),
+        panel_at=_pt(doc.get("panel_at")),
     )
 
 

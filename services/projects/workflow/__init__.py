@@ -51,6 +51,7 @@ from services.projects.workflow.projects import (
 from services.projects.workflow.reviews import (
     approve_review,
     dispute_review,
+    form_panel,
     get_review,
     resubmit_review,
     return_review,
@@ -101,6 +102,7 @@ __all__ = [
     "count_complaint",
     "deadline_passed",
     "dispute_review",
+    "form_panel",
     "get_review",
     "issue_card",
     "keep_callback_completed",

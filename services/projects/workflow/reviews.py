@@ -1,5 +1,6 @@
-"""The drawing and budget reviews (图纸、预算审核): the designer submits, the panel scores, the
-engineering manager approves or returns, the designer resubmits or disputes."""
+"""The drawing and budget reviews (图纸、预算审核): the designer submits, the engineering manager
+forms the panel, the panel scores, the engineering manager approves or returns, the designer
+resubmits or disputes."""
 
 from __future__ import annotations
 
@@ -61,6 +62,14 @@ async def _step(ctx: Context, review_id: str, change: Callable[[Review], Review]
     return changed
 
 
+async def form_panel(
+    ctx: Context, review_id: str, members: list[str], by: str, at: datetime | None
+) -> Review:
+    """The engineering manager forms the review panel (组成审核小组)."""
+    when = await ctx.business_time(at, "at")
+    return await _step(ctx, review_id, lambda r: domain.form_panel(r, members, by, when))
+
+
 async def score_review(
     ctx: Context,
     review_id: str,
@@ -68,10 +77,16 @@ async def score_review(
     details: str,
     by: str,
     at: datetime | None,
+    *,
+    on_behalf: bool = False,
 ) -> Review:
-    """The panel scores each rule (0–10) and records its details."""
+    """A member of the panel scores each rule (0–10) and records its details."""
     when = await ctx.business_time(at, "at")
-    return await _step(ctx, review_id, lambda r: domain.score_review(r, scores, details, by, when))
+    return await _step(
+        ctx,
+        review_id,
+        lambda r: domain.score_review(r, scores, details, by, when, on_behalf=on_behalf),
+    )
 
 
 async def approve_review(ctx: Context, review_id: str, by: str, at: datetime | None) -> Review:
