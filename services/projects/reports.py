@@ -1,9 +1,11 @@
-"""The monthly rating and the care-compliance report, from the service's own tables."""
+"""The monthly rating, satisfaction by role and person, and the care-compliance report, from
+the service's own tables."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -18,11 +20,13 @@ from services.projects.domain import (
     ProjectCare,
     ProjectMonth,
     QualityInspection,
+    RatedCall,
     RatedProject,
     care_compliance,
     made_calls,
     monthly_rating,
     required_calls,
+    satisfaction_by_role,
 )
 from services.projects.queries import records
 from shared.calendar import local_date, start_of_local_day
@@ -136,6 +140,46 @@ def rating_csv(report: dict[str, Any]) -> str:
     for which in ("best", "worst"):
         for row in report[which]:
             w.writerow([report["month"], which, *(row[c] for c in cols)])
+    return out.getvalue()
+
+
+async def satisfaction(ctx: Context, month: str | None = None) -> dict[str, Any]:
+    """How customers rated each designer, inspector, foreman and engineering manager in a month
+    (default: this month), from the calls that asked them (the completion survey)."""
+    month = parse_month(month) if month is not None else month_of(await ctx.now())
+    calls = [
+        RatedCall(
+            r["project_id"],
+            json.loads(r["ratings"]) if isinstance(r["ratings"], str) else dict(r["ratings"]),
+            {k: r[k] for k in ("designer", "supervisor", "foreman", "project_manager")},
+        )
+        for r in await queries.ratings_in_month(ctx.conn, month=month)
+    ]
+    return {
+        "month": month,
+        "calls": len(calls),
+        "rows": [
+            {
+                "role": row.role.value,
+                "person": row.person,
+                "ratings": row.ratings,
+                "projects": row.projects,
+                "mean": _num(row.mean),
+                "lowest": row.lowest,
+            }
+            for row in satisfaction_by_role(calls)
+        ],
+    }
+
+
+def satisfaction_csv(report: dict[str, Any]) -> str:
+    """Satisfaction by role and person as CSV."""
+    out = io.StringIO()
+    cols = ["role", "person", "ratings", "projects", "mean", "lowest"]
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["month", *cols])
+    for row in report["rows"]:
+        w.writerow([report["month"], *(row[c] if row[c] is not None else "" for c in cols)])
     return out.getvalue()
 
 

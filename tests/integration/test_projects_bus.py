@@ -77,6 +77,7 @@ def callback(
     version: int = 2,
     callback_id: str | None = None,
     kind: str = "project",
+    ratings: dict[str, int] | None = None,
 ) -> CallbackCompleted:
     return CallbackCompleted(
         callback_id=callback_id or str(uuid.uuid4()),
@@ -86,6 +87,7 @@ def callback(
         due_at=at,
         reached=True,
         satisfaction=satisfaction,
+        ratings=ratings or {},
         occurred_at=at,
         version=version,
         source="notifications",
@@ -370,3 +372,66 @@ async def test_care_compliance_on_a_known_data_set(settings, js) -> None:
         mine = [row for row in report["summary"]["rows"] if row["project_manager"] == pm]
         assert mine[0]["compliance_pct"] == 80.0 and mine[0]["required_calls"] == 10
         assert f"{pm},2,10,8,80.0,1" in report["csv"].splitlines()
+
+
+async def test_duty_satisfaction_by_role_and_person_on_a_known_data_set(settings, js) -> None:
+    """设计师、巡检、工长、工程部经理满意度跟踪: the ratings the completion survey collects are
+    reported per role and per person who held it on the project (巡检: the supervisor; the
+    engineering manager: the project manager), only the month's, lowest mean first."""
+    app = create_app(settings)
+    async with running(app) as client:
+        people = [
+            {"designer": "des-a", "supervisor": "sup-a", "foreman": "fm-a", "project_manager": "pm-a"},
+            {"designer": "des-a", "supervisor": "sup-b", "foreman": "fm-b", "project_manager": "pm-a"},
+            {"designer": "des-b", "foreman": "fm-b", "project_manager": "pm-b"},
+        ]
+        ids = []
+        for roster in people:
+            pid = await open_project(client)
+            r = await client.patch(f"/v1/projects/{pid}", json=roster, headers=ADMIN)
+            assert r.status_code == 200, r.text
+            ids.append(pid)
+        p1, p2, p3 = ids
+        rated = (
+            (p1, {"designer": 5, "inspector": 4, "foreman": 3, "engineering_manager": 4}),
+            (p2, {"designer": 3, "inspector": 2, "foreman": 5, "engineering_manager": 5}),
+            (p3, {"designer": 2, "inspector": 3, "foreman": 4}),
+        )
+        for pid, ratings in rated:
+            await publish(js, callback(pid, "completion_survey", MARCH, ratings=ratings))
+        # Another month's survey and a call with no ratings count nowhere.
+        april = datetime(2024, 4, 2, 10, tzinfo=SHANGHAI)
+        await publish(js, callback(p1, "completion_survey", april, ratings={"designer": 1}))
+        await publish(js, callback(p1, "stage_callback", MARCH, stage="contract", satisfaction=2))
+
+        async def report() -> Any:
+            r = await client.get(
+                "/v1/reports/satisfaction", params={"month": "2024-03"}, headers=ADMIN
+            )
+            assert r.status_code == 200, r.text
+            return r.json() if r.json()["calls"] == 3 else None
+
+        got = await eventually(report)
+        r = await client.get(
+            "/v1/reports/satisfaction",
+            params={"month": "2024-03", "format": "csv"},
+            headers=auth(settings, "manager"),
+        )
+        bad = await client.get("/v1/reports/satisfaction?month=2024-13", headers=ADMIN)
+        finance = await client.get("/v1/reports/satisfaction", headers=auth(settings, "finance"))
+    rows = [(x["role"], x["person"], x["ratings"], x["projects"], x["mean"], x["lowest"]) for x in got["rows"]]
+    assert rows == [
+        ("designer", "des-b", 1, 1, 2.0, 2),
+        ("designer", "des-a", 2, 2, 4.0, 3),
+        ("inspector", "sup-b", 1, 1, 2.0, 2),
+        ("inspector", None, 1, 1, 3.0, 3),
+        ("inspector", "sup-a", 1, 1, 4.0, 4),
+        ("foreman", "fm-a", 1, 1, 3.0, 3),
+        ("foreman", "fm-b", 2, 2, 4.5, 4),
+        ("engineering_manager", "pm-a", 2, 2, 4.5, 4),
+    ]
+    lines = list(csv.reader(io.StringIO(r.text)))
+    assert lines[0] == ["month", "role", "person", "ratings", "projects", "mean", "lowest"]
+    assert lines[1] == ["2024-03", "designer", "des-b", "1", "1", "2.0", "2"]
+    assert lines[4] == ["2024-03", "inspector", "", "1", "1", "3.0", "3"]
+    assert bad.status_code == 422 and finance.status_code == 403

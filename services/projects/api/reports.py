@@ -1,4 +1,5 @@
-"""Routes of the reports: the monthly rating and care compliance (JSON or CSV)."""
+"""Routes of the reports: the monthly rating, satisfaction by role and person, care compliance
+(JSON or CSV)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,21 @@ async def rating(
         report = await reports.rating(ctx, month)
     if format == "csv":
         return Response(reports.rating_csv(report), media_type="text/csv")
+    return report
+
+
+@router.get("/satisfaction", response_model=None)
+async def satisfaction(
+    request: Request,
+    month: Month | None = None,
+    format: Literal["json", "csv"] = "json",
+    who: Principal = require(*REPORT_READERS),
+) -> dict[str, Any] | Response:
+    """How customers rated each designer, inspector, foreman and engineering manager."""
+    async with view(request) as ctx:
+        report = await reports.satisfaction(ctx, month)
+    if format == "csv":
+        return Response(reports.satisfaction_csv(report), media_type="text/csv")
     return report
 
 

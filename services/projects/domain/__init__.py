@@ -120,6 +120,12 @@ from .reviews import (
     score_review,
     submit_review,
 )
+from .satisfaction import (
+    RATED_PERSON,
+    RatedCall,
+    RoleSatisfaction,
+    satisfaction_by_role,
+)
 from .stages import (
     AUTOMATIC_STAGES,
     REQUIRED_SIGNOFFS,
@@ -163,6 +169,7 @@ __all__ = [
     "FRONTDESK_CALLS",
     "NEXT_STEP",
     "PAYMENT_DUE_DAYS",
+    "RATED_PERSON",
     "REQUIRED_DOCUMENTS",
     "REQUIRED_SIGNOFFS",
     "RESPONSIBLE_ROLE",
@@ -195,11 +202,13 @@ __all__ = [
     "ProjectDocument",
     "ProjectMonth",
     "QualityInspection",
+    "RatedCall",
     "RatedProject",
     "Review",
     "ReviewKind",
     "ReviewStatus",
     "ReviewStep",
+    "RoleSatisfaction",
     "RuleScore",
     "Signoff",
     "StageChange",
@@ -264,6 +273,7 @@ __all__ = [
     "resubmit_review",
     "return_review",
     "score_review",
+    "satisfaction_by_role",
     "settlement_receipts",
     "sign_card",
     "sign_contract",

@@ -113,6 +113,18 @@ async def satisfaction_in_month(conn: asyncpg.Connection, *, month: str) -> list
     )
 
 
+async def ratings_in_month(conn: asyncpg.Connection, *, month: str) -> list[asyncpg.Record]:
+    """Ratings by role of project callbacks completed in a month, with who holds each role."""
+    return await conn.fetch(
+        "SELECT c.project_id, c.ratings, p.designer, p.project_manager,"
+        "  p.state->>'supervisor' AS supervisor, p.state->>'foreman' AS foreman"
+        " FROM project_callbacks c JOIN projects p ON p.id = c.project_id"
+        " WHERE c.completed AND c.month = $1 AND c.ratings <> '{}'::jsonb"
+        " ORDER BY c.completed_at, c.callback_id",
+        month,
+    )
+
+
 async def callbacks_of(
     conn: asyncpg.Connection, *, project_ids: Sequence[str]
 ) -> list[asyncpg.Record]:
