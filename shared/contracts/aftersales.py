@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import AwareDatetime, Field
 
 from shared.contracts.envelope import Event
-from shared.contracts.values import RepairKind
+from shared.contracts.values import ProblemKind, RepairKind
 
 
 class RepairEvent(Event):
@@ -60,6 +60,11 @@ class RepairCompleted(RepairEvent):
     """The repair was done and the customer filled the evaluation form."""
 
     SUBJECT: ClassVar[str] = "repair.completed"
+
+    problem_kind: ProblemKind | None = Field(
+        default=None,
+        description="The problem the survey found: the care tips the customer is given follow it",
+    )
 
 
 class RepairClosed(RepairEvent):

@@ -113,6 +113,9 @@ async def test_fee_quote_gate_refuses_scheduling_until_accepted(
             {"evaluation_score": 4, "comment": "ok", "fee_paid_fen": 35_000},
         )
         events = await eventually(lambda: _all(emitted(js, "repair.scheduled", repair_id=rid), 2))
+        [completed] = await eventually(lambda: emitted(js, "repair.completed", repair_id=rid))
+    # The problem repaired travels with the completion (the customer's care tips follow it).
+    assert completed["problem_kind"] == "customer_damage"
     kinds = sorted(e["kind"] for e in events)
     assert kinds == ["repair", "survey"]
     repair_visit = next(e for e in events if e["kind"] == "repair")

@@ -12,12 +12,13 @@ import pytest
 from nats.js import JetStreamContext
 
 from shared.calendar import BUSINESS_TZ
+from shared.contracts.aftersales import RepairCompleted
 from shared.contracts.projects import (
     ProjectInspectionRecorded,
     ProjectRenderingsDelivered,
     ProjectStageChanged,
 )
-from shared.contracts.values import Stage
+from shared.contracts.values import ProblemKind, Stage
 from shared.settings import Settings
 from tests.support.harness import eventually
 from tests.support.notifications import customer, harness, new_id, new_phone
@@ -184,3 +185,31 @@ async def test_duty_inspection_problems_are_handled_at_once(
     assert sorted(c["status"] for c in every) == ["cancelled", "cancelled"]
     assert {m["to"][0] for m in mails} == {"engineering@kefu.test"}
     assert "2. 插座未接地" in mail_text(mails[-1])
+
+
+async def test_duty_repair_completion_apologises_with_care_tips_and_the_service_card(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """维修结束: 保养常识, 服务卡片, 向客户真诚致歉 — the completed repair texts the customer once,
+    the tips for a leak."""
+    cid, phone, rid = new_id("cust"), new_phone(), new_id("rep")
+    done = RepairCompleted(
+        source="aftersales",
+        repair_id=rid,
+        customer_id=cid,
+        at=datetime.now(BUSINESS_TZ),
+        evaluation_score=5,
+        problem_kind=ProblemKind.LEAK,
+        version=9,
+    )
+    async with harness(settings, js) as h:
+        await h.publish(customer(cid, phone))
+        await h.publish(done)
+        await h.publish(done, msg_id="again")
+        await h.wait_drained()
+        [sms] = await eventually(lambda: h.sms_to(phone) or None)
+        listed = await h.messages(entity_id=rid, channel="sms")
+        [followup] = await h.callbacks(entity_id=rid)
+    assert sms["template_code"] == "SMS_012"
+    assert [(m["template"], m["status"]) for m in listed] == [("repair_done_water", "sent")]
+    assert followup["purpose"] == "repair_followup"

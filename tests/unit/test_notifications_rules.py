@@ -714,6 +714,36 @@ def test_repair_rules() -> None:
     assert run("repair.closed").cancel[0].purposes == (P.REPAIR_CONTACT, P.SLA_TASK)
 
 
+@pytest.mark.parametrize(
+    ("kind", "template", "tip"),
+    [
+        ("leak", "repair_done_water", "24小时内请勿用水冲淋"),
+        ("plumbing", "repair_done_water", "定期检查管道接口"),
+        ("paint", "repair_done_surface", "7天内请勿擦洗"),
+        ("crack", "repair_done_surface", "避免阳光直射"),
+        ("tile", "repair_done_surface", "软布轻拭"),
+        ("carpentry", "repair_done_surface", "请勿擦洗或磕碰"),
+        ("electrical", "repair_done_electrical", "请勿超负荷用电"),
+        ("fixture", "repair_done", "保持室内通风"),
+        (None, "repair_done", "保持室内通风"),
+    ],
+)
+def test_duty_repair_completion_apologises_with_care_tips_and_the_service_card(
+    kind: str | None, template: str, tip: str
+) -> None:
+    """维修结束: 告知客户后期注意事项及保养常识,赠送…服务卡片,(因维修给客户带来不便)向客户真诚致歉 —
+    one SMS at completion: the apology, the care tips for the problem repaired, the card's
+    number; never two."""
+    payload = {**SAMPLES["repair.completed"], "problem_kind": kind}
+    [sms] = run("repair.completed", payload).messages
+    assert (sms.channel, sms.template) == (MessageChannel.SMS, template)
+    assert (sms.recipient.kind, sms.recipient.value) == ("customer", "c-1")
+    assert sms.params == {"repair_no": "r-1"}
+    text = render(sms.template, "zh", sms.params)
+    assert "深表歉意" in text and tip in text and "服务卡片（维修单号r-1）" in text
+    assert "sorry" in render(sms.template, "en", sms.params)
+
+
 def test_duty_repair_contact_ends_when_a_visit_is_booked() -> None:
     """安排售后人员预约客户, 确定上门勘察时间: the contact task ends once a visit is booked with the
     customer (with the first-contact service-level task); a booked repair ends the survey's."""

@@ -250,7 +250,7 @@ async def complete(
         "comment": ticket.evaluation_comment,
         "fee_paid_fen": ticket.fee_paid_fen,
     }
-    event = repair_event(RepairCompleted, ticket, at=when)
+    event = repair_event(RepairCompleted, ticket, at=when, problem_kind=ticket.problem_kind)
     return await _save(
         ctx, stored, ticket, action="completed", at=when, who=who, events=[event], details=details
     )

@@ -15,6 +15,7 @@ from shared.contracts.values import (
     Channel,
     Deadline,
     EscalationLevel,
+    ProblemKind,
     ReceivedBy,
     Team,
 )
@@ -189,6 +190,28 @@ def inspection_params(ev: EventView) -> dict[str, str]:
         "problems": "\n".join(f"{n}. {text_of(p)}" for n, p in enumerate(problems, 1)),
         "project_manager": ev.opt("project_manager") or "-",
     }
+
+
+# Which care tips follow a repaired problem (the completion SMS's template suffix).
+CARE_TIPS: Final[dict[str, str]] = {
+    ProblemKind.LEAK: "_water",
+    ProblemKind.PLUMBING: "_water",
+    ProblemKind.PAINT: "_surface",
+    ProblemKind.CRACK: "_surface",
+    ProblemKind.TILE: "_surface",
+    ProblemKind.CARPENTRY: "_surface",
+    ProblemKind.ELECTRICAL: "_electrical",
+}
+
+
+def care_tips(ev: EventView) -> str:
+    """The repair_done template for the repaired problem (the general one when unknown)."""
+    return "repair_done" + CARE_TIPS.get(ev.opt("problem_kind") or "", "")
+
+
+def repair_params(ev: EventView) -> dict[str, str]:
+    """repair_done*: the repair's number (the service card's)."""
+    return {"repair_no": ev.text("repair_id")}
 
 
 def project_params(ev: EventView) -> dict[str, str]:

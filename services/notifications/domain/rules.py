@@ -51,6 +51,7 @@ from services.notifications.domain.params import (
     complaint_sheet_to,
     confirmation_team,
     deadline_team,
+    care_tips,
     delayed_params,
     feedback_params,
     feedback_to,
@@ -65,6 +66,7 @@ from services.notifications.domain.params import (
     payment_params,
     project_params,
     receipt_params,
+    repair_params,
     region_audience,
     repair_appointment_params,
     report_attachment,
@@ -76,6 +78,7 @@ from services.notifications.domain.params import (
     works_to_arrange_params,
 )
 from services.notifications.domain.schedule import ScheduleKind
+from services.notifications.domain.templates import REPAIR_CARE
 from services.notifications.domain.specs import (
     CancelSpec,
     ContactSpec,
@@ -109,6 +112,8 @@ PAYMENT_REMINDER_WITHIN_DAYS: Final = 1
 INSPECTION_PROBLEMS_WITHIN_DAYS: Final = 1  # 发现问题,及时处理: by the end of the next local day
 RECEIPT_CHASE_WITHIN_DAYS: Final = 1  # by the end of the next local day
 NOW: Final = timedelta(0)
+# 维修结束 …保养常识…服务卡片…致歉: one completion SMS, its care tips by the problem repaired.
+REPAIR_DONE_TEMPLATES: Final = tuple(f"repair_done{suffix}" for suffix, *_ in REPAIR_CARE)
 # Cases of a duty the rules table names itself (the others come from the event's fields).
 LOADING_ALERT: Final = "loading"
 SLA_FIRST_CONTACT: Final = "first_contact"  # aftersales' service-level steps
@@ -403,6 +408,17 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
         ),
         "repair.completed": (
             Cancel((P.REPAIR_CONTACT, P.SLA_TASK), REPAIR),
+            *(
+                Message(
+                    SMS,
+                    template,
+                    to_customer,
+                    REPAIR,
+                    repair_params,
+                    when=lambda ev, t=template: care_tips(ev) == t,
+                )
+                for template in REPAIR_DONE_TEMPLATES
+            ),
             CallbackTask(
                 P.REPAIR_FOLLOWUP,
                 REPAIR,

@@ -49,6 +49,38 @@ def _email(key: str, subject_zh: str, subject_en: str, zh: str, en: str) -> Temp
     return Template(key, MessageChannel.EMAIL, zh, en, None, subject_zh, subject_en)
 
 
+# 维修结束: 告知客户后期注意事项及保养常识,赠送小礼品及服务卡片,向客户真诚致歉 — the completion
+# SMS: the apology, the care tips for the kind of problem, the service card's number.
+REPAIR_CARE: Final = (
+    (
+        "",
+        "SMS_011",
+        "保养提示：请保持室内通风，发现异常请及时报修。",
+        "Care tip: keep the rooms aired and report anything unusual early. ",
+    ),
+    (
+        "_water",
+        "SMS_012",
+        "保养提示：修复处24小时内请勿用水冲淋，定期检查管道接口及地漏，避免重物撞击防水层。",
+        "Care tip: keep water off the repaired spot for 24 hours, check pipe joints and "
+        "drains now and then, and do not strike the waterproofing. ",
+    ),
+    (
+        "_surface",
+        "SMS_013",
+        "保养提示：修补处7天内请勿擦洗或磕碰，避免阳光直射和潮湿，清洁时用软布轻拭。",
+        "Care tip: do not scrub or knock the repaired surface for 7 days, keep it out of "
+        "direct sun and damp, and clean it with a soft cloth. ",
+    ),
+    (
+        "_electrical",
+        "SMS_014",
+        "保养提示：请勿超负荷用电，插座周围保持干燥，跳闸或异味时请先断电再报修。",
+        "Care tip: do not overload the circuits, keep sockets dry, and switch off the power "
+        "before reporting a trip or a burning smell. ",
+    ),
+)
+
 TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
     {
         t.key: t
@@ -142,6 +174,20 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "您的装修项目{project_no}的设计方案（效果图）已完成，请与设计师预约时间看方案。",
                 "Project {project_no}: your design scheme (renderings) is ready. Please book a "
                 "time with your designer to see it.",
+            ),
+            *(
+                _sms(
+                    f"repair_done{suffix}",
+                    code,
+                    "您的维修单{repair_no}已完成，因维修给您带来的不便，我们深表歉意。"
+                    + tip_zh
+                    + "今后如需维修，请凭服务卡片（维修单号{repair_no}）联系我们。",
+                    "Repair {repair_no} is done; we are sorry for the inconvenience it caused. "
+                    + tip_en
+                    + "For any further repair, contact us with your service card (repair "
+                    "{repair_no}).",
+                )
+                for suffix, code, tip_zh, tip_en in REPAIR_CARE
             ),
             _email(
                 "works_to_arrange",
