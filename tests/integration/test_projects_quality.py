@@ -201,3 +201,49 @@ async def test_duty_inspection_problems_are_published_to_be_handled_at_once(sett
     assert (first["quality"], first["progress"], first["tidiness"]) == (2, 4, 3)
     assert first["customer_id"].startswith("cust-") and first["inspection_id"]
     assert (first["version"], second["version"]) == (before + 1, before + 2) == (after - 1, after)
+
+
+async def test_duty_material_acceptance_sheet_item_by_item(settings, js) -> None:
+    """七、材料验收: 按合同规定的材料要求核对数量,品牌,型号,质量 — the delivery is checked against the
+    recorded materials item by item; the sheet names each mismatch and what never came, and is
+    kept with the project's materials."""
+    async with running(create_app(settings)) as client:
+        pid = await open_project(client)
+        eng = auth(settings, "engineering", "eng-check")
+        early = {"items": [{"category": "paint", "quality_ok": True}]}
+        r = await client.post(f"/v1/projects/{pid}/material-checks", json=early, headers=eng)
+        assert r.status_code == 409 and r.json()["code"] == "not_under_construction"
+        await drive(client, pid, Stage.WORKS_STARTED)
+        r = await client.post(f"/v1/projects/{pid}/material-checks", json=early, headers=eng)
+        assert r.status_code == 409 and r.json()["code"] == "no_materials"
+        r = await client.post(
+            f"/v1/projects/{pid}/materials", json={"items": [PAINT, TILE]}, headers=eng
+        )
+        assert r.status_code == 201, r.text
+        delivered = [
+            {"category": "paint", "brand": "Nippon", "model": "A-100", "quantity": 5, "quality_ok": True},
+            {"category": "flooring", "brand": "圣象", "quality_ok": False, "note": "受潮"},
+        ]
+        r = await client.post(
+            f"/v1/projects/{pid}/material-checks", json={"items": delivered}, headers=eng
+        )
+        assert r.status_code == 201, r.text
+        sheet = r.json()
+        bad = await client.post(
+            f"/v1/projects/{pid}/material-checks",
+            json={"items": [{"category": "paint"}]},
+            headers=eng,
+        )
+        cs = await client.post(
+            f"/v1/projects/{pid}/material-checks", json=early, headers=auth(settings, "cs")
+        )
+        kept = (await client.get(f"/v1/projects/{pid}/materials", headers=ADMIN)).json()["checks"]
+    assert sheet["passed"] is False and sheet["checked_by"] == "eng-check"
+    paint, flooring = sheet["items"]
+    assert paint["mismatches"] == ["quantity"] and paint["expected"]["quantity"] == 6.0
+    assert flooring["mismatches"] == ["not_contracted", "quality"] and flooring["expected"] is None
+    assert flooring["note"] == "受潮"
+    assert [m["category"] for m in sheet["missing"]] == ["tile"]
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "items.0.quality_ok"
+    assert cs.status_code == 403
+    assert kept == [sheet]

@@ -177,6 +177,22 @@ class MaterialsIn(Strict):
     at: Moment | None = None
 
 
+class DeliveredIn(Strict):
+    category: Name
+    brand: Name | None = None
+    model: ShortText | None = None
+    quantity: Decimal | None = Field(
+        default=None, ge=0, le=1_000_000_000, max_digits=13, decimal_places=3
+    )
+    quality_ok: bool = Field(description="The delivered material passed the quality check")
+    note: Notes = ""
+
+
+class MaterialCheckIn(Strict):
+    items: list[DeliveredIn] = Field(min_length=1, max_length=500)
+    at: Moment | None = None
+
+
 class MaterialChangeIn(Strict):
     description: LongText
     signed_by_customer: bool

@@ -10,11 +10,13 @@ from services.projects import workflow
 from services.projects.api.models import (
     InspectionIn,
     MaterialChangeIn,
+    MaterialCheckIn,
     MaterialsIn,
     if_match,
     inspection_body,
 )
 from services.projects.api.roles import ENGINEERING, READERS
+from services.projects.domain import DeliveredItem
 from shared.web.auth import Principal, require
 from shared.web.deps import change, view
 
@@ -40,8 +42,20 @@ async def materials(
 ) -> dict[str, Any]:
     """The materials recorded on a project and its material change forms."""
     async with view(request) as ctx:
-        items, changes = await workflow.materials(ctx, project_id, if_match(request))
-    return {"project_id": project_id, "items": items, "changes": changes}
+        items, changes, checks = await workflow.materials(ctx, project_id, if_match(request))
+    return {"project_id": project_id, "items": items, "changes": changes, "checks": checks}
+
+
+@router.post("/projects/{project_id}/material-checks", status_code=201)
+async def material_check(
+    project_id: str, body: MaterialCheckIn, request: Request, who: Principal = require(*ENGINEERING)
+) -> dict[str, Any]:
+    """The material acceptance sheet: the delivery checked item by item against the contract."""
+    delivered = [DeliveredItem(**i.model_dump()) for i in body.items]
+    async with change(request) as ctx:
+        return await workflow.check_materials(
+            ctx, project_id, delivered, body.at, who.sub, if_match(request)
+        )
 
 
 @router.post("/projects/{project_id}/material-changes", status_code=201)

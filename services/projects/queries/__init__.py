@@ -13,8 +13,10 @@ from services.projects.queries.files import (
 )
 from services.projects.queries.materials import (
     insert_material_change,
+    insert_material_check,
     insert_materials,
     material_changes_of,
+    material_checks_of,
     materials_of,
 )
 from services.projects.queries.projections import (
@@ -62,6 +64,7 @@ __all__ = [
     "insert_file",
     "insert_inspection",
     "insert_material_change",
+    "insert_material_check",
     "insert_materials",
     "insert_project",
     "insert_review",
@@ -71,6 +74,7 @@ __all__ = [
     "managers_of",
     "mark_deadline_missed",
     "material_changes_of",
+    "material_checks_of",
     "materials_of",
     "projects_owing_care",
     "ratings_in_month",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -70,5 +71,36 @@ async def material_changes_of(conn: asyncpg.Connection, *, project_id: str) -> l
     return await conn.fetch(
         "SELECT id, description, signed_by_customer, at, recorded_by FROM material_changes"
         " WHERE project_id = $1 ORDER BY at, id",
+        project_id,
+    )
+
+
+async def insert_material_check(
+    conn: asyncpg.Connection,
+    *,
+    check_id: str,
+    project_id: str,
+    at: datetime,
+    checked_by: str,
+    passed: bool,
+    sheet: dict[str, Any],
+) -> None:
+    """Store a material acceptance sheet (材料验收单)."""
+    await conn.execute(
+        "INSERT INTO material_checks (id, project_id, at, checked_by, passed, sheet)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+        check_id,
+        project_id,
+        at,
+        checked_by,
+        passed,
+        json.dumps(sheet),
+    )
+
+
+async def material_checks_of(conn: asyncpg.Connection, *, project_id: str) -> list[asyncpg.Record]:
+    """A project's material acceptance sheets, oldest first."""
+    return await conn.fetch(
+        "SELECT id, sheet FROM material_checks WHERE project_id = $1 ORDER BY at, id",
         project_id,
     )

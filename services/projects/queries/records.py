@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
 from services.projects.domain import (
+    ContractedItem,
+    MaterialCheck,
     Addition,
     CardStatus,
     Contract,
@@ -407,6 +410,48 @@ def material_of(row: asyncpg.Record) -> dict[str, Any]:
     item = {k: row[k] for k in ("category", "supplier", "brand", "model", "spec", "colour")}
     item["quantity"] = float(row["quantity"]) if row["quantity"] is not None else None
     return item
+
+
+def contracted_of(row: asyncpg.Record) -> ContractedItem:
+    """A `materials` row as the material the contract names."""
+    return ContractedItem(row["category"], row["brand"], row["model"], row["quantity"])
+
+
+def _quantity(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def material_check_to_json(check_id: str, check: MaterialCheck) -> dict[str, Any]:
+    """A material acceptance sheet as stored and shown: each item, its mismatches, the missing."""
+
+    def contracted(c: ContractedItem) -> dict[str, Any]:
+        return {
+            "category": c.category,
+            "brand": c.brand,
+            "model": c.model,
+            "quantity": _quantity(c.quantity),
+        }
+
+    return {
+        "id": check_id,
+        "at": _t(check.at),
+        "checked_by": check.checked_by,
+        "passed": check.passed,
+        "items": [
+            {
+                "category": i.delivered.category,
+                "brand": i.delivered.brand,
+                "model": i.delivered.model,
+                "quantity": _quantity(i.delivered.quantity),
+                "quality_ok": i.delivered.quality_ok,
+                "note": i.delivered.note,
+                "expected": contracted(i.expected) if i.expected else None,
+                "mismatches": list(i.mismatches),
+            }
+            for i in check.items
+        ],
+        "missing": [contracted(c) for c in check.missing],
+    }
 
 
 def inspection_of(row: asyncpg.Record) -> QualityInspection:

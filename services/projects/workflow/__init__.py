@@ -75,6 +75,7 @@ from services.projects.workflow.unit import (
     VersionMismatch,
 )
 from services.projects.workflow.works import (
+    check_materials,
     materials,
     record_inspection,
     record_material_change,
@@ -99,6 +100,7 @@ __all__ = [
     "archive_card",
     "assign",
     "check_file",
+    "check_materials",
     "count_complaint",
     "deadline_passed",
     "dispute_review",

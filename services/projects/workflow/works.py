@@ -1,15 +1,17 @@
-"""The works' records: materials used (the customer file repairs match later), the customer's
-material change forms, and engineering's quality inspections."""
+"""The works' records: materials used (the customer file repairs match later), the material
+acceptance sheets, the customer's material change forms, and engineering's quality
+inspections."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from services.projects import domain, queries, reports
-from services.projects.domain import QualityInspection
+from services.projects.domain import DeliveredItem, QualityInspection
 from services.projects.queries import records
 from services.projects.workflow.unit import Unit
 from shared.context import Context
@@ -51,15 +53,47 @@ async def record_materials(
 
 async def materials(
     ctx: Context, project_id: str, if_match: str | None = None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The materials recorded on a project and its material change forms."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The materials recorded on a project, its material change forms and acceptance sheets."""
     await Unit.fetch(ctx, project_id, if_match)
     conn = ctx.conn
     items = [
         records.material_of(r) for r in await queries.materials_of(conn, project_id=project_id)
     ]
     changes = [dict(r) for r in await queries.material_changes_of(conn, project_id=project_id)]
-    return items, changes
+    checks = [
+        json.loads(r["sheet"]) if isinstance(r["sheet"], str) else dict(r["sheet"])
+        for r in await queries.material_checks_of(conn, project_id=project_id)
+    ]
+    return items, changes, checks
+
+
+async def check_materials(
+    ctx: Context,
+    project_id: str,
+    delivered: list[DeliveredItem],
+    at: datetime | None,
+    by: str,
+    if_match: str | None = None,
+) -> dict[str, Any]:
+    """Accept the delivered materials against the contract's, item by item (材料验收单)."""
+    when = await ctx.business_time(at, "at")
+    unit = await Unit.fetch(ctx, project_id, if_match)
+    contracted = [
+        records.contracted_of(r) for r in await queries.materials_of(ctx.conn, project_id=project_id)
+    ]
+    check = domain.check_materials(unit.project, contracted, delivered, by, when)
+    sheet = records.material_check_to_json(str(uuid.uuid4()), check)
+    await queries.insert_material_check(
+        ctx.conn,
+        check_id=sheet["id"],
+        project_id=project_id,
+        at=when,
+        checked_by=by,
+        passed=check.passed,
+        sheet=sheet,
+    )
+    return sheet
 
 
 async def record_material_change(
