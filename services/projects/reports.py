@@ -110,15 +110,25 @@ async def rating(ctx: Context, month: str | None = None) -> dict[str, Any]:
         r["id"]: r["project_manager"]
         for r in await queries.managers_of(conn, project_ids=[r.project_id for r in best + worst])
     }
+    awards = [award_of(r) for r in await queries.awards_in_month(conn, month=month)]
     return {
         "month": month,
         "rated": len(months),
+        "awards": awards,
         "best": [
             _rated(r, i, managers, len(inspections[r.project_id])) for i, r in enumerate(best, 1)
         ],
         "worst": [
             _rated(r, i, managers, len(inspections[r.project_id])) for i, r in enumerate(worst, 1)
         ],
+    }
+
+
+def award_of(row: Any) -> dict[str, Any]:
+    """A reward or penalty as the rating shows it."""
+    return {k: row[k] for k in ("project_id", "kind", "amount_fen", "person", "reason")} | {
+        "decided_by": row["decided_by"],
+        "at": row["at"].isoformat(),
     }
 
 

@@ -262,6 +262,34 @@ async def test_monthly_rating_on_a_known_data_set_and_its_monthly_report(setting
         r = await client.get("/v1/reports/rating/monthly", headers=auth(settings, "finance"))
         assert r.status_code == 403
 
+        # 奖优罚劣,重奖重罚: management rewards a best project and penalises a worst one.
+        awards = "/v1/reports/rating/monthly/2024-03/awards"
+        mgr = auth(settings, "manager", "mgr-1")
+        reward = {"project_id": p1, "kind": "reward", "amount_fen": 200_000, "reason": "工地整洁"}
+        r = await client.post(awards, json=reward, headers=mgr)
+        assert r.status_code == 201, r.text
+        assert (r.json()["person"], r.json()["decided_by"]) == ("pm-r1", "mgr-1")
+        again = await client.post(awards, json=reward, headers=mgr)
+        assert again.status_code == 409 and again.json()["code"] == "award_exists"
+        wrong = await client.post(awards, json={**reward, "project_id": p3}, headers=mgr)
+        assert wrong.status_code == 409 and wrong.json()["code"] == "not_best"
+        penalty = {"project_id": p3, "kind": "penalty", "amount_fen": 50_000}
+        assert (await client.post(awards, json=penalty, headers=mgr)).status_code == 201
+        r = await client.post(awards, json=penalty, headers=auth(settings, "engineering"))
+        assert r.status_code == 403
+        this_month = datetime.now(SHANGHAI).strftime("%Y-%m")
+        r = await client.post(
+            f"/v1/reports/rating/monthly/{this_month}/awards", json=reward, headers=mgr
+        )
+        assert r.status_code == 409 and r.json()["code"] == "month_not_over"
+        decided = (
+            await client.get("/v1/reports/rating/monthly?month=2024-03", headers=headers)
+        ).json()["awards"]
+        assert [(a["project_id"], a["kind"], a["amount_fen"]) for a in decided] == [
+            (p1, "reward", 200_000),
+            (p3, "penalty", 50_000),
+        ]
+
         # The monthly timer (seeded at start) publishes the month before its due day.
         async with app.state.pool.acquire() as conn:
             await conn.execute(

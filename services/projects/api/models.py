@@ -12,6 +12,7 @@ from pydantic import Field
 
 from services.projects.domain import (
     Approval,
+    AwardKind,
     DeadlineState,
     PlannedInstallment,
     QualityInspection,
@@ -211,6 +212,14 @@ class InspectionIn(Strict):
 class ReviewIn(Strict):
     kind: ReviewKind
     designer: Code | None = Field(default=None, description="Token `sub`; default: the caller")
+    at: Moment | None = None
+
+
+class AwardIn(Strict):
+    project_id: Code
+    kind: AwardKind
+    amount_fen: int = Field(gt=0, le=100_000_000_000, description="The reward or penalty in fen")
+    reason: Notes = ""
     at: Moment | None = None
 
 

@@ -7,11 +7,12 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 
-from services.projects import reports
-from services.projects.api.roles import REPORT_READERS
+from services.projects import reports, workflow
+from services.projects.api.models import AwardIn
+from services.projects.api.roles import DECIDERS, REPORT_READERS
 from shared.validation import Code, Month
 from shared.web.auth import Principal, require
-from shared.web.deps import view
+from shared.web.deps import change, view
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -29,6 +30,24 @@ async def rating(
     if format == "csv":
         return Response(reports.rating_csv(report), media_type="text/csv")
     return report
+
+
+@router.post("/rating/monthly/{month}/awards", status_code=201)
+async def award(
+    month: Month, body: AwardIn, request: Request, who: Principal = require(*DECIDERS)
+) -> dict[str, Any]:
+    """A reward for a best project or a penalty for a worst one of a past month (奖优罚劣)."""
+    async with change(request) as ctx:
+        return await workflow.decide_award(
+            ctx,
+            month,
+            project_id=body.project_id,
+            kind=body.kind,
+            amount_fen=body.amount_fen,
+            reason=body.reason,
+            by=who.sub,
+            at=body.at,
+        )
 
 
 @router.get("/satisfaction", response_model=None)

@@ -13,6 +13,7 @@ FINANCE = (Role.FINANCE,)
 ORGANISERS = (Role.ENGINEERING, Role.MANAGER)
 MONEY = (Role.ENGINEERING, Role.FINANCE)
 CARD = (Role.FINANCE, Role.CS)  # 财务接待员 (designers' manual 十一) and 客服部 (保修单发放流程)
+DECIDERS = (Role.MANAGER,)  # 奖优罚劣: management decides rewards and penalties
 # 工程部经理: the engineering department's head, or a manager (forms panels, approves reviews).
 ENGINEERING_MANAGER = (Role.DEPT_HEAD, Role.MANAGER)
 REVIEWERS = (Role.ENGINEERING, Role.DEPT_HEAD, Role.MANAGER)  # the panel's members score

@@ -102,8 +102,11 @@ from .payments import (
 )
 from .rating import (
     COMPLAINT_PENALTY,
+    Award,
+    AwardKind,
     ProjectMonth,
     RatedProject,
+    decide_award,
     monthly_rating,
     rate_project,
 )
@@ -192,6 +195,8 @@ __all__ = [
     "WITH_AMOUNT",
     "Addition",
     "Approval",
+    "Award",
+    "AwardKind",
     "CardStatus",
     "CareRequirement",
     "CheckedItem",
@@ -248,6 +253,7 @@ __all__ = [
     "credited_calls",
     "customer_name",
     "deadline_met_by",
+    "decide_award",
     "deadlines_for",
     "default_plan",
     "dispute_review",

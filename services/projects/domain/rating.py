@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 
-from shared.errors import Invalid
+from shared.errors import DomainError, Invalid
 
+from .errors import require_aware, require_positive
 from .reviews import QualityInspection
 
 COMPLAINT_PENALTY = 1  # points off per complaint on the project in the month
@@ -87,3 +90,56 @@ def monthly_rating(
     rest = [r for r in rated if r.project_id not in chosen]
     worst = sorted(rest, key=lambda r: (r.score, r.project_id))[:size]
     return best, worst
+
+
+class AwardKind(StrEnum):
+    """What the rating brings (奖优罚劣): a reward for a best project, a penalty for a worst."""
+
+    REWARD = "reward"
+    PENALTY = "penalty"
+
+
+@dataclass(frozen=True)
+class Award:
+    """A reward or penalty decided on a month's rating, and whom it goes to."""
+
+    month: str
+    project_id: str
+    kind: AwardKind
+    amount_fen: int
+    person: str | None  # the project manager who answers for the project
+    reason: str
+    decided_by: str
+    at: datetime
+
+
+def decide_award(
+    month: str,
+    *,
+    best: Collection[str],
+    worst: Collection[str],
+    this_month: str,
+    project_id: str,
+    kind: AwardKind,
+    amount_fen: int,
+    person: str | None,
+    reason: str,
+    by: str,
+    at: datetime,
+) -> Award:
+    """奖优罚劣,重奖重罚: once the month is over, a reward for a project on its best list or a
+    penalty for one on its worst list, of the amount management decides (no figure in the
+    manual), to the project's manager."""
+    require_aware(at, "at")
+    require_positive(amount_fen)
+    if month >= this_month:
+        raise DomainError("month_not_over", f"{month} is not over yet: its rating may still change")
+    listed, name = (best, "best") if kind == AwardKind.REWARD else (worst, "worst")
+    if project_id not in listed:
+        raise DomainError(
+            f"not_{name}",
+            f"a {kind} goes to a project on {month}'s {name} list; this one is not on it",
+        )
+    return Award(
+        month, project_id, AwardKind(kind), amount_fen, person, reason.strip(), by, at
+    )

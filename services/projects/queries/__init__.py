@@ -41,7 +41,9 @@ from services.projects.queries.projects import (
     update_project,
 )
 from services.projects.queries.reviews import (
+    awards_in_month,
     get_review,
+    insert_award,
     insert_inspection,
     insert_review,
     inspections_in_month,
@@ -53,6 +55,7 @@ from services.projects.queries.timers import (
 
 __all__ = [
     "active_by_stage",
+    "awards_in_month",
     "callbacks_of",
     "complaint_counts",
     "deadlines_of",
@@ -60,6 +63,7 @@ __all__ = [
     "get_file",
     "get_project",
     "get_review",
+    "insert_award",
     "insert_complaint",
     "insert_file",
     "insert_inspection",

@@ -1,4 +1,4 @@
-"""SQL for reviews and inspections."""
+"""SQL for reviews, inspections and the rating's rewards and penalties."""
 
 from __future__ import annotations
 
@@ -85,5 +85,43 @@ async def inspections_in_month(conn: asyncpg.Connection, *, month: str) -> list[
     return await conn.fetch(
         "SELECT project_id, inspector, at, quality, progress, tidiness, problems"
         " FROM inspections WHERE month = $1 ORDER BY project_id, at",
+        month,
+    )
+
+
+async def insert_award(
+    conn: asyncpg.Connection,
+    *,
+    month: str,
+    project_id: str,
+    kind: str,
+    amount_fen: int,
+    person: str | None,
+    reason: str,
+    decided_by: str,
+    at: datetime,
+) -> bool:
+    """Record a reward or penalty; False when the project already has one for the month."""
+    status = await conn.execute(
+        "INSERT INTO rating_awards (month, project_id, kind, amount_fen, person, reason,"
+        " decided_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (month, project_id) DO NOTHING",
+        month,
+        project_id,
+        kind,
+        amount_fen,
+        person,
+        reason,
+        decided_by,
+        at,
+    )
+    return status == "INSERT 0 1"
+
+
+async def awards_in_month(conn: asyncpg.Connection, *, month: str) -> list[asyncpg.Record]:
+    """The month's rewards and penalties, in the order decided."""
+    return await conn.fetch(
+        "SELECT month, project_id, kind, amount_fen, person, reason, decided_by, at"
+        " FROM rating_awards WHERE month = $1 ORDER BY at, project_id",
         month,
     )

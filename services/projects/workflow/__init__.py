@@ -26,6 +26,7 @@ from services.projects.workflow.money import (
 from services.projects.workflow.monthly import (
     CARE_TIMER,
     RATING_TIMER,
+    decide_award,
     publish_care,
     publish_rating,
     seed_timers,
@@ -102,6 +103,7 @@ __all__ = [
     "check_file",
     "check_materials",
     "count_complaint",
+    "decide_award",
     "deadline_passed",
     "dispute_review",
     "form_panel",

@@ -4,12 +4,15 @@ each on a self-seeded timer at 08:00 Shanghai time on the 1st."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from services.projects import queries, reports
+from services.projects import domain, queries, reports
+from services.projects.domain import AwardKind
 from shared.calendar import next_occurrence
 from shared.context import Context
 from shared.contracts.reports import ReportPublished
 from shared.contracts.values import ReportKind
+from shared.errors import DomainError
 
 RATING_TIMER = "report.rating_monthly"
 CARE_TIMER = "report.care_compliance_monthly"
@@ -45,6 +48,43 @@ async def publish_rating(ctx: Context, due_at: datetime) -> datetime:
         )
     )
     return await _next_month(ctx, due_at)
+
+
+async def decide_award(
+    ctx: Context,
+    month: str,
+    *,
+    project_id: str,
+    kind: AwardKind,
+    amount_fen: int,
+    reason: str,
+    by: str,
+    at: datetime | None,
+) -> dict[str, Any]:
+    """Record a reward for a best project or a penalty for a worst one of a past month's rating
+    (奖优罚劣), to its project manager; 409 `award_exists` for a second one."""
+    when = await ctx.business_time(at, "at")
+    rating = await reports.rating(ctx, month)
+    listed = {r["project_id"]: r for r in rating["best"] + rating["worst"]}
+    award = domain.decide_award(
+        rating["month"],
+        best=[r["project_id"] for r in rating["best"]],
+        worst=[r["project_id"] for r in rating["worst"]],
+        this_month=reports.month_of(await ctx.now()),
+        project_id=project_id,
+        kind=kind,
+        amount_fen=amount_fen,
+        person=listed.get(project_id, {}).get("project_manager"),
+        reason=reason,
+        by=by,
+        at=when,
+    )
+    fields = {k: v for k, v in vars(award).items()} | {"kind": award.kind.value}
+    if not await queries.insert_award(ctx.conn, **fields):
+        raise DomainError(
+            "award_exists", f"project {project_id} already has a reward or penalty for {month}"
+        )
+    return reports.award_of(fields)
 
 
 async def publish_care(ctx: Context, due_at: datetime) -> datetime:
