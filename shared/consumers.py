@@ -40,6 +40,7 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
     "project.stage.changed",
     "project.renderings.delivered",
     "project.inspection.recorded",
+    "project.design_acceptance.booked",
     "project.payment.due",
     "project.payment.overdue",
     "project.payment.received",

@@ -96,6 +96,19 @@ class ProjectRenderingsDelivered(Event):
     designer: str | None = Field(default=None, description="Token `sub`")
 
 
+class ProjectDesignAcceptanceBooked(Event):
+    """The designer invited the customer to a design acceptance on site before the mid-term
+    acceptance (设计师也可提前约请客户到现场进行设计验收): the customer is told when."""
+
+    SUBJECT: ClassVar[str] = "project.design_acceptance.booked"
+    OWNER: ClassVar[str] = "projects"
+
+    project_id: str
+    customer_id: str
+    on: AwareDatetime = Field(description="The appointment on site")
+    designer: str | None = Field(default=None, description="Token `sub` of who booked it")
+
+
 class ProjectInspectionRecorded(Event):
     """Engineering inspected a site under construction (质量检查); the problems it found are to
     be handled at once (发现问题,及时处理), and a clean inspection says they were."""

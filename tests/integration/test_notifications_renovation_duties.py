@@ -14,6 +14,7 @@ from nats.js import JetStreamContext
 from shared.calendar import BUSINESS_TZ
 from shared.contracts.aftersales import RepairCompleted
 from shared.contracts.projects import (
+    ProjectDesignAcceptanceBooked,
     ProjectInspectionRecorded,
     ProjectRenderingsDelivered,
     ProjectStageChanged,
@@ -213,3 +214,27 @@ async def test_duty_repair_completion_apologises_with_care_tips_and_the_service_
     assert sms["template_code"] == "SMS_012"
     assert [(m["template"], m["status"]) for m in listed] == [("repair_done_water", "sent")]
     assert followup["purpose"] == "repair_followup"
+
+
+async def test_duty_design_acceptance_booking_tells_the_customer_when(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """设计师也可提前约请客户到现场进行设计验收: the booking texts the customer the time, once."""
+    cid, phone, pid = new_id("cust"), new_phone(), new_id("proj")
+    booked = ProjectDesignAcceptanceBooked(
+        project_id=pid,
+        customer_id=cid,
+        on=datetime(2026, 3, 12, 14, 30, tzinfo=BUSINESS_TZ),
+        designer="des-1",
+        version=9,
+    )
+    async with harness(settings, js) as h:
+        await h.publish(customer(cid, phone))
+        await h.publish(booked)
+        await h.publish(booked, msg_id="again")
+        await h.wait_drained()
+        [sms] = await eventually(lambda: h.sms_to(phone) or None)
+        listed = await h.messages(entity_id=pid)
+    assert sms["template_code"] == "SMS_015"
+    assert '"time": "2026-03-12 14:30"' in sms["template_param"]
+    assert [(m["template"], m["status"]) for m in listed] == [("design_acceptance_booked", "sent")]

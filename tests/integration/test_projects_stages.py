@@ -3,7 +3,7 @@ the events other services rely on (project.opened, project.stage.changed)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -314,3 +314,52 @@ async def test_process_is_ready_and_documents_its_subjects(settings, js) -> None
             "projects-on_callback_scheduled",
             "projects-on_callback_completed",
         }
+
+
+async def test_duty_design_acceptance_booked_and_its_result_signed(settings, js) -> None:
+    """十、中期验收: 设计师也可提前约请客户到现场进行设计验收 — the designer books it before the
+    mid-term acceptance (the customer is told through project.design_acceptance.booked) and
+    records the customer's signed result after the visit."""
+    async with running(create_app(settings)) as client:
+        pid = await open_project(client, designer="des-da")
+        designer = auth(settings, "engineering", "des-da")
+        now = datetime.now(SHANGHAI)
+        visit = {"on": (now + timedelta(days=2)).isoformat()}
+        r = await client.post(f"/v1/projects/{pid}/design-acceptance", json=visit, headers=designer)
+        assert r.status_code == 409 and r.json()["code"] == "design_acceptance_stage"
+        await drive(client, pid, Stage.WORKS_STARTED)
+        other = auth(settings, "engineering", "des-other")
+        r = await client.post(f"/v1/projects/{pid}/design-acceptance", json=visit, headers=other)
+        assert r.status_code == 409 and r.json()["code"] == "not_the_designer"
+        soon = {"on": (now + timedelta(minutes=2)).isoformat()}
+        r = await client.post(f"/v1/projects/{pid}/design-acceptance", json=soon, headers=designer)
+        assert r.status_code == 200, r.text
+        booked = r.json()["design_acceptance"]
+        assert (booked["booked_by"], booked["accepted"]) == ("des-da", None)
+        [event] = await eventually(
+            lambda: published(js, "project.design_acceptance.booked", project_id=pid)
+        )
+        assert (event["designer"], event["version"]) == ("des-da", r.json()["version"])
+        assert datetime.fromisoformat(event["on"]) == datetime.fromisoformat(soon["on"])
+        result = {"accepted": False, "notes": "电视墙改浅色", "customer_name": "孙丽"}
+        early = await client.post(
+            f"/v1/projects/{pid}/design-acceptance/result",
+            json={**result, "at": now.isoformat()},
+            headers=designer,
+        )
+        assert early.status_code == 422 and early.json()["errors"][0]["field"] == "at"
+        r = await client.post(
+            f"/v1/projects/{pid}/design-acceptance/result",
+            json={**result, "at": (now + timedelta(minutes=11)).isoformat()},
+            headers=designer,
+        )
+        assert r.status_code == 422  # a result may not be dated ahead of now
+        r = await client.post(
+            f"/v1/projects/{pid}/design-acceptance/result",
+            json={**result, "at": (now + timedelta(minutes=3)).isoformat()},
+            headers=designer,
+        )
+        assert r.status_code == 200, r.text
+        done = (await client.get(f"/v1/projects/{pid}", headers=ADMIN)).json()["design_acceptance"]
+    assert (done["accepted"], done["notes"], done["customer_name"]) == (False, "电视墙改浅色", "孙丽")
+    assert done["recorded_by"] == "des-da"

@@ -136,6 +136,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
         problems=["卫生间防水层破损", "材料堆放杂乱"],
         project_manager="pm-1",
     ),
+    "project.design_acceptance.booked": event(
+        project_id="p-1", customer_id="c-1", on="2026-03-12T14:30:00+08:00", designer="des-1"
+    ),
     "project.payment.due": event(
         project_id="p-1",
         customer_id="c-1",
@@ -697,6 +700,15 @@ def test_duty_inspection_problems_are_the_project_managers_task_by_the_next_day(
     assert stop.purposes == (P.INSPECTION_PROBLEMS,) and stop.version == 3
     done = run("project.stage.changed", stage_event("completed"))
     assert any(c.purposes == (P.INSPECTION_PROBLEMS,) for c in done.cancel)
+
+
+def test_duty_design_acceptance_booking_tells_the_customer_when() -> None:
+    """十、中期验收: 设计师也可提前约请客户到现场进行设计验收 — the booking texts the customer the
+    appointment's local time."""
+    [sms] = run("project.design_acceptance.booked").messages
+    assert (sms.template, sms.recipient.value) == ("design_acceptance_booked", "c-1")
+    assert sms.params == {"project_no": "p-1", "time": "2026-03-12 14:30"}
+    assert "2026-03-12 14:30到施工现场进行设计验收" in render(sms.template, "zh", sms.params)
 
 
 def test_repair_rules() -> None:

@@ -214,6 +214,12 @@ def repair_params(ev: EventView) -> dict[str, str]:
     return {"repair_no": ev.text("repair_id")}
 
 
+def design_acceptance_params(ev: EventView) -> dict[str, str]:
+    """design_acceptance_booked: the project and the appointment's local time."""
+    on = ev.time("on")
+    return {"project_no": ev.text("project_id"), "time": local_text(on) if on else ev.text("on")}
+
+
 def project_params(ev: EventView) -> dict[str, str]:
     """renderings_ready: the project's number."""
     return {"project_no": ev.text("project_id")}

@@ -53,6 +53,7 @@ from services.notifications.domain.params import (
     deadline_team,
     care_tips,
     delayed_params,
+    design_acceptance_params,
     feedback_params,
     feedback_to,
     found_problems,
@@ -355,6 +356,10 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 when=found_problems,
             ),
             Cancel((P.INSPECTION_PROBLEMS,), PROJECT, when=lambda ev: not found_problems(ev)),
+        ),
+        # 设计师也可提前约请客户到现场进行设计验收: the customer is told when.
+        "project.design_acceptance.booked": (
+            Message(SMS, "design_acceptance_booked", to_customer, PROJECT, design_acceptance_params),
         ),
         "project.payment.due": (Message(SMS, "payment_due", to_customer, PROJECT, payment_params),),
         "project.payment.overdue": (

@@ -189,6 +189,13 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 )
                 for suffix, code, tip_zh, tip_en in REPAIR_CARE
             ),
+            _sms(
+                "design_acceptance_booked",
+                "SMS_015",
+                "您的装修项目{project_no}的设计师约您于{time}到施工现场进行设计验收，如需改期请联系设计师。",
+                "Project {project_no}: your designer invites you to a design acceptance on site "
+                "at {time}. Contact your designer to change the time.",
+            ),
             _email(
                 "works_to_arrange",
                 "请安排开工：项目{project_no}（合同{signed_on}签订）",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import Request
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from services.projects.domain import (
     Approval,
@@ -77,6 +77,18 @@ class SignoffIn(Strict):
     party: SignoffParty
     name: Name
     signed_at: Moment | None = None
+
+
+class DesignAcceptanceIn(Strict):
+    on: AwareDatetime = Field(description="The appointment on site (a plan: may lie ahead)")
+    at: Moment | None = None
+
+
+class DesignResultIn(Strict):
+    accepted: bool = Field(description="The customer accepted the design as built")
+    notes: Notes = Field(default="", description="What the customer wants changed")
+    customer_name: Name = Field(description="The customer's name as signed on the result")
+    at: Moment | None = None
 
 
 class FactIn(Strict):
@@ -324,6 +336,7 @@ def project_body(f: ProjectFile) -> dict[str, Any]:
         "warranty": doc["warranty"],
         "documents": doc["documents"],
         "feedback": doc["feedback"],
+        "design_acceptance": doc["design_acceptance"],
     }
 
 

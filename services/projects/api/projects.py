@@ -1,5 +1,5 @@
 """Routes of the project itself: open, list, read, assign people, stages, the customer's
-approvals, sign-offs and the facts that meet deadlines."""
+approvals, sign-offs, the facts that meet deadlines and the design acceptance on site."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from services.projects.api.models import (
     FACTS,
     ApprovalIn,
     AssignIn,
+    DesignAcceptanceIn,
+    DesignResultIn,
     FactIn,
     ProjectIn,
     SignoffIn,
@@ -21,7 +23,7 @@ from services.projects.api.models import (
     project_body,
 )
 from services.projects.api.roles import ENGINEERING, MONEY, ORGANISERS, READERS
-from shared.contracts.values import Stage
+from shared.contracts.values import Role, Stage
 from shared.validation import Code, Cursor
 from shared.web.auth import Principal, require
 from shared.web.deps import change, view
@@ -149,5 +151,45 @@ async def fact(
     async with change(request) as ctx:
         f = await workflow.record_fact(
             ctx, project_id, FACTS[body.fact], body.at, if_match(request)
+        )
+        return project_body(f)
+
+
+@router.post("/projects/{project_id}/design-acceptance")
+async def design_acceptance(
+    project_id: str,
+    body: DesignAcceptanceIn,
+    request: Request,
+    who: Principal = require(*ENGINEERING),
+) -> dict[str, Any]:
+    """The designer invites the customer to a design acceptance on site (设计验收)."""
+    async with change(request) as ctx:
+        f = await workflow.book_design_acceptance(
+            ctx,
+            project_id,
+            body.on,
+            who.sub,
+            body.at,
+            if_match(request),
+            on_behalf=who.role is Role.ADMIN,
+        )
+        return project_body(f)
+
+
+@router.post("/projects/{project_id}/design-acceptance/result")
+async def design_result(
+    project_id: str, body: DesignResultIn, request: Request, who: Principal = require(*ENGINEERING)
+) -> dict[str, Any]:
+    """What the customer said at the design acceptance, signed by the customer."""
+    async with change(request) as ctx:
+        f = await workflow.record_design_acceptance(
+            ctx,
+            project_id,
+            accepted=body.accepted,
+            notes=body.notes,
+            customer_name=body.customer_name,
+            by=who.sub,
+            at=body.at,
+            if_match=if_match(request),
         )
         return project_body(f)

@@ -29,6 +29,7 @@ from .deadlines import (
     is_missed,
     responsible,
 )
+from .design import book_design_acceptance, record_design_acceptance
 from .documents import (
     DOCUMENT_NAMES,
     REQUIRED_DOCUMENTS,
@@ -63,6 +64,7 @@ from .model import (
     Approval,
     CardStatus,
     Contract,
+    DesignAcceptance,
     DocumentSignature,
     FeedbackForm,
     NamedParty,
@@ -208,6 +210,7 @@ __all__ = [
     "DeadlineFact",
     "DeadlineState",
     "DeliveredItem",
+    "DesignAcceptance",
     "DocumentSignature",
     "Due",
     "FeedbackForm",
@@ -244,6 +247,7 @@ __all__ = [
     "archive_card",
     "assign",
     "auto_warranty",
+    "book_design_acceptance",
     "care_compliance",
     "check_document",
     "check_material_change",
@@ -284,6 +288,7 @@ __all__ = [
     "rate_project",
     "receipt",
     "receipt_number",
+    "record_design_acceptance",
     "record_document",
     "record_feedback",
     "record_payment",

@@ -177,6 +177,20 @@ class FeedbackForm:
 
 
 @dataclass(frozen=True)
+class DesignAcceptance:
+    """The designer's appointment with the customer on site, and what the customer said."""
+
+    on: datetime  # the appointment
+    booked_by: str
+    booked_at: datetime
+    accepted: bool | None = None
+    notes: str = ""
+    customer_name: str | None = None  # as the customer signed the result
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Project:
     """A renovation project: its stage, people, approvals, contract, money and sign-offs."""
 
@@ -199,6 +213,7 @@ class Project:
     warranty: WarrantyCard | None = None
     documents: tuple[ProjectDocument, ...] = ()
     feedback: FeedbackForm | None = None
+    design_acceptance: DesignAcceptance | None = None
 
     def reached_at(self, stage: Stage) -> datetime | None:
         """When the project reached `stage`, or None if it has not."""

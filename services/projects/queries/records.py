@@ -12,6 +12,7 @@ import asyncpg
 
 from services.projects.domain import (
     ContractedItem,
+    DesignAcceptance,
     MaterialCheck,
     Addition,
     CardStatus,
@@ -165,6 +166,22 @@ def feedback_json(form: FeedbackForm | None) -> dict[str, Any] | None:
     }
 
 
+def design_acceptance_json(d: DesignAcceptance | None) -> dict[str, Any] | None:
+    """The design acceptance as the API shows it."""
+    if d is None:
+        return None
+    return {
+        "on": _t(d.on),
+        "booked_by": d.booked_by,
+        "booked_at": _t(d.booked_at),
+        "accepted": d.accepted,
+        "notes": d.notes,
+        "customer_name": d.customer_name,
+        "recorded_by": d.recorded_by,
+        "recorded_at": _t(d.recorded_at),
+    }
+
+
 def project_to_json(p: Project) -> dict[str, Any]:
     """Serialise the whole aggregate."""
     return {
@@ -207,6 +224,7 @@ def project_to_json(p: Project) -> dict[str, Any]:
         "warranty": warranty_json(p.warranty),
         "documents": [document_json(d) for d in p.documents],
         "feedback": feedback_json(p.feedback),
+        "design_acceptance": design_acceptance_json(p.design_acceptance),
     }
 
 
@@ -249,6 +267,21 @@ def _warranty(doc: dict[str, Any] | None) -> WarrantyCard | None:
         archived_by=doc.get("archived_by"),
         archived_at=_pt(doc.get("archived_at")),
         archive_file=_file(doc.get("archive_file")),
+    )
+
+
+def _design_acceptance(doc: dict[str, Any] | None) -> DesignAcceptance | None:
+    if doc is None:
+        return None
+    return DesignAcceptance(
+        _at(doc["on"]),
+        doc["booked_by"],
+        _at(doc["booked_at"]),
+        doc.get("accepted"),
+        doc.get("notes", ""),
+        doc.get("customer_name"),
+        doc.get("recorded_by"),
+        _pt(doc.get("recorded_at")),
     )
 
 
@@ -308,6 +341,7 @@ def project_from_json(doc: dict[str, Any]) -> Project:
         warranty=_warranty(doc.get("warranty")),
         documents=tuple(document_from_json(d) for d in doc.get("documents", [])),
         feedback=_feedback(doc.get("feedback")),
+        design_acceptance=_design_acceptance(doc.get("design_acceptance")),
     )
 
 

@@ -11,8 +11,12 @@ from services.projects import domain, metrics, queries
 from services.projects.domain import Approval, Project
 from services.projects.queries import records
 from services.projects.workflow.unit import ProjectFile, Unit, aware
-from shared.context import Context
-from shared.contracts.projects import ProjectDeadlineMissed, ProjectOpened
+from shared.context import Context, planned_time
+from shared.contracts.projects import (
+    ProjectDeadlineMissed,
+    ProjectDesignAcceptanceBooked,
+    ProjectOpened,
+)
 from shared.contracts.values import Deadline, SignoffParty, Stage
 from shared.errors import DomainError
 
@@ -162,6 +166,53 @@ async def sign_off(
     when = await ctx.business_time(signed_at, "signed_at")
     unit = await Unit.fetch(ctx, project_id, if_match)
     unit.project = domain.record_signoff(unit.project, stage, party, name, when)
+    await unit.commit()
+    return await unit.file()
+
+
+async def book_design_acceptance(
+    ctx: Context,
+    project_id: str,
+    on: datetime,
+    by: str,
+    at: datetime | None,
+    if_match: str | None = None,
+    *,
+    on_behalf: bool = False,
+) -> ProjectFile:
+    """The designer invites the customer to a design acceptance on site; the customer is told
+    (an administrator books for the project's designer)."""
+    when = await ctx.business_time(at, "at")
+    planned = planned_time(on, await ctx.now(), "on")
+    unit = await Unit.fetch(ctx, project_id, if_match)
+    booker = (unit.project.designer or by) if on_behalf else by
+    p = unit.project = domain.book_design_acceptance(unit.project, planned, booker, when)
+    unit.emit(
+        ProjectDesignAcceptanceBooked(
+            project_id=p.id, customer_id=p.customer_id, on=planned, designer=booker, version=p.version
+        )
+    )
+    await unit.commit()
+    return await unit.file()
+
+
+async def record_design_acceptance(
+    ctx: Context,
+    project_id: str,
+    *,
+    accepted: bool,
+    notes: str,
+    customer_name: str,
+    by: str,
+    at: datetime | None,
+    if_match: str | None = None,
+) -> ProjectFile:
+    """What the customer said at the design acceptance, signed."""
+    when = await ctx.business_time(at, "at")
+    unit = await Unit.fetch(ctx, project_id, if_match)
+    unit.project = domain.record_design_acceptance(
+        unit.project, accepted=accepted, notes=notes, customer_name=customer_name, by=by, at=when
+    )
     await unit.commit()
     return await unit.file()
 
