@@ -41,6 +41,7 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
     "project.renderings.delivered",
     "project.inspection.recorded",
     "project.design_acceptance.booked",
+    "project.spot_check.due",
     "project.payment.due",
     "project.payment.overdue",
     "project.payment.received",

@@ -111,6 +111,11 @@ async def fire_care_compliance_monthly(ctx: Context, timer: Timer) -> datetime:
     return await workflow.publish_care(ctx, timer.due_at)
 
 
+async def fire_spot_check_weekly(ctx: Context, timer: Timer) -> datetime:
+    """Pick this week's project for the engineering manager's spot check; recur weekly."""
+    return await workflow.pick_spot_check(ctx, timer.due_at)
+
+
 async def seed_report_timers(runtime: Runtime) -> None:
     """At start: create the monthly report timers (a no-op once they exist)."""
     assert runtime.pool is not None

@@ -109,6 +109,20 @@ class ProjectDesignAcceptanceBooked(Event):
     designer: str | None = Field(default=None, description="Token `sub` of who booked it")
 
 
+class ProjectSpotCheckDue(Event):
+    """This week's spot check: the engineering manager visits this project's customer
+    (工程部经理每周抽查走访一次客户), by the end of the week."""
+
+    SUBJECT: ClassVar[str] = "project.spot_check.due"
+    OWNER: ClassVar[str] = "projects"
+
+    project_id: str
+    customer_id: str
+    project_manager: str | None = Field(default=None, description="Token `sub`")
+    week: str = Field(description="The ISO week, e.g. 2026-W11")
+    due_on: date = Field(description="The week's last day (Sunday): the visit is due by its end")
+
+
 class ProjectInspectionRecorded(Event):
     """Engineering inspected a site under construction (质量检查); the problems it found are to
     be handled at once (发现问题,及时处理), and a clean inspection says they were."""

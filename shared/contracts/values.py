@@ -242,6 +242,7 @@ class CallbackPurpose(StrEnum):
     ALERT = "alert"
     INSPECTION_PROBLEMS = "inspection_problems"
     WEEKLY_SATISFACTION = "weekly_satisfaction"
+    WEEKLY_SPOT_CHECK = "weekly_spot_check"
 
 
 class EntityKind(StrEnum):

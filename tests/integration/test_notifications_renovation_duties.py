@@ -17,6 +17,7 @@ from shared.contracts.projects import (
     ProjectDesignAcceptanceBooked,
     ProjectInspectionRecorded,
     ProjectRenderingsDelivered,
+    ProjectSpotCheckDue,
     ProjectStageChanged,
 )
 from shared.contracts.values import ProblemKind, Stage
@@ -55,7 +56,7 @@ def stage_changed(project_id: str, to: Stage, at: datetime, **kw: Any) -> Projec
         at=at,
         by="eng-1",
         project_manager="pm-7",
-        version=6,
+        version=kw.pop("version", 6),
         **kw,
     )
 
@@ -238,3 +239,43 @@ async def test_duty_design_acceptance_booking_tells_the_customer_when(
     assert sms["template_code"] == "SMS_015"
     assert '"time": "2026-03-12 14:30"' in sms["template_param"]
     assert [(m["template"], m["status"]) for m in listed] == [("design_acceptance_booked", "sent")]
+
+
+async def test_duty_engineering_manager_spot_check_is_on_the_worklist(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """工程部经理每周抽查走访一次客户: the week's pick is engineering's department-head task due by
+    the end of the week; a redelivery adds none, and the completion of the works ends it."""
+    pid = new_id("proj")
+    due = ProjectSpotCheckDue(
+        project_id=pid,
+        customer_id="cust-spot",
+        project_manager="pm-7",
+        week="2026-W11",
+        due_on=date(2026, 3, 15),
+        version=12,
+    )
+    async with harness(settings, js) as h:
+        await h.publish(due)
+        await h.publish(due, msg_id="again")
+        await h.wait_drained()
+        [task] = await eventually(lambda: h.callbacks(entity_id=pid, purpose="weekly_spot_check"))
+        done_on = date(2026, 3, 20)
+        await h.publish(
+            stage_changed(
+                pid,
+                Stage.COMPLETED,
+                datetime(2026, 3, 20, 15, tzinfo=BUSINESS_TZ),
+                completed_on=done_on,
+                warranty_ends_on=done_on.replace(year=2028),
+                version=13,
+            )
+        )
+        await h.wait_drained()
+        [ended] = await eventually(
+            lambda: h.callbacks(entity_id=pid, purpose="weekly_spot_check", status="cancelled")
+        )
+    assert (task["team"], task["duty"]) == ("engineering", f"weekly_spot_check:project:{pid}:2026-W11")
+    # The end of Sunday 2026-03-15 in Shanghai.
+    assert datetime.fromisoformat(task["due_at"]) == datetime(2026, 3, 16, tzinfo=BUSINESS_TZ)
+    assert ended["id"] == task["id"]

@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 
+from services.projects import workflow
 from services.projects.app import create_app
-from services.projects.domain import project_id_for_lead
+from services.projects.domain import project_id_for_lead, spot_week
 from shared.calendar import BUSINESS_TZ as SHANGHAI
 from shared.contracts.intake import ComplaintOpened, House, LeadRegistered, SubjectRef
 from shared.contracts.notifications import CallbackCompleted, CallbackScheduled, EntityRef
+from shared.db import transaction
 from shared.contracts.values import (
     CallbackPurpose,
     Channel,
@@ -463,3 +465,44 @@ async def test_duty_satisfaction_by_role_and_person_on_a_known_data_set(settings
     assert lines[1] == ["2024-03", "designer", "des-b", "1", "1", "2.0", "2"]
     assert lines[4] == ["2024-03", "inspector", "", "1", "1", "3.0", "3"]
     assert bad.status_code == 422 and finance.status_code == 403
+
+
+async def test_duty_engineering_manager_spot_check_picks_one_project_a_week(settings, js) -> None:
+    """工程部经理每周抽查走访一次客户: the weekly timer picks one project under construction —
+    never picked first, then the longest under construction — and publishes it once a week."""
+    app = create_app(settings)
+    async with running(app) as client:
+        # Backdated to the earliest business times, so no other test's project comes first.
+        first = await open_project(client, project_manager="pm-spot1", at=datetime(2000, 1, 2, tzinfo=SHANGHAI))
+        await drive(client, first, Stage.WORKS_STARTED, Clock(datetime(2000, 1, 3, tzinfo=SHANGHAI)))
+        second = await open_project(client, project_manager="pm-spot2", at=datetime(2000, 1, 2, tzinfo=SHANGHAI))
+        await drive(client, second, Stage.WORKS_STARTED, Clock(datetime(2000, 1, 4, tzinfo=SHANGHAI)))
+        seeded = await db(app, "SELECT due_at FROM timers WHERE kind = 'spot_check.weekly'")
+        local = seeded.astimezone(SHANGHAI)
+        assert (local.weekday(), local.hour, local.minute) == (0, 9, 0)
+        async with app.state.pool.acquire() as conn:
+            await conn.execute("DELETE FROM spot_checks")
+            await conn.execute(
+                "UPDATE timers SET due_at = now() WHERE kind = 'spot_check.weekly'"
+            )
+        [picked] = await eventually(
+            lambda: published(js, "project.spot_check.due", project_id=first)
+        )
+        after = await db(app, "SELECT due_at FROM timers WHERE kind = 'spot_check.weekly'")
+        # The same week again picks nothing more; the next week picks the other project.
+        now = datetime.now(SHANGHAI)
+        async with app.state.pool.acquire() as conn, transaction(conn):
+            ctx = app.state.runtime.context(conn)
+            await workflow.pick_spot_check(ctx, now)
+            await workflow.pick_spot_check(ctx, now + timedelta(days=7))
+        [following] = await eventually(
+            lambda: published(js, "project.spot_check.due", project_id=second)
+        )
+        weeks = await db(app, "SELECT count(*) FROM spot_checks")
+    this_week = spot_week(now)
+    assert (picked["week"], picked["due_on"]) == (this_week.week, this_week.last_day.isoformat())
+    assert picked["project_manager"] == "pm-spot1" and picked["customer_id"].startswith("cust-")
+    assert following["week"] == spot_week(now + timedelta(days=7)).week
+    assert await published(js, "project.spot_check.due", project_id=first) == [picked]
+    assert after.astimezone(SHANGHAI).weekday() == 0 and after > now - timedelta(minutes=1)
+    assert weeks == 2

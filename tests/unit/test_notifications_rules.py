@@ -139,6 +139,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "project.design_acceptance.booked": event(
         project_id="p-1", customer_id="c-1", on="2026-03-12T14:30:00+08:00", designer="des-1"
     ),
+    "project.spot_check.due": event(
+        project_id="p-1",
+        customer_id="c-1",
+        project_manager="pm-1",
+        week="2026-W11",
+        due_on="2026-03-15",
+    ),
     "project.payment.due": event(
         project_id="p-1",
         customer_id="c-1",
@@ -709,6 +716,22 @@ def test_duty_design_acceptance_booking_tells_the_customer_when() -> None:
     assert (sms.template, sms.recipient.value) == ("design_acceptance_booked", "c-1")
     assert sms.params == {"project_no": "p-1", "time": "2026-03-12 14:30"}
     assert "2026-03-12 14:30到施工现场进行设计验收" in render(sms.template, "zh", sms.params)
+
+
+def test_duty_engineering_manager_spot_checks_the_weeks_pick_by_sunday() -> None:
+    """工程部经理每周抽查走访一次客户 — the week's project is a department-head-level task of
+    engineering due by the end of the week's Sunday, one per week; completion ends it."""
+    task = only_task(run("project.spot_check.due"))
+    assert (task.purpose, task.team, task.level) == (
+        P.WEEKLY_SPOT_CHECK,
+        "engineering",
+        EscalationLevel.DEPT_HEAD,
+    )
+    assert task.due_at == local(2026, 3, 16)  # the end of Sunday 2026-03-15
+    assert task.duty == "weekly_spot_check:project:p-1:2026-W11"
+    assert (task.customer_id, task.project_manager) == ("c-1", "pm-1")
+    done = run("project.stage.changed", stage_event("completed"))
+    assert any(P.WEEKLY_SPOT_CHECK in c.purposes for c in done.cancel)
 
 
 def test_repair_rules() -> None:

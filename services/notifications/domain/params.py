@@ -113,6 +113,11 @@ def event_day_call(ev: EventView) -> datetime:
     return call_time(local_date(ev.occurred_at))
 
 
+def week_end(ev: EventView) -> datetime:
+    """The end of the event's `due_on` (local; exclusive bound)."""
+    return end_of_local_day(ev.required_day("due_on"))
+
+
 def warranty_anchor(ev: EventView) -> datetime:
     """Quarterly warranty calls count from completion day, 10:00 local."""
     return call_time(completed_on(ev))

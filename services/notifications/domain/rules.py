@@ -76,6 +76,7 @@ from services.notifications.domain.params import (
     shipment_params,
     warranty_anchor,
     warranty_stop,
+    week_end,
     works_to_arrange_params,
 )
 from services.notifications.domain.schedule import ScheduleKind
@@ -292,7 +293,9 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 when=to_stage(Stage.CONTRACT),
             ),
             Cancel(
-                (P.WEEKLY_WORKS, P.WEEKLY_SATISFACTION), PROJECT, when=to_stage(Stage.COMPLETED)
+                (P.WEEKLY_WORKS, P.WEEKLY_SATISFACTION, P.WEEKLY_SPOT_CHECK),
+                PROJECT,
+                when=to_stage(Stage.COMPLETED),
             ),
             # Completion is accepted by the four parties: no inspection's problem is left open.
             Cancel((P.INSPECTION_PROBLEMS,), PROJECT, when=to_stage(Stage.COMPLETED)),
@@ -360,6 +363,18 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
         # 设计师也可提前约请客户到现场进行设计验收: the customer is told when.
         "project.design_acceptance.booked": (
             Message(SMS, "design_acceptance_booked", to_customer, PROJECT, design_acceptance_params),
+        ),
+        # 工程部经理每周抽查走访一次客户: the week's pick is the engineering manager's visit (the
+        # department head's level), by the end of that week.
+        "project.spot_check.due": (
+            CallbackTask(
+                P.WEEKLY_SPOT_CHECK,
+                PROJECT,
+                week_end,
+                team=const(Team.ENGINEERING),
+                level=fixed_level(EscalationLevel.DEPT_HEAD),
+                case=field("week"),
+            ),
         ),
         "project.payment.due": (Message(SMS, "payment_due", to_customer, PROJECT, payment_params),),
         "project.payment.overdue": (

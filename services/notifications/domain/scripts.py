@@ -52,6 +52,12 @@ SCRIPTS: Final[Mapping[str, Script]] = MappingProxyType(
             "(1–5) with the design, the works and the service this week and record comments; "
             "pass any problem to engineering the same day.",
         ),
+        P.WEEKLY_SPOT_CHECK: Script(
+            "工程部经理每周抽查：本周走访该项目客户，核查项目经理每周走访与施工质量，询问满意度（1–5分）并记录意见。",
+            "Engineering manager's weekly spot check: visit this project's customer this week, "
+            "check the project manager's weekly visits and the works, ask their satisfaction "
+            "(1–5) and record comments.",
+        ),
         P.COMPLETION_SURVEY: Script(
             "竣工满意度调查：请客户分别为设计师、巡检、工长、工程经理打分（1–5），并记录总体满意度和意见。",
             "Completion survey: ask the customer to rate the designer, inspector, foreman and "

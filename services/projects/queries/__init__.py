@@ -50,7 +50,9 @@ from services.projects.queries.reviews import (
     update_review,
 )
 from services.projects.queries.timers import (
+    insert_spot_check,
     seed_timer,
+    spot_check_candidates,
 )
 
 __all__ = [
@@ -72,6 +74,7 @@ __all__ = [
     "insert_materials",
     "insert_project",
     "insert_review",
+    "insert_spot_check",
     "insert_stage_log",
     "inspections_in_month",
     "list_projects",
@@ -85,6 +88,7 @@ __all__ = [
     "satisfaction_in_month",
     "satisfy_deadline",
     "seed_timer",
+    "spot_check_candidates",
     "stage_log",
     "states_outside",
     "update_project",

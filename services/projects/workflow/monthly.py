@@ -1,5 +1,6 @@
-"""The monthly reports the service publishes to the managers: the rating and care compliance,
-each on a self-seeded timer at 08:00 Shanghai time on the 1st."""
+"""The recurring work the service does for the managers: the monthly rating and care
+compliance (a self-seeded timer at 08:00 Shanghai time on the 1st), the rating's rewards and
+penalties, and the weekly spot check's pick (Monday 09:00)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from services.projects import domain, queries, reports
-from services.projects.domain import AwardKind
+from services.projects.domain import STAGE_ORDER, AwardKind
 from shared.calendar import next_occurrence
 from shared.context import Context
+from shared.contracts.projects import ProjectSpotCheckDue
 from shared.contracts.reports import ReportPublished
 from shared.contracts.values import ReportKind
 from shared.errors import DomainError
 
 RATING_TIMER = "report.rating_monthly"
 CARE_TIMER = "report.care_compliance_monthly"
+SPOT_CHECK_TIMER = "spot_check.weekly"
 REPORT_KEY = "projects"
 REPORT_HOUR = 8
 REPORT_AUDIENCE = "manager"
@@ -23,9 +26,41 @@ REPORT_AUDIENCE = "manager"
 
 async def seed_timers(ctx: Context) -> None:
     """Create the monthly report timers on first start (a no-op once they exist)."""
-    due = reports.first_of_next_month(await ctx.now(), REPORT_HOUR)
+    now = await ctx.now()
+    due = reports.first_of_next_month(now, REPORT_HOUR)
     for kind in (RATING_TIMER, CARE_TIMER):
         await queries.seed_timer(ctx.conn, kind=kind, key=REPORT_KEY, due_at=due, payload={})
+    await queries.seed_timer(
+        ctx.conn, kind=SPOT_CHECK_TIMER, key=REPORT_KEY, due_at=domain.next_pick_at(now), payload={}
+    )
+
+
+async def pick_spot_check(ctx: Context, due_at: datetime) -> datetime:
+    """Pick this week's project for the engineering manager's spot check (工程部经理每周抽查走访
+    一次客户) and publish it; the next Monday. A week picks once, however often it fires."""
+    now = await ctx.now()
+    week = domain.spot_week(max(due_at, now))
+    active = [s.value for s in STAGE_ORDER if domain.is_active(s)]
+    rows = {r["id"]: r for r in await queries.spot_check_candidates(ctx.conn, stages=active)}
+    chosen = domain.pick_spot_check(
+        domain.SpotCandidate(pid, r["started_at"], r["last_picked"]) for pid, r in rows.items()
+    )
+    if chosen is not None and await queries.insert_spot_check(
+        ctx.conn, week=week.week, project_id=chosen.project_id, first_day=week.first_day, picked_at=now
+    ):
+        row = rows[chosen.project_id]
+        await ctx.emit(
+            ProjectSpotCheckDue(
+                project_id=row["id"],
+                customer_id=row["customer_id"],
+                project_manager=row["project_manager"],
+                week=week.week,
+                due_on=week.last_day,
+                branch_id=row["branch_id"],
+                version=row["version"],
+            )
+        )
+    return domain.next_pick_at(max(due_at, now))
 
 
 async def _next_month(ctx: Context, due_at: datetime) -> datetime:
