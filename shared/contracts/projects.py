@@ -84,8 +84,7 @@ class ProjectStageChanged(Event):
 
 
 class ProjectRenderingsDelivered(Event):
-    """The designer delivered the renderings (效果图): the customer is told to come and see the
-    scheme (设计师4天内做完效果图,通知客户看方案)."""
+    """The designer delivered the renderings: the customer is asked to see them (通知客户看方案)."""
 
     SUBJECT: ClassVar[str] = "project.renderings.delivered"
     OWNER: ClassVar[str] = "projects"
@@ -97,8 +96,7 @@ class ProjectRenderingsDelivered(Event):
 
 
 class ProjectDesignAcceptanceBooked(Event):
-    """The designer invited the customer to a design acceptance on site before the mid-term
-    acceptance (设计师也可提前约请客户到现场进行设计验收): the customer is told when."""
+    """The designer invited the customer to a design acceptance on site (提前约请客户设计验收)."""
 
     SUBJECT: ClassVar[str] = "project.design_acceptance.booked"
     OWNER: ClassVar[str] = "projects"
@@ -110,8 +108,7 @@ class ProjectDesignAcceptanceBooked(Event):
 
 
 class ProjectSpotCheckDue(Event):
-    """This week's spot check: the engineering manager visits this project's customer
-    (工程部经理每周抽查走访一次客户), by the end of the week."""
+    """This week's project for the engineering manager's spot-check visit (每周抽查走访一次客户)."""
 
     SUBJECT: ClassVar[str] = "project.spot_check.due"
     OWNER: ClassVar[str] = "projects"
@@ -124,8 +121,7 @@ class ProjectSpotCheckDue(Event):
 
 
 class ProjectInspectionRecorded(Event):
-    """Engineering inspected a site under construction (质量检查); the problems it found are to
-    be handled at once (发现问题,及时处理), and a clean inspection says they were."""
+    """Engineering inspected a site under construction; problems are handled at once (及时处理)."""
 
     SUBJECT: ClassVar[str] = "project.inspection.recorded"
     OWNER: ClassVar[str] = "projects"

@@ -17,7 +17,6 @@ from services.projects.domain import project_id_for_lead, spot_week
 from shared.calendar import BUSINESS_TZ as SHANGHAI
 from shared.contracts.intake import ComplaintOpened, House, LeadRegistered, SubjectRef
 from shared.contracts.notifications import CallbackCompleted, CallbackScheduled, EntityRef
-from shared.db import transaction
 from shared.contracts.values import (
     CallbackPurpose,
     Channel,
@@ -29,6 +28,7 @@ from shared.contracts.values import (
     Stage,
     SubjectKind,
 )
+from shared.db import transaction
 from tests.support.harness import eventually, running
 from tests.support.projects import (
     ADMIN,
@@ -265,9 +265,15 @@ async def test_monthly_rating_on_a_known_data_set_and_its_monthly_report(setting
         assert r.status_code == 403
 
         # 奖优罚劣,重奖重罚: management rewards a best project and penalises a worst one.
-        awards = "/v1/reports/rating/monthly/2024-03/awards"
+        awards = "/v1/reports/rating/monthly/awards"
         mgr = auth(settings, "manager", "mgr-1")
-        reward = {"project_id": p1, "kind": "reward", "amount_fen": 200_000, "reason": "工地整洁"}
+        reward = {
+            "month": "2024-03",
+            "project_id": p1,
+            "kind": "reward",
+            "amount_fen": 200_000,
+            "reason": "工地整洁",
+        }
         r = await client.post(awards, json=reward, headers=mgr)
         assert r.status_code == 201, r.text
         assert (r.json()["person"], r.json()["decided_by"]) == ("pm-r1", "mgr-1")
@@ -275,15 +281,15 @@ async def test_monthly_rating_on_a_known_data_set_and_its_monthly_report(setting
         assert again.status_code == 409 and again.json()["code"] == "award_exists"
         wrong = await client.post(awards, json={**reward, "project_id": p3}, headers=mgr)
         assert wrong.status_code == 409 and wrong.json()["code"] == "not_best"
-        penalty = {"project_id": p3, "kind": "penalty", "amount_fen": 50_000}
+        penalty = {"month": "2024-03", "project_id": p3, "kind": "penalty", "amount_fen": 50_000}
         assert (await client.post(awards, json=penalty, headers=mgr)).status_code == 201
         r = await client.post(awards, json=penalty, headers=auth(settings, "engineering"))
         assert r.status_code == 403
         this_month = datetime.now(SHANGHAI).strftime("%Y-%m")
-        r = await client.post(
-            f"/v1/reports/rating/monthly/{this_month}/awards", json=reward, headers=mgr
-        )
+        r = await client.post(awards, json={**reward, "month": this_month}, headers=mgr)
         assert r.status_code == 409 and r.json()["code"] == "month_not_over"
+        r = await client.post(awards, json={**reward, "month": "2024-3"}, headers=mgr)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "month"
         decided = (
             await client.get("/v1/reports/rating/monthly?month=2024-03", headers=headers)
         ).json()["awards"]
@@ -411,8 +417,18 @@ async def test_duty_satisfaction_by_role_and_person_on_a_known_data_set(settings
     app = create_app(settings)
     async with running(app) as client:
         people = [
-            {"designer": "des-a", "supervisor": "sup-a", "foreman": "fm-a", "project_manager": "pm-a"},
-            {"designer": "des-a", "supervisor": "sup-b", "foreman": "fm-b", "project_manager": "pm-a"},
+            {
+                "designer": "des-a",
+                "supervisor": "sup-a",
+                "foreman": "fm-a",
+                "project_manager": "pm-a",
+            },
+            {
+                "designer": "des-a",
+                "supervisor": "sup-b",
+                "foreman": "fm-b",
+                "project_manager": "pm-a",
+            },
             {"designer": "des-b", "foreman": "fm-b", "project_manager": "pm-b"},
         ]
         ids = []
@@ -449,7 +465,10 @@ async def test_duty_satisfaction_by_role_and_person_on_a_known_data_set(settings
         )
         bad = await client.get("/v1/reports/satisfaction?month=2024-13", headers=ADMIN)
         finance = await client.get("/v1/reports/satisfaction", headers=auth(settings, "finance"))
-    rows = [(x["role"], x["person"], x["ratings"], x["projects"], x["mean"], x["lowest"]) for x in got["rows"]]
+    rows = [
+        (x["role"], x["person"], x["ratings"], x["projects"], x["mean"], x["lowest"])
+        for x in got["rows"]
+    ]
     assert rows == [
         ("designer", "des-b", 1, 1, 2.0, 2),
         ("designer", "des-a", 2, 2, 4.0, 3),
@@ -473,18 +492,24 @@ async def test_duty_engineering_manager_spot_check_picks_one_project_a_week(sett
     app = create_app(settings)
     async with running(app) as client:
         # Backdated to the earliest business times, so no other test's project comes first.
-        first = await open_project(client, project_manager="pm-spot1", at=datetime(2000, 1, 2, tzinfo=SHANGHAI))
-        await drive(client, first, Stage.WORKS_STARTED, Clock(datetime(2000, 1, 3, tzinfo=SHANGHAI)))
-        second = await open_project(client, project_manager="pm-spot2", at=datetime(2000, 1, 2, tzinfo=SHANGHAI))
-        await drive(client, second, Stage.WORKS_STARTED, Clock(datetime(2000, 1, 4, tzinfo=SHANGHAI)))
+        first = await open_project(
+            client, project_manager="pm-spot1", at=datetime(2000, 1, 2, tzinfo=SHANGHAI)
+        )
+        await drive(
+            client, first, Stage.WORKS_STARTED, Clock(datetime(2000, 1, 3, tzinfo=SHANGHAI))
+        )
+        second = await open_project(
+            client, project_manager="pm-spot2", at=datetime(2000, 1, 2, tzinfo=SHANGHAI)
+        )
+        await drive(
+            client, second, Stage.WORKS_STARTED, Clock(datetime(2000, 1, 4, tzinfo=SHANGHAI))
+        )
         seeded = await db(app, "SELECT due_at FROM timers WHERE kind = 'spot_check.weekly'")
         local = seeded.astimezone(SHANGHAI)
         assert (local.weekday(), local.hour, local.minute) == (0, 9, 0)
         async with app.state.pool.acquire() as conn:
             await conn.execute("DELETE FROM spot_checks")
-            await conn.execute(
-                "UPDATE timers SET due_at = now() WHERE kind = 'spot_check.weekly'"
-            )
+            await conn.execute("UPDATE timers SET due_at = now() WHERE kind = 'spot_check.weekly'")
         [picked] = await eventually(
             lambda: published(js, "project.spot_check.due", project_id=first)
         )

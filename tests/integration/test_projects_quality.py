@@ -7,8 +7,8 @@ import pytest
 
 from services.projects.app import create_app
 from shared.contracts.values import Stage
-from tests.support.harness import eventually, running
 from shared.web.auth import issue_token
+from tests.support.harness import eventually, running
 from tests.support.projects import ADMIN, auth, drive, open_project, published
 
 pytestmark = pytest.mark.quick
@@ -221,7 +221,13 @@ async def test_duty_material_acceptance_sheet_item_by_item(settings, js) -> None
         )
         assert r.status_code == 201, r.text
         delivered = [
-            {"category": "paint", "brand": "Nippon", "model": "A-100", "quantity": 5, "quality_ok": True},
+            {
+                "category": "paint",
+                "brand": "Nippon",
+                "model": "A-100",
+                "quantity": 5,
+                "quality_ok": True,
+            },
             {"category": "flooring", "brand": "圣象", "quality_ok": False, "note": "受潮"},
         ]
         r = await client.post(

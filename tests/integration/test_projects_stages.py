@@ -361,5 +361,9 @@ async def test_duty_design_acceptance_booked_and_its_result_signed(settings, js)
         )
         assert r.status_code == 200, r.text
         done = (await client.get(f"/v1/projects/{pid}", headers=ADMIN)).json()["design_acceptance"]
-    assert (done["accepted"], done["notes"], done["customer_name"]) == (False, "电视墙改浅色", "孙丽")
+    assert (done["accepted"], done["notes"], done["customer_name"]) == (
+        False,
+        "电视墙改浅色",
+        "孙丽",
+    )
     assert done["recorded_by"] == "des-da"

@@ -42,6 +42,10 @@ CATALOGUE = [
     "repair.requested",
     "project.opened",
     "project.stage.changed",
+    "project.renderings.delivered",
+    "project.design_acceptance.booked",
+    "project.spot_check.due",
+    "project.inspection.recorded",
     "project.materials.recorded",
     "project.payment.due",
     "project.payment.overdue",
@@ -165,6 +169,37 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "completed_on": "2026-11-20",
         "warranty_ends_on": "2028-11-20",
     },
+    "project.renderings.delivered": {
+        "project_id": "p-1",
+        "customer_id": "c-1",
+        "at": AT,
+        "designer": "d-1",
+    },
+    "project.design_acceptance.booked": {
+        "project_id": "p-1",
+        "customer_id": "c-1",
+        "on": AT,
+        "designer": "d-1",
+    },
+    "project.spot_check.due": {
+        "project_id": "p-1",
+        "customer_id": "c-1",
+        "project_manager": "pm-1",
+        "week": "2026-W47",
+        "due_on": "2026-11-22",
+    },
+    "project.inspection.recorded": {
+        "project_id": "p-1",
+        "customer_id": "c-1",
+        "inspection_id": "in-1",
+        "inspector": "eng-2",
+        "at": AT,
+        "quality": 2,
+        "progress": 4,
+        "tidiness": 3,
+        "problems": ["卫生间防水层破损"],
+        "project_manager": "pm-1",
+    },
     "project.materials.recorded": {
         "project_id": "p-1",
         "items": [{"category": "paint", "brand": "立邦", "model": "A1", "colour": "W-01"}],
@@ -192,7 +227,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "repair.opened": {**REPAIR, "kind": "survey"},
     "repair.scheduled": {**REPAIR, "kind": "repair", "on": "2026-11-25", "duration_days": 2},
-    "repair.completed": {**REPAIR, "covered": False, "fee_fen": 30_000, "evaluation_score": 5},
+    "repair.completed": {
+        **REPAIR,
+        "covered": False,
+        "fee_fen": 30_000,
+        "evaluation_score": 5,
+        "problem_kind": "leak",
+    },
     "repair.closed": {**REPAIR, "covered": True, "fee_fen": 0},
     "repair.sla.breached": {**REPAIR, "step": "first_contact", "due_at": AT, "staff": "as-1"},
     "shipper.registered": {
@@ -286,7 +327,7 @@ def _property_names(schema: Any) -> list[str]:
 def test_every_catalogue_subject_has_a_model_in_catalogue_order() -> None:
     assert [getattr(m, "SUBJECT") for m in ALL_EVENTS] == CATALOGUE  # noqa: B009
     assert set(BY_SUBJECT) == set(CATALOGUE)
-    assert len(ALL_EVENTS) == 37
+    assert len(ALL_EVENTS) == 41
     assert set(SAMPLES) == set(CATALOGUE)
 
 

@@ -692,7 +692,11 @@ def test_duty_inspection_problems_are_the_project_managers_task_by_the_next_day(
     e-mail to engineering listing them; a clean inspection, or the completion, ends it."""
     p = run("project.inspection.recorded")
     task = only_task(p)
-    assert (task.purpose, task.team, task.assignee) == (P.INSPECTION_PROBLEMS, "engineering", "pm-1")
+    assert (task.purpose, task.team, task.assignee) == (
+        P.INSPECTION_PROBLEMS,
+        "engineering",
+        "pm-1",
+    )
     assert task.assignee_from_roster == "project_manager" and task.replaces
     assert task.due_at == local(2026, 3, 12)  # found on the 10th: by the end of the 11th
     assert task.duty == "inspection_problems:project:p-1"
@@ -701,7 +705,9 @@ def test_duty_inspection_problems_are_the_project_managers_task_by_the_next_day(
     assert mail.params["problems"] == "1. 卫生间防水层破损\n2. 材料堆放杂乱"
     assert "请工程部及时处理" in render(mail.template, "zh", mail.params)
     assert not p.cancel
-    clean = run("project.inspection.recorded", {**SAMPLES["project.inspection.recorded"], "problems": []})
+    clean = run(
+        "project.inspection.recorded", {**SAMPLES["project.inspection.recorded"], "problems": []}
+    )
     assert not clean.tasks and not clean.messages
     [stop] = clean.cancel
     assert stop.purposes == (P.INSPECTION_PROBLEMS,) and stop.version == 3

@@ -40,7 +40,11 @@ def test_duty_best_projects_are_rewarded_and_worst_penalised() -> None:
         "2026-03", "p-1", AwardKind.REWARD, 200_000, "pm-1", "工地整洁", "mgr-1", AT
     )
     penalty = decide(project_id="p-9", kind=AwardKind.PENALTY, amount_fen=50_000)
-    assert (penalty.kind, penalty.amount_fen, penalty.project_id) == (AwardKind.PENALTY, 50_000, "p-9")
+    assert (penalty.kind, penalty.amount_fen, penalty.project_id) == (
+        AwardKind.PENALTY,
+        50_000,
+        "p-9",
+    )
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,9 @@ def test_duty_designer_invites_the_customer_to_a_design_acceptance_before_midter
     d = booked.design_acceptance
     assert d is not None and (d.on, d.booked_by, d.booked_at, d.accepted) == (ON, "des-1", AT, None)
     later = book_design_acceptance(booked, ON + timedelta(days=1), "des-1", AT)
-    assert later.design_acceptance is not None and later.design_acceptance.on == ON + timedelta(days=1)
+    assert later.design_acceptance is not None and later.design_acceptance.on == ON + timedelta(
+        days=1
+    )
     done = record_design_acceptance(
         booked, accepted=False, notes=" 电视墙改浅色 ", customer_name=" 孙丽 ", by="des-1", at=ON
     )
@@ -45,7 +47,11 @@ def test_duty_designer_invites_the_customer_to_a_design_acceptance_before_midter
         "电视墙改浅色",
         "孙丽",
     )
-    assert (result.recorded_by, result.recorded_at, done.version) == ("des-1", ON, booked.version + 1)
+    assert (result.recorded_by, result.recorded_at, done.version) == (
+        "des-1",
+        ON,
+        booked.version + 1,
+    )
     for stage in (Stage.WORKS_STARTED, Stage.MATERIALS_ACCEPTED):
         assert book_design_acceptance(replace(SITE, stage=stage), ON, "des-1", AT).design_acceptance
     # No designer named yet: whoever books it stands as the designer.

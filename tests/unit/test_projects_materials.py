@@ -66,7 +66,9 @@ def test_a_check_passes_only_when_everything_contracted_arrived_and_matched() ->
     assert unknown.mismatches == (NOT_CONTRACTED, "quality")
     # What the contract leaves open is not checked: no quantity, brand or model named.
     loose = ContractedItem("fixture")
-    assert check_materials(SITE, (loose,), [DeliveredItem("fixture", "X", "Y", Decimal(3))], "e", AT).passed
+    assert check_materials(
+        SITE, (loose,), [DeliveredItem("fixture", "X", "Y", Decimal(3))], "e", AT
+    ).passed
 
 
 def test_material_check_refusals() -> None:

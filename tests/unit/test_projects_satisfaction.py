@@ -28,9 +28,14 @@ def test_duty_satisfaction_is_reported_per_role_and_per_person() -> None:
     calls = [
         RatedCall("p-1", {"designer": 5, "inspector": 4, "foreman": 2}, TEAM_A),
         RatedCall("p-1", {"designer": 4, "foreman": 3}, TEAM_A),
-        RatedCall("p-2", {"designer": 2, "inspector": 5, "foreman": 5, "engineering_manager": 3}, TEAM_B),
+        RatedCall(
+            "p-2", {"designer": 2, "inspector": 5, "foreman": 5, "engineering_manager": 3}, TEAM_B
+        ),
     ]
-    rows = [(r.role.value, r.person, r.ratings, r.projects, r.mean, r.lowest) for r in satisfaction_by_role(calls)]
+    rows = [
+        (r.role.value, r.person, r.ratings, r.projects, r.mean, r.lowest)
+        for r in satisfaction_by_role(calls)
+    ]
     assert rows == [
         ("designer", "des-b", 1, 1, Fraction(2), 2),
         ("designer", "des-a", 2, 1, Fraction(9, 2), 4),
@@ -52,7 +57,8 @@ def test_ties_go_to_the_named_person_first_then_by_name() -> None:
 
 
 @pytest.mark.parametrize(
-    "ratings", [{"plumber": 3}, {"designer": 0}, {"designer": 6}, {"designer": True}, {"designer": "4"}]
+    "ratings",
+    [{"plumber": 3}, {"designer": 0}, {"designer": 6}, {"designer": True}, {"designer": "4"}],
 )
 def test_an_unknown_role_or_a_score_outside_1_to_5_is_refused(ratings: dict) -> None:
     with pytest.raises(Invalid) as err:

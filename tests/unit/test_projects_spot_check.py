@@ -35,7 +35,10 @@ def test_duty_spot_check_picks_the_project_visited_longest_ago() -> None:
     assert pick_spot_check(everyone) == fresh_old
     assert pick_spot_check([seen_lately, seen_long_ago, fresh_new]) == fresh_new
     assert pick_spot_check([seen_lately, seen_long_ago]) == seen_long_ago
-    assert pick_spot_check([SpotCandidate("p-z", start), SpotCandidate("p-y", start)]).project_id == "p-y"  # type: ignore[union-attr]
+    assert (
+        pick_spot_check([SpotCandidate("p-z", start), SpotCandidate("p-y", start)]).project_id
+        == "p-y"
+    )  # type: ignore[union-attr]
     assert pick_spot_check([SpotCandidate("p-x", None), fresh_new]) == fresh_new
     assert pick_spot_check([]) is None
 

@@ -44,6 +44,7 @@ from services.notifications.domain.actions import (
 )
 from services.notifications.domain.event import EventView
 from services.notifications.domain.params import (
+    care_tips,
     cargo_exception_params,
     complaint_escalated_params,
     complaint_params,
@@ -51,25 +52,24 @@ from services.notifications.domain.params import (
     complaint_sheet_to,
     confirmation_team,
     deadline_team,
-    care_tips,
     delayed_params,
     design_acceptance_params,
+    escalation_audience,
+    event_day_call,
+    fact_day_call,
     feedback_params,
     feedback_to,
     found_problems,
     inspection_params,
-    escalation_audience,
-    event_day_call,
-    fact_day_call,
     is_frontdesk_feedback,
     is_reception_complaint,
     loading_params,
     payment_params,
     project_params,
     receipt_params,
-    repair_params,
     region_audience,
     repair_appointment_params,
+    repair_params,
     report_attachment,
     report_params,
     return_visit_due,
@@ -80,7 +80,6 @@ from services.notifications.domain.params import (
     works_to_arrange_params,
 )
 from services.notifications.domain.schedule import ScheduleKind
-from services.notifications.domain.templates import REPAIR_CARE
 from services.notifications.domain.specs import (
     CancelSpec,
     ContactSpec,
@@ -90,6 +89,7 @@ from services.notifications.domain.specs import (
     RosterSpec,
     TaskSpec,
 )
+from services.notifications.domain.templates import REPAIR_CARE
 from shared.contracts.values import CallbackPurpose as P
 from shared.contracts.values import (
     Deadline,
@@ -166,6 +166,11 @@ def frontdesk_call(stage: Stage) -> CallbackTask:
         key=FRONTDESK_CALL_STAGES[stage],
         when=to_stage(stage),
     )
+
+
+def care_tips_are(template: str) -> Cond:
+    """The repaired problem's care tips are those of `template`."""
+    return lambda ev: care_tips(ev) == template
 
 
 def shipment_sms(template: str, *roles: str) -> Message:
@@ -362,7 +367,9 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
         ),
         # 设计师也可提前约请客户到现场进行设计验收: the customer is told when.
         "project.design_acceptance.booked": (
-            Message(SMS, "design_acceptance_booked", to_customer, PROJECT, design_acceptance_params),
+            Message(
+                SMS, "design_acceptance_booked", to_customer, PROJECT, design_acceptance_params
+            ),
         ),
         # 工程部经理每周抽查走访一次客户: the week's pick is the engineering manager's visit (the
         # department head's level), by the end of that week.
@@ -435,7 +442,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                     to_customer,
                     REPAIR,
                     repair_params,
-                    when=lambda ev, t=template: care_tips(ev) == t,
+                    when=care_tips_are(template),
                 )
                 for template in REPAIR_DONE_TEMPLATES
             ),

@@ -29,7 +29,7 @@ from shared.contracts.values import (
     SignoffParty,
     Stage,
 )
-from shared.validation import Address, Code, LongText, Moment, Name, Notes, ShortText
+from shared.validation import Address, Code, LongText, Moment, Month, Name, Notes, ShortText
 from shared.web.models import Strict
 
 FACTS: dict[str, Deadline] = {
@@ -228,6 +228,7 @@ class ReviewIn(Strict):
 
 
 class AwardIn(Strict):
+    month: Month = Field(description="The rated month, YYYY-MM (over)")
     project_id: Code
     kind: AwardKind
     amount_fen: int = Field(gt=0, le=100_000_000_000, description="The reward or penalty in fen")
@@ -237,7 +238,9 @@ class AwardIn(Strict):
 
 class PanelIn(Strict):
     members: list[Code] = Field(
-        min_length=1, max_length=20, description="The reviewers' token `sub`s (2–7, not the designer)"
+        min_length=1,
+        max_length=20,
+        description="The reviewers' token `sub`s (2–7, not the designer)",
     )
     at: Moment | None = None
 

@@ -32,15 +32,15 @@ async def rating(
     return report
 
 
-@router.post("/rating/monthly/{month}/awards", status_code=201)
+@router.post("/rating/monthly/awards", status_code=201)
 async def award(
-    month: Month, body: AwardIn, request: Request, who: Principal = require(*DECIDERS)
+    body: AwardIn, request: Request, who: Principal = require(*DECIDERS)
 ) -> dict[str, Any]:
     """A reward for a best project or a penalty for a worst one of a past month (奖优罚劣)."""
     async with change(request) as ctx:
         return await workflow.decide_award(
             ctx,
-            month,
+            body.month,
             project_id=body.project_id,
             kind=body.kind,
             amount_fen=body.amount_fen,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from shared.contracts.values import Department, Role
-from shared.web.auth import Principal
 from shared.errors import Forbidden
+from shared.web.auth import Principal
 
 READERS = (Role.CS, Role.MANAGER, Role.DEPT_HEAD, Role.ENGINEERING, Role.FINANCE)
 REPORT_READERS = (Role.MANAGER, Role.DEPT_HEAD, Role.CS, Role.ENGINEERING)

@@ -140,6 +140,4 @@ def decide_award(
             f"not_{name}",
             f"a {kind} goes to a project on {month}'s {name} list; this one is not on it",
         )
-    return Award(
-        month, project_id, AwardKind(kind), amount_fen, person, reason.strip(), by, at
-    )
+    return Award(month, project_id, AwardKind(kind), amount_fen, person, reason.strip(), by, at)

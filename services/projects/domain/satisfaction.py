@@ -64,7 +64,12 @@ def satisfaction_by_role(calls: Iterable[RatedCall]) -> list[RoleSatisfaction]:
             projects.setdefault(key, set()).add(call.project_id)
     rows = [
         RoleSatisfaction(
-            role, person, len(got), len(projects[role, person]), Fraction(sum(got), len(got)), min(got)
+            role,
+            person,
+            len(got),
+            len(projects[role, person]),
+            Fraction(sum(got), len(got)),
+            min(got),
         )
         for (role, person), got in scores.items()
     ]

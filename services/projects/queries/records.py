@@ -11,15 +11,15 @@ from typing import Any
 import asyncpg
 
 from services.projects.domain import (
-    ContractedItem,
-    DesignAcceptance,
-    MaterialCheck,
     Addition,
     CardStatus,
     Contract,
+    ContractedItem,
     DeadlineState,
+    DesignAcceptance,
     DocumentSignature,
     FeedbackForm,
+    MaterialCheck,
     NamedParty,
     Payment,
     PaymentPlan,

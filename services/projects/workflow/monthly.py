@@ -46,7 +46,11 @@ async def pick_spot_check(ctx: Context, due_at: datetime) -> datetime:
         domain.SpotCandidate(pid, r["started_at"], r["last_picked"]) for pid, r in rows.items()
     )
     if chosen is not None and await queries.insert_spot_check(
-        ctx.conn, week=week.week, project_id=chosen.project_id, first_day=week.first_day, picked_at=now
+        ctx.conn,
+        week=week.week,
+        project_id=chosen.project_id,
+        first_day=week.first_day,
+        picked_at=now,
     ):
         row = rows[chosen.project_id]
         await ctx.emit(

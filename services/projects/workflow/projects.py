@@ -189,7 +189,11 @@ async def book_design_acceptance(
     p = unit.project = domain.book_design_acceptance(unit.project, planned, booker, when)
     unit.emit(
         ProjectDesignAcceptanceBooked(
-            project_id=p.id, customer_id=p.customer_id, on=planned, designer=booker, version=p.version
+            project_id=p.id,
+            customer_id=p.customer_id,
+            on=planned,
+            designer=booker,
+            version=p.version,
         )
     )
     await unit.commit()

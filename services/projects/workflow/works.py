@@ -80,7 +80,8 @@ async def check_materials(
     when = await ctx.business_time(at, "at")
     unit = await Unit.fetch(ctx, project_id, if_match)
     contracted = [
-        records.contracted_of(r) for r in await queries.materials_of(ctx.conn, project_id=project_id)
+        records.contracted_of(r)
+        for r in await queries.materials_of(ctx.conn, project_id=project_id)
     ]
     check = domain.check_materials(unit.project, contracted, delivered, by, when)
     sheet = records.material_check_to_json(str(uuid.uuid4()), check)
