@@ -115,6 +115,8 @@ def repair_journey(d: Demo) -> None:
     d.say(2, f"surveyed: covered={warranty['covered']} ({warranty['reason']})")
     plan = {"date": local_date(local_now()).isoformat(), "duration_days": 1}
     d.post("aftersales", f"{base}/schedule", plan, who=staff)
+    end = {"file": ("wall.png", PNG, "image/png")}
+    d.post("aftersales", f"{base}/photos", files=end, data={"phase": "after"}, who=staff)
     d.post(
         "aftersales", f"{base}/completion", {"evaluation_score": 5, "comment": "满意"}, who=staff
     )

@@ -45,6 +45,10 @@ class AftersalesSettings(BaseSettings):
     )
     photo_max_bytes: PositiveInt = DEFAULT_RULES.photo_max_bytes
     photo_types: frozenset[str] = DEFAULT_RULES.photo_types
+    after_photo_required: bool = Field(
+        default=DEFAULT_RULES.after_photo_required,
+        description="A repair is completed only with a photo of its end (维修结束相片存档)",
+    )
 
     def rules(self) -> RepairRules:
         """The figures the pure rules take."""
@@ -56,4 +60,5 @@ class AftersalesSettings(BaseSettings):
             sla_survey_hours=self.sla_survey_hours,
             photo_types=self.photo_types,
             photo_max_bytes=self.photo_max_bytes,
+            after_photo_required=self.after_photo_required,
         )

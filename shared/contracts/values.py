@@ -196,6 +196,14 @@ class RepairKind(StrEnum):
     REPAIR = "repair"
 
 
+class PhotoPhase(StrEnum):
+    """When a repair photo was taken (相片存档: 现场勘查, 维修过程, 维修结束)."""
+
+    SURVEY = "survey"
+    DURING = "during"
+    AFTER = "after"
+
+
 class ScanKind(StrEnum):
     DEPARTED = "departed"
     ARRIVED_HUB = "arrived_hub"

@@ -228,6 +228,7 @@ async def test_2_quality_complaint_on_a_finished_project_becomes_a_free_repair(k
     )
     assert scheduled["status"] == "scheduled"
     await k.sent("repair_appointment", rid, count=2)  # the survey and the repair appointments
+    await k.photograph(rid, staff)
     done = await k.post(
         "aftersales",
         f"{base}/completion",
@@ -301,6 +302,7 @@ async def test_2_quality_complaint_on_a_finished_project_becomes_a_free_repair(k
     await k.post("aftersales", f"{base2}/quote-acceptance", headers=staff)
     await k.post("aftersales", f"{base2}/schedule", plan, headers=staff)
     fee = {"evaluation_score": 4, "comment": "", "fee_paid_fen": quoted["fee_quote_fen"]}
+    await k.photograph(rid2, staff)
     await k.post("aftersales", f"{base2}/completion", fee, headers=staff)
     billed = await k.event("repair.completed", repair_id=rid2)
     assert (billed["covered"], billed["fee_fen"]) == (False, quoted["fee_quote_fen"])

@@ -20,6 +20,7 @@ from tests.support.aftersales import (
     emitted,
     new_id,
     opened_ticket,
+    photographed,
     post,
     publish,
     repair_requested,
@@ -107,6 +108,7 @@ async def test_fee_quote_gate_refuses_scheduling_until_accepted(
         )
         assert wrong_fee.status_code == 422
         assert wrong_fee.json()["errors"][0]["field"] == "fee_paid_fen"
+        await photographed(client, rid)
         await post(
             client,
             f"/v1/repairs/{rid}/completion",
@@ -226,7 +228,16 @@ async def test_steps_out_of_order_roles_reimbursement_and_closure(
         await post(client, f"{base}/start")
         bad = await client.post(f"{base}/completion", json={"evaluation_score": 6}, headers=ADMIN)
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "evaluation_score"
+        # 维修过程相片 / 维修结束相片: photos carry their phase; completion needs one of the end.
+        unphotographed = await client.post(
+            f"{base}/completion", json={"evaluation_score": 5}, headers=ADMIN
+        )
+        assert unphotographed.status_code == 409
+        assert unphotographed.json()["code"] == "after_photo_missing"
+        assert (await photographed(client, rid, phase="during"))["phase"] == "during"
+        assert (await photographed(client, rid))["phase"] == "after"
         done = await post(client, f"{base}/completion", {"evaluation_score": 5, "comment": "great"})
+        assert [p["phase"] for p in done["photos"]] == ["during", "after"]
         assert done["status"] == "completed" and done["fee_paid_fen"] == 0
 
         await post(client, f"{base}/reimbursement", {"amount_fen": 12_800})
@@ -266,6 +277,8 @@ async def test_steps_out_of_order_roles_reimbursement_and_closure(
         "surveyed",
         "scheduled",
         "repair_started",
+        "photo_added",
+        "photo_added",
         "completed",
         "reimbursement_claimed",
         "reimbursement_approved_dept_head",

@@ -21,6 +21,7 @@ from tests.support.aftersales import (
     emitted,
     new_id,
     opened_ticket,
+    photographed,
     post,
     publish,
     repair_requested,
@@ -95,6 +96,7 @@ async def test_quality_complaint_on_a_finished_project_is_repaired_and_resolves_
         await post(
             client, f"/v1/repairs/{rid}/schedule", {"date": today.isoformat(), "duration_days": 1}
         )
+        await photographed(client, rid)
         await post(
             client,
             f"/v1/repairs/{rid}/completion",

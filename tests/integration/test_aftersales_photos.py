@@ -60,6 +60,19 @@ async def test_photo_round_trip_and_rejected_uploads(
         fake_png = await client.post(
             photos, files={"file": ("x.png", b"not a png", "image/png")}, headers=ADMIN
         )
+        # A photo of the repair (during, after) waits until the repair is scheduled.
+        too_early_end = await client.post(
+            photos,
+            files={"file": ("end.png", PNG[:64], "image/png")},
+            data={"phase": "after"},
+            headers=ADMIN,
+        )
+        bad_phase = await client.post(
+            photos,
+            files={"file": ("end.png", PNG[:64], "image/png")},
+            data={"phase": "later"},
+            headers=ADMIN,
+        )
         got = await client.get(
             f"{photos}/{stored['photo_id']}", headers=token(settings, "supervision")
         )
@@ -69,6 +82,9 @@ async def test_photo_round_trip_and_rejected_uploads(
         info = await bucket.get_info(stored["photo_id"])
 
     assert stored["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert stored["phase"] == "survey"  # before the repair is scheduled: the survey's
+    assert too_early_end.status_code == 409 and too_early_end.json()["code"] == "photo_phase"
+    assert bad_phase.status_code == 422 and bad_phase.json()["errors"][0]["field"] == "phase"
     assert stored["size"] == len(PNG) and stored["content_type"] == "image/png"
     assert info.size == len(PNG)
     assert got.status_code == 200 and got.content == PNG
@@ -79,6 +95,6 @@ async def test_photo_round_trip_and_rejected_uploads(
     assert "image/gif is not accepted" in wrong_type.json()["detail"]
     assert fake_png.status_code == 422
     assert unknown.status_code == 404
-    assert [p["photo_id"] for p in view["photos"]] == [stored["photo_id"]]
+    assert [(p["photo_id"], p["phase"]) for p in view["photos"]] == [(stored["photo_id"], "survey")]
     assert view["photos"][0]["sha256"] == stored["sha256"]
     assert view["history"][-1]["action"] == "photo_added"

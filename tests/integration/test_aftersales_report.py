@@ -21,6 +21,7 @@ from shared.settings import Settings
 from tests.support.aftersales import (
     ADMIN,
     new_id,
+    photographed,
     post,
     publish,
     repair_requested,
@@ -256,6 +257,7 @@ async def walk_through(client: httpx.AsyncClient, rid: str, w: Walk) -> None:
         done: dict[str, Any] = {"evaluation_score": 5, "at": w.completed.isoformat()}
         if w.fee_paid_fen is not None:
             done["fee_paid_fen"] = w.fee_paid_fen
+        await photographed(client, rid)
         await post(client, f"{base}/completion", done)
     if w.closed:
         await post(client, f"{base}/closure", {"summary": "done", "at": w.closed.isoformat()})

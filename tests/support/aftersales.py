@@ -166,3 +166,19 @@ async def surveyed(
         body["at"] = at.isoformat()
     answer: dict[str, Any] = await post(client, f"{base}/survey", body)
     return answer
+
+
+# A PNG's signature is enough for the object store's content check.
+END_PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def photographed(client: httpx.AsyncClient, repair_id: str, phase: str = "after") -> Any:
+    """Upload a photo of the repair (by default its end, which completion needs)."""
+    r = await client.post(
+        f"/v1/repairs/{repair_id}/photos",
+        files={"file": ("end.png", END_PHOTO, "image/png")},
+        data={"phase": phase},
+        headers=ADMIN,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()

@@ -181,6 +181,16 @@ class Kefu:
     ) -> Any:
         return await self.call(service, "POST", path, body or {}, **kw)
 
+    async def photograph(self, repair_id: str, headers: dict[str, str]) -> None:
+        """A photo of the finished repair (维修结束相片), which its completion needs."""
+        r = await self.clients["aftersales"].post(
+            f"/v1/repairs/{repair_id}/photos",
+            files={"file": ("end.png", PNG, "image/png")},
+            data={"phase": "after"},
+            headers=headers,
+        )
+        assert r.status_code == 201, r.text
+
     async def scan(
         self, waybill: str, kind: str, station: str, at: datetime | None = None, **kw: Any
     ) -> dict[str, Any]:

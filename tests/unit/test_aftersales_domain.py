@@ -40,14 +40,22 @@ from services.aftersales.domain import (
     new_problem_ticket,
     open_ticket,
     parse_month,
+    photo_phase,
     record_survey,
+    require_after_photo,
     schedule,
     sla_deadlines,
     start_repair,
     warranty_decision,
 )
 from shared.calendar import BUSINESS_TZ
-from shared.contracts.values import ComplaintCategory, ProblemKind, RepairKind, SubjectKind
+from shared.contracts.values import (
+    ComplaintCategory,
+    PhotoPhase,
+    ProblemKind,
+    RepairKind,
+    SubjectKind,
+)
 from shared.money import yuan
 
 pytestmark = pytest.mark.quick
@@ -562,3 +570,41 @@ def test_report_months_are_months_of_the_shanghai_calendar():
     # 30 Sep 16:30 UTC is already 1 October in Shanghai.
     assert month_of(datetime(2026, 9, 30, 16, 30, tzinfo=UTC)) == "2026-10"
     assert month_of(datetime(2026, 9, 30, 15, 59, tzinfo=UTC)) == "2026-09"
+
+
+@pytest.mark.parametrize(
+    ("status", "default"),
+    [
+        (Status.SURVEY_BOOKED, PhotoPhase.SURVEY),
+        (Status.SURVEYED, PhotoPhase.SURVEY),
+        (Status.QUOTE_ACCEPTED, PhotoPhase.SURVEY),
+        (Status.SCHEDULED, PhotoPhase.DURING),
+        (Status.IN_REPAIR, PhotoPhase.DURING),
+        (Status.COMPLETED, PhotoPhase.AFTER),
+        (Status.CLOSED, PhotoPhase.AFTER),
+    ],
+)
+def test_duty_photos_carry_their_phase(status: Status, default: PhotoPhase, rules: RepairRules):
+    """相片存档: 现场勘查 (survey), 维修过程 (during), 维修结束 (after) — a photo takes the phase it
+    is given, else the one the ticket stands in; the repair's photos wait for its schedule."""
+    t = walk_to(status, rules)
+    assert photo_phase(t, None) is default
+    assert photo_phase(t, PhotoPhase.SURVEY) is PhotoPhase.SURVEY
+    started = status not in (Status.SURVEY_BOOKED, Status.SURVEYED, Status.QUOTE_ACCEPTED)
+    for phase in (PhotoPhase.DURING, PhotoPhase.AFTER):
+        if started:
+            assert photo_phase(t, phase) is phase
+        else:
+            with pytest.raises(DomainError) as err:
+                photo_phase(t, phase)
+            assert (err.value.code, err.value.field) == ("photo_phase", "phase")
+
+
+def test_duty_completion_needs_a_photo_of_the_end(rules: RepairRules):
+    """维修结束相片(存档): no photo of the finished repair, no completion (configurable)."""
+    with pytest.raises(DomainError) as err:
+        require_after_photo(0, rules)
+    assert err.value.code == "after_photo_missing" and err.value.http_status == 409
+    require_after_photo(1, rules)
+    assert rules.after_photo_required is True
+    require_after_photo(0, AftersalesSettings(after_photo_required=False).rules())

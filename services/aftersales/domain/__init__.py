@@ -32,6 +32,8 @@ from services.aftersales.domain.service import (
     complaint_opens_repair,
     done_at,
     materials_list,
+    photo_phase,
+    require_after_photo,
     sla_deadlines,
 )
 from services.aftersales.domain.steps import (
@@ -93,7 +95,9 @@ __all__ = [
     "next_words",
     "open_ticket",
     "parse_month",
+    "photo_phase",
     "record_survey",
+    "require_after_photo",
     "schedule",
     "sla_deadlines",
     "start_repair",

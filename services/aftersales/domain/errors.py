@@ -11,6 +11,8 @@ QUOTE_NOT_ACCEPTED: Final = "quote_not_accepted"
 INVALID_VALUE: Final = "invalid_value"
 PHOTO_TOO_LARGE: Final = "photo_too_large"
 PHOTO_TYPE_NOT_ALLOWED: Final = "photo_type_not_allowed"
+PHOTO_PHASE: Final = "photo_phase"
+AFTER_PHOTO_MISSING: Final = "after_photo_missing"
 
 # How the HTTP layer reports each code (API.md common rules: 409 state, 413 size, 422 input).
 HTTP_STATUS: Final[dict[str, int]] = {
@@ -19,6 +21,8 @@ HTTP_STATUS: Final[dict[str, int]] = {
     INVALID_VALUE: 422,
     PHOTO_TOO_LARGE: 413,
     PHOTO_TYPE_NOT_ALLOWED: 422,
+    PHOTO_PHASE: 409,
+    AFTER_PHOTO_MISSING: 409,
 }
 
 

@@ -49,6 +49,8 @@ class RepairRules:
         {"image/jpeg", "image/png", "image/webp", "application/pdf"}
     )
     photo_max_bytes: int = 10 * MIB
+    # 维修结束相片(存档): the repair is completed only once its end is photographed.
+    after_photo_required: bool = True
 
 
 DEFAULT_RULES: Final = RepairRules()

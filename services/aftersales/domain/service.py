@@ -1,4 +1,4 @@
-"""Service levels, the repair visit, the material list and photo limits (DOMAIN.md §3)."""
+"""Service levels, the repair visit, the material list, photo limits and phases (DOMAIN.md §3)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,29 @@ from enum import StrEnum
 from typing import Final
 
 from services.aftersales.domain.errors import (
+    AFTER_PHOTO_MISSING,
+    PHOTO_PHASE,
     PHOTO_TOO_LARGE,
     PHOTO_TYPE_NOT_ALLOWED,
     DomainError,
 )
-from services.aftersales.domain.lifecycle import Status, Step, Ticket, require
+from services.aftersales.domain.lifecycle import (
+    ORDER,
+    Status,
+    Step,
+    Ticket,
+    require,
+    status_words,
+)
 from services.aftersales.domain.rules import RepairRules
 from shared.calendar import end_of_local_day, start_of_local_day
-from shared.contracts.values import ComplaintCategory, ProblemKind, RepairKind, SubjectKind
+from shared.contracts.values import (
+    ComplaintCategory,
+    PhotoPhase,
+    ProblemKind,
+    RepairKind,
+    SubjectKind,
+)
 
 
 class SlaStep(StrEnum):
@@ -154,6 +169,34 @@ def check_photo(ticket: Ticket, content_type: str, size_bytes: int, rules: Repai
             PHOTO_TOO_LARGE,
             f"the file has {size_bytes} bytes; the limit is {rules.photo_max_bytes} bytes",
             "file",
+        )
+
+
+def photo_phase(ticket: Ticket, given: PhotoPhase | None) -> PhotoPhase:
+    """The phase a new photo belongs to (相片存档: 现场勘查, 维修过程, 维修结束): as given, else by
+    where the ticket stands — the survey until the repair is scheduled, during the repair after,
+    after once completed; a photo of the repair before it is scheduled is refused."""
+    started = ORDER.index(ticket.status) >= ORDER.index(Status.SCHEDULED)
+    if given is None:
+        if ORDER.index(ticket.status) >= ORDER.index(Status.COMPLETED):
+            return PhotoPhase.AFTER
+        return PhotoPhase.DURING if started else PhotoPhase.SURVEY
+    if given is not PhotoPhase.SURVEY and not started:
+        raise DomainError(
+            PHOTO_PHASE,
+            f"a photo `{given}` the repair waits until the repair is scheduled; the ticket is "
+            f"{status_words(ticket.status)}",
+            "phase",
+        )
+    return PhotoPhase(given)
+
+
+def require_after_photo(after_photos: int, rules: RepairRules) -> None:
+    """The repair's end is photographed before it is completed (维修结束相片存档)."""
+    if rules.after_photo_required and after_photos < 1:
+        raise DomainError(
+            AFTER_PHOTO_MISSING,
+            "photograph the finished repair first (维修结束相片): add a photo with phase `after`",
         )
 
 

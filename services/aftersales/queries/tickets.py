@@ -131,25 +131,37 @@ async def add_photo(
     size_bytes: int,
     content_type: str,
     uploaded_by: str,
+    phase: str,
 ) -> None:
-    """Record a photo stored in the object store."""
+    """Record a photo stored in the object store, with its phase."""
     await conn.execute(
         "INSERT INTO aftersales.repair_photos"
-        " (photo_id, repair_id, sha256, size_bytes, content_type, uploaded_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
+        " (photo_id, repair_id, sha256, size_bytes, content_type, uploaded_by, phase)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
         photo_id,
         repair_id,
         sha256,
         size_bytes,
         content_type,
         uploaded_by,
+        phase,
     )
+
+
+async def count_photos(conn: asyncpg.Connection, *, repair_id: str, phase: str) -> int:
+    """How many photos of a phase a ticket has."""
+    n = await conn.fetchval(
+        "SELECT count(*) FROM aftersales.repair_photos WHERE repair_id = $1 AND phase = $2",
+        repair_id,
+        phase,
+    )
+    return int(n)
 
 
 async def photos(conn: asyncpg.Connection, *, repair_id: str) -> list[dict[str, Any]]:
     """A ticket's photos, in upload order."""
     rows = await conn.fetch(
-        "SELECT photo_id, sha256, size_bytes, content_type, uploaded_by, uploaded_at"
+        "SELECT photo_id, phase, sha256, size_bytes, content_type, uploaded_by, uploaded_at"
         " FROM aftersales.repair_photos WHERE repair_id = $1 ORDER BY uploaded_at, photo_id",
         repair_id,
     )
@@ -161,7 +173,7 @@ async def get_photo(
 ) -> dict[str, Any] | None:
     """One photo's record, or None."""
     row = await conn.fetchrow(
-        "SELECT photo_id, sha256, size_bytes, content_type FROM aftersales.repair_photos"
+        "SELECT photo_id, phase, sha256, size_bytes, content_type FROM aftersales.repair_photos"
         " WHERE repair_id = $1 AND photo_id = $2",
         repair_id,
         photo_id,

@@ -27,7 +27,7 @@ from shared.calendar import start_of_local_day
 from shared.context import Context, planned_time
 from shared.contracts.aftersales import RepairClosed, RepairCompleted, RepairScheduled
 from shared.contracts.envelope import Event
-from shared.contracts.values import ProblemKind
+from shared.contracts.values import PhotoPhase, ProblemKind
 from shared.errors import NotFound
 from shared.objects import StoredObject
 from shared.web.auth import Principal
@@ -244,6 +244,8 @@ async def complete(
         fee_paid_fen=fee_paid_fen,
         at=when,
     )
+    after = await queries.count_photos(ctx.conn, repair_id=repair_id, phase=PhotoPhase.AFTER)
+    domain.require_after_photo(after, rules(ctx))
     await cancel_sla(ctx, ticket.id)
     details = {
         "evaluation_score": ticket.evaluation_score,
@@ -314,11 +316,18 @@ async def close(
 
 
 async def check_photo(
-    ctx: Context, who: Principal, repair_id: str, *, content_type: str, size_bytes: int
+    ctx: Context,
+    who: Principal,
+    repair_id: str,
+    *,
+    content_type: str,
+    size_bytes: int,
+    phase: PhotoPhase | None = None,
 ) -> None:
     """Refuse a photo the ticket cannot take, before its bytes are stored."""
     stored = await visible(ctx, who, repair_id)
     domain.check_photo(stored.ticket, content_type, size_bytes, rules(ctx))
+    domain.photo_phase(stored.ticket, phase)
 
 
 async def add_photo(
@@ -329,10 +338,12 @@ async def add_photo(
     photo: StoredObject,
     content_type: str,
     filename: str | None,
-) -> None:
-    """Record a photo whose bytes are in the object store, with its history entry."""
+    phase: PhotoPhase | None = None,
+) -> PhotoPhase:
+    """Record a photo whose bytes are in the object store, with its phase and history entry."""
     stored = await _locked(ctx, who, repair_id)
     domain.check_photo(stored.ticket, content_type, photo.size, rules(ctx))
+    taken = domain.photo_phase(stored.ticket, phase)
     await queries.add_photo(
         ctx.conn,
         photo_id=photo.id,
@@ -341,6 +352,7 @@ async def add_photo(
         size_bytes=photo.size,
         content_type=content_type,
         uploaded_by=who.sub,
+        phase=taken.value,
     )
     await queries.add_history(
         ctx.conn,
@@ -348,8 +360,9 @@ async def add_photo(
         at=await ctx.now(),
         action="photo_added",
         by=who.sub,
-        details={"photo_id": photo.id, "filename": filename},
+        details={"photo_id": photo.id, "filename": filename, "phase": taken.value},
     )
+    return taken
 
 
 async def photo(ctx: Context, who: Principal, repair_id: str, photo_id: str) -> dict[str, Any]:
