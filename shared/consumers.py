@@ -61,6 +61,7 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
     "receipt.returned",
     "receipt.overdue",
     "callback.completed",
+    "receipt.abnormal",
     "report.published",
 )
 

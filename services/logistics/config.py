@@ -45,6 +45,9 @@ class LogisticsSettings(BaseSettings):
     lost_receipt_staff_pct: int = Field(
         default=50, ge=0, le=100, description="Staff share of a lost receipt's direct loss"
     )
+    abnormal_handling_days: PositiveInt = Field(
+        default=3, description="An abnormal receipt not signed again within this is a penalty"
+    )
 
     # Production must set its own secret key (KEFU_LOGISTICS_ID_HMAC_KEY, 32+ bytes): ID
     # fingerprints made with this published default could be reversed by trying every ID number.
@@ -82,6 +85,7 @@ class LogisticsSettings(BaseSettings):
             penalty_overdue_fen=self.penalty_overdue_fen,
             penalty_abnormal_fen=self.penalty_abnormal_fen,
             lost_receipt_staff_pct=self.lost_receipt_staff_pct,
+            abnormal_handling=timedelta(days=self.abnormal_handling_days),
         )
 
     def id_key(self) -> bytes:

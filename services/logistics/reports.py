@@ -66,10 +66,23 @@ async def exceptions_week(ctx: Context, week: str | None) -> tuple[dict[str, Any
 def region_line_json(line: RegionLine) -> dict[str, Any]:
     """One region's line of the monthly report as JSON."""
     data = asdict(line)
-    data["overdue_waybills"] = list(line.overdue_waybills)
+    for name, value in data.items():
+        if isinstance(value, tuple):
+            data[name] = list(value)
+    data["explanations"] = [
+        {
+            "waybill": e.waybill,
+            "cause": e.cause.value,
+            "text": e.text,
+            "by": e.by,
+            "at": e.at.isoformat(),
+        }
+        for e in line.explanations
+    ]
     data["details"] = {
         "overdue_penalty_fen": line.overdue_penalty_fen,
         "hard_breach_penalty_fen": line.hard_breach_penalty_fen,
+        "abnormal_penalty_fen": line.abnormal_penalty_fen,
         "lost_staff_fen": line.lost_staff_fen,
         "lost_company_fen": line.lost_company_fen,
         "overdue_waybills": list(line.overdue_waybills),
@@ -88,9 +101,24 @@ async def receipts_month(
         start, end = parse_month(month)
     except ValueError as exc:
         raise Invalid("month", str(exc)) from exc
+    rules = ctx.config.rules()
     rows = await queries.receipts_for_month(ctx.conn, start=start, end=end, region=region)
     receipts = [records.to_receipt(r) for r in rows]
-    return month, monthly_receipts_report(receipts, month, ctx.config.rules(), region)
+    told = await queries.explanations_of(ctx.conn, waybills=[r.waybill for r in receipts])
+    # An abnormality found before the month may fall due in it (not handled in time).
+    found = await queries.abnormalities_between(
+        ctx.conn, start=start - rules.abnormal_handling - timedelta(days=1), end=end, region=region
+    )
+    lines = monthly_receipts_report(
+        receipts,
+        month,
+        rules,
+        region,
+        abnormal=[records.to_abnormal(a) for a in found],
+        explanations={e["waybill"]: records.to_explanation(e) for e in told},
+        now=await ctx.now(),
+    )
+    return month, lines
 
 
 def receipts_month_json(month: str, lines: list[RegionLine]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts.envelope import Event
-from shared.contracts.values import ExceptionKind
+from shared.contracts.values import ExceptionKind, ReceiptStep
 
 
 class Contacts(BaseModel):
@@ -139,3 +139,21 @@ class ReceiptOverdue(ReceiptEvent):
     """A receipt was not back by its due date (raised again as it ages)."""
 
     SUBJECT: ClassVar[str] = "receipt.overdue"
+
+
+class ReceiptAbnormal(ReceiptEvent):
+    """A checked receipt does not meet the shipper's requirements (异常回单): the region's
+    supervisor is told at once and the destination has it signed again."""
+
+    SUBJECT: ClassVar[str] = "receipt.abnormal"
+
+    abnormality_id: str
+    destination_branch: str
+    step: ReceiptStep = Field(
+        description="The check that found it: signed (destination) or received (origin)"
+    )
+    defects: list[str] = Field(description="What the receipt lacks, in plain words")
+    found_late: bool = Field(
+        default=False, description="Only the origin found it: the destination's check missed it"
+    )
+    at: AwareDatetime = Field(description="Business time of the check")

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from shared.calendar import BUSINESS_TZ
+from tests.support.harness import eventually
 from tests.support.logistics import (
     ADMIN,
     create,
+    events,
     scan,
     service,
     shipment_body,
@@ -92,3 +94,94 @@ async def test_duty_each_receipt_step_is_taken_by_its_party_only(settings) -> No
         assert r.status_code == 403 and "finance" in r.json()["detail"]
         r = await client.post(f"/v1/shipments/{wb2}/receipt/settled", headers=ADMIN)
         assert r.status_code == 200
+
+
+async def _abnormal_events(js, waybill: str, n: int) -> list[dict[str, Any]] | None:
+    found = await events(js, "receipt.abnormal", waybill=waybill)
+    return found if len(found) >= n else None
+
+
+async def test_duty_receipt_checked_against_requirements_abnormal_goes_to_the_supervisor(
+    settings, js
+) -> None:
+    """回单规范要求 3), 5): the destination and then the origin check the signed receipt against
+    what the shipper asked for (stamp, copies); a short one is registered as abnormal, the
+    supervisor is told (receipt.abnormal), it goes back to be signed again (redo), and the
+    proper re-signing resolves it. One the destination let through is found late."""
+    u = uid()
+    o, d, region = f"O{u}", f"D{u}", f"R{u}"
+    wb = f"AB{u}"
+    now = datetime.now(BUSINESS_TZ)
+    body = shipment_body(wb, o, d, region=region, dispatched=now - timedelta(days=3))
+    body["receipt"].update(stamp=True, copies=2)
+    dest, origin = token(settings, "branch", branch=d), token(settings, "branch", branch=o)
+    short = {"signature": True, "stamp": False, "copies": 1}
+    whole = {"signature": True, "stamp": True, "copies": 2}
+    async with service(settings) as (client, _):
+        await create(client, body)
+        assert (await scan(client, wb, "arrived_destination", d, now)).status_code == 202
+        url = f"/v1/shipments/{wb}/receipt"
+
+        r = await client.post(f"{url}/signed", headers=dest, json={"presented": short})
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert (got["status"], got["redo_count"]) == ("redo", 1)
+        assert got["defects"] == ["the company stamp is missing", "2 copies are required, 1 signed"]
+        first = got["abnormality_id"]
+        [event] = await eventually(lambda: _abnormal_events(js, wb, 1))
+        assert (event["abnormality_id"], event["step"], event["found_late"]) == (
+            first,
+            "signed",
+            False,
+        )
+        assert (event["region"], event["destination_branch"]) == (region, d)
+        assert event["defects"] == got["defects"]
+
+        staff = token(settings, "logistics")
+        listed = (
+            await client.get(
+                "/v1/receipts/abnormal", headers=staff, params={"region": region, "open": "true"}
+            )
+        ).json()
+        assert [(i["abnormality_id"], i["step"], i["resolved_at"]) for i in listed["items"]] == [
+            (first, "signed", None)
+        ]
+
+        # Signed again properly: the abnormality is handled.
+        r = await client.post(f"{url}/signed", headers=dest, json={"presented": whole})
+        assert (r.status_code, r.json()["status"], r.json()["defects"]) == (200, "signed", [])
+        assert (await client.post(f"{url}/sent", headers=dest)).status_code == 200
+        listed = (
+            await client.get(
+                "/v1/receipts/abnormal", headers=staff, params={"region": region, "open": "true"}
+            )
+        ).json()
+        assert listed["items"] == []
+
+        # The origin finds an irregular signing the destination let through: found late.
+        r = await client.post(
+            f"{url}/received",
+            headers=origin,
+            json={"presented": whole, "compliant": False, "note": "signed by the driver"},
+        )
+        assert (r.json()["status"], r.json()["defects"]) == ("redo", ["signed by the driver"])
+        events_now = await eventually(lambda: _abnormal_events(js, wb, 2))
+        assert [e["found_late"] for e in events_now] == [False, True]
+        listed = (
+            await client.get("/v1/receipts/abnormal", headers=staff, params={"region": region})
+        ).json()
+        assert [
+            (i["step"], i["found_late"], i["resolved_at"] is None) for i in listed["items"]
+        ] == [
+            ("received", True, True),
+            ("signed", False, False),
+        ]
+        history = (await client.get(f"/v1/shipments/{wb}", headers=ADMIN)).json()["history"]
+        checks = [h for h in history if h["type"] == "receipt" and not h["compliant"]]
+        assert [c["defects"] for c in checks] == [got["defects"], ["signed by the driver"]]
+
+        # Findings belong to the two checks only; the register is staff's.
+        r = await client.post(f"{url}/signed", headers=dest, json={"presented": whole})
+        r = await client.post(f"{url}/sent", headers=dest, json={"presented": whole})
+        assert r.status_code == 422 and "presented" in r.text
+        assert (await client.get("/v1/receipts/abnormal", headers=dest)).status_code == 403

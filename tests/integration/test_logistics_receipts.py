@@ -151,6 +151,8 @@ async def test_monthly_report_and_penalties_on_a_known_data_set(settings, js) ->
         f"F{u}": ((), sept(3), True),  # lost on Sep 20, loss 300.01 yuan
         f"G{u}": ((), datetime(2026, 10, 2, 9, tzinfo=BUSINESS_TZ), True),  # after the month
         f"H{u}": ((), sept(1), False),  # no receipt asked for
+        f"K{u}": ((), sept(4), True),  # signed without signature Sep 5, never signed again
+        f"M{u}": ((), sept(4), True),  # the origin finds it irregular on Sep 9
     }
     async with service(settings) as (client, _):
         for wb, (route, arrival, required) in plan.items():
@@ -182,26 +184,72 @@ async def test_monthly_report_and_penalties_on_a_known_data_set(settings, js) ->
         )
         assert r.status_code == 200, r.text
 
+        r = await client.post(
+            f"/v1/shipments/K{u}/receipt/signed",
+            headers=ADMIN,
+            json={"at": sept(5).isoformat(), "presented": {"signature": False}},
+        )
+        assert r.json()["status"] == "redo", r.text
+        for step, day, extra in (
+            ("signed", 6, {}),
+            ("sent", 7, {}),
+            ("received", 9, {"compliant": False, "note": "unsigned copy"}),
+        ):
+            r = await client.post(
+                f"/v1/shipments/M{u}/receipt/{step}",
+                headers=ADMIN,
+                json={"at": sept(day).isoformat(), **extra},
+            )
+            assert r.status_code == 200, r.text
+        manager = token(settings, "manager")
+        r = await client.post(
+            f"/v1/shipments/B{u}/receipt/explanation",
+            headers=manager,
+            json={"cause": "consignee", "text": "收货人扣留回单"},
+        )
+        assert r.status_code == 200 and r.json()["excused"] is True, r.text
+        r = await client.post(
+            f"/v1/shipments/E{u}/receipt/explanation",
+            headers=manager,
+            json={"cause": "chasing", "text": "-"},
+        )
+        assert r.status_code == 409, r.text  # back in time: nothing to explain
+
         r = await client.get(
-            f"/v1/reports/receipts/monthly?month=2026-09&region={region}",
-            headers=token(settings, "manager"),
+            f"/v1/reports/receipts/monthly?month=2026-09&region={region}", headers=manager
         )
         assert r.status_code == 200, r.text
         [line] = r.json()["regions"]
+        # Worked by hand (回单管理及签收标准考核 6)–8)): A, F, K, M went overdue in September and
+        # nobody excused them: 4 x 50; B is excused by the region's explanation (the consignee
+        # kept it); K was not signed again within 3 days and M was found only at the origin:
+        # 2 x 100; F was lost: 50 % of 300.01 yuan. The 25-day breach (B) is counted, not fined.
         assert line == line | {
             "region": region,
             "month": "2026-09",
-            "unreturned": 4,
-            "overdue": 3,
+            "unreturned": 6,
+            "overdue": 5,
             "hard_breaches": 1,
-            "overdue_penalty_fen": 15_000,
-            "hard_breach_penalty_fen": 10_000,
+            "overdue_penalty_fen": 20_000,
+            "hard_breach_penalty_fen": 0,
             "lost": 1,
             "lost_staff_fen": 15_000,
             "lost_company_fen": 15_001,
-            "penalties_fen": 40_000,
-            "overdue_waybills": [f"A{u}", f"B{u}", f"F{u}"],
+            "penalties_fen": 55_000,
+            "overdue_waybills": [f"A{u}", f"B{u}", f"F{u}", f"K{u}", f"M{u}"],
+            "late": 5,
+            "chase_penalty_waybills": [f"A{u}", f"F{u}", f"K{u}", f"M{u}"],
+            "excused_waybills": [f"B{u}"],
+            "abnormal": 2,
+            "abnormal_penalty_fen": 20_000,
+            "abnormal_penalty_waybills": [f"K{u}", f"M{u}"],
         }
+        [why] = line["explanations"]
+        assert (why["waybill"], why["cause"], why["text"]) == (
+            f"B{u}",
+            "consignee",
+            "收货人扣留回单",
+        )
         assert line["details"]["lost_staff_fen"] == 15_000
         r = await client.get(
             f"/v1/reports/receipts/monthly?month=2026-09&region={region}&format=csv", headers=ADMIN
@@ -209,7 +257,7 @@ async def test_monthly_report_and_penalties_on_a_known_data_set(settings, js) ->
         assert r.headers["content-type"].startswith("text/csv")
         header, row = r.text.strip().splitlines()
         assert header.split(",")[:4] == ["region", "month", "unreturned", "overdue"]
-        assert row.startswith(f"{region},2026-09,4,3,1,15000,10000,1,15000,15001,40000,")
+        assert row.startswith(f"{region},2026-09,6,5,1,20000,0,1,15000,15001,55000,")
         # A region-scoped token sees only its own region, whatever it asks for.
         scoped = token(settings, "logistics", region=f"N{u}")
         r = await client.get(

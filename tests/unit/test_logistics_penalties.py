@@ -78,12 +78,17 @@ def november(receipts: list[Receipt], rules: LogisticsRules = DEFAULT_RULES) -> 
 # --- the monthly report: every record counts, each once -------------------------------------
 
 
-def test_three_hard_breaches_in_a_region_are_billed_three_times() -> None:
-    line = november([clocked(f"H{i}", "east", 2, t(10, 1 + i)) for i in range(3)])
+def test_hard_breaches_are_counted_not_fined_and_late_receipts_charged_once() -> None:
+    """最迟25天 is a deadline, not the 100-yuan penalty (that is for abnormal signings): three
+    breaches are counted in November; their 50 yuan each fell due in October, when they went
+    overdue."""
+    three = [clocked(f"H{i}", "east", 2, t(10, 1 + i)) for i in range(3)]
+    line = november(three)
     assert (line.overdue, line.hard_breaches) == (3, 3)
-    assert line.hard_breach_penalty_fen == 3 * 10_000
-    assert line.overdue_penalty_fen == 3 * 5_000
-    assert line.penalties_fen == 45_000
+    assert (line.hard_breach_penalty_fen, line.overdue_penalty_fen, line.penalties_fen) == (0, 0, 0)
+    (october,) = monthly_receipts_report(three, "2026-10")
+    assert october.chase_penalty_waybills == ("H0", "H1", "H2")
+    assert october.penalties_fen == 3 * 5_000
 
 
 def test_every_lost_receipt_of_the_month_adds_its_staff_and_company_share() -> None:
@@ -383,7 +388,6 @@ def test_penalties_are_additive_over_receipts_and_regions(
         assert figures == tuple(x + y for x, y in zip(*parts, strict=True))
     lines = monthly_receipts_report(first + second, "2026-11", rules)
     for line in lines:
-        assert line.penalties_fen == (
-            line.overdue * 4_900 + line.hard_breaches * 10_000 + line.lost_staff_fen
-        )
+        assert line.penalties_fen == len(line.chase_penalty_waybills) * 4_900 + line.lost_staff_fen
+        assert line.late == len(line.chase_penalty_waybills) + len(line.excused_waybills)
     assert [line.region for line in lines] == sorted(together)

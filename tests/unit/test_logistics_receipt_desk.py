@@ -3,9 +3,26 @@ what a signed receipt is checked against, custody, and the duties around them.""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from services.logistics.domain import STEP_PARTY, ReceiptParty, check_step_party
+from services.logistics.domain import (
+    STEP_PARTY,
+    AbnormalReceipt,
+    DomainError,
+    LogisticsRules,
+    ReceiptFindings,
+    ReceiptParty,
+    ReceiptRequirements,
+    abnormal_penalty_at,
+    check_receipt,
+    check_step_party,
+    handling_deadline,
+    register_abnormal,
+    resolve_abnormal,
+)
 from shared.contracts.values import ReceiptStep, Role
 from shared.errors import Forbidden
 
@@ -58,3 +75,109 @@ def test_duty_each_receipt_step_belongs_to_its_party(step: ReceiptStep, caller: 
 def test_duty_every_receipt_step_has_a_party() -> None:
     """Each step the life cycle knows is given to exactly one party."""
     assert set(STEP_PARTY) == set(ReceiptStep)
+
+
+# --- 确认回执单是否合格: the receipt checked against the shipper's requirements ------------------
+
+SH = ZoneInfo("Asia/Shanghai")
+STAMPED_TWO = ReceiptRequirements(required=True, signature=True, stamp=True, copies=2)
+FOUND = datetime(2026, 11, 3, 10, tzinfo=SH)
+TICK = timedelta(microseconds=1)
+
+
+def test_duty_signed_receipt_is_checked_against_the_shippers_requirements() -> None:
+    """回单规范要求 3): 到货网点收到回执单时,须按要求确认回执单是否合格,如:是否按要求加蓋公章或簽
+    提貨人身份證號碼 — the station says what the receipt carries; the rules say what it lacks."""
+    whole = ReceiptFindings(signature=True, stamp=True, id_number=False, copies=2)
+    assert check_receipt(STAMPED_TWO, ReceiptStep.SIGNED, whole) == []
+    short = ReceiptFindings(signature=True, stamp=False, id_number=False, copies=1)
+    assert check_receipt(STAMPED_TWO, ReceiptStep.SIGNED, short) == [
+        "the company stamp is missing",
+        "2 copies are required, 1 signed",
+    ]
+    id_needed = ReceiptRequirements(required=True, id_number=True)
+    bare = ReceiptFindings(signature=False, stamp=False, id_number=False, copies=1)
+    assert check_receipt(id_needed, ReceiptStep.RECEIVED, bare) == [
+        "the consignee's signature is missing",
+        "the ID number is missing",
+    ]
+
+
+def test_duty_a_signing_irregularity_is_a_defect_in_the_stations_words() -> None:
+    """异常回单(回单签收不完整、不规范,货物签收异常等): besides the requirements, the station may
+    find the signing itself irregular; its note is the defect."""
+    whole = ReceiptFindings(signature=True, stamp=True, id_number=True, copies=2)
+    got = check_receipt(
+        STAMPED_TWO, ReceiptStep.SIGNED, whole, compliant=False, note=" signed by the driver "
+    )
+    assert got == ["signed by the driver"]
+    assert check_receipt(STAMPED_TWO, ReceiptStep.SIGNED, None, compliant=False) == [
+        "the station reported the signing as irregular"
+    ]
+    assert check_receipt(STAMPED_TWO, ReceiptStep.SIGNED, None) == []
+
+
+@pytest.mark.parametrize("step", [ReceiptStep.SENT, ReceiptStep.HANDED_OVER, ReceiptStep.SETTLED])
+def test_receipt_is_checked_only_when_signed_and_when_received(step: ReceiptStep) -> None:
+    whole = ReceiptFindings(signature=True, stamp=True, id_number=True, copies=2)
+    assert check_receipt(STAMPED_TWO, step, None) == []
+    with pytest.raises(DomainError) as bad:
+        check_receipt(STAMPED_TWO, step, whole)
+    assert (bad.value.field, bad.value.http_status) == ("presented", 422)
+    with pytest.raises(DomainError) as bad:
+        check_receipt(STAMPED_TWO, step, None, compliant=False)
+    assert bad.value.field == "compliant"
+
+
+# --- 回单管理及签收标准考核 8): 100 yuan when not found or not handled in time -------------------
+
+
+def abnormal(step: ReceiptStep = ReceiptStep.SIGNED) -> AbnormalReceipt:
+    return register_abnormal("ab-1", "WB1", "east", step, ["the company stamp is missing"], FOUND)
+
+
+def test_duty_abnormal_receipt_found_only_at_the_origin_was_not_found_in_time() -> None:
+    """凡因工作疏忽不能及时发现…处罚100元/票: the destination's check should have caught it; found
+    at the origin, the 100 yuan falls due at the finding, whatever happens next."""
+    late = abnormal(ReceiptStep.RECEIVED)
+    assert late.found_late
+    assert abnormal_penalty_at(late, FOUND) == FOUND
+    resolved = resolve_abnormal(late, FOUND + timedelta(hours=1))
+    assert abnormal_penalty_at(resolved, FOUND + timedelta(days=9)) == FOUND
+
+
+def test_duty_abnormal_receipt_signed_again_in_time_costs_nothing() -> None:
+    """及时协商处理…返回重签: signed again within the handling days (3 by default), no penalty."""
+    a = abnormal()
+    assert not a.found_late
+    assert handling_deadline(a) == FOUND + timedelta(days=3)
+    assert abnormal_penalty_at(a, FOUND + timedelta(days=3)) is None  # not yet known
+    done = resolve_abnormal(a, FOUND + timedelta(days=3))
+    assert done.resolved_at == FOUND + timedelta(days=3)
+    assert abnormal_penalty_at(done, FOUND + timedelta(days=30)) is None
+    assert resolve_abnormal(done, FOUND + timedelta(days=5)) is done  # handled once
+
+
+def test_duty_abnormal_receipt_not_handled_in_time_costs_100_at_the_deadline() -> None:
+    """因主管(经理)未及时处理,处罚100元/票: not signed again by the deadline — due at the deadline,
+    whether it is signed later or never; the handling days are configurable."""
+    a = abnormal()
+    deadline = FOUND + timedelta(days=3)
+    assert abnormal_penalty_at(a, deadline + TICK) == deadline
+    late = resolve_abnormal(a, deadline + timedelta(days=1))
+    assert abnormal_penalty_at(late, deadline + timedelta(days=1)) == deadline
+    week = LogisticsRules(abnormal_handling=timedelta(days=7))
+    assert abnormal_penalty_at(a, deadline + TICK, week) is None
+    assert abnormal_penalty_at(late, deadline + timedelta(days=9), week) is None
+
+
+def test_an_abnormal_receipt_needs_a_check_a_defect_and_an_aware_time() -> None:
+    with pytest.raises(DomainError) as bad:
+        register_abnormal("x", "WB1", "east", ReceiptStep.SENT, ["d"], FOUND)
+    assert bad.value.field == "step"
+    with pytest.raises(DomainError) as bad:
+        register_abnormal("x", "WB1", "east", ReceiptStep.SIGNED, [], FOUND)
+    assert bad.value.field == "defects"
+    with pytest.raises(ValueError, match="found_at must carry a UTC offset"):
+        register_abnormal("x", "WB1", "east", ReceiptStep.SIGNED, ["d"], datetime(2026, 11, 3))
+    assert resolve_abnormal(abnormal(), FOUND - timedelta(days=1)).resolved_at == FOUND

@@ -210,6 +210,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "receipt.returned": event(
         waybill="WB100", region="east", origin_branch="SH01", due_on="2026-02-20"
     ),
+    "receipt.abnormal": event(
+        waybill="WB100",
+        region="east",
+        origin_branch="SH01",
+        destination_branch="BJ02",
+        due_on="2026-02-20",
+        abnormality_id="ab-1",
+        step="received",
+        defects=["the company stamp is missing", "2 copies are required, 1 signed"],
+        found_late=True,
+        at="2026-03-10T10:00:00+08:00",
+    ),
     "shipper.registered": event(
         shipper_id="s-1", name="华东贸易", phone="13700000000", key_customer=True
     ),
@@ -893,6 +905,21 @@ def test_hard_breach_goes_to_the_regions_manager() -> None:
     ]
     [mail] = p.messages
     assert mail.recipient.value == "region:east" and mail.params["days_overdue"] == "26"
+
+
+def test_duty_abnormal_receipt_goes_to_the_supervisor_at_once() -> None:
+    """回单管理及签收标准考核 8): 发现回单签收异常的,须第一时间报主管(经理)及时协商处理 — a task
+    at the manager's level due now, one per abnormality, and an e-mail to the region naming
+    what the receipt lacks and who found it."""
+    p = run("receipt.abnormal")
+    task = only_task(p)
+    assert (task.purpose, task.team, task.level) == (P.ALERT, "logistics", EscalationLevel.MANAGER)
+    assert (task.entity.kind, task.entity.id, task.due_at) == ("receipt", "WB100", NOW)
+    assert task.duty == "alert:receipt:WB100:abnormal:ab-1"
+    [mail] = p.messages
+    assert mail.recipient.value == "region:east" and mail.template == "receipt_abnormal"
+    assert mail.params["defects"] == "the company stamp is missing; 2 copies are required, 1 signed"
+    assert (mail.params["found_by_party"], mail.params["destination"]) == ("origin", "BJ02")
 
 
 def test_key_customers_get_monthly_calls_others_only_a_contact_entry() -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from services.logistics.domain import LateCause
 from shared.contracts.values import ConsigneeKind, ExceptionKind, ScanKind
 from shared.validation import Code, LongText, Moment, Name, NationalId, Notes, Phone
 from shared.web.models import Strict
@@ -137,9 +138,32 @@ class ChangeProofIn(Strict):
 # --- receipts ---------------------------------------------------------------------------------
 
 
+class FindingsIn(Strict):
+    signature: bool = Field(description="The consignee (or delegate) signed it")
+    stamp: bool = Field(default=False, description="The receiving company's stamp is on it")
+    id_number: bool = Field(default=False, description="The pickup person's ID number is written")
+    copies: int = Field(default=1, ge=0, le=20, description="Signed copies")
+
+
 class StepIn(Strict):
     at: Moment | None = None
-    compliant: bool = True
+    compliant: bool = Field(
+        default=True, description="false: the station finds the signing irregular (say why in note)"
+    )
+    presented: FindingsIn | None = Field(
+        default=None,
+        description="signed/received: what the receipt carries, checked against the shipper's"
+        " requirements",
+    )
+    note: Notes = ""
+
+
+class ExplanationIn(Strict):
+    cause: LateCause = Field(
+        description="chasing / transmission (the receipt owner answers: 50 yuan), consignee /"
+        " force_majeure (excused), other"
+    )
+    text: LongText
 
 
 class LostIn(Strict):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from services.logistics import reports
 from services.logistics.api import views
-from services.logistics.api.models import LostIn, StepIn
+from services.logistics.api.models import ExplanationIn, LostIn, StepIn
 from services.logistics.api.roles import STAFF_READERS, region_scope
-from services.logistics.domain import report_csv
+from services.logistics.domain import ReceiptFindings, report_csv
 from services.logistics.workflow import receipts
 from shared.contracts.values import ReceiptStep
 from shared.validation import Code, Cursor, Month
@@ -32,6 +32,27 @@ async def receipt_lost(
     return {"waybill": waybill, "lost_at": r.lost_at.isoformat() if r.lost_at else None}
 
 
+@router.post("/shipments/{waybill}/receipt/explanation")
+async def receipt_explanation(
+    waybill: str,
+    body: ExplanationIn,
+    request: Request,
+    who: Principal = require("logistics", "manager"),
+) -> dict[str, Any]:
+    """The region's explanation of a late receipt: its cause decides whether the region's
+    receipt owner answers for it in the monthly report."""
+    async with change(request) as ctx:
+        told = await receipts.explain(ctx, who, waybill, body.cause, body.text)
+    return {
+        "waybill": told.waybill,
+        "cause": told.cause.value,
+        "text": told.text,
+        "excused": told.excuses,
+        "by": told.by,
+        "at": told.at.isoformat(),
+    }
+
+
 @router.post("/shipments/{waybill}/receipt/{step}")
 async def receipt_step(
     waybill: str,
@@ -43,9 +64,56 @@ async def receipt_step(
     """Take the receipt's next step as its party: the destination branch signs and sends, the
     origin branch receives and hands over, finance settles; `received` stops the clock."""
     body = body or StepIn()
+    found = body.presented
+    req = receipts.StepRequest(
+        step=step,
+        at=body.at,
+        compliant=body.compliant,
+        findings=ReceiptFindings(**found.model_dump()) if found is not None else None,
+        note=body.note,
+    )
     async with change(request) as ctx:
-        r = await receipts.take_step(ctx, who, waybill, step, body.at, body.compliant)
-    return views.receipt_json(r)
+        done = await receipts.take_step(ctx, who, waybill, req)
+    return {
+        **views.receipt_json(done.receipt),
+        "defects": list(done.defects),
+        "abnormality_id": done.abnormality_id,
+    }
+
+
+@router.get("/receipts/abnormal")
+async def abnormal_receipts(
+    request: Request,
+    region: Code | None = None,
+    open_only: bool = Query(False, alias="open", description="true: not yet signed again"),
+    limit: int = Depends(limit_param),
+    cursor: Cursor | None = None,
+    who: Principal = require(*STAFF_READERS),
+) -> dict[str, Any]:
+    """The register of abnormal receipts, newest found first: what each lacked, which check
+    found it, whether it was signed again."""
+    key = after(cursor, datetime, str)
+    async with view(request) as ctx:
+        found = await receipts.abnormal_register(
+            ctx, region_scope(who, region), open_only, key, limit + 1
+        )
+    items = [
+        {
+            "abnormality_id": a.abnormality_id,
+            "waybill": a.waybill,
+            "region": a.region,
+            "origin_branch": row["origin_branch"],
+            "destination_branch": row["destination_branch"],
+            "step": a.step.value,
+            "defects": list(a.defects),
+            "found_late": a.found_late,
+            "found_by": row["found_by"],
+            "found_at": a.found_at.isoformat(),
+            "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None,
+        }
+        for a, row in found
+    ]
+    return page(items, limit, key=("found_at", "abnormality_id"))
 
 
 @router.get("/receipts/overdue")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Final
 
-from shared.calendar import start_of_local_day
+from shared.calendar import end_of_local_day, start_of_local_day
 
+from .abnormal import AbnormalReceipt, abnormal_penalty_at
 from .receipts import Receipt, receipt_status, returned_by
-from .rules import DEFAULT_RULES, LogisticsRules
+from .rules import DEFAULT_RULES, LogisticsRules, check_aware
 
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
@@ -50,6 +53,45 @@ def lost_receipt_split(loss_fen: int, staff_pct: int = 50) -> tuple[int, int]:
     return staff, loss_fen - staff
 
 
+class LateCause(StrEnum):
+    """Why a receipt came back late, as the region explains it (回单未返情况说明)."""
+
+    CHASING = "chasing"  # 催单不力
+    TRANSMISSION = "transmission"  # 耽误传送
+    CONSIGNEE = "consignee"  # the consignee kept or delayed it
+    FORCE_MAJEURE = "force_majeure"  # 不可抗拒因素
+    OTHER = "other"
+
+
+# Our reading of 凡因催单不力或耽误传送造成不能及时结款的,处罚责任人50元/票: the receipt owner
+# answers for every late receipt unless the region's explanation shows a cause outside their
+# chasing and sending.
+EXCUSING_CAUSES: Final = frozenset({LateCause.CONSIGNEE, LateCause.FORCE_MAJEURE})
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The region's explanation of one late receipt (下发区域公司做情况说明)."""
+
+    waybill: str
+    cause: LateCause
+    text: str
+    by: str
+    at: datetime
+
+    @property
+    def excuses(self) -> bool:
+        """The cause lies outside the owner's chasing and sending."""
+        return self.cause in EXCUSING_CAUSES
+
+
+def went_overdue_on(r: Receipt) -> date | None:
+    """The first local day it was overdue (due day + 1) if it was not back by its due day."""
+    if r.due_on is None or returned_by(r, end_of_local_day(r.due_on)):
+        return None
+    return r.due_on + timedelta(days=1)
+
+
 @dataclass(frozen=True, slots=True)
 class RegionLine:
     """One region's unreturned receipts at month end and the penalties proposed for them."""
@@ -59,59 +101,103 @@ class RegionLine:
     unreturned: int = 0
     overdue: int = 0
     hard_breaches: int = 0
-    overdue_penalty_fen: int = 0
-    hard_breach_penalty_fen: int = 0
+    overdue_penalty_fen: int = 0  # 50 yuan per late receipt the owner answers for
+    hard_breach_penalty_fen: int = 0  # kept for readers of the report; the manual fines none
     lost: int = 0
     lost_staff_fen: int = 0
     lost_company_fen: int = 0
     penalties_fen: int = 0  # proposed; a supervisor confirms
     overdue_waybills: tuple[str, ...] = field(default_factory=tuple)
+    late: int = 0  # went overdue this month (back late since, or still out)
+    chase_penalty_waybills: tuple[str, ...] = field(default_factory=tuple)
+    excused_waybills: tuple[str, ...] = field(default_factory=tuple)
+    abnormal: int = 0  # abnormal receipts found this month
+    abnormal_penalty_fen: int = 0  # 100 yuan per one not found or not handled in time
+    abnormal_penalty_waybills: tuple[str, ...] = field(default_factory=tuple)
+    explanations: tuple[Explanation, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class _Month:
+    """The month being reported and what is known of it."""
+
+    label: str
+    start: datetime
+    end: datetime
+    now: datetime
+    rules: LogisticsRules
+
+
+def _late_in(r: Receipt, m: _Month) -> bool:
+    """It went overdue within the month, on a day already begun."""
+    day = went_overdue_on(r)
+    if day is None:
+        return False
+    first = start_of_local_day(day)
+    return m.start <= first < m.end and first <= m.now
 
 
 def _region_line(
     region: str,
-    month: str,
     receipts: list[Receipt],
-    start: datetime,
-    end: datetime,
-    rules: LogisticsRules,
+    abnormal: list[AbnormalReceipt],
+    explanations: Mapping[str, Explanation],
+    m: _Month,
 ) -> RegionLine:
     """Count one region's receipts as they stood at the end of the month."""
-    as_of = end - timedelta(microseconds=1)  # still the month's last local day
+    rules = m.rules
+    as_of = m.end - timedelta(microseconds=1)  # still the month's last local day
     unreturned = overdue = hard = lost = lost_staff = lost_company = 0
-    late: list[str] = []
+    late_out: list[str] = []
+    charged: list[str] = []
+    excused: list[str] = []
     for r in receipts:
-        if r.lost_at is not None and start <= r.lost_at < end:
+        if r.lost_at is not None and m.start <= r.lost_at < m.end:
             lost += 1
             staff, company = lost_receipt_split(r.loss_fen, rules.lost_receipt_staff_pct)
             lost_staff += staff
             lost_company += company
-        if r.arrival_at is None or r.arrival_at >= end or returned_by(r, as_of):
+        if _late_in(r, m):
+            why = explanations.get(r.waybill)
+            (excused if why is not None and why.excuses else charged).append(r.waybill)
+        if r.arrival_at is None or r.arrival_at >= m.end or returned_by(r, as_of):
             continue
         unreturned += 1
         status = receipt_status(r, as_of)
         if status.overdue:
             overdue += 1
-            late.append(r.waybill)
+            late_out.append(r.waybill)
         if status.hard_breach:
             hard += 1
-    # Our reading of the seed: "delayed by poor chasing" = overdue at month end (50 each);
-    # "abnormal, not caught in time" = past the 25-day limit (100 each, on top).
-    overdue_pen = overdue * rules.penalty_overdue_fen
-    hard_pen = hard * rules.penalty_abnormal_fen
+    found = [a for a in abnormal if m.start <= a.found_at < m.end]
+    fined = sorted(
+        a.waybill
+        for a in abnormal
+        if (due := abnormal_penalty_at(a, min(m.now, as_of), rules)) is not None
+        and m.start <= due < m.end
+    )
+    chase_pen = len(charged) * rules.penalty_overdue_fen
+    abnormal_pen = len(fined) * rules.penalty_abnormal_fen
+    shown = sorted(set(late_out) | set(charged) | set(excused))
     return RegionLine(
         region=region,
-        month=month,
+        month=m.label,
         unreturned=unreturned,
         overdue=overdue,
         hard_breaches=hard,
-        overdue_penalty_fen=overdue_pen,
-        hard_breach_penalty_fen=hard_pen,
+        overdue_penalty_fen=chase_pen,
         lost=lost,
         lost_staff_fen=lost_staff,
         lost_company_fen=lost_company,
-        penalties_fen=overdue_pen + hard_pen + lost_staff,
-        overdue_waybills=tuple(sorted(late)),
+        penalties_fen=chase_pen + abnormal_pen + lost_staff,
+        overdue_waybills=tuple(sorted(late_out)),
+        late=len(charged) + len(excused),
+        chase_penalty_waybills=tuple(sorted(charged)),
+        excused_waybills=tuple(sorted(excused)),
+        abnormal=len(found),
+        abnormal_penalty_fen=abnormal_pen,
+        abnormal_penalty_waybills=tuple(fined),
+        explanations=tuple(explanations[w] for w in shown if w in explanations),
     )
 
 
@@ -120,16 +206,32 @@ def monthly_receipts_report(
     month: str,
     rules: LogisticsRules = DEFAULT_RULES,
     region: str | None = None,
+    *,
+    abnormal: Iterable[AbnormalReceipt] = (),
+    explanations: Mapping[str, Explanation] | None = None,
+    now: datetime | None = None,
 ) -> list[RegionLine]:
-    """Per region: receipts unreturned at month end (arrived by then), overdue, hard breaches."""
+    """Per region (回单管理及签收标准考核 5)–8)): receipts unreturned at month end, overdue ones and
+    hard breaches; 50 yuan per receipt that went overdue this month unless the region's
+    explanation excuses it; 100 per abnormal receipt not found or not handled in time (due this
+    month); the staff share of receipts lost this month. `now` (default: the month's end) keeps
+    a month still running from counting what has not happened yet."""
     start, end = parse_month(month)
+    if now is not None:
+        check_aware(now, "now")
+    m = _Month(month.strip(), start, end, min(now, end) if now is not None else end, rules)
     by_region: dict[str, list[Receipt]] = {}
     for r in receipts:
         if r.requirements.required and (region is None or r.region == region):
             by_region.setdefault(r.region, []).append(r)
-    label = month.strip()
+    found: dict[str, list[AbnormalReceipt]] = {}
+    for a in abnormal:
+        if region is None or a.region == region:
+            found.setdefault(a.region, []).append(a)
+    told = explanations or {}
     return [
-        _region_line(name, label, rs, start, end, rules) for name, rs in sorted(by_region.items())
+        _region_line(name, by_region.get(name, []), found.get(name, []), told, m)
+        for name in sorted(by_region.keys() | found.keys())
     ]
 
 
@@ -146,15 +248,21 @@ REPORT_COLUMNS = (
     "lost_company_fen",
     "penalties_fen",
     "overdue_waybills",
+    "late",
+    "chase_penalty_waybills",
+    "excused_waybills",
+    "abnormal",
+    "abnormal_penalty_fen",
+    "abnormal_penalty_waybills",
 )
 
 
 def report_csv(lines: Iterable[RegionLine]) -> str:
-    """The monthly report as CSV, one row per region."""
+    """The monthly report as CSV, one row per region (lists of waybills space-separated)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
     for line in lines:
-        row = [getattr(line, c) for c in REPORT_COLUMNS[:-1]]
-        writer.writerow([*row, " ".join(line.overdue_waybills)])
+        row = [getattr(line, c) for c in REPORT_COLUMNS]
+        writer.writerow([" ".join(v) if isinstance(v, tuple) else v for v in row])
     return out.getvalue()

@@ -185,22 +185,6 @@ def receipt_next_check_at(r: Receipt, now: datetime) -> datetime | None:
     return end_of_local_day(local_date(now))
 
 
-def receipt_defects(
-    req: ReceiptRequirements, *, signature: bool, stamp: bool, id_number: bool, copies: int
-) -> list[str]:
-    """What a signed receipt lacks against the shipper's requirements, in plain words."""
-    defects: list[str] = []
-    if req.signature and not signature:
-        defects.append("the consignee's signature is missing")
-    if req.stamp and not stamp:
-        defects.append("the company stamp is missing")
-    if req.id_number and not id_number:
-        defects.append("the ID number is missing")
-    if copies < req.copies:
-        defects.append(f"{req.copies} copies are required, {copies} signed")
-    return defects
-
-
 def advance_receipt(r: Receipt, step: ReceiptStep, at: datetime, compliant: bool = True) -> Receipt:
     """Take the next step; a non-compliant signing or origin check sends it back to be redone."""
     check_aware(at, "at")

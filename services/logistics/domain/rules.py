@@ -22,6 +22,8 @@ class LogisticsRules:
     penalty_overdue_fen: int = 5_000
     penalty_abnormal_fen: int = 10_000
     lost_receipt_staff_pct: int = 50
+    # 及时协商处理: an abnormal receipt not signed again within this is "not handled in time".
+    abnormal_handling: timedelta = timedelta(days=3)
 
     def receipt_days(self, transfers: int) -> int:
         """Calendar days a receipt has to come back, by the number of transfers."""

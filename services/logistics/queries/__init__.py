@@ -14,13 +14,19 @@ from services.logistics.queries.cargo import (
     photos_of,
 )
 from services.logistics.queries.receipts import (
+    abnormalities_between,
+    explanations_of,
     get_receipt,
+    insert_abnormality,
     insert_receipt,
+    list_abnormalities,
     list_overdue_receipts,
     lock_receipts,
     mark_overdue_reported,
     receipts_for_month,
+    resolve_abnormalities,
     update_receipts,
+    upsert_explanation,
 )
 from services.logistics.queries.shipments import (
     add_log,
@@ -40,13 +46,16 @@ from services.logistics.queries.shipments import (
 )
 
 __all__ = [
+    "abnormalities_between",
     "add_log",
     "cancel_timers",
     "exceptions_between",
+    "explanations_of",
     "find_consignee_change",
     "get_photo",
     "get_receipt",
     "get_shipment",
+    "insert_abnormality",
     "insert_consignee_change",
     "insert_exceptions",
     "insert_photo",
@@ -56,6 +65,7 @@ __all__ = [
     "insert_shipment",
     "insert_shipper",
     "insert_truck_check",
+    "list_abnormalities",
     "list_exceptions",
     "list_log",
     "list_overdue_receipts",
@@ -67,8 +77,10 @@ __all__ = [
     "photos_of",
     "receipts_for_month",
     "region_gauges",
+    "resolve_abnormalities",
     "seed_timer",
     "update_receipts",
     "update_shipments",
     "update_shipper",
+    "upsert_explanation",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -111,4 +112,109 @@ async def receipts_for_month(
         start,
         end,
         region,
+    )
+
+
+# --- abnormal receipts ------------------------------------------------------------------------
+
+
+async def insert_abnormality(
+    conn: asyncpg.Connection,
+    *,
+    abnormality_id: str,
+    waybill: str,
+    region: str,
+    step: str,
+    defects: Sequence[str],
+    found_by: str,
+    found_at: datetime,
+) -> None:
+    """Register an abnormal receipt."""
+    await conn.execute(
+        "INSERT INTO logistics.receipt_abnormalities"
+        " (abnormality_id, waybill, region, step, defects, found_by, found_at)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
+        abnormality_id,
+        waybill,
+        region,
+        step,
+        json.dumps(list(defects), ensure_ascii=False),
+        found_by,
+        found_at,
+    )
+
+
+async def resolve_abnormalities(conn: asyncpg.Connection, *, waybill: str, at: datetime) -> int:
+    """Mark a waybill's open abnormalities handled (signed again); how many there were."""
+    done = await conn.execute(
+        "UPDATE logistics.receipt_abnormalities SET resolved_at = GREATEST($2, found_at)"
+        " WHERE waybill = $1 AND resolved_at IS NULL",
+        waybill,
+        at,
+    )
+    return int(done.split()[-1])
+
+
+async def abnormalities_between(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, region: str | None
+) -> list[Row]:
+    """Abnormal receipts found in [start, end)."""
+    return await conn.fetch(
+        "SELECT * FROM logistics.receipt_abnormalities"
+        " WHERE found_at >= $1 AND found_at < $2 AND ($3::text IS NULL OR region = $3)"
+        " ORDER BY found_at, abnormality_id",
+        start,
+        end,
+        region,
+    )
+
+
+async def list_abnormalities(
+    conn: asyncpg.Connection,
+    *,
+    region: str | None,
+    open_only: bool,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[Row]:
+    """The register, newest found first (keyset on found_at, abnormality_id)."""
+    return await conn.fetch(
+        "SELECT a.*, s.origin_branch, s.destination_branch"
+        " FROM logistics.receipt_abnormalities a JOIN logistics.shipments s USING (waybill)"
+        " WHERE ($1::text IS NULL OR a.region = $1) AND (NOT $2 OR a.resolved_at IS NULL)"
+        "   AND ($3::timestamptz IS NULL OR (a.found_at, a.abnormality_id) < ($3, $4::uuid))"
+        " ORDER BY a.found_at DESC, a.abnormality_id DESC LIMIT $5",
+        region,
+        open_only,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+
+
+# --- explanations of late receipts --------------------------------------------------------
+
+
+async def upsert_explanation(
+    conn: asyncpg.Connection, *, waybill: str, cause: str, text: str, by: str, at: datetime
+) -> None:
+    """Record the region's explanation of a late receipt (a newer one replaces it)."""
+    await conn.execute(
+        "INSERT INTO logistics.receipt_explanations (waybill, cause, text, by, at)"
+        " VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (waybill) DO UPDATE SET cause = EXCLUDED.cause, text = EXCLUDED.text,"
+        "   by = EXCLUDED.by, at = EXCLUDED.at",
+        waybill,
+        cause,
+        text,
+        by,
+        at,
+    )
+
+
+async def explanations_of(conn: asyncpg.Connection, *, waybills: Sequence[str]) -> list[Row]:
+    """The explanations recorded for these waybills."""
+    return await conn.fetch(
+        "SELECT * FROM logistics.receipt_explanations WHERE waybill = ANY($1::text[])",
+        list(waybills),
     )

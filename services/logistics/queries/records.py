@@ -9,8 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from services.logistics.domain import (
+    AbnormalReceipt,
     CargoException,
     Consignee,
+    Explanation,
+    LateCause,
     Party,
     Receipt,
     ReceiptRequirements,
@@ -199,3 +202,22 @@ def exception_values(
         by,
         truck_check,
     )
+
+
+def to_abnormal(row: Mapping[str, Any]) -> AbnormalReceipt:
+    """The domain's view of a receipt_abnormalities row."""
+    defects = json.loads(row["defects"]) if isinstance(row["defects"], str) else row["defects"]
+    return AbnormalReceipt(
+        abnormality_id=str(row["abnormality_id"]),
+        waybill=row["waybill"],
+        region=row["region"],
+        step=ReceiptStep(row["step"]),
+        defects=tuple(defects),
+        found_at=row["found_at"],
+        resolved_at=row["resolved_at"],
+    )
+
+
+def to_explanation(row: Mapping[str, Any]) -> Explanation:
+    """The domain's view of a receipt_explanations row."""
+    return Explanation(row["waybill"], LateCause(row["cause"]), row["text"], row["by"], row["at"])

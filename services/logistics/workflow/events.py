@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.logistics.domain import CargoException, Receipt, Shipment
+from services.logistics.domain import AbnormalReceipt, CargoException, Receipt, Shipment
 from shared.contracts.logistics import (
     Contacts,
+    ReceiptAbnormal,
     ReceiptOverdue,
     ReceiptReturned,
     ShipmentDelayed,
@@ -104,4 +105,23 @@ def overdue(r: Receipt, version: int, days_overdue: int, hard_breach: bool) -> R
         due_on=r.due_on,
         days_overdue=days_overdue,
         hard_breach=hard_breach,
+    )
+
+
+def abnormal(r: Receipt, found: AbnormalReceipt, destination: str) -> ReceiptAbnormal:
+    """receipt.abnormal: the region's supervisor is told, the destination has it signed again."""
+    assert r.due_on is not None
+    return ReceiptAbnormal(
+        branch_id=r.origin_branch,
+        version=r.version,
+        waybill=r.waybill,
+        region=r.region,
+        origin_branch=r.origin_branch,
+        destination_branch=destination,
+        due_on=r.due_on,
+        abnormality_id=found.abnormality_id,
+        step=found.step,
+        defects=list(found.defects),
+        found_late=found.found_late,
+        at=found.found_at,
     )

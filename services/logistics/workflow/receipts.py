@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,14 +11,21 @@ from asyncpg import Record
 from services.logistics import queries
 from services.logistics.domain import (
     WRONG_STATE,
+    AbnormalReceipt,
     DomainError,
+    Explanation,
+    LateCause,
     Receipt,
+    ReceiptFindings,
     ReceiptState,
     advance_receipt,
+    check_receipt,
     check_step_party,
     mark_receipt_lost,
     receipt_next_check_at,
     receipt_status,
+    register_abnormal,
+    went_overdue_on,
 )
 from services.logistics.queries import records
 from services.logistics.workflow import RECEIPT_DEADLINE, access, events
@@ -60,19 +68,33 @@ async def lose(
     return r
 
 
-async def take_step(
-    ctx: Context,
-    who: Principal,
-    waybill: str,
-    step: ReceiptStep,
-    at: datetime | None,
-    compliant: bool,
-) -> Receipt:
-    """Take the receipt's next step; `received` (back at the origin) stops the clock, a redo
-    re-arms it."""
+@dataclass(frozen=True, slots=True)
+class Stepped:
+    """A receipt after a step, and what its check found wrong (empty when compliant)."""
+
+    receipt: Receipt
+    defects: tuple[str, ...] = ()
+    abnormality_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepRequest:
+    """A receipt step as its party records it, with what the checking station found."""
+
+    step: ReceiptStep
+    at: datetime | None = None
+    compliant: bool = True
+    findings: ReceiptFindings | None = None
+    note: str = ""
+
+
+async def take_step(ctx: Context, who: Principal, waybill: str, req: StepRequest) -> Stepped:
+    """Take the receipt's next step; a check against the shipper's requirements that fails
+    registers an abnormal receipt (the supervisor is told) and sends it back to be signed
+    again; `received` (back at the origin) stops the clock, a redo re-arms it."""
     row, before = await _locked(ctx, who, waybill)
     check_step_party(
-        step,
+        req.step,
         role=who.role,
         branch=who.branch,
         origin=row["origin_branch"],
@@ -82,10 +104,13 @@ async def take_step(
         raise DomainError(
             WRONG_STATE, f"waybill {waybill} has not arrived: its receipt cannot move yet"
         )
-    when = await ctx.business_time(at, "at")
-    r = advance_receipt(before, step, when, compliant)
+    defects = check_receipt(
+        before.requirements, req.step, req.findings, compliant=req.compliant, note=req.note
+    )
+    when = await ctx.business_time(req.at, "at")
+    r = advance_receipt(before, req.step, when, compliant=not defects)
     if r is before:
-        return r
+        return Stepped(r)
     await queries.update_receipts(ctx.conn, rows=[records.receipt_values(r)])
     await queries.add_log(
         ctx.conn,
@@ -93,15 +118,89 @@ async def take_step(
         type_="receipt",
         at=when,
         by=who.sub,
-        detail={"step": step.value, "compliant": compliant, "state": r.state.value},
+        detail={
+            "step": req.step.value,
+            "compliant": not defects,
+            "state": r.state.value,
+            **({"defects": defects} if defects else {}),
+        },
     )
+    if defects:
+        found = await _register_abnormal(ctx, who, row, r, req.step, defects, when)
+        if r.due_on is not None:
+            await ctx.schedule(RECEIPT_DEADLINE, waybill, end_of_local_day(r.due_on))
+        return Stepped(r, tuple(defects), found.abnormality_id)
+    if req.step is ReceiptStep.SIGNED and before.state is ReceiptState.REDO:
+        await queries.resolve_abnormalities(ctx.conn, waybill=waybill, at=when)
     if r.state is ReceiptState.RECEIVED and before.state is not ReceiptState.RECEIVED:
         late = receipt_status(before, when)
         await ctx.cancel(RECEIPT_DEADLINE, waybill)
         await ctx.emit(events.returned(r, late.days_overdue, late.hard_breach, when))
-    elif r.state is ReceiptState.REDO and r.due_on is not None:
-        await ctx.schedule(RECEIPT_DEADLINE, waybill, end_of_local_day(r.due_on))
-    return r
+    return Stepped(r)
+
+
+async def _register_abnormal(
+    ctx: Context,
+    who: Principal,
+    row: Record,
+    r: Receipt,
+    step: ReceiptStep,
+    defects: list[str],
+    at: datetime,
+) -> AbnormalReceipt:
+    """Register the abnormal receipt and tell the region's supervisor (receipt.abnormal)."""
+    found = register_abnormal(str(uuid.uuid4()), r.waybill, r.region, step, defects, at)
+    await queries.insert_abnormality(
+        ctx.conn,
+        abnormality_id=found.abnormality_id,
+        waybill=found.waybill,
+        region=found.region,
+        step=found.step.value,
+        defects=found.defects,
+        found_by=who.sub,
+        found_at=found.found_at,
+    )
+    await ctx.emit(events.abnormal(r, found, row["destination_branch"]))
+    return found
+
+
+async def abnormal_register(
+    ctx: Context,
+    region: str | None,
+    open_only: bool,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[tuple[AbnormalReceipt, Record]]:
+    """The abnormal receipts, newest found first, each with its route."""
+    rows = await queries.list_abnormalities(
+        ctx.conn, region=region, open_only=open_only, after=after, limit=limit
+    )
+    return [(records.to_abnormal(row), row) for row in rows]
+
+
+async def explain(
+    ctx: Context, who: Principal, waybill: str, cause: LateCause, text: str
+) -> Explanation:
+    """Record the region's explanation of a late receipt (回单未返情况说明); 409 unless it went
+    overdue."""
+    _, r = await _locked(ctx, who, waybill)
+    now = await ctx.now()
+    day = went_overdue_on(r)
+    if day is None or day > local_date(now):
+        raise DomainError(WRONG_STATE, f"the receipt of waybill {waybill} is not late")
+    told = Explanation(waybill, cause, text, who.sub, now)
+    await queries.upsert_explanation(
+        ctx.conn, waybill=waybill, cause=cause.value, text=text, by=who.sub, at=now
+    )
+    await queries.add_log(
+        ctx.conn,
+        waybill=waybill,
+        type_="receipt_explanation",
+        at=now,
+        by=who.sub,
+        detail={"cause": cause.value, "text": text},
+    )
+    return told
 
 
 async def overdue(

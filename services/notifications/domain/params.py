@@ -305,6 +305,19 @@ def receipt_params(ev: EventView) -> dict[str, str]:
     }
 
 
+def receipt_abnormal_params(ev: EventView) -> dict[str, str]:
+    """receipt_abnormal: the receipt, what it lacks, and who found it."""
+    defects = ev.payload.get("defects")
+    return {
+        "waybill": ev.text("waybill"),
+        "region": ev.text("region"),
+        "defects": "; ".join(str(d) for d in defects) if isinstance(defects, list) else "-",
+        "step": ev.opt("step") or "-",
+        "found_by_party": "origin" if ev.flag("found_late") else "destination",
+        "destination": ev.opt("destination_branch") or "-",
+    }
+
+
 def summary_text(summary: object) -> str:
     """A report summary as plain lines (an object becomes `key: value` lines)."""
     if isinstance(summary, Mapping):

@@ -66,6 +66,7 @@ from services.notifications.domain.params import (
     loading_params,
     payment_params,
     project_params,
+    receipt_abnormal_params,
     receipt_params,
     region_audience,
     repair_appointment_params,
@@ -552,6 +553,24 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
             ),
         ),
         "receipt.returned": (Cancel((P.RECEIPT_CHASE,), RECEIPT),),
+        # 发现回单签收异常的,须第一时间报主管(经理)及时协商处理: the supervisor's task at once.
+        "receipt.abnormal": (
+            CallbackTask(
+                P.ALERT,
+                RECEIPT,
+                after_now(NOW),
+                team=const(Team.LOGISTICS),
+                level=fixed_level(EscalationLevel.MANAGER),
+                case=lambda ev: f"abnormal:{ev.text('abnormality_id')}",
+            ),
+            Message(
+                EMAIL,
+                "receipt_abnormal",
+                to_audience(region_audience),
+                RECEIPT,
+                receipt_abnormal_params,
+            ),
+        ),
         "shipper.registered": (
             ContactUpdate("shipper", "shipper_id"),
             Recurring(

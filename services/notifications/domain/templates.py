@@ -265,6 +265,17 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "must explain.",
             ),
             _email(
+                "receipt_abnormal",
+                "异常回单：{waybill}",
+                "Abnormal receipt: {waybill}",
+                "区域{region}运单{waybill}的回单不合格（{defects}），由{found_by_party}在{step}时发现，"
+                "请主管立即协商处理，落实责任，并让到站{destination}返回重签。",
+                "The receipt of waybill {waybill} (region {region}) does not meet the shipper's "
+                "requirements ({defects}); the {found_by_party} found it at {step}. Supervisor: "
+                "handle it now, settle who answers for it, and have {destination} get it signed "
+                "again.",
+            ),
+            _email(
                 "report",
                 "报表：{kind}（{period}）",
                 "Report: {kind} ({period})",
