@@ -117,6 +117,10 @@ async def receipts_month(
         abnormal=[records.to_abnormal(a) for a in found],
         explanations={e["waybill"]: records.to_explanation(e) for e in told},
         now=await ctx.now(),
+        owners={
+            o.region: records.to_owner(o)
+            for o in await queries.receipt_owners(ctx.conn, region=region)
+        },
     )
     return month, lines
 

@@ -140,6 +140,13 @@ class ReceiptOverdue(ReceiptEvent):
 
     SUBJECT: ClassVar[str] = "receipt.overdue"
 
+    owner: str | None = Field(
+        default=None, description="The region's receipt owner (staff sub): the chase is theirs"
+    )
+    superior: str | None = Field(
+        default=None, description="The owner's superior: a chase the owner missed goes to them"
+    )
+
 
 class ReceiptAbnormal(ReceiptEvent):
     """A checked receipt does not meet the shipper's requirements (异常回单): the region's

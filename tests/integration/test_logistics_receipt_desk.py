@@ -185,3 +185,61 @@ async def test_duty_receipt_checked_against_requirements_abnormal_goes_to_the_su
         r = await client.post(f"{url}/sent", headers=dest, json={"presented": whole})
         assert r.status_code == 422 and "presented" in r.text
         assert (await client.get("/v1/receipts/abnormal", headers=dest)).status_code == 403
+
+
+async def _overdue_events(js, waybill: str) -> list[dict[str, Any]] | None:
+    return await events(js, "receipt.overdue", waybill=waybill) or None
+
+
+async def test_duty_each_region_names_its_receipt_owner_who_gets_the_chase(settings, js) -> None:
+    """回单管理及签收标准考核 6): 各区域公司需明确回单管理责任人…如不能落实责任…追究上级管理人员:
+    a region names its owner and the owner's superior; receipt.overdue carries both (the chase
+    is the owner's, a missed one the superior's) and the monthly report names them."""
+    u = uid()
+    o, d, region, other = f"O{u}", f"D{u}", f"R{u}", f"N{u}"
+    wb = f"OW{u}"
+    body = {
+        "owner": f"clerk-{u}",
+        "owner_name": "王回单",
+        "superior": f"boss-{u}",
+        "superior_name": "李经理",
+    }
+    manager = token(settings, "manager")
+    async with service(settings) as (client, _):
+        r = await client.post(f"/v1/regions/{region}/receipt-owner", headers=manager, json=body)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"region": region, **body}
+        foreign = token(settings, "logistics", region=other)
+        r = await client.post(f"/v1/regions/{region}/receipt-owner", headers=foreign, json=body)
+        assert r.status_code == 403, r.text
+        same = {**body, "superior": body["owner"]}
+        r = await client.post(f"/v1/regions/{region}/receipt-owner", headers=manager, json=same)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "superior"
+        branch = token(settings, "branch", branch=o)
+        r = await client.post(f"/v1/regions/{region}/receipt-owner", headers=branch, json=body)
+        assert r.status_code == 403
+        listed = await client.get(
+            "/v1/regions/receipt-owners", headers=manager, params={"region": region}
+        )
+        assert listed.json()["items"] == [{"region": region, **body}]
+        scoped = await client.get("/v1/regions/receipt-owners", headers=foreign)
+        assert region not in [i["region"] for i in scoped.json()["items"]]
+
+        # A receipt 12 days after a direct arrival: overdue, for this region's owner.
+        now = datetime.now(BUSINESS_TZ)
+        arrived = now - timedelta(days=12)
+        await create(
+            client, shipment_body(wb, o, d, region=region, dispatched=arrived - timedelta(days=1))
+        )
+        assert (await scan(client, wb, "arrived_destination", d, arrived)).status_code == 202
+        [late] = await eventually(lambda: _overdue_events(js, wb))
+        assert (late["owner"], late["superior"]) == (body["owner"], body["superior"])
+
+        month = f"{(arrived + timedelta(days=11)):%Y-%m}"
+        r = await client.get(
+            "/v1/reports/receipts/monthly",
+            headers=manager,
+            params={"month": month, "region": region},
+        )
+        [line] = r.json()["regions"]
+        assert (line["owner"], line["superior"]) == (body["owner"], body["superior"])

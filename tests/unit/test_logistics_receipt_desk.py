@@ -14,12 +14,14 @@ from services.logistics.domain import (
     DomainError,
     LogisticsRules,
     ReceiptFindings,
+    ReceiptOwner,
     ReceiptParty,
     ReceiptRequirements,
     abnormal_penalty_at,
     check_receipt,
     check_step_party,
     handling_deadline,
+    name_receipt_owner,
     register_abnormal,
     resolve_abnormal,
 )
@@ -181,3 +183,16 @@ def test_an_abnormal_receipt_needs_a_check_a_defect_and_an_aware_time() -> None:
     with pytest.raises(ValueError, match="found_at must carry a UTC offset"):
         register_abnormal("x", "WB1", "east", ReceiptStep.SIGNED, ["d"], datetime(2026, 11, 3))
     assert resolve_abnormal(abnormal(), FOUND - timedelta(days=1)).resolved_at == FOUND
+
+
+# --- 各区域公司需明确回单管理责任人 ------------------------------------------------------------
+
+
+def test_duty_a_region_names_a_receipt_owner_and_a_different_superior() -> None:
+    """回单管理及签收标准考核 6): the owner answers for late receipts; when they cannot be held to
+    it, their superior does — so the superior is someone else."""
+    named = name_receipt_owner("east", "clerk-1", "王回单", "boss-1", "李经理")
+    assert named == ReceiptOwner("east", "clerk-1", "王回单", "boss-1", "李经理")
+    with pytest.raises(DomainError) as bad:
+        name_receipt_owner("east", "clerk-1", "王回单", "clerk-1", "王回单")
+    assert (bad.value.field, bad.value.http_status) == ("superior", 422)

@@ -12,6 +12,7 @@ from services.logistics.domain import (
     LateCause,
     LogisticsRules,
     Receipt,
+    ReceiptOwner,
     ReceiptRequirements,
     RegionLine,
     advance_receipt,
@@ -196,10 +197,14 @@ def test_report_csv() -> None:
         "region,month,unreturned,overdue,hard_breaches,overdue_penalty_fen,"
         "hard_breach_penalty_fen,lost,lost_staff_fen,lost_company_fen,penalties_fen,"
         "overdue_waybills,late,chase_penalty_waybills,excused_waybills,abnormal,"
-        "abnormal_penalty_fen,abnormal_penalty_waybills"
+        "abnormal_penalty_fen,abnormal_penalty_waybills,owner,superior"
     )
-    assert rows[1] == "east,2026-11,3,2,1,10000,0,0,0,0,10000,E1 E2,2,E1 E2,,0,0,"
-    assert rows[2] == "west,2026-11,3,3,0,10000,0,1,5000,5001,15000,W1 W2 W4,2,W1 W4,,0,0,"
+    assert rows[1] == "east,2026-11,3,2,1,10000,0,0,0,0,10000,E1 E2,2,E1 E2,,0,0,,,"
+    assert rows[2] == "west,2026-11,3,3,0,10000,0,1,5000,5001,15000,W1 W2 W4,2,W1 W4,,0,0,,,"
+    owners = {"west": ReceiptOwner("west", "clerk-w", "王回单", "boss-w", "李经理")}
+    named = report_csv(monthly_receipts_report(data_set(), "2026-11", owners=owners))
+    assert named.splitlines()[2].endswith(",W1 W4,,0,0,,clerk-w,boss-w")
+    assert named.splitlines()[1].endswith(",,")
 
 
 def test_lost_receipt_split_half_and_half_odd_fen_to_the_company() -> None:

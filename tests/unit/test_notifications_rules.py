@@ -894,6 +894,23 @@ def test_overdue_receipt_is_chased_by_the_end_of_the_next_local_day() -> None:
     assert run("receipt.returned").cancel[0].purposes == (P.RECEIPT_CHASE,)
 
 
+def test_duty_the_regions_receipt_owner_chases_and_a_missed_chase_goes_to_the_superior() -> None:
+    """回单管理及签收标准考核 6): 各区域公司需明确回单管理责任人 — the chase is assigned to the owner;
+    still out 3 days after it went overdue, the chase was missed: the superior gets one too."""
+    named = {**SAMPLES["receipt.overdue"], "owner": "clerk-1", "superior": "boss-1"}
+    first = run("receipt.overdue", {**named, "days_overdue": 2})
+    assert [(t.assignee, t.duty) for t in first.tasks] == [
+        ("clerk-1", "receipt_chase:receipt:WB100")
+    ]
+    missed = run("receipt.overdue", {**named, "days_overdue": 3})
+    assert [(t.assignee, t.duty) for t in missed.tasks] == [
+        ("clerk-1", "receipt_chase:receipt:WB100"),
+        ("boss-1", "receipt_chase:receipt:WB100:superior"),
+    ]
+    nobody = run("receipt.overdue", {**SAMPLES["receipt.overdue"], "days_overdue": 9})
+    assert [t.assignee for t in nobody.tasks] == [None]
+
+
 def test_hard_breach_goes_to_the_regions_manager() -> None:
     payload = {**SAMPLES["receipt.overdue"], "days_overdue": 26, "hard_breach": True}
     p = run("receipt.overdue", payload)

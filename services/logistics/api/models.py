@@ -166,6 +166,13 @@ class ExplanationIn(Strict):
     text: LongText
 
 
+class ReceiptOwnerIn(Strict):
+    owner: Code = Field(description="Staff `sub` of the region's receipt owner (回单管理责任人)")
+    owner_name: Name
+    superior: Code = Field(description="Staff `sub` of the owner's superior")
+    superior_name: Name
+
+
 class LostIn(Strict):
     loss_fen: int = Field(ge=0, le=10**15)
     at: Moment | None = None

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from services.logistics import reports
 from services.logistics.api import views
-from services.logistics.api.models import ExplanationIn, LostIn, StepIn
+from services.logistics.api.models import ExplanationIn, LostIn, ReceiptOwnerIn, StepIn
 from services.logistics.api.roles import STAFF_READERS, region_scope
-from services.logistics.domain import ReceiptFindings, report_csv
+from services.logistics.domain import ReceiptFindings, ReceiptOwner, report_csv
 from services.logistics.workflow import receipts
 from shared.contracts.values import ReceiptStep
 from shared.validation import Code, Cursor, Month
@@ -158,3 +158,40 @@ async def monthly_receipts(
     if format == "csv":
         return Response(report_csv(lines), media_type="text/csv")
     return reports.receipts_month_json(month, lines)
+
+
+def _owner_json(o: ReceiptOwner) -> dict[str, Any]:
+    return {
+        "region": o.region,
+        "owner": o.owner,
+        "owner_name": o.owner_name,
+        "superior": o.superior,
+        "superior_name": o.superior_name,
+    }
+
+
+@router.post("/regions/{region}/receipt-owner")
+async def name_receipt_owner(
+    region: Code,
+    body: ReceiptOwnerIn,
+    request: Request,
+    who: Principal = require("logistics", "manager"),
+) -> dict[str, Any]:
+    """A region names its receipt owner, who is given the daily chase, and the superior a
+    missed chase goes to (a newer naming replaces it)."""
+    named = ReceiptOwner(region, body.owner, body.owner_name, body.superior, body.superior_name)
+    async with change(request) as ctx:
+        owner = await receipts.name_owner(ctx, who, named)
+    return _owner_json(owner)
+
+
+@router.get("/regions/receipt-owners")
+async def receipt_owners(
+    request: Request,
+    region: Code | None = None,
+    who: Principal = require(*STAFF_READERS),
+) -> dict[str, Any]:
+    """Every region's receipt owner and superior (a regional token: its own)."""
+    async with view(request) as ctx:
+        found = await receipts.owners(ctx, region_scope(who, region))
+    return {"items": [_owner_json(o) for o in found]}

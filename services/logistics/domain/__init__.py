@@ -30,6 +30,7 @@ from .exceptions import (
     summary_csv,
     weekly_exception_summary,
 )
+from .owners import ReceiptOwner, name_receipt_owner
 from .penalties import (
     EXCUSING_CAUSES,
     REPORT_COLUMNS,
@@ -138,6 +139,7 @@ __all__ = [
     "Receipt",
     "ReceiptClockStarted",
     "ReceiptFindings",
+    "ReceiptOwner",
     "ReceiptParty",
     "ReceiptRequirements",
     "ReceiptState",
@@ -172,6 +174,7 @@ __all__ = [
     "mark_delay_reported",
     "mark_receipt_lost",
     "monthly_receipts_report",
+    "name_receipt_owner",
     "new_shipper_id",
     "normalise_id",
     "normalise_phone",

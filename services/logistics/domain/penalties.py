@@ -14,6 +14,7 @@ from typing import Final
 from shared.calendar import end_of_local_day, start_of_local_day
 
 from .abnormal import AbnormalReceipt, abnormal_penalty_at
+from .owners import ReceiptOwner
 from .receipts import Receipt, receipt_status, returned_by
 from .rules import DEFAULT_RULES, LogisticsRules, check_aware
 
@@ -115,6 +116,8 @@ class RegionLine:
     abnormal_penalty_fen: int = 0  # 100 yuan per one not found or not handled in time
     abnormal_penalty_waybills: tuple[str, ...] = field(default_factory=tuple)
     explanations: tuple[Explanation, ...] = field(default_factory=tuple)
+    owner: str | None = None  # the region's receipt owner, who answers for the 50s
+    superior: str | None = None  # the owner's superior (no owner named: the region's management)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,7 @@ def _region_line(
     receipts: list[Receipt],
     abnormal: list[AbnormalReceipt],
     explanations: Mapping[str, Explanation],
+    owner: ReceiptOwner | None,
     m: _Month,
 ) -> RegionLine:
     """Count one region's receipts as they stood at the end of the month."""
@@ -198,6 +202,8 @@ def _region_line(
         abnormal_penalty_fen=abnormal_pen,
         abnormal_penalty_waybills=tuple(fined),
         explanations=tuple(explanations[w] for w in shown if w in explanations),
+        owner=owner.owner if owner is not None else None,
+        superior=owner.superior if owner is not None else None,
     )
 
 
@@ -210,6 +216,7 @@ def monthly_receipts_report(
     abnormal: Iterable[AbnormalReceipt] = (),
     explanations: Mapping[str, Explanation] | None = None,
     now: datetime | None = None,
+    owners: Mapping[str, ReceiptOwner] | None = None,
 ) -> list[RegionLine]:
     """Per region (回单管理及签收标准考核 5)–8)): receipts unreturned at month end, overdue ones and
     hard breaches; 50 yuan per receipt that went overdue this month unless the region's
@@ -228,9 +235,9 @@ def monthly_receipts_report(
     for a in abnormal:
         if region is None or a.region == region:
             found.setdefault(a.region, []).append(a)
-    told = explanations or {}
+    told, named = explanations or {}, owners or {}
     return [
-        _region_line(name, by_region.get(name, []), found.get(name, []), told, m)
+        _region_line(name, by_region.get(name, []), found.get(name, []), told, named.get(name), m)
         for name in sorted(by_region.keys() | found.keys())
     ]
 
@@ -254,6 +261,8 @@ REPORT_COLUMNS = (
     "abnormal",
     "abnormal_penalty_fen",
     "abnormal_penalty_waybills",
+    "owner",
+    "superior",
 )
 
 

@@ -23,10 +23,12 @@ from services.logistics.queries.receipts import (
     list_overdue_receipts,
     lock_receipts,
     mark_overdue_reported,
+    receipt_owners,
     receipts_for_month,
     resolve_abnormalities,
     update_receipts,
     upsert_explanation,
+    upsert_receipt_owner,
 )
 from services.logistics.queries.shipments import (
     add_log,
@@ -75,6 +77,7 @@ __all__ = [
     "lock_shipper_by_phone",
     "mark_overdue_reported",
     "photos_of",
+    "receipt_owners",
     "receipts_for_month",
     "region_gauges",
     "resolve_abnormalities",
@@ -83,4 +86,5 @@ __all__ = [
     "update_shipments",
     "update_shipper",
     "upsert_explanation",
+    "upsert_receipt_owner",
 ]

@@ -218,3 +218,44 @@ async def explanations_of(conn: asyncpg.Connection, *, waybills: Sequence[str]) 
         "SELECT * FROM logistics.receipt_explanations WHERE waybill = ANY($1::text[])",
         list(waybills),
     )
+
+
+# --- region receipt owners ----------------------------------------------------------------
+
+
+async def upsert_receipt_owner(
+    conn: asyncpg.Connection,
+    *,
+    region: str,
+    owner: str,
+    owner_name: str,
+    superior: str,
+    superior_name: str,
+    by: str,
+    at: datetime,
+) -> None:
+    """Name (or rename) a region's receipt owner and superior."""
+    await conn.execute(
+        "INSERT INTO logistics.receipt_owners"
+        " (region, owner, owner_name, superior, superior_name, by, at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (region) DO UPDATE SET owner = EXCLUDED.owner,"
+        "   owner_name = EXCLUDED.owner_name, superior = EXCLUDED.superior,"
+        "   superior_name = EXCLUDED.superior_name, by = EXCLUDED.by, at = EXCLUDED.at",
+        region,
+        owner,
+        owner_name,
+        superior,
+        superior_name,
+        by,
+        at,
+    )
+
+
+async def receipt_owners(conn: asyncpg.Connection, *, region: str | None) -> list[Row]:
+    """The regions' receipt owners (one region's, or all), by region."""
+    return await conn.fetch(
+        "SELECT * FROM logistics.receipt_owners WHERE ($1::text IS NULL OR region = $1)"
+        " ORDER BY region",
+        region,
+    )

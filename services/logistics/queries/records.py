@@ -16,6 +16,7 @@ from services.logistics.domain import (
     LateCause,
     Party,
     Receipt,
+    ReceiptOwner,
     ReceiptRequirements,
     ReceiptState,
     ScanRecorded,
@@ -221,3 +222,10 @@ def to_abnormal(row: Mapping[str, Any]) -> AbnormalReceipt:
 def to_explanation(row: Mapping[str, Any]) -> Explanation:
     """The domain's view of a receipt_explanations row."""
     return Explanation(row["waybill"], LateCause(row["cause"]), row["text"], row["by"], row["at"])
+
+
+def to_owner(row: Mapping[str, Any]) -> ReceiptOwner:
+    """The domain's view of a receipt_owners row."""
+    return ReceiptOwner(
+        row["region"], row["owner"], row["owner_name"], row["superior"], row["superior_name"]
+    )

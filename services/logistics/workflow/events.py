@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.logistics.domain import AbnormalReceipt, CargoException, Receipt, Shipment
+from services.logistics.domain import (
+    AbnormalReceipt,
+    CargoException,
+    Receipt,
+    ReceiptOwner,
+    Shipment,
+)
 from shared.contracts.logistics import (
     Contacts,
     ReceiptAbnormal,
@@ -93,8 +99,10 @@ def returned(r: Receipt, days_overdue: int, hard_breach: bool, at: datetime) -> 
     )
 
 
-def overdue(r: Receipt, version: int, days_overdue: int, hard_breach: bool) -> ReceiptOverdue:
-    """receipt.overdue: still out past its due day (once a local day)."""
+def overdue(
+    r: Receipt, version: int, days_overdue: int, hard_breach: bool, owner: ReceiptOwner | None
+) -> ReceiptOverdue:
+    """receipt.overdue: still out past its due day (once a local day), for the region's owner."""
     assert r.due_on is not None
     return ReceiptOverdue(
         branch_id=r.origin_branch,
@@ -105,6 +113,8 @@ def overdue(r: Receipt, version: int, days_overdue: int, hard_breach: bool) -> R
         due_on=r.due_on,
         days_overdue=days_overdue,
         hard_breach=hard_breach,
+        owner=owner.owner if owner is not None else None,
+        superior=owner.superior if owner is not None else None,
     )
 
 

@@ -17,11 +17,13 @@ from services.logistics.domain import (
     LateCause,
     Receipt,
     ReceiptFindings,
+    ReceiptOwner,
     ReceiptState,
     advance_receipt,
     check_receipt,
     check_step_party,
     mark_receipt_lost,
+    name_receipt_owner,
     receipt_next_check_at,
     receipt_status,
     register_abnormal,
@@ -31,7 +33,8 @@ from services.logistics.queries import records
 from services.logistics.workflow import RECEIPT_DEADLINE, access, events
 from shared.calendar import end_of_local_day, local_date
 from shared.context import Context
-from shared.contracts.values import ReceiptStep
+from shared.contracts.values import ReceiptStep, Role
+from shared.errors import Forbidden
 from shared.web.auth import Principal
 
 
@@ -203,6 +206,32 @@ async def explain(
     return told
 
 
+async def name_owner(ctx: Context, who: Principal, named: ReceiptOwner) -> ReceiptOwner:
+    """A region names its receipt owner and the owner's superior (a regional token: its own
+    region only)."""
+    if who.region and who.role is not Role.ADMIN and who.region != named.region:
+        raise Forbidden(f"a token of region {who.region} cannot name region {named.region}'s owner")
+    owner = name_receipt_owner(
+        named.region, named.owner, named.owner_name, named.superior, named.superior_name
+    )
+    await queries.upsert_receipt_owner(
+        ctx.conn,
+        region=owner.region,
+        owner=owner.owner,
+        owner_name=owner.owner_name,
+        superior=owner.superior,
+        superior_name=owner.superior_name,
+        by=who.sub,
+        at=await ctx.now(),
+    )
+    return owner
+
+
+async def owners(ctx: Context, region: str | None) -> list[ReceiptOwner]:
+    """The regions' receipt owners (one region's, or every region's)."""
+    return [records.to_owner(r) for r in await queries.receipt_owners(ctx.conn, region=region)]
+
+
 async def overdue(
     ctx: Context, region: str | None, after: tuple[date, str] | None, limit: int
 ) -> list[Overdue]:
@@ -241,5 +270,10 @@ async def check_deadline(ctx: Context, waybill: str) -> datetime | None:
         # Each day's report is a new fact: a newer version, so no consumer takes it as stale.
         version = r.version + 1
         await queries.mark_overdue_reported(ctx.conn, waybill=r.waybill, on=today, version=version)
-        await ctx.emit(events.overdue(r, version, status.days_overdue, status.hard_breach))
+        named = await owners(ctx, r.region)
+        await ctx.emit(
+            events.overdue(
+                r, version, status.days_overdue, status.hard_breach, named[0] if named else None
+            )
+        )
     return receipt_next_check_at(r, now)

@@ -114,6 +114,9 @@ COMPLETION_SURVEY_WITHIN_DAYS: Final = 3
 PAYMENT_REMINDER_WITHIN_DAYS: Final = 1
 INSPECTION_PROBLEMS_WITHIN_DAYS: Final = 1  # 发现问题,及时处理: by the end of the next local day
 RECEIPT_CHASE_WITHIN_DAYS: Final = 1  # by the end of the next local day
+# Our reading of "missed": still out this many days after it went overdue (the owner's chase was
+# due by the end of the next day; a day more for the post).
+RECEIPT_CHASE_MISSED_AFTER_DAYS: Final = 3
 NOW: Final = timedelta(0)
 # 维修结束 …保养常识…服务卡片…致歉: one completion SMS, its care tips by the problem repaired.
 REPAIR_DONE_TEMPLATES: Final = tuple(f"repair_done{suffix}" for suffix, *_ in REPAIR_CARE)
@@ -172,6 +175,11 @@ def frontdesk_call(stage: Stage) -> CallbackTask:
 def care_tips_are(template: str) -> Cond:
     """The repaired problem's care tips are those of `template`."""
     return lambda ev: care_tips(ev) == template
+
+
+def chase_missed(ev: EventView) -> bool:
+    """The owner's chase did not bring the receipt back in time: their superior is told."""
+    return has("superior")(ev) and ev.number("days_overdue") >= RECEIPT_CHASE_MISSED_AFTER_DAYS
 
 
 def shipment_sms(template: str, *roles: str) -> Message:
@@ -528,11 +536,23 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
             ),
         ),
         "receipt.overdue": (
+            # The region's receipt owner chases (区域回单管理责任人); a chase the owner missed
+            # goes to their superior (予以追究上级管理人员相关责任).
             CallbackTask(
                 P.RECEIPT_CHASE,
                 RECEIPT,
                 within_days(RECEIPT_CHASE_WITHIN_DAYS),
                 team=const(Team.LOGISTICS),
+                assignee=field("owner"),
+            ),
+            CallbackTask(
+                P.RECEIPT_CHASE,
+                RECEIPT,
+                within_days(RECEIPT_CHASE_WITHIN_DAYS),
+                team=const(Team.LOGISTICS),
+                assignee=field("superior"),
+                key="superior",
+                when=chase_missed,
             ),
             CallbackTask(
                 P.RECEIPT_CHASE,
