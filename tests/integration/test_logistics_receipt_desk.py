@@ -16,6 +16,7 @@ from tests.support.logistics import (
     events,
     scan,
     service,
+    shipment,
     shipment_body,
     token,
     uid,
@@ -243,3 +244,110 @@ async def test_duty_each_region_names_its_receipt_owner_who_gets_the_chase(setti
         )
         [line] = r.json()["regions"]
         assert (line["owner"], line["superior"]) == (body["owner"], body["superior"])
+
+
+async def test_duty_receipts_travel_in_a_listed_envelope_and_every_handover_is_recorded(
+    settings, js
+) -> None:
+    """回单规范要求 4)–6), 回单管理员职责 7) 8), 未结账回单核查: the destination seals its signed
+    receipts with their list; the origin checks the envelope (what is missing, what is not
+    listed), hands the receipt to the salesperson it is filed under, finance settles; the
+    custody register and the unsettled list say who holds what since when."""
+    u = uid()
+    o, d, region = f"O{u}", f"D{u}", f"R{u}"
+    a, b, c = f"EA{u}", f"EB{u}", f"EC{u}"
+    now = datetime.now(BUSINESS_TZ)
+    dest, origin = token(settings, "branch", branch=d), token(settings, "branch", branch=o)
+    async with service(settings) as (client, _):
+        for wb in (a, b, c):
+            await create(
+                client, shipment_body(wb, o, d, region=region, dispatched=now - timedelta(days=2))
+            )
+            assert (await scan(client, wb, "arrived_destination", d, now)).status_code == 202
+        for wb in (a, b):
+            r = await client.post(f"/v1/shipments/{wb}/receipt/signed", headers=dest)
+            assert r.status_code == 200, r.text
+
+        envelope = {"from_branch": d, "to_branch": o, "waybills": [a, b, c]}
+        r = await client.post("/v1/receipt-envelopes", headers=dest, json=envelope)
+        assert r.status_code == 409 and c in r.json()["detail"], r.text  # C is not signed
+        r = await client.post("/v1/receipt-envelopes", headers=origin, json=envelope)
+        assert r.status_code == 403  # only the destination seals its envelope
+        envelope["waybills"] = [a, b]
+        r = await client.post("/v1/receipt-envelopes", headers=dest, json=envelope)
+        assert r.status_code == 201, r.text
+        sealed = r.json()
+        eid = sealed["envelope_id"]
+        assert (sealed["count"], sealed["waybills"], sealed["checked_at"]) == (2, [a, b], None)
+        assert (await shipment(client, a))["receipt"]["status"] == "sent"
+
+        r = await client.post(
+            f"/v1/receipt-envelopes/{eid}/check", headers=dest, json={"found": [a]}
+        )
+        assert r.status_code == 403  # the origin checks it
+        r = await client.post(
+            f"/v1/receipt-envelopes/{eid}/check", headers=origin, json={"found": [a, c]}
+        )
+        assert r.status_code == 200, r.text
+        checked = r.json()
+        assert (checked["missing"], checked["unexpected"]) == ([b], [c])
+        assert (await shipment(client, a))["receipt"]["status"] == "received"
+        assert (await shipment(client, b))["receipt"]["status"] == "sent"
+        back = await eventually(lambda: events(js, "receipt.returned", waybill=a))
+        assert back[0]["origin_branch"] == o
+        r = await client.post(
+            f"/v1/receipt-envelopes/{eid}/check", headers=origin, json={"found": [b]}
+        )
+        assert r.status_code == 409  # checked once
+        assert (await client.get(f"/v1/receipt-envelopes/{eid}", headers=dest)).json() == checked
+        stranger = token(settings, "branch", branch=f"X{u}")
+        assert (
+            await client.get(f"/v1/receipt-envelopes/{eid}", headers=stranger)
+        ).status_code == 404
+
+        # Handed to the salesperson it is filed under, then waiting for finance.
+        r = await client.post(
+            f"/v1/shipments/{a}/receipt/handed_over",
+            headers=origin,
+            json={"to": "张销售", "business_owner": f"sales-{u}"},
+        )
+        assert r.status_code == 200, r.text
+        staff = token(settings, "logistics")
+        unsettled = (
+            await client.get("/v1/receipts/unsettled", headers=staff, params={"region": region})
+        ).json()
+        assert [(i["waybill"], i["holder"], i["business_owner"]) for i in unsettled["items"]] == [
+            (a, "张销售", f"sales-{u}")
+        ]
+        held = (
+            await client.get("/v1/receipts/custody", headers=origin, params={"region": region})
+        ).json()
+        holders = {i["waybill"]: i["holder"] for i in held["items"]}
+        assert holders == {a: "张销售", b: f"envelope:{eid}"}  # C: nobody has handled it yet
+        r = await client.post(
+            f"/v1/shipments/{a}/receipt/settled", headers=token(settings, "finance")
+        )
+        assert r.status_code == 200, r.text
+        unsettled = (
+            await client.get("/v1/receipts/unsettled", headers=staff, params={"region": region})
+        ).json()
+        assert unsettled["items"] == []
+
+        chain = (await client.get(f"/v1/shipments/{a}/receipt/custody", headers=origin)).json()
+        assert (chain["status"], chain["holder"], chain["business_owner"]) == (
+            "settled",
+            "finance",
+            f"sales-{u}",
+        )
+        assert [(h["step"], h["from"], h["to"]) for h in chain["handovers"]] == [
+            ("signed", None, d),
+            ("sent", d, f"envelope:{eid}"),
+            ("received", f"envelope:{eid}", o),
+            ("handed_over", o, "张销售"),
+            ("settled", "张销售", "finance"),
+        ]
+        assert [h["envelope_id"] for h in chain["handovers"]][1:3] == [eid, eid]
+        r = await client.post(
+            f"/v1/shipments/{b}/receipt/sent", headers=dest, json={"to": "someone"}
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "to"

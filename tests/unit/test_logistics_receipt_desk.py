@@ -18,12 +18,16 @@ from services.logistics.domain import (
     ReceiptParty,
     ReceiptRequirements,
     abnormal_penalty_at,
+    check_envelope,
+    check_handover,
     check_receipt,
     check_step_party,
     handling_deadline,
+    holder_after,
     name_receipt_owner,
     register_abnormal,
     resolve_abnormal,
+    seal_envelope,
 )
 from shared.contracts.values import ReceiptStep, Role
 from shared.errors import Forbidden
@@ -196,3 +200,78 @@ def test_duty_a_region_names_a_receipt_owner_and_a_different_superior() -> None:
     with pytest.raises(DomainError) as bad:
         name_receipt_owner("east", "clerk-1", "王回单", "clerk-1", "王回单")
     assert (bad.value.field, bad.value.http_status) == ("superior", 422)
+
+
+# --- 回单…出入清晰、可查, 交接手续; 装入信封,记录数量明细 ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("step", "holder"),
+    [
+        (ReceiptStep.SIGNED, DESTINATION),
+        (ReceiptStep.SENT, f"post:{DESTINATION}>{ORIGIN}"),
+        (ReceiptStep.RECEIVED, ORIGIN),
+        (ReceiptStep.HANDED_OVER, "customer"),
+        (ReceiptStep.SETTLED, "finance"),
+    ],
+)
+def test_duty_each_step_hands_the_receipt_to_its_next_holder(
+    step: ReceiptStep, holder: str
+) -> None:
+    """对回单收发做好必要的登记,且做好交接手续: every step says who holds the receipt next."""
+    assert holder_after(step, origin=ORIGIN, destination=DESTINATION) == holder
+
+
+def test_duty_a_receipt_in_an_envelope_or_handed_to_a_salesperson_is_held_by_them() -> None:
+    """与客户或业务归属人员交接: the handover names who took it; sent in an envelope, the envelope
+    holds it."""
+    assert holder_after(
+        ReceiptStep.SENT, origin=ORIGIN, destination=DESTINATION, envelope_id="e1"
+    ) == ("envelope:e1")
+    assert holder_after(
+        ReceiptStep.HANDED_OVER, origin=ORIGIN, destination=DESTINATION, to="张销售"
+    ) == ("张销售")
+    check_handover(ReceiptStep.HANDED_OVER, "张销售", "sales-1")
+    with pytest.raises(DomainError) as bad:
+        check_handover(ReceiptStep.RECEIVED, "张销售", None)
+    assert bad.value.field == "to"
+    with pytest.raises(DomainError) as bad:
+        check_handover(ReceiptStep.SIGNED, None, "sales-1")
+    assert bad.value.field == "business_owner"
+
+
+def test_duty_the_envelope_carries_the_number_and_list_the_origin_checks() -> None:
+    """回单规范要求 4), 5): 将回执单数量、明细等记录在信封上…发站网点…根据信封上的运单明细仔细核对:
+    what is missing and what is there unlisted are named; an envelope is checked once."""
+    env = seal_envelope("e1", DESTINATION, ORIGIN, ["W1", "W2", "W3"], FOUND)
+    assert (env.count, env.waybills) == (3, ("W1", "W2", "W3"))
+    checked = check_envelope(env, ["W3", "W9", "W1"], FOUND + timedelta(days=2))
+    assert (checked.missing, checked.unexpected) == (("W2",), ("W9",))
+    assert checked.checked_at == FOUND + timedelta(days=2)
+    with pytest.raises(DomainError) as again:
+        check_envelope(checked, ["W2"], FOUND + timedelta(days=3))
+    assert again.value.http_status == 409
+    early = check_envelope(env, ["W1", "W2", "W3"], FOUND - timedelta(hours=1))
+    assert (early.checked_at, early.missing, early.unexpected) == (FOUND, (), ())
+
+
+@pytest.mark.parametrize(
+    ("waybills", "field", "why"),
+    [
+        ([], "waybills", "at least one"),
+        (["W1", "W1"], "waybills", "twice"),
+        ([f"W{i}" for i in range(201)], "waybills", "at most 200"),
+    ],
+)
+def test_an_envelope_lists_each_receipt_once_and_at_most_200(
+    waybills: list[str], field: str, why: str
+) -> None:
+    with pytest.raises(DomainError) as bad:
+        seal_envelope("e1", DESTINATION, ORIGIN, waybills, FOUND)
+    assert bad.value.field == field and why in bad.value.detail
+
+
+def test_an_envelope_goes_to_another_branch() -> None:
+    with pytest.raises(DomainError) as bad:
+        seal_envelope("e1", ORIGIN, ORIGIN, ["W1"], FOUND)
+    assert bad.value.field == "to_branch"

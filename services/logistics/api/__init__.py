@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.logistics.api import cargo, delivery, desk, receipts, shipments
+from services.logistics.api import cargo, custody, delivery, desk, receipts, shipments
 
 router = APIRouter()
 router.include_router(shipments.router)
 router.include_router(cargo.router)
 router.include_router(delivery.router)
 router.include_router(receipts.router)
+router.include_router(custody.router)
 router.include_router(desk.router)
 
 __all__ = ["router"]

@@ -156,6 +156,24 @@ class StepIn(Strict):
         " requirements",
     )
     note: Notes = ""
+    to: Name | None = Field(
+        default=None, description="handed_over: the customer or salesperson who took it"
+    )
+    business_owner: Code | None = Field(
+        default=None, description="handed_over: staff `sub` of the salesperson it is filed under"
+    )
+
+
+class EnvelopeIn(Strict):
+    from_branch: str = code("The destination branch sealing the envelope")
+    to_branch: str = code("The origin branch it goes back to")
+    waybills: list[Code] = Field(min_length=1, max_length=200)
+    at: Moment | None = None
+
+
+class EnvelopeCheckIn(Strict):
+    found: list[Code] = Field(max_length=400, description="The receipts in the envelope")
+    at: Moment | None = None
 
 
 class ExplanationIn(Strict):

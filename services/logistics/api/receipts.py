@@ -71,6 +71,8 @@ async def receipt_step(
         compliant=body.compliant,
         findings=ReceiptFindings(**found.model_dump()) if found is not None else None,
         note=body.note,
+        to=body.to,
+        business_owner=body.business_owner,
     )
     async with change(request) as ctx:
         done = await receipts.take_step(ctx, who, waybill, req)

@@ -28,7 +28,8 @@ async def insert_receipt(
 
 
 _RECEIPT_JOIN = (
-    "SELECT r.*, s.receipt_signature, s.receipt_stamp, s.receipt_id_number, s.receipt_copies"
+    "SELECT r.*, s.receipt_signature, s.receipt_stamp, s.receipt_id_number, s.receipt_copies,"
+    " s.destination_branch"
     " FROM logistics.receipts r JOIN logistics.shipments s USING (waybill)"
 )
 
@@ -258,4 +259,127 @@ async def receipt_owners(conn: asyncpg.Connection, *, region: str | None) -> lis
         "SELECT * FROM logistics.receipt_owners WHERE ($1::text IS NULL OR region = $1)"
         " ORDER BY region",
         region,
+    )
+
+
+# --- custody and envelopes ----------------------------------------------------------------
+
+
+async def record_custody(conn: asyncpg.Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Write handovers set-wise and move each receipt to its new holder: rows of (waybill, step,
+    from_holder, to_holder, envelope_id, by, at, business_owner or None to keep it)."""
+    if not rows:
+        return
+    cols = [list(c) for c in zip(*rows, strict=True)]
+    await conn.execute(
+        "WITH moved AS ("
+        "  INSERT INTO logistics.receipt_custody"
+        "   (waybill, step, from_holder, to_holder, envelope_id, by, at)"
+        "  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[],"
+        "   $6::text[], $7::timestamptz[]) RETURNING waybill)"
+        " UPDATE logistics.receipts r SET holder = u.to_holder, holder_since = u.at,"
+        "   business_owner = COALESCE(u.business_owner, r.business_owner)"
+        " FROM unnest($1::text[], $4::text[], $7::timestamptz[], $8::text[])"
+        "   AS u(waybill, to_holder, at, business_owner)"
+        " WHERE r.waybill = u.waybill",
+        *cols,
+    )
+
+
+async def custody_of(conn: asyncpg.Connection, *, waybill: str) -> list[Row]:
+    """A receipt's handovers, oldest first."""
+    return await conn.fetch(
+        "SELECT step, from_holder, to_holder, envelope_id, by, at"
+        " FROM logistics.receipt_custody WHERE waybill = $1 ORDER BY at, id",
+        waybill,
+    )
+
+
+async def list_held(
+    conn: asyncpg.Connection,
+    *,
+    holder: str | None,
+    business_owner: str | None,
+    region: str | None,
+    branch: str | None,
+    handed_over_only: bool,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[Row]:
+    """Receipts not settled yet with who holds them, longest held first (keyset on
+    holder_since, waybill); `handed_over_only`: handed over and waiting for finance."""
+    return await conn.fetch(
+        "SELECT r.waybill, r.region, r.origin_branch, s.destination_branch, r.state, r.holder,"
+        "   r.holder_since, r.business_owner, r.due_on"
+        " FROM logistics.receipts r JOIN logistics.shipments s USING (waybill)"
+        " WHERE r.state <> 'settled' AND r.holder IS NOT NULL"
+        "   AND (NOT $1 OR r.state = 'handed_over')"
+        "   AND ($2::text IS NULL OR r.holder = $2)"
+        "   AND ($3::text IS NULL OR r.business_owner = $3)"
+        "   AND ($4::text IS NULL OR r.region = $4)"
+        "   AND ($5::text IS NULL OR r.origin_branch = $5 OR s.destination_branch = $5)"
+        "   AND ($6::timestamptz IS NULL OR (r.holder_since, r.waybill) > ($6, $7))"
+        " ORDER BY r.holder_since, r.waybill LIMIT $8",
+        handed_over_only,
+        holder,
+        business_owner,
+        region,
+        branch,
+        after[0] if after else None,
+        after[1] if after else "",
+        limit,
+    )
+
+
+async def insert_envelope(
+    conn: asyncpg.Connection,
+    *,
+    envelope_id: str,
+    from_branch: str,
+    to_branch: str,
+    waybills: Sequence[str],
+    by: str,
+    at: datetime,
+) -> None:
+    """Record a sealed envelope and its list."""
+    await conn.execute(
+        "INSERT INTO logistics.receipt_envelopes"
+        " (envelope_id, from_branch, to_branch, waybills, sealed_by, sealed_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        envelope_id,
+        from_branch,
+        to_branch,
+        list(waybills),
+        by,
+        at,
+    )
+
+
+async def get_envelope(conn: asyncpg.Connection, *, envelope_id: str, lock: bool) -> Row | None:
+    """One envelope (locked for the check when asked)."""
+    return await conn.fetchrow(
+        "SELECT * FROM logistics.receipt_envelopes WHERE envelope_id = $1"
+        + (" FOR UPDATE" if lock else ""),
+        envelope_id,
+    )
+
+
+async def mark_envelope_checked(
+    conn: asyncpg.Connection,
+    *,
+    envelope_id: str,
+    by: str,
+    at: datetime,
+    missing: Sequence[str],
+    unexpected: Sequence[str],
+) -> None:
+    """Record the origin's check of an envelope against its list."""
+    await conn.execute(
+        "UPDATE logistics.receipt_envelopes SET checked_by = $2, checked_at = $3, missing = $4,"
+        " unexpected = $5 WHERE envelope_id = $1",
+        envelope_id,
+        by,
+        at,
+        list(missing),
+        list(unexpected),
     )

@@ -12,6 +12,7 @@ from services.logistics.domain import (
     AbnormalReceipt,
     CargoException,
     Consignee,
+    Envelope,
     Explanation,
     LateCause,
     Party,
@@ -228,4 +229,18 @@ def to_owner(row: Mapping[str, Any]) -> ReceiptOwner:
     """The domain's view of a receipt_owners row."""
     return ReceiptOwner(
         row["region"], row["owner"], row["owner_name"], row["superior"], row["superior_name"]
+    )
+
+
+def to_envelope(row: Mapping[str, Any]) -> Envelope:
+    """The domain's view of a receipt_envelopes row."""
+    return Envelope(
+        envelope_id=str(row["envelope_id"]),
+        from_branch=row["from_branch"],
+        to_branch=row["to_branch"],
+        waybills=tuple(row["waybills"]),
+        sealed_at=row["sealed_at"],
+        checked_at=row["checked_at"],
+        missing=tuple(row["missing"]),
+        unexpected=tuple(row["unexpected"]),
     )

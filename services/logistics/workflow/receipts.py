@@ -20,8 +20,10 @@ from services.logistics.domain import (
     ReceiptOwner,
     ReceiptState,
     advance_receipt,
+    check_handover,
     check_receipt,
     check_step_party,
+    holder_after,
     mark_receipt_lost,
     name_receipt_owner,
     receipt_next_check_at,
@@ -53,12 +55,13 @@ class Overdue:
 
 
 async def _locked(ctx: Context, who: Principal, waybill: str) -> tuple[Record, Receipt]:
-    """The shipment the caller sees and its receipt, locked; 409 when none is required."""
-    shipment = await access.shipment(ctx, who, waybill)
+    """The receipt of a shipment the caller sees (its row: route and holder too), locked; 409
+    when none is required."""
+    await access.shipment(ctx, who, waybill)
     rows = await queries.lock_receipts(ctx.conn, waybills=[waybill])
     if not rows:
         raise DomainError(WRONG_STATE, f"waybill {waybill} does not require a receipt")
-    return shipment, records.to_receipt(rows[0])
+    return rows[0], records.to_receipt(rows[0])
 
 
 async def lose(
@@ -89,6 +92,8 @@ class StepRequest:
     compliant: bool = True
     findings: ReceiptFindings | None = None
     note: str = ""
+    to: str | None = None  # handed_over: the customer or salesperson who took it
+    business_owner: str | None = None  # handed_over: the salesperson it is filed under
 
 
 async def take_step(ctx: Context, who: Principal, waybill: str, req: StepRequest) -> Stepped:
@@ -110,6 +115,7 @@ async def take_step(ctx: Context, who: Principal, waybill: str, req: StepRequest
     defects = check_receipt(
         before.requirements, req.step, req.findings, compliant=req.compliant, note=req.note
     )
+    check_handover(req.step, req.to, req.business_owner)
     when = await ctx.business_time(req.at, "at")
     r = advance_receipt(before, req.step, when, compliant=not defects)
     if r is before:
@@ -126,7 +132,21 @@ async def take_step(ctx: Context, who: Principal, waybill: str, req: StepRequest
             "compliant": not defects,
             "state": r.state.value,
             **({"defects": defects} if defects else {}),
+            **({"to": req.to} if req.to else {}),
         },
+    )
+    # A receipt sent back to be signed again goes to the destination that has it redone.
+    holder = (
+        row["destination_branch"]
+        if defects
+        else holder_after(
+            req.step, origin=row["origin_branch"], destination=row["destination_branch"], to=req.to
+        )
+    )
+    step_name = "redo" if defects else req.step.value
+    await queries.record_custody(
+        ctx.conn,
+        rows=[(waybill, step_name, row["holder"], holder, None, who.sub, when, req.business_owner)],
     )
     if defects:
         found = await _register_abnormal(ctx, who, row, r, req.step, defects, when)
@@ -135,11 +155,16 @@ async def take_step(ctx: Context, who: Principal, waybill: str, req: StepRequest
         return Stepped(r, tuple(defects), found.abnormality_id)
     if req.step is ReceiptStep.SIGNED and before.state is ReceiptState.REDO:
         await queries.resolve_abnormalities(ctx.conn, waybill=waybill, at=when)
+    await after_return(ctx, before, r, when)
+    return Stepped(r)
+
+
+async def after_return(ctx: Context, before: Receipt, r: Receipt, when: datetime) -> None:
+    """Back at the origin: the deadline stops and receipt.returned says how late it was."""
     if r.state is ReceiptState.RECEIVED and before.state is not ReceiptState.RECEIVED:
         late = receipt_status(before, when)
-        await ctx.cancel(RECEIPT_DEADLINE, waybill)
+        await ctx.cancel(RECEIPT_DEADLINE, r.waybill)
         await ctx.emit(events.returned(r, late.days_overdue, late.hard_breach, when))
-    return Stepped(r)
 
 
 async def _register_abnormal(
