@@ -58,6 +58,7 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
     "shipment.delayed",
     "shipment.loading.unconfirmed",
     "shipment.exception.registered",
+    "shipment.tracking.flagged",
     "receipt.returned",
     "receipt.overdue",
     "callback.completed",

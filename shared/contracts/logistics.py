@@ -84,6 +84,27 @@ class ShipmentDelayed(Event):
     station: str = Field(description="The downstream station to call")
     contacts: Contacts = Field(default_factory=Contacts)
     region: str
+    force_majeure: bool = Field(
+        default=False,
+        description="Not man-made (不可抗拒因素): the department supervisor handles it",
+    )
+    reason: str | None = Field(default=None, description="The station's note on the new time")
+
+
+class ShipmentTrackingFlagged(Event):
+    """A tracking call found something wrong: the department head and the downstream station
+    are told (如出现异常,立即向部门领导、下游站点反馈)."""
+
+    SUBJECT: ClassVar[str] = "shipment.tracking.flagged"
+    OWNER: ClassVar[str] = "logistics"
+
+    waybill: str
+    region: str
+    station: str = Field(description="The downstream station (where the cargo is or is heading)")
+    kind: str = Field(description="vehicle / outsourced / delivery tracking")
+    goods_state: str | None = Field(default=None, description="收货保证状态, when found")
+    note: str
+    at: AwareDatetime = Field(description="When the call was made")
 
 
 class ShipmentLoadingUnconfirmed(Event):

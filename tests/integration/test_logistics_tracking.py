@@ -257,3 +257,64 @@ async def _no_timer(conn, kind: str, key: str) -> bool:
 async def _count(coro, n: int):
     found = await coro
     return found if len(found) >= n else None
+
+
+async def test_duty_tracking_calls_in_columns_and_force_majeure_reach_the_supervisor(
+    settings, js
+) -> None:
+    """客服员的工作内容 3), 4): a tracking call is recorded with its time, who answered, whether it
+    is late, how the goods were received and the delivery staff's service; goods not received
+    intact are fed back at once (shipment.tracking.flagged, naming the downstream station); a
+    force-majeure ETA carries the flag and the station's note on shipment.delayed."""
+    u = uid()
+    wb, o, t, d = f"TR{u}", f"O{u}", f"T{u}", f"D{u}"
+    now = datetime.now(BUSINESS_TZ)
+    cs = token(settings, "cs")
+    async with service(settings) as (client, _):
+        await create(
+            client, shipment_body(wb, o, d, transfers=(t,), dispatched=now - timedelta(hours=5))
+        )
+        assert (await scan(client, wb, "departed", o, now - timedelta(hours=4))).status_code == 202
+        calm = {
+            "kind": "delivery",
+            "note": "收货人确认货物完好",
+            "called_at": (now - timedelta(minutes=30)).isoformat(),
+            "contact": "杨明静",
+            "delayed": False,
+            "goods_state": "intact",
+            "delivery_service": 4,
+        }
+        r = await client.post(f"/v1/shipments/{wb}/notes", headers=cs, json=calm)
+        assert r.status_code == 201 and r.json()["flagged"] is False, r.text
+        r = await client.post(
+            f"/v1/shipments/{wb}/notes", headers=cs, json={**calm, "goods_state": "damaged"}
+        )
+        assert r.json()["flagged"] is True
+        [flag] = await eventually(lambda: events(js, "shipment.tracking.flagged", waybill=wb))
+        assert (flag["station"], flag["goods_state"], flag["kind"]) == (t, "damaged", "delivery")
+        r = await client.post(
+            f"/v1/shipments/{wb}/notes", headers=cs, json={**calm, "delivery_service": 6}
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "delivery_service"
+        notes = [h for h in (await shipment(client, wb))["history"] if h["type"] == "note"]
+        assert [
+            (n["contact"], n["goods_state"], n["delivery_service"], n["flagged"]) for n in notes
+        ] == [
+            ("杨明静", "intact", 4, False),
+            ("杨明静", "damaged", 4, True),
+        ]
+        assert notes[0]["called_at"] == calm["called_at"]
+
+        r = await client.post(
+            f"/v1/shipments/{wb}/eta",
+            headers=cs,
+            json={
+                "eta": (now + timedelta(days=2)).isoformat(),
+                "station": t,
+                "note": "台风封路",
+                "force_majeure": True,
+            },
+        )
+        assert r.status_code == 200, r.text
+        [late] = await eventually(lambda: events(js, "shipment.delayed", waybill=wb))
+        assert (late["force_majeure"], late["reason"], late["station"]) == (True, "台风封路", t)

@@ -11,9 +11,11 @@ import pytest
 from services.logistics.domain import (
     Consignee,
     DomainError,
+    GoodsState,
     LogisticsRules,
     Party,
     Shipment,
+    TrackingNote,
     apply_scan,
     delay_check,
     is_delayed,
@@ -21,6 +23,7 @@ from services.logistics.domain import (
     loading_unconfirmed,
     mark_delay_reported,
     set_eta,
+    tracking_flagged,
 )
 from shared.contracts.values import ScanKind
 
@@ -153,3 +156,34 @@ def test_delayed_means_late_against_the_promise_whatever_the_station_says() -> N
     assert not is_delayed(on_time)
     late, _ = apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", None, at(5, 19))
     assert is_delayed(late)
+
+
+def test_duty_a_tracking_call_is_recorded_in_the_manuals_columns() -> None:
+    """客服员…在追踪日期项目栏注明追踪时间、受话人、是否延误;在收货状态项目内注明收货保证状态、
+    送货人员服务质量: a call that found the goods intact and nothing wrong is not flagged."""
+    fine = TrackingNote(
+        "delivery",
+        "收货人确认已收货",
+        called_at=at(6, 10),
+        contact="杨明静",
+        delayed=False,
+        goods_state=GoodsState.INTACT,
+        delivery_service=5,
+    )
+    assert not tracking_flagged(fine)
+    assert not tracking_flagged(TrackingNote("vehicle", "truck on G60", called_at=at(6, 10)))
+
+
+@pytest.mark.parametrize("state", [s for s in GoodsState if s is not GoodsState.INTACT])
+def test_duty_goods_not_received_intact_are_fed_back_at_once(state: GoodsState) -> None:
+    """如出现异常,立即向部门领导、下游站点反馈: goods damaged, short, refused or not received."""
+    assert tracking_flagged(TrackingNote("delivery", "-", called_at=at(6), goods_state=state))
+
+
+def test_duty_the_caller_may_flag_a_call_and_ratings_run_one_to_five() -> None:
+    assert tracking_flagged(TrackingNote("outsourced", "carrier lost contact", abnormal=True))
+    with pytest.raises(DomainError) as bad:
+        tracking_flagged(TrackingNote("delivery", "-", delivery_service=6))
+    assert bad.value.field == "delivery_service"
+    with pytest.raises(ValueError, match="called_at must carry a UTC offset"):
+        tracking_flagged(TrackingNote("delivery", "-", called_at=datetime(2026, 11, 6)))

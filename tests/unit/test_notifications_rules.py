@@ -199,6 +199,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "shipment.exception.registered": event(
         waybill="WB100", exception_id="x-1", kind="damage", station="JN03", photos=["a", "b"]
     ),
+    "shipment.tracking.flagged": event(
+        waybill="WB100",
+        region="east",
+        station="JN03",
+        kind="delivery",
+        goods_state="damaged",
+        note="外包装破损",
+        at="2026-03-10T10:00:00+08:00",
+    ),
     "receipt.overdue": event(
         waybill="WB100",
         region="east",
@@ -922,6 +931,31 @@ def test_hard_breach_goes_to_the_regions_manager() -> None:
     ]
     [mail] = p.messages
     assert mail.recipient.value == "region:east" and mail.params["days_overdue"] == "26"
+
+
+def test_duty_force_majeure_delay_goes_to_the_department_supervisor() -> None:
+    """如遇非人为因素不可抗拒因素可能会影响正常交货时间…及时将相关信息反馈给部门主管进行处理:
+    besides the customer's SMS and the station call, an alert at the department head's level."""
+    plain = run("shipment.delayed")
+    assert [t.purpose for t in plain.tasks] == [P.STATION_CALL]
+    p = run("shipment.delayed", {**SAMPLES["shipment.delayed"], "force_majeure": True})
+    assert [(t.purpose, t.level) for t in p.tasks] == [
+        (P.STATION_CALL, None),
+        (P.ALERT, EscalationLevel.DEPT_HEAD),
+    ]
+    assert p.tasks[1].duty == "alert:shipment:WB100:force_majeure"
+
+
+def test_duty_a_flagged_tracking_call_goes_to_the_department_head_and_the_station() -> None:
+    """如出现异常,立即向部门领导、下游站点反馈: an alert at the department head's level, at once, and a
+    call to the downstream station."""
+    p = run("shipment.tracking.flagged")
+    assert [(t.purpose, t.level) for t in p.tasks] == [
+        (P.ALERT, EscalationLevel.DEPT_HEAD),
+        (P.STATION_CALL, None),
+    ]
+    assert p.tasks[0].due_at == NOW
+    assert p.tasks[0].duty == "alert:shipment:WB100:tracking:2026-03-10T10:00:00+08:00"
 
 
 def test_duty_abnormal_receipt_goes_to_the_supervisor_at_once() -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from services.logistics.domain import LateCause
+from services.logistics.domain import GoodsState, LateCause
 from shared.contracts.values import ConsigneeKind, ExceptionKind, ScanKind
 from shared.validation import Code, LongText, Moment, Name, NationalId, Notes, Phone
 from shared.web.models import Strict
@@ -73,9 +73,21 @@ class ScanBody(Strict):
 
 
 class NoteIn(Strict):
-    kind: Literal["vehicle", "outsourced"]
+    kind: Literal["vehicle", "outsourced", "delivery"] = Field(
+        description="车辆跟踪 / 外发跟踪 / 客户收货落实追踪 (the consignee's receipt of the goods)"
+    )
     note: LongText
     at: Moment | None = None
+    called_at: Moment | None = Field(default=None, description="追踪时间; defaults to `at`")
+    contact: Name | None = Field(default=None, description="受话人: who answered")
+    delayed: bool | None = Field(default=None, description="是否延误")
+    goods_state: GoodsState | None = Field(default=None, description="收货保证状态")
+    delivery_service: int | None = Field(
+        default=None, ge=1, le=5, description="送货人员服务质量, 1 (poor) to 5 (excellent)"
+    )
+    abnormal: bool = Field(
+        default=False, description="Something is wrong: the department head and station are told"
+    )
 
 
 class EtaIn(Strict):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from services.logistics.api import views
 from services.logistics.api.models import EtaIn, NoteIn, ScanBody, ShipmentIn
 from services.logistics.api.roles import READERS, WRITERS
-from services.logistics.domain import Consignee, Party, ReceiptRequirements
+from services.logistics.domain import Consignee, Party, ReceiptRequirements, TrackingNote
 from services.logistics.workflow import scans, shipments
 from shared.errors import Forbidden
 from shared.web.auth import Principal, require
@@ -84,11 +84,27 @@ async def scan(
 async def add_note(
     waybill: str, body: NoteIn, request: Request, who: Principal = require("cs", "logistics")
 ) -> dict[str, Any]:
-    """A tracking note by customer service (vehicle or outsourced-carrier tracking)."""
-    detail = {"kind": body.kind, "note": body.note}
+    """A tracking call by customer service in the manual's columns (vehicle, outsourced-carrier
+    or delivery tracking); something wrong found tells the department head and the station."""
+    note = TrackingNote(
+        kind=body.kind,
+        note=body.note,
+        called_at=body.called_at,
+        contact=body.contact,
+        delayed=body.delayed,
+        goods_state=body.goods_state,
+        delivery_service=body.delivery_service,
+        abnormal=body.abnormal,
+    )
     async with change(request) as ctx:
-        at = await shipments.add_note(ctx, who, waybill, detail, body.at)
-    return {"waybill": waybill, "kind": body.kind, "note": body.note, "at": at.isoformat()}
+        at, flagged = await shipments.add_note(ctx, who, waybill, note, body.at)
+    return {
+        "waybill": waybill,
+        "kind": body.kind,
+        "note": body.note,
+        "at": at.isoformat(),
+        "flagged": flagged,
+    }
 
 
 @router.post("/shipments/{waybill}/eta")

@@ -105,6 +105,8 @@ from .shipments import (
 from .tracking import (
     DelayVerdict,
     EtaConfirmed,
+    GoodsState,
+    TrackingNote,
     arrival_due_at,
     delay_check,
     downstream_station,
@@ -114,6 +116,7 @@ from .tracking import (
     loading_unconfirmed,
     mark_delay_reported,
     set_eta,
+    tracking_flagged,
 )
 
 __all__ = [
@@ -142,6 +145,7 @@ __all__ = [
     "ExceptionFinding",
     "ExceptionSummaryLine",
     "Explanation",
+    "GoodsState",
     "LateCause",
     "LogisticsRules",
     "Party",
@@ -161,6 +165,7 @@ __all__ = [
     "Shipment",
     "ShipmentStatus",
     "Signed",
+    "TrackingNote",
     "abnormal_penalty_at",
     "advance_receipt",
     "apply_scan",
@@ -213,6 +218,7 @@ __all__ = [
     "set_eta",
     "start_receipt_clock",
     "summary_csv",
+    "tracking_flagged",
     "weekly_exception_summary",
     "went_overdue_on",
 ]

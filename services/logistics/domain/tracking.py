@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from enum import StrEnum
 
 from shared.calendar import end_of_local_day, local_date
 from shared.contracts.values import ScanKind
@@ -35,6 +36,41 @@ class EtaConfirmed:
     note: str
     force_majeure: bool
     at: datetime
+
+
+class GoodsState(StrEnum):
+    """收货保证状态: how the consignee received the goods, as the tracking call found."""
+
+    INTACT = "intact"
+    DAMAGED = "damaged"
+    SHORT = "short"
+    REFUSED = "refused"
+    NOT_RECEIVED = "not_received"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingNote:
+    """One tracking call as the manual's columns ask (追踪时间、受话人、是否延误; 收货保证状态、
+    送货人员服务质量), besides its free text."""
+
+    kind: str  # vehicle / outsourced (车辆跟踪 / 外发跟踪) or delivery (客户收货落实追踪)
+    note: str
+    called_at: datetime | None = None  # 追踪时间; the workflow sets it (default: the note's time)
+    contact: str | None = None
+    delayed: bool | None = None
+    goods_state: GoodsState | None = None
+    delivery_service: int | None = None  # 1 (poor) … 5 (excellent)
+    abnormal: bool = False
+
+
+def tracking_flagged(n: TrackingNote) -> bool:
+    """如出现异常,立即向部门领导、下游站点反馈: the caller flags it, or the goods were not received
+    intact."""
+    if n.called_at is not None:
+        check_aware(n.called_at, "called_at")
+    if n.delivery_service is not None and not 1 <= n.delivery_service <= 5:
+        raise DomainError(INVALID_VALUE, "delivery service is rated 1 to 5", "delivery_service")
+    return n.abnormal or n.goods_state not in (None, GoodsState.INTACT)
 
 
 def downstream_station(s: Shipment) -> str:

@@ -10,6 +10,7 @@ from services.logistics.domain import (
     Receipt,
     ReceiptOwner,
     Shipment,
+    TrackingNote,
 )
 from shared.contracts.logistics import (
     Contacts,
@@ -19,6 +20,7 @@ from shared.contracts.logistics import (
     ShipmentDelayed,
     ShipmentExceptionRegistered,
     ShipmentMovement,
+    ShipmentTrackingFlagged,
 )
 
 
@@ -53,8 +55,15 @@ def movement(
     )
 
 
-def delayed(s: Shipment, station: str, new_eta: datetime | None) -> ShipmentDelayed:
-    """shipment.delayed for a shipment as it now stands (the customer and the station are told)."""
+def delayed(
+    s: Shipment,
+    station: str,
+    new_eta: datetime | None,
+    force_majeure: bool = False,
+    reason: str | None = None,
+) -> ShipmentDelayed:
+    """shipment.delayed for a shipment as it now stands (the customer and the station are told;
+    force majeure: the department supervisor too)."""
     return ShipmentDelayed(
         branch_id=s.origin_branch,
         version=s.version,
@@ -64,6 +73,23 @@ def delayed(s: Shipment, station: str, new_eta: datetime | None) -> ShipmentDela
         station=station,
         contacts=contacts(s),
         region=s.region,
+        force_majeure=force_majeure,
+        reason=reason or None,
+    )
+
+
+def tracking_flagged(s: Shipment, station: str, n: TrackingNote) -> ShipmentTrackingFlagged:
+    """shipment.tracking.flagged: the department head and the downstream station are told."""
+    return ShipmentTrackingFlagged(
+        branch_id=s.origin_branch,
+        version=s.version,
+        waybill=s.waybill,
+        region=s.region,
+        station=station,
+        kind=n.kind,
+        goods_state=n.goods_state.value if n.goods_state is not None else None,
+        note=n.note,
+        at=n.called_at or s.last_scan_at or s.dispatched_at,
     )
 
 

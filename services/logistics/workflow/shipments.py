@@ -3,7 +3,7 @@ loading checks the timers run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,9 @@ from services.logistics.domain import (
     ReceiptRequirements,
     ReceiptStatus,
     Shipment,
+    TrackingNote,
     delay_check,
+    downstream_station,
     is_delayed,
     loading_check_due,
     loading_day,
@@ -30,6 +32,7 @@ from services.logistics.domain import (
     normalise_phone,
     receipt_status,
     set_eta,
+    tracking_flagged,
 )
 from services.logistics.queries import records
 from services.logistics.workflow import DELAY_CHECK, LOADING_CHECK, access, events
@@ -204,15 +207,38 @@ async def record(ctx: Context, who: Principal, waybill: str) -> ShipmentRecord:
 
 
 async def add_note(
-    ctx: Context, who: Principal, waybill: str, detail: dict[str, Any], at: datetime | None
-) -> datetime:
-    """A tracking note by customer service (vehicle or outsourced-carrier tracking)."""
-    await access.shipment(ctx, who, waybill)
+    ctx: Context, who: Principal, waybill: str, n: TrackingNote, at: datetime | None
+) -> tuple[datetime, bool]:
+    """A tracking call by customer service, in the manual's columns; something wrong found →
+    shipment.tracking.flagged (the department head and the downstream station are told)."""
+    row = await access.shipment(ctx, who, waybill)
     when = await ctx.business_time(at, "at")
-    await queries.add_log(
-        ctx.conn, waybill=waybill, type_="note", at=when, by=who.sub, detail=detail
+    n = replace(
+        n, called_at=await ctx.business_time(n.called_at, "called_at") if n.called_at else when
     )
-    return when
+    flagged = tracking_flagged(n)
+    detail: dict[str, Any] = {
+        "kind": n.kind,
+        "note": n.note,
+        "called_at": n.called_at.isoformat() if n.called_at else None,
+        "contact": n.contact,
+        "delayed": n.delayed,
+        "goods_state": n.goods_state.value if n.goods_state else None,
+        "delivery_service": n.delivery_service,
+        "flagged": flagged,
+    }
+    await queries.add_log(
+        ctx.conn,
+        waybill=waybill,
+        type_="note",
+        at=when,
+        by=who.sub,
+        detail={k: v for k, v in detail.items() if v is not None},
+    )
+    if flagged:
+        s = records.to_shipment(row)
+        await ctx.emit(events.tracking_flagged(s, downstream_station(s), n))
+    return when, flagged
 
 
 async def confirm_eta(
@@ -244,7 +270,7 @@ async def confirm_eta(
         },
     )
     await ctx.schedule(DELAY_CHECK, waybill, confirmed.eta)
-    await ctx.emit(events.delayed(s, station, confirmed.eta))
+    await ctx.emit(events.delayed(s, station, confirmed.eta, force_majeure, note))
     return confirmed
 
 

@@ -122,6 +122,7 @@ NOW: Final = timedelta(0)
 REPAIR_DONE_TEMPLATES: Final = tuple(f"repair_done{suffix}" for suffix, *_ in REPAIR_CARE)
 # Cases of a duty the rules table names itself (the others come from the event's fields).
 LOADING_ALERT: Final = "loading"
+FORCE_MAJEURE_ALERT: Final = "force_majeure"
 SLA_FIRST_CONTACT: Final = "first_contact"  # aftersales' service-level steps
 SLA_SURVEY: Final = "survey"
 
@@ -502,6 +503,31 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 SHIPMENT,
                 delayed_params,
                 when=lacks("new_eta"),
+            ),
+            CallbackTask(
+                P.STATION_CALL, SHIPMENT, after_now(STATION_CALL_DUE), team=const(Team.LOGISTICS)
+            ),
+            # 不可抗拒因素…及时将相关信息反馈给部门主管进行处理: the supervisor's alert at once.
+            CallbackTask(
+                P.ALERT,
+                SHIPMENT,
+                after_now(NOW),
+                team=const(Team.LOGISTICS),
+                level=fixed_level(EscalationLevel.DEPT_HEAD),
+                case=const(FORCE_MAJEURE_ALERT),
+                when=is_true("force_majeure"),
+            ),
+        ),
+        # 如出现异常,立即向部门领导、下游站点反馈: the department head's alert at once; the
+        # station's call to the downstream station.
+        "shipment.tracking.flagged": (
+            CallbackTask(
+                P.ALERT,
+                SHIPMENT,
+                after_now(NOW),
+                team=const(Team.LOGISTICS),
+                level=fixed_level(EscalationLevel.DEPT_HEAD),
+                case=lambda ev: f"tracking:{ev.text('at')}",
             ),
             CallbackTask(
                 P.STATION_CALL, SHIPMENT, after_now(STATION_CALL_DUE), team=const(Team.LOGISTICS)
