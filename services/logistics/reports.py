@@ -7,6 +7,8 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
+from asyncpg import Record
+
 from services.logistics import queries
 from services.logistics.domain import (
     RegionLine,
@@ -17,9 +19,10 @@ from services.logistics.domain import (
     weekly_exception_summary,
 )
 from services.logistics.queries import records
-from shared.calendar import local_date
+from shared.calendar import local_date, start_of_local_day
 from shared.context import Context
-from shared.errors import Invalid
+from shared.errors import Forbidden, Invalid
+from shared.web.auth import Principal
 
 
 def previous_week(today: date) -> str:
@@ -61,6 +64,16 @@ async def exceptions_week(ctx: Context, week: str | None) -> tuple[dict[str, Any
         ],
     }
     return summary, summary_csv(lines)
+
+
+async def exceptions_day(ctx: Context, who: Principal, station: str, day: date) -> list[Record]:
+    """One station's exceptions of one local day (货物异常报表); a branch prints its own."""
+    if who.is_branch and who.branch != station:
+        raise Forbidden(f"branch {who.branch} prints its own exception report, not {station}'s")
+    start = start_of_local_day(day)
+    return await queries.exceptions_at_station(
+        ctx.conn, station=station, start=start, end=start + timedelta(days=1)
+    )
 
 
 def region_line_json(line: RegionLine) -> dict[str, Any]:

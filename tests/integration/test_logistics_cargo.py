@@ -217,3 +217,57 @@ async def test_weekly_exception_summary_is_published_to_customer_service(setting
 async def _n(coro, n: int):
     found = await coro
     return found if len(found) >= n else None
+
+
+async def test_duty_the_hub_prints_its_day_of_cargo_exceptions(settings) -> None:
+    """异常管理流程: 现场人员清点发现异常…在系统里面做异常处理,上传图片,并打印货物异常报表 — a
+    station's exceptions of one day as JSON, CSV and a page to print (zh and en labels); a
+    branch prints its own only."""
+    u = uid()
+    o, h, d = f"O{u}", f"H{u}", f"D{u}"
+    a, b = f"PA{u}", f"PB{u}"
+    now = datetime.now(BUSINESS_TZ)
+    hub = token(settings, "branch", branch=h)
+    async with service(settings) as (client, _):
+        for wb in (a, b):
+            await create(
+                client, shipment_body(wb, o, d, transfers=(h,), dispatched=now - timedelta(hours=3))
+            )
+        for wb, kind, note in ((a, "damage", "外箱<破损>"), (b, "shortage", "少 2 件")):
+            r = await client.post(
+                f"/v1/shipments/{wb}/exceptions",
+                json={"kind": kind, "note": note, "station": h, "at": now.isoformat()},
+                headers=hub,
+            )
+            assert r.status_code == 201, r.text
+        query = {"station": h, "day": today().isoformat()}
+        r = await client.get("/v1/reports/exceptions/daily", params=query, headers=hub)
+        assert r.status_code == 200, r.text
+        report = r.json()
+        assert (report["station"], report["total"]) == (h, 2)
+        assert [(x["waybill"], x["kind"], x["note"]) for x in report["lines"]] == [
+            (a, "damage", "外箱<破损>"),
+            (b, "shortage", "少 2 件"),
+        ]
+        r = await client.get(
+            "/v1/reports/exceptions/daily", params=query | {"format": "csv"}, headers=hub
+        )
+        header, *rows = r.text.strip().splitlines()
+        assert header == "at,waybill,kind,note,photos,by,truck_check_id" and len(rows) == 2
+        r = await client.get(
+            "/v1/reports/exceptions/daily", params=query | {"format": "html"}, headers=hub
+        )
+        assert r.headers["content-type"].startswith("text/html")
+        page = r.text
+        assert "货物异常报表" in page and "Cargo exception report" in page
+        assert "货损 damage" in page and "货差 shortage" in page
+        assert "外箱&lt;破损&gt;" in page and "<破损>" not in page  # escaped
+        other = token(settings, "branch", branch=o)
+        r = await client.get("/v1/reports/exceptions/daily", params=query, headers=other)
+        assert r.status_code == 403
+        r = await client.get(
+            "/v1/reports/exceptions/daily",
+            params={"station": h, "day": "2026-02-30"},
+            headers=ADMIN,
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "day"

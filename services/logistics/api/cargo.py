@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse
 
 from services.logistics import metrics, reports
+from services.logistics.api import printed
 from services.logistics.api.models import ExceptionIn, TruckCheckIn
 from services.logistics.api.roles import READERS, STAFF_READERS, WRITERS
 from services.logistics.config import LogisticsSettings
 from services.logistics.workflow import cargo
 from shared.errors import Forbidden
 from shared.objects import ObjectStore
-from shared.validation import Week
+from shared.validation import Code, Day, Week
 from shared.web.auth import Principal, require
 from shared.web.deps import change, service_config, view
 from shared.web.openapi import stored_file
@@ -133,3 +135,22 @@ async def weekly_exceptions(
     if format == "csv":
         return Response(csv_text, media_type="text/csv")
     return summary
+
+
+@router.get("/reports/exceptions/daily", response_model=None)
+async def daily_exceptions(
+    request: Request,
+    station: Code,
+    day: Day,
+    format: Literal["json", "csv", "html"] = Query(default="json", description="html: to print"),
+    who: Principal = require(*READERS),
+) -> dict[str, Any] | Response:
+    """A station's cargo exceptions of one day, to print at the hub (打印货物异常报表)."""
+    async with view(request) as ctx:
+        rows = await reports.exceptions_day(ctx, who, station, day)
+    if format == "html":
+        return HTMLResponse(printed.exception_page(station, day, rows))
+    lines = printed.exception_lines(rows)
+    if format == "csv":
+        return Response(printed.exception_csv(lines), media_type="text/csv")
+    return {"station": station, "day": day.isoformat(), "total": len(lines), "lines": lines}

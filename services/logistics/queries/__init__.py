@@ -2,6 +2,7 @@
 `records` maps rows to the domain and back."""
 
 from services.logistics.queries.cargo import (
+    exceptions_at_station,
     exceptions_between,
     find_consignee_change,
     get_photo,
@@ -58,6 +59,7 @@ __all__ = [
     "add_log",
     "cancel_timers",
     "custody_of",
+    "exceptions_at_station",
     "exceptions_between",
     "explanations_of",
     "find_consignee_change",

@@ -170,3 +170,17 @@ async def find_consignee_change(
         name,
     )
     return value
+
+
+async def exceptions_at_station(
+    conn: asyncpg.Connection, *, station: str, start: datetime, end: datetime
+) -> list[Row]:
+    """A station's exceptions registered in [start, end), in time order."""
+    return await conn.fetch(
+        "SELECT exception_id, waybill, kind, station, note, photo_ids, at, by, truck_check_id"
+        " FROM logistics.exceptions WHERE at >= $1 AND at < $2 AND station = $3"
+        " ORDER BY at, exception_id",
+        start,
+        end,
+        station,
+    )
