@@ -318,3 +318,45 @@ async def test_duty_tracking_calls_in_columns_and_force_majeure_reach_the_superv
         assert r.status_code == 200, r.text
         [late] = await eventually(lambda: events(js, "shipment.delayed", waybill=wb))
         assert (late["force_majeure"], late["reason"], late["station"]) == (True, "台风封路", t)
+
+
+async def test_duty_in_transit_lists_by_station_and_timed_transfer_legs(settings) -> None:
+    """车辆跟踪 / 外发跟踪: 根据系统内未到达下游站点(中转)的货物及时进行跟踪 — the shipments on their way
+    to a station (left the stop before it, not there yet), and each stop's arrival, departure
+    and time spent."""
+    u = uid()
+    o, t, d = f"O{u}", f"T{u}", f"D{u}"
+    left_hub, to_hub, waiting = f"LH{u}", f"TH{u}", f"WT{u}"
+    t0 = datetime.now(BUSINESS_TZ) - timedelta(hours=8)
+    async with service(settings) as (client, _):
+        for wb in (left_hub, to_hub, waiting):
+            await create(client, shipment_body(wb, o, d, transfers=(t,), dispatched=t0))
+        for wb in (left_hub, to_hub):
+            assert (
+                await scan(client, wb, "departed", o, t0 + timedelta(hours=1))
+            ).status_code == 202
+        assert (
+            await scan(client, left_hub, "arrived_hub", t, t0 + timedelta(hours=3))
+        ).status_code == 202
+        assert (
+            await scan(client, left_hub, "departed", t, t0 + timedelta(hours=5))
+        ).status_code == 202
+
+        async def heading(station: str, headers: dict[str, str] = ADMIN) -> list[str]:
+            r = await client.get("/v1/shipments", params={"heading_to": station}, headers=headers)
+            assert r.status_code == 200, r.text
+            return [i["waybill"] for i in r.json()["items"] if i["waybill"].endswith(u)]
+
+        assert await heading(t) == [to_hub]  # the other left the hub; one has not left yet
+        assert await heading(d) == [left_hub]
+        assert await heading(d, token(settings, "branch", branch=d)) == [left_hub]
+        assert await heading(o) == []
+
+        legs = (await shipment(client, left_hub))["legs"]
+        assert [(leg["station"], leg["role"], leg["dwell_minutes"]) for leg in legs] == [
+            (o, "origin", None),
+            (t, "transfer", 120),
+            (d, "destination", None),
+        ]
+        assert legs[0]["left_at"] == (t0 + timedelta(hours=1)).isoformat()
+        assert legs[1]["arrived_at"] == (t0 + timedelta(hours=3)).isoformat()

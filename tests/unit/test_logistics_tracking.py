@@ -24,6 +24,7 @@ from services.logistics.domain import (
     mark_delay_reported,
     set_eta,
     tracking_flagged,
+    transit_legs,
 )
 from shared.contracts.values import ScanKind
 
@@ -187,3 +188,35 @@ def test_duty_the_caller_may_flag_a_call_and_ratings_run_one_to_five() -> None:
     assert bad.value.field == "delivery_service"
     with pytest.raises(ValueError, match="called_at must carry a UTC offset"):
         tracking_flagged(TrackingNote("delivery", "-", called_at=datetime(2026, 11, 6)))
+
+
+def test_duty_transfer_legs_are_timed_from_the_scans() -> None:
+    """外发跟踪: 根据系统内未到达中转的货物及时进行跟踪 — each stop: when the cargo arrived, when it
+    left, the time spent there; a split shipment's first arrival and last departure."""
+    s = shipment(transfer_branches=("WH01", "CQ01"), transfers=2)
+    scans = [
+        (ScanKind.DEPARTED, "SH01", at(1, 8)),
+        (ScanKind.ARRIVED_HUB, "WH01", at(2, 9)),
+        (ScanKind.ARRIVED_HUB, "WH01", at(2, 11)),  # the second batch
+        (ScanKind.DEPARTED, "WH01", at(2, 12)),
+        (ScanKind.DEPARTED, "WH01", at(2, 14, 30)),
+        (ScanKind.ARRIVED_HUB, "CQ01", at(3, 7)),
+        (ScanKind.SIGNED, "CD01", at(4, 9)),
+    ]
+    legs = transit_legs(s, scans)
+    assert [(leg.station, leg.role) for leg in legs] == [
+        ("SH01", "origin"),
+        ("WH01", "transfer"),
+        ("CQ01", "transfer"),
+        ("CD01", "destination"),
+    ]
+    assert (legs[0].arrived_at, legs[0].left_at, legs[0].dwell) == (None, at(1, 8), None)
+    assert (legs[1].arrived_at, legs[1].left_at) == (at(2, 9), at(2, 14, 30))
+    assert legs[1].dwell == timedelta(hours=5, minutes=30)
+    assert (legs[2].arrived_at, legs[2].left_at, legs[2].dwell) == (at(3, 7), None, None)
+    assert (legs[3].arrived_at, legs[3].left_at) == (None, None)
+    # A departure scanned before the arrival (clocks differ) is never a negative stay.
+    odd = transit_legs(
+        s, [(ScanKind.ARRIVED_HUB, "WH01", at(2, 9)), (ScanKind.DEPARTED, "WH01", at(2, 8))]
+    )
+    assert odd[1].dwell == timedelta(0)

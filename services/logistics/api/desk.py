@@ -70,6 +70,9 @@ def shipment_filter(
     awaiting_release: bool | None = Query(
         None, description="true: (some) batches at the destination, not yet signed for"
     ),
+    heading_to: Code | None = _about(
+        "In transit to this station: left the stop before it, not arrived there (车辆跟踪/外发跟踪)"
+    ),
 ) -> ShipmentFilter:
     """The list's filters from its query string (phones as the registration stores them)."""
     start, end = lists.day_range(dispatched_from, dispatched_to)
@@ -85,6 +88,7 @@ def shipment_filter(
         dispatched_before=end,
         delayed=delayed,
         awaiting_release=awaiting_release,
+        heading_to=heading_to,
     )
 
 

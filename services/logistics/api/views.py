@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from services.logistics.domain import Receipt, arrival_due_at
+from services.logistics.domain import Receipt, arrival_due_at, transit_legs
 from services.logistics.workflow.delivery import Release, ReleaseRequest
 from services.logistics.workflow.shipments import ShipmentRecord
+from shared.contracts.values import ScanKind
 
 
 def _iso(value: Any) -> Any:
@@ -77,6 +78,23 @@ def _history(rec: ShipmentRecord) -> list[dict[str, Any]]:
     return entries
 
 
+def _legs(rec: ShipmentRecord) -> list[dict[str, Any]]:
+    """Each stop of the route: arrived, left, and the minutes spent there."""
+    scans = [(ScanKind(r["kind"]), r["station"], r["at"]) for r in rec.scans]
+    return [
+        {
+            "station": leg.station,
+            "role": leg.role,
+            "arrived_at": _iso(leg.arrived_at),
+            "left_at": _iso(leg.left_at),
+            "dwell_minutes": int(leg.dwell.total_seconds() // 60)
+            if leg.dwell is not None
+            else None,
+        }
+        for leg in transit_legs(rec.shipment, scans)
+    ]
+
+
 def _exception(e: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "exception_id": str(e["exception_id"]),
@@ -121,6 +139,7 @@ def shipment_json(rec: ShipmentRecord) -> dict[str, Any]:
         },
         "version": s.version,
         "history": _history(rec),
+        "legs": _legs(rec),
         "receipt": _receipt_view(rec),
         "exceptions": [_exception(e) for e in rec.exceptions],
     }

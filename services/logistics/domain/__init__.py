@@ -106,6 +106,7 @@ from .tracking import (
     DelayVerdict,
     EtaConfirmed,
     GoodsState,
+    Leg,
     TrackingNote,
     arrival_due_at,
     delay_check,
@@ -117,6 +118,7 @@ from .tracking import (
     mark_delay_reported,
     set_eta,
     tracking_flagged,
+    transit_legs,
 )
 
 __all__ = [
@@ -147,6 +149,7 @@ __all__ = [
     "Explanation",
     "GoodsState",
     "LateCause",
+    "Leg",
     "LogisticsRules",
     "Party",
     "Receipt",
@@ -219,6 +222,7 @@ __all__ = [
     "start_receipt_clock",
     "summary_csv",
     "tracking_flagged",
+    "transit_legs",
     "weekly_exception_summary",
     "went_overdue_on",
 ]

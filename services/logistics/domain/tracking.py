@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from shared.calendar import end_of_local_day, local_date
@@ -71,6 +72,46 @@ def tracking_flagged(n: TrackingNote) -> bool:
     if n.delivery_service is not None and not 1 <= n.delivery_service <= 5:
         raise DomainError(INVALID_VALUE, "delivery service is rated 1 to 5", "delivery_service")
     return n.abnormal or n.goods_state not in (None, GoodsState.INTACT)
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One stop of a route as the scans timed it: when the cargo arrived, when it left."""
+
+    station: str
+    role: str  # origin / transfer / destination
+    arrived_at: datetime | None
+    left_at: datetime | None
+
+    @property
+    def dwell(self) -> timedelta | None:
+        """Time spent at the stop (a transfer's 中转 time), once it both arrived and left."""
+        if self.arrived_at is None or self.left_at is None:
+            return None
+        return max(self.left_at - self.arrived_at, timedelta(0))
+
+
+def transit_legs(s: Shipment, scans: Iterable[tuple[ScanKind, str, datetime]]) -> list[Leg]:
+    """The route's stops timed from the scans (外发跟踪: arrived at / left each transfer): the
+    first arrival and the last departure at each (a split shipment's batches included)."""
+    arrived: dict[str, datetime] = {}
+    left: dict[str, datetime] = {}
+    for kind, station, at in scans:
+        if kind in (ScanKind.ARRIVED_HUB, ScanKind.ARRIVED_DESTINATION):
+            arrived[station] = min(at, arrived.get(station, at))
+        elif kind is ScanKind.DEPARTED:
+            left[station] = max(at, left.get(station, at))
+    stops = route(s)
+    roles = ["origin", *(["transfer"] * (len(stops) - 2)), "destination"]
+    return [
+        Leg(
+            station,
+            role,
+            None if role == "origin" else arrived.get(station),
+            None if role == "destination" else left.get(station),
+        )
+        for station, role in zip(stops, roles, strict=True)
+    ]
 
 
 def downstream_station(s: Shipment) -> str:

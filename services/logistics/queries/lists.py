@@ -26,6 +26,9 @@ _LEGS = (
 # On its way and late: the missed deadline was reported, or a station confirmed a later time.
 _LATE = "(delay_reported_for IS NOT NULL OR coalesce(eta > promised_arrival_at, false))"
 _ORDER = "ORDER BY dispatched_at DESC, waybill DESC"
+# Left the stop before the station and not arrived there: the stop after the last departure.
+_ROUTE = "(ARRAY[origin_branch] || transfer_branches || ARRAY[destination_branch])"
+_NEXT_STOP = f"{_ROUTE}[array_position({_ROUTE}, last_station) + 1]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class ShipmentFilter:
     dispatched_before: datetime | None = None
     delayed: bool | None = None
     awaiting_release: bool | None = None
+    heading_to: str | None = None  # in transit to this station (车辆跟踪 / 外发跟踪)
 
 
 def _conditions(f: ShipmentFilter, args: list[object]) -> list[str]:
@@ -75,6 +79,9 @@ def _conditions(f: ShipmentFilter, args: list[object]) -> list[str]:
             # Said literally, so the partial indexes of unsigned shipments apply.
             terms.append("status <> 'signed'")
         terms.append(f"status = ANY({arg(sorted(statuses))}::text[])")
+    if f.heading_to is not None:
+        terms.append("status <> 'signed'")
+        terms.append(f"last_scan_kind = 'departed' AND {_NEXT_STOP} = {arg(f.heading_to)}")
     if f.dispatched_from is not None:
         terms.append(f"dispatched_at >= {arg(f.dispatched_from)}")
     if f.dispatched_before is not None:
@@ -97,12 +104,13 @@ async def list_shipments(
         terms.append(f"(dispatched_at, waybill) < (${len(args) - 1}, ${len(args)})")
     args.append(limit)
     top = f"${len(args)}"
-    if where.station is None:
+    station_of = where.station or where.heading_to  # heading to a station: on its route
+    if station_of is None:
         cond = " AND ".join(terms) or "true"
         return await conn.fetch(
             f"SELECT * FROM logistics.shipments WHERE {cond} {_ORDER} LIMIT {top}", *args
         )
-    args.append(where.station)
+    args.append(station_of)
     station = f"${len(args)}"
     parts = [
         f"(SELECT * FROM logistics.shipments WHERE {' AND '.join([leg.format(b=station), *terms])}"
