@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.logistics.api import cargo, custody, delivery, desk, receipts, shipments
+from services.logistics.api import (
+    cargo,
+    custody,
+    delivery,
+    desk,
+    receipts,
+    shipments,
+    stations,
+)
 
 router = APIRouter()
 router.include_router(shipments.router)
@@ -12,6 +20,7 @@ router.include_router(cargo.router)
 router.include_router(delivery.router)
 router.include_router(receipts.router)
 router.include_router(custody.router)
+router.include_router(stations.router)
 router.include_router(desk.router)
 
 __all__ = ["router"]

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from services.logistics.domain import GoodsState, LateCause
+from services.logistics.domain import GoodsState, LateCause, ViolationKind
 from shared.contracts.values import ConsigneeKind, ExceptionKind, ScanKind
 from shared.validation import Code, LongText, Moment, Name, NationalId, Notes, Phone
 from shared.web.models import Strict
@@ -205,4 +205,17 @@ class ReceiptOwnerIn(Strict):
 
 class LostIn(Strict):
     loss_fen: int = Field(ge=0, le=10**15)
+    at: Moment | None = None
+
+
+# --- stations ---------------------------------------------------------------------------------
+
+
+class ViolationIn(Strict):
+    branch: str = code("The branch that breached the prohibition")
+    region: str = code("The branch's region")
+    kind: ViolationKind = Field(description="Which prohibition (客服工作禁令 1–8)")
+    note: LongText
+    waybill: Code | None = None
+    staff: Code | None = Field(default=None, description="Staff `sub` of the person, when known")
     at: Moment | None = None

@@ -120,6 +120,13 @@ from .tracking import (
     tracking_flagged,
     transit_legs,
 )
+from .violations import (
+    ComplianceLine,
+    Violation,
+    ViolationKind,
+    monthly_compliance,
+    record_violation,
+)
 
 __all__ = [
     "BAD_BATCH",
@@ -137,6 +144,7 @@ __all__ = [
     "AbnormalReceipt",
     "Arrived",
     "CargoException",
+    "ComplianceLine",
     "Consignee",
     "DelayVerdict",
     "Delegate",
@@ -169,6 +177,8 @@ __all__ = [
     "ShipmentStatus",
     "Signed",
     "TrackingNote",
+    "Violation",
+    "ViolationKind",
     "abnormal_penalty_at",
     "advance_receipt",
     "apply_scan",
@@ -194,6 +204,7 @@ __all__ = [
     "lost_receipt_split",
     "mark_delay_reported",
     "mark_receipt_lost",
+    "monthly_compliance",
     "monthly_receipts_report",
     "name_receipt_owner",
     "new_shipper_id",
@@ -209,6 +220,7 @@ __all__ = [
     "receipt_next_check_at",
     "receipt_status",
     "reconcile_truck",
+    "record_violation",
     "register_abnormal",
     "register_exception",
     "release_requirements",

@@ -53,6 +53,7 @@ from services.logistics.queries.shipments import (
     update_shipments,
     update_shipper,
 )
+from services.logistics.queries.stations import insert_violation, violations_between
 
 __all__ = [
     "abnormalities_between",
@@ -78,6 +79,7 @@ __all__ = [
     "insert_shipment",
     "insert_shipper",
     "insert_truck_check",
+    "insert_violation",
     "list_abnormalities",
     "list_exceptions",
     "list_held",
@@ -101,4 +103,5 @@ __all__ = [
     "update_shipper",
     "upsert_explanation",
     "upsert_receipt_owner",
+    "violations_between",
 ]

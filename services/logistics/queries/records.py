@@ -23,6 +23,8 @@ from services.logistics.domain import (
     ScanRecorded,
     Shipment,
     ShipmentStatus,
+    Violation,
+    ViolationKind,
 )
 from shared.contracts.values import ConsigneeKind, ExceptionKind, ReceiptStep, ScanKind
 
@@ -243,4 +245,18 @@ def to_envelope(row: Mapping[str, Any]) -> Envelope:
         checked_at=row["checked_at"],
         missing=tuple(row["missing"]),
         unexpected=tuple(row["unexpected"]),
+    )
+
+
+def to_violation(row: Mapping[str, Any]) -> Violation:
+    """The domain's view of a violations row."""
+    return Violation(
+        violation_id=str(row["violation_id"]),
+        branch=row["branch"],
+        region=row["region"],
+        kind=ViolationKind(row["kind"]),
+        note=row["note"],
+        at=row["at"],
+        waybill=row["waybill"],
+        staff=row["staff"],
     )

@@ -1,0 +1,96 @@
+"""The stations' evaluation: violations of the prohibitions and the monthly compliance report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from services.logistics.api.models import ViolationIn
+from services.logistics.api.roles import READERS, STAFF_READERS
+from services.logistics.domain import ComplianceLine, Violation
+from services.logistics.workflow import stations
+from shared.validation import Code, Cursor, Month
+from shared.web.auth import Principal, require
+from shared.web.deps import change, view
+from shared.web.pagination import after, limit_param, page
+
+router = APIRouter(prefix="/v1", tags=["stations"])
+
+
+def _violation(v: Violation) -> dict[str, Any]:
+    return {
+        "violation_id": v.violation_id,
+        "branch": v.branch,
+        "region": v.region,
+        "kind": v.kind.value,
+        "note": v.note,
+        "waybill": v.waybill,
+        "staff": v.staff,
+        "at": v.at.isoformat(),
+    }
+
+
+@router.post("/violations", status_code=201)
+async def record_violation(
+    body: ViolationIn,
+    request: Request,
+    who: Principal = require("logistics", "manager", "dept_head"),
+) -> dict[str, Any]:
+    """Record a branch's breach of one of the customer-service prohibitions (客服工作禁令)."""
+    report = stations.ViolationReport(**body.model_dump())
+    async with change(request) as ctx:
+        found = await stations.register(ctx, who, report)
+    return _violation(found)
+
+
+@router.get("/violations")
+async def list_violations(
+    request: Request,
+    month: Month,
+    branch: Code | None = None,
+    region: Code | None = None,
+    limit: int = Depends(limit_param),
+    cursor: Cursor | None = None,
+    who: Principal = require(*READERS),
+) -> dict[str, Any]:
+    """A month's violations, newest first; a branch sees its own."""
+    key = after(cursor, datetime, str)
+    async with view(request) as ctx:
+        found = await stations.violations(ctx, who, month, branch, region, key, limit + 1)
+    return page([_violation(v) for v in found], limit, key=("at", "violation_id"))
+
+
+def _compliance_csv(lines: list[ComplianceLine]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("branch", "total", *stations.KINDS))
+    for line in lines:
+        writer.writerow((line.branch, line.total, *(line.by_kind[k] for k in stations.KINDS)))
+    return out.getvalue()
+
+
+@router.get("/reports/violations/monthly", response_model=None)
+async def monthly_compliance(
+    request: Request,
+    month: Month,
+    region: Code | None = None,
+    format: Literal["json", "csv"] = Query(default="json", description="json or csv"),
+    who: Principal = require(*STAFF_READERS),
+) -> dict[str, Any] | Response:
+    """Per branch, the month's violations counted by prohibition (the compliance report)."""
+    async with view(request) as ctx:
+        lines = await stations.compliance(ctx, who, month, region)
+    if format == "csv":
+        return Response(_compliance_csv(lines), media_type="text/csv")
+    return {
+        "month": month,
+        "total": sum(line.total for line in lines),
+        "branches": [
+            {"branch": x.branch, "total": x.total, "by_kind": x.by_kind, "compliant": x.compliant}
+            for x in lines
+        ],
+    }
