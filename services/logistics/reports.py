@@ -131,7 +131,7 @@ async def receipts_month(
         explanations={e["waybill"]: records.to_explanation(e) for e in told},
         now=await ctx.now(),
         owners={
-            o.region: records.to_owner(o)
+            o["region"]: records.to_owner(o)
             for o in await queries.receipt_owners(ctx.conn, region=region)
         },
     )

@@ -91,22 +91,6 @@ class ShipmentDelayed(Event):
     reason: str | None = Field(default=None, description="The station's note on the new time")
 
 
-class ShipmentTrackingFlagged(Event):
-    """A tracking call found something wrong: the department head and the downstream station
-    are told (如出现异常,立即向部门领导、下游站点反馈)."""
-
-    SUBJECT: ClassVar[str] = "shipment.tracking.flagged"
-    OWNER: ClassVar[str] = "logistics"
-
-    waybill: str
-    region: str
-    station: str = Field(description="The downstream station (where the cargo is or is heading)")
-    kind: str = Field(description="vehicle / outsourced / delivery tracking")
-    goods_state: str | None = Field(default=None, description="收货保证状态, when found")
-    note: str
-    at: AwareDatetime = Field(description="When the call was made")
-
-
 class ShipmentLoadingUnconfirmed(Event):
     """Urgent cargo was not confirmed loaded on the day it was due."""
 
@@ -131,6 +115,21 @@ class ShipmentExceptionRegistered(Event):
     photos: list[str] = Field(default_factory=list, description="Photo ids")
     note: str | None = None
     region: str | None = None
+
+
+class ShipmentTrackingFlagged(Event):
+    """A tracking call found something wrong: the department head and the station are told."""
+
+    SUBJECT: ClassVar[str] = "shipment.tracking.flagged"
+    OWNER: ClassVar[str] = "logistics"
+
+    waybill: str
+    region: str
+    station: str = Field(description="The downstream station (where the cargo is or is heading)")
+    kind: str = Field(description="vehicle / outsourced / delivery tracking")
+    goods_state: str | None = Field(default=None, description="收货保证状态, when found")
+    note: str
+    at: AwareDatetime = Field(description="When the call was made")
 
 
 class ReceiptEvent(Event):
@@ -170,8 +169,7 @@ class ReceiptOverdue(ReceiptEvent):
 
 
 class ReceiptAbnormal(ReceiptEvent):
-    """A checked receipt does not meet the shipper's requirements (异常回单): the region's
-    supervisor is told at once and the destination has it signed again."""
+    """A checked receipt does not meet the shipper's requirements: the supervisor is told."""
 
     SUBJECT: ClassVar[str] = "receipt.abnormal"
 

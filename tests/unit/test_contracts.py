@@ -63,8 +63,10 @@ CATALOGUE = [
     "shipment.delayed",
     "shipment.loading.unconfirmed",
     "shipment.exception.registered",
+    "shipment.tracking.flagged",
     "receipt.returned",
     "receipt.overdue",
+    "receipt.abnormal",
     "callback.scheduled",
     "callback.completed",
     "callback.overdue",
@@ -263,6 +265,23 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "receipt.returned": {**RECEIPT, "at": AT},
     "receipt.overdue": {**RECEIPT, "days_overdue": 6, "hard_breach": True},
+    "receipt.abnormal": {
+        **RECEIPT,
+        "abnormality_id": "ab-1",
+        "destination_branch": "bj02",
+        "step": "signed",
+        "defects": ["the company stamp is missing"],
+        "at": AT,
+    },
+    "shipment.tracking.flagged": {
+        "waybill": "WB100",
+        "region": "east",
+        "station": "wh01",
+        "kind": "delivery",
+        "goods_state": "damaged",
+        "note": "外包装破损",
+        "at": AT,
+    },
     "callback.scheduled": {**CALLBACK, "purpose": "complaint_handling"},
     "callback.completed": {
         **CALLBACK,
@@ -327,7 +346,7 @@ def _property_names(schema: Any) -> list[str]:
 def test_every_catalogue_subject_has_a_model_in_catalogue_order() -> None:
     assert [getattr(m, "SUBJECT") for m in ALL_EVENTS] == CATALOGUE  # noqa: B009
     assert set(BY_SUBJECT) == set(CATALOGUE)
-    assert len(ALL_EVENTS) == 41
+    assert len(ALL_EVENTS) == 43
     assert set(SAMPLES) == set(CATALOGUE)
 
 

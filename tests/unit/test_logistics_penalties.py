@@ -132,7 +132,7 @@ def test_a_receipt_back_in_the_last_microsecond_of_the_month_is_returned() -> No
 def test_report_csv_ends_lines_with_a_bare_newline() -> None:
     text = report_csv(monthly_receipts_report([clocked("A", "east", 0, t(10, 1))], "2026-11"))
     assert "\r" not in text
-    assert text.endswith("A\n")
+    assert text.endswith(",A,0,,,0,0,,,\n")
 
 
 # --- the split of a loss ------------------------------------------------------------------
