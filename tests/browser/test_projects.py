@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
+from shared.calendar import BUSINESS_TZ
 from tests.browser.conftest import shoot
 from tests.browser.test_console import sign_in
 from tests.support.console import Desk
@@ -29,7 +30,7 @@ def png(width: int = 64, height: int = 48) -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     rows = b"".join(
-        b"\x00" + bytes((200, 80 + y * 3, 40) if (y // 8) % 2 else (30, 110, 190)) * width
+        b"\x00" + bytes((200, (80 + y * 3) % 256, 40) if (y // 8) % 2 else (30, 110, 190)) * width
         for y in range(height)
     )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
@@ -255,3 +256,115 @@ async def test_the_project_page_in_english(page: Page, kd: Desk, site: Site) -> 
     ).to_have_count(0)
     await shoot(page, "project-en")
     await page.get_by_role("link", name="中文").click()
+
+
+async def test_after_sales_staff_take_a_repair_from_opening_to_closure(
+    page: Page, kd: Desk, site: Site
+) -> None:
+    k = kd.kefu
+    project = await k.get("projects", f"/v1/projects/{site.project_id}")
+    await k.post(
+        "intake",
+        "/v1/repair-requests",
+        {
+            "customer_id": project["customer_id"],
+            "project_id": site.project_id,
+            "address": site.address,
+            "problem": "厨房水管接头漏水",
+        },
+        headers=k.auth("branch", branch="SH01"),
+    )
+
+    async def opened() -> str | None:
+        items = (await k.get("aftersales", "/v1/repairs", project_id=site.project_id))["items"]
+        return next((str(i["id"]) for i in items if i["problem"] == "厨房水管接头漏水"), None)
+
+    rid = await eventually(opened, timeout=20, interval=0.2)
+    await sign_in(page, kd, "sun.as")
+    await page.goto(f"{kd.url}/repairs/{rid}")
+    act = page.get_by_role("region", name="下一步处理")
+    notice = page.get_by_role("status")
+
+    async def step(name: str) -> Any:
+        """The step's form, opened."""
+        form = act.locator("details.step", has=page.locator("summary", has_text=name))
+        if await form.get_attribute("open") is None:
+            await form.locator("summary").click()
+        return form
+
+    form = await step("派工")
+    await expect(form.get_by_label("维修人员（用户名）")).to_have_value("sun.as")
+    await form.get_by_role("button", name="提交").click()
+    await expect(notice).to_have_text("已派工。")
+
+    tomorrow = datetime.now(UTC).astimezone(BUSINESS_TZ) + timedelta(days=1)
+    form = await step("预约勘察")
+    await form.get_by_label("与客户约定的勘察时间").fill(tomorrow.strftime("%Y-%m-%dT10:00"))
+    await form.get_by_role("button", name="提交").click()
+    await expect(notice).to_have_text("已预约勘察。")
+
+    form = await step("添加照片")
+    await form.get_by_label("照片（JPEG、PNG、WebP）").set_input_files(
+        files=[{"name": "pipe.png", "mimeType": "image/png", "buffer": png(80, 60)}]
+    )
+    await form.get_by_role("button", name="上传").click()
+    await expect(notice).to_have_text("照片已上传。")
+    await expect(page.get_by_role("img", name="维修照片 1")).to_be_visible()
+
+    form = await step("记录勘察结果")
+    await form.get_by_label("勘察结果").fill("水槽下方软管接头老化")
+    await form.get_by_label("维修方案").fill("更换软管和接头")
+    await form.get_by_label("问题类型").select_option("plumbing")
+    await shoot(page, "repair-steps")
+    await form.get_by_role("button", name="提交").click()
+    await expect(notice).to_have_text("已记录勘察结果。")
+    # The project is not completed, so the warranty cannot cover it: a paid repair.
+    await expect(page.get_by_text("不在保修范围内，需收费维修。")).to_be_visible()
+    quote = (await k.get("aftersales", f"/v1/repairs/{rid}"))["fee_quote_fen"]
+    await expect(act.locator("summary", has_text="排定维修")).to_have_count(0)
+
+    form = await step("客户接受报价")
+    await form.get_by_role("button", name="提交").click()
+    await expect(notice).to_have_text("已记录客户接受报价。")
+
+    form = await step("排定维修")
+    await form.get_by_label("维修开始日期").fill(tomorrow.strftime("%Y-%m-%d"))
+    await form.get_by_label("预计天数").fill("2")
+    await form.get_by_role("button", name="提交").click()
+    await expect(notice).to_have_text("已排定维修。")
+    await expect(page.get_by_role("region", name="排期")).to_contain_text(
+        f"{tomorrow:%Y-%m-%d} 开始，预计 2 天"
+    )
+
+    form = await step("开始维修")
+    await form.get_by_role("button", name="提交").click()
+    await expect(notice).to_have_text("已开始维修。")
+
+    # A fee that is not the quote: aftersales refuses, and the page says so on the form.
+    form = await step("维修完成")
+    await expect(form.get_by_label("已收维修费（元）")).to_have_value(f"{quote / 100:.2f}")
+    await form.get_by_label("已收维修费（元）").fill("1.00")
+    await form.get_by_role("button", name="提交").click()
+    refusal = page.get_by_role("alert")
+    await expect(refusal).to_contain_text("「维修完成」未完成，原因如下：")
+    await expect(refusal).to_contain_text("已收维修费")
+    await shoot(page, "repair-step-refused")
+    form = await step("维修完成")
+    await form.get_by_label("客户评价").select_option("5")
+    await form.get_by_label("客户意见").fill("师傅很专业")
+    await form.get_by_label("已收维修费（元）").fill(f"{quote / 100:.2f}")
+    await form.get_by_role("button", name="提交").click()
+    await expect(notice).to_have_text("已记录维修完成。")
+
+    form = await step("结案")
+    await form.get_by_label("维修总结").fill("更换软管, 客户满意")
+    await form.get_by_role("button", name="提交").click()
+    await expect(notice).to_have_text("维修单已结案。")
+    await expect(page.locator(".facts").first).to_contain_text("已结案")
+    await expect(act).to_have_count(0)  # nothing left to do
+    done = await k.get("aftersales", f"/v1/repairs/{rid}")
+    assert done["status"] == "closed" and done["fee_paid_fen"] == quote
+    actions = [h["action"] for h in done["history"]]
+    for action in ("assigned", "survey_booked", "photo_added", "surveyed", "quote_accepted"):
+        assert action in actions
+    assert actions[-3:] == ["repair_started", "completed", "closed"]

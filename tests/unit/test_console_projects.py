@@ -3,16 +3,28 @@ sign-offs by stage, the list a person starts from, the transition form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
-from services.console.api.models import TransitionForm
+from services.console.api.models import (
+    STEP_FORMS,
+    CompletionForm,
+    ScheduleForm,
+    SurveyBookingForm,
+    TransitionForm,
+    invalid_fields,
+)
 from services.console.api.navigation import links
 from services.console.domain import Staff
 from services.console.domain.projects import (
+    approval_level,
+    fen_of,
     plan_totals,
     project_filters,
     repair_filters,
+    repair_steps,
     signoffs_by_stage,
     timeline,
     yuan,
@@ -105,3 +117,55 @@ def test_the_transition_form_becomes_the_api_body() -> None:
         TransitionForm.model_validate({"to": "moon"})
     with pytest.raises(ValidationError):
         TransitionForm.model_validate({"to": "design", "extra": "x"})
+
+
+def test_a_repair_offers_the_steps_its_status_allows_to_the_roles_that_take_them() -> None:
+    def steps(status: str, role: Role = Role.AFTERSALES, **ticket: Any) -> list[str]:
+        return repair_steps({"status": status, **ticket}, role)
+
+    assert steps("opened") == ["assignment"]
+    assert steps("assigned") == ["assignment", "survey-booking"]
+    assert steps("survey_booked") == ["assignment", "survey-booking", "survey", "photos"]
+    unpaid = {"warranty": {"covered": False}, "quote_accepted": False}
+    assert steps("surveyed", **unpaid) == ["assignment", "quote-acceptance", "photos"]
+    covered = {"warranty": {"covered": True}}
+    assert steps("surveyed", **covered) == ["assignment", "schedule", "photos"]
+    assert steps("in_repair") == ["assignment", "completion", "photos"]
+    assert steps("completed") == ["reimbursement", "closure", "photos"]
+    assert steps("reimbursement_claimed") == ["photos"]
+    assert steps("closed") == []
+    assert steps("surveyed", Role.CS, **unpaid) == []
+    assert steps("reimbursement_claimed", Role.DEPT_HEAD) == ["approval"]
+    assert steps("reimbursement_claimed", Role.FINANCE) == []
+    assert steps("reimbursement_dept_approved", Role.FINANCE) == ["approval"]
+    assert "approval" in steps("reimbursement_dept_approved", Role.ADMIN)
+    assert approval_level("reimbursement_claimed") == "dept_head"
+    assert approval_level("reimbursement_dept_approved") == "finance"
+
+
+def test_amounts_typed_in_yuan_become_fen() -> None:
+    assert fen_of("350") == 35_000
+    assert fen_of("350.5") == 35_050
+    assert fen_of(" ¥1,350.05 ") == 135_005
+    for bad in ("", "abc", "1.234", "-5", "1e3", "1.x"):
+        with pytest.raises(ValueError):
+            fen_of(bad)
+
+
+def test_the_repair_step_forms_become_the_api_bodies() -> None:
+    booking = SurveyBookingForm.model_validate({"at": "2026-12-08T10:00"}).body()
+    assert booking == {"at": "2026-12-08T10:00:00+08:00"}  # the wall clock in Shanghai
+    schedule = ScheduleForm.model_validate({"day": "2026-12-09", "duration_days": "2"})
+    assert schedule.body() == {"date": "2026-12-09", "duration_days": 2}
+    done = CompletionForm.model_validate(
+        {"evaluation_score": "5", "comment": " 好 ", "fee_paid": "200.00"}
+    )
+    assert done.body() == {"evaluation_score": 5, "comment": "好", "fee_paid_fen": 20_000}
+    covered = CompletionForm.model_validate({"evaluation_score": "4"}).body()
+    assert covered == {"evaluation_score": 4, "comment": ""}
+    with pytest.raises(ValidationError) as bad:
+        CompletionForm.model_validate({"evaluation_score": "5", "fee_paid": "two hundred"})
+    assert invalid_fields(bad.value).keys() == {"fee_paid"}
+    with pytest.raises(ValidationError):
+        STEP_FORMS["assignment"].model_validate({"staff": "a b"})
+    assert STEP_FORMS["quote-acceptance"].model_validate({"csrf_token": "t"}).body() == {}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
-from shared.contracts.values import Stage
+from services.console.domain.projects import fen_of
+from shared.calendar import BUSINESS_TZ
+from shared.contracts.values import ProblemKind, Stage
 from shared.web.models import Strict
 
 RATING_ROLES = ("designer", "inspector", "foreman", "engineering_manager")
@@ -69,6 +72,137 @@ class TransitionForm(Strict):
         if self.note.strip():
             out["note"] = self.note.strip()
         return out
+
+
+class StepForm(Strict):
+    """A repair step with nothing to enter (accept the quote, start the repair)."""
+
+    csrf_token: str = Field(default="", max_length=256)
+
+    def body(self) -> dict[str, Any]:
+        """The step as aftersales' API takes it."""
+        return {}
+
+
+class AssignmentForm(StepForm):
+    """Who of after-sales handles the ticket."""
+
+    staff: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:@-]+$")
+
+    def body(self) -> dict[str, Any]:
+        return {"staff": self.staff}
+
+
+class SurveyBookingForm(StepForm):
+    """The survey time agreed with the customer, as the clock on the wall reads it (Shanghai)."""
+
+    at: datetime
+
+    def body(self) -> dict[str, Any]:
+        at = self.at if self.at.tzinfo else self.at.replace(tzinfo=BUSINESS_TZ)
+        return {"at": at.isoformat()}
+
+
+class SurveyForm(StepForm):
+    """What the site survey found and the fix proposed."""
+
+    findings: str = Field(min_length=1, max_length=4000)
+    proposed_fix: str = Field(min_length=1, max_length=4000)
+    problem_kind: ProblemKind
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "findings": self.findings.strip(),
+            "proposed_fix": self.proposed_fix.strip(),
+            "problem_kind": self.problem_kind.value,
+        }
+
+
+class ScheduleForm(StepForm):
+    """The repair's first day and how many days it takes."""
+
+    day: date
+    duration_days: int = Field(ge=1, le=365)
+
+    def body(self) -> dict[str, Any]:
+        return {"date": self.day.isoformat(), "duration_days": self.duration_days}
+
+
+def _fen(value: str) -> int | None:
+    return fen_of(value) if value.strip() else None
+
+
+class CompletionForm(StepForm):
+    """The customer's evaluation at completion, and the fee paid for a paid repair (yuan)."""
+
+    evaluation_score: Literal["1", "2", "3", "4", "5"]
+    comment: str = Field(default="", max_length=4000)
+    fee_paid: str = Field(default="", max_length=32)
+
+    @field_validator("fee_paid")
+    @classmethod
+    def _amount(cls, value: str) -> str:
+        _fen(value)
+        return value
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "evaluation_score": int(self.evaluation_score),
+            "comment": self.comment.strip(),
+        }
+        if (fee := _fen(self.fee_paid)) is not None:
+            out["fee_paid_fen"] = fee
+        return out
+
+
+class ReimbursementForm(StepForm):
+    """The repair expenses to reimburse (yuan)."""
+
+    amount: str = Field(min_length=1, max_length=32)
+
+    @field_validator("amount")
+    @classmethod
+    def _amount(cls, value: str) -> str:
+        fen_of(value)
+        return value
+
+    def body(self) -> dict[str, Any]:
+        return {"amount_fen": fen_of(self.amount)}
+
+
+class ApprovalForm(StepForm):
+    """A reimbursement signature at one level."""
+
+    level: Literal["dept_head", "finance"]
+
+    def body(self) -> dict[str, Any]:
+        return {"level": self.level}
+
+
+class ClosureForm(StepForm):
+    """The repair summary that closes the ticket."""
+
+    summary: str = Field(min_length=1, max_length=4000)
+
+    def body(self) -> dict[str, Any]:
+        return {"summary": self.summary.strip()}
+
+
+# Each repair step's form, by the step's path in aftersales' API.
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "assignment": AssignmentForm,
+    "survey-booking": SurveyBookingForm,
+    "survey": SurveyForm,
+    "quote-acceptance": StepForm,
+    "schedule": ScheduleForm,
+    "start": StepForm,
+    "completion": CompletionForm,
+    "reimbursement": ReimbursementForm,
+    "approval": ApprovalForm,
+    "closure": ClosureForm,
+}
+# The API path of a step where it is not the step's own name.
+STEP_PATHS = {"approval": "reimbursement/approvals"}
 
 
 def invalid_fields(exc: ValidationError) -> dict[str, str]:

@@ -122,3 +122,60 @@ def repair_filters(query: Mapping[str, str], statuses: Sequence[str]) -> dict[st
     """The repair list's filters from the query string (a known status only)."""
     status = query.get("status", "")
     return {"status": status} if status in statuses else {}
+
+
+# The steps of a repair ticket aftersales takes from each status (its ALLOWED_FROM, as forms);
+# aftersales still decides every one.
+_BEFORE_COMPLETION = REPAIR_STATUSES[: REPAIR_STATUSES.index("completed")]
+_PHOTOS = REPAIR_STATUSES[REPAIR_STATUSES.index("survey_booked") : REPAIR_STATUSES.index("closed")]
+STEP_FROM: dict[str, frozenset[str]] = {
+    "assignment": frozenset(_BEFORE_COMPLETION),
+    "survey-booking": frozenset({"assigned", "survey_booked"}),
+    "survey": frozenset({"survey_booked"}),
+    "quote-acceptance": frozenset({"surveyed"}),
+    "schedule": frozenset({"surveyed", "quote_accepted", "scheduled"}),
+    "start": frozenset({"scheduled"}),
+    "completion": frozenset({"scheduled", "in_repair"}),
+    "reimbursement": frozenset({"completed"}),
+    "approval": frozenset({"reimbursement_claimed", "reimbursement_dept_approved"}),
+    "closure": frozenset({"completed", "reimbursement_finance_approved"}),
+    "photos": frozenset(_PHOTOS),
+}
+# Who signs each level of a reimbursement (aftersales' APPROVERS).
+APPROVAL_LEVEL = {
+    "reimbursement_claimed": frozenset({Role.DEPT_HEAD, Role.MANAGER, Role.ADMIN}),
+    "reimbursement_dept_approved": frozenset({Role.FINANCE, Role.ADMIN}),
+}
+
+
+def repair_steps(ticket: Mapping[str, Any], role: Role) -> list[str]:
+    """The step forms a ticket offers this role now: every step of after-sales staff (admin
+    too) its status allows; an approver the approval at their level. A covered repair has no
+    quote to accept; a paid one is scheduled once the quote is accepted."""
+    status = str(ticket.get("status", ""))
+    if role is not Role.AFTERSALES and role is not Role.ADMIN:
+        allowed = APPROVAL_LEVEL.get(status, frozenset())
+        return ["approval"] if role in allowed else []
+    steps = [step for step, statuses in STEP_FROM.items() if status in statuses]
+    covered = (ticket.get("warranty") or {}).get("covered")
+    if covered or ticket.get("quote_accepted"):
+        steps = [s for s in steps if s != "quote-acceptance"]
+    elif status == "surveyed":
+        steps = [s for s in steps if s != "schedule"]
+    if role is not Role.ADMIN or status not in APPROVAL_LEVEL:
+        steps = [s for s in steps if s != "approval"]
+    return steps
+
+
+def approval_level(status: str) -> str:
+    """The level the next reimbursement signature is at."""
+    return "dept_head" if status == "reimbursement_claimed" else "finance"
+
+
+def fen_of(text: str) -> int:
+    """Yuan as typed (350, 350.5, 1,350.00) in fen; ValueError when it is not an amount."""
+    cleaned = text.strip().replace(",", "").replace("¥", "")
+    whole, _, cents = cleaned.partition(".")
+    if not whole.isdigit() or len(cents) > 2 or (cents and not cents.isdigit()):
+        raise ValueError("an amount in yuan, at most two decimals")
+    return int(whole) * 100 + int(cents.ljust(2, "0") or 0)

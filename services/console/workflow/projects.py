@@ -107,3 +107,29 @@ async def repair_photo(services: Services, staff: Staff, repair_id: str, photo_i
     return await services.fetch(
         staff, "aftersales", f"/v1/repairs/{_id(repair_id)}/photos/{_id(photo_id)}"
     )
+
+
+async def repair_step(
+    services: Services, staff: Staff, repair_id: str, path: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """One step of a repair ticket through aftersales (it decides whether the step may be
+    taken now)."""
+    done: dict[str, Any] = await services.post(
+        staff, "aftersales", f"/v1/repairs/{_id(repair_id)}/{path}", body
+    )
+    return done
+
+
+async def add_repair_photo(
+    services: Services, staff: Staff, repair_id: str, filename: str, content: bytes, kind: str
+) -> dict[str, Any]:
+    """A photo for the ticket, stored by aftersales (which checks its size and type)."""
+    stored: dict[str, Any] = await services.upload(
+        staff,
+        "aftersales",
+        f"/v1/repairs/{_id(repair_id)}/photos",
+        filename=filename,
+        content=content,
+        kind=kind,
+    )
+    return stored

@@ -100,6 +100,14 @@ class Services:
             r.headers.get("etag"),
         )
 
+    async def upload(
+        self, staff: Staff, service: str, path: str, *, filename: str, content: bytes, kind: str
+    ) -> Any:
+        """A file posted as `staff` (multipart, field `file`); the JSON answer."""
+        files = {"file": (filename, content, kind)}
+        r = await self._send(staff, service, "POST", path, files=files)
+        return r.json() if r.content else None
+
     async def _send(
         self,
         staff: Staff,
@@ -109,6 +117,7 @@ class Services:
         *,
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
         accept: str = "application/json",
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token(staff)}", "Accept": accept}
@@ -119,6 +128,7 @@ class Services:
                 f"{self.urls[service]}{path}",
                 params={k: v for k, v in (params or {}).items() if v is not None},
                 json=body,
+                files=files,
                 headers=headers,
             )
         except httpx.HTTPError as exc:
