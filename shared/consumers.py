@@ -69,6 +69,8 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
 CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec("intake", "on_callback_completed", ("callback.completed",)),
     ConsumerSpec("intake", "on_repair_completed", ("repair.completed",)),
+    ConsumerSpec("intake", "on_project_opened", ("project.opened",)),
+    ConsumerSpec("intake", "on_project_stage_changed", ("project.stage.changed",)),
     ConsumerSpec("projects", "on_lead_registered", ("lead.registered",)),
     ConsumerSpec("projects", "on_complaint_opened", ("complaint.opened",)),
     ConsumerSpec("projects", "on_callback_scheduled", ("callback.scheduled",)),

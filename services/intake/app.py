@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None, config: IntakeSettings | None =
         handlers=[
             handlers.on_callback_completed,
             handlers.on_repair_completed,
+            handlers.on_project_opened,
+            handlers.on_project_stage_changed,
         ],
         timers={
             workflow.ESCALATE: handlers.fire_escalation,

@@ -1,4 +1,5 @@
-"""Intake on the bus (the confirmation call, finished repairs) and its two timers."""
+"""Intake on the bus (the confirmation call, finished repairs, the customers' projects for their
+service files) and its two timers."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import uuid
 from datetime import datetime
 
 from services.intake import workflow
+from services.intake.workflow import files
 from shared.bus import HandlerContext, Reject, RetryLater
 from shared.context import Context
 from shared.contracts.aftersales import RepairCompleted
 from shared.contracts.notifications import CallbackCompleted
-from shared.contracts.values import CallbackPurpose, EntityKind
+from shared.contracts.projects import ProjectOpened, ProjectStageChanged
+from shared.contracts.values import CallbackPurpose, EntityKind, Stage
 from shared.db import transaction
 from shared.service import Runtime
 from shared.timers import Timer
@@ -61,6 +64,31 @@ async def on_repair_completed(event: RepairCompleted, ctx: HandlerContext) -> No
     )
     if not known:
         raise RetryLater(f"complaint {event.complaint_id} not known yet")
+
+
+async def on_project_opened(event: ProjectOpened, ctx: HandlerContext) -> None:
+    """A customer's new project goes in their service file."""
+    await files.keep_project(
+        ctx,
+        project_id=event.project_id,
+        customer_id=event.customer_id,
+        stage=Stage.CONSULTATION,
+        version=event.version,
+        at=event.occurred_at,
+    )
+
+
+async def on_project_stage_changed(event: ProjectStageChanged, ctx: HandlerContext) -> None:
+    """A project's stage in its customer's service file (the contract opens the file)."""
+    await files.keep_project(
+        ctx,
+        project_id=event.project_id,
+        customer_id=event.customer_id,
+        stage=event.to_stage,
+        version=event.version,
+        at=event.at,
+        completed_on=event.completed_on,
+    )
 
 
 async def fire_escalation(ctx: Context, timer: Timer) -> datetime | None:

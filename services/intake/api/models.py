@@ -408,3 +408,10 @@ class WeeklyReport(BaseModel):
     by_cause: dict[str, int] = Field(
         description="The week's opened complaints by recorded cause, every department"
     )
+
+
+class ArchiveIn(Strict):
+    """The service file put in order and archived (客户资料整理入档案)."""
+
+    note: Notes = Field(default="", description="What was filed, or anything missing")
+    at: Moment | None = None
