@@ -26,6 +26,8 @@ TARGET_P99_MS = 50.0
 class Client(Protocol):
     async def post(self, path: str, body: dict[str, Any]) -> int: ...
 
+    async def get(self, path: str) -> int: ...
+
     async def aclose(self) -> None: ...
 
 
@@ -58,6 +60,14 @@ class LeanClient:
             f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
             f"{self.extra}Content-Length: {len(data)}\r\n\r\n"
         ).encode() + data
+        return await self._exchange(request)
+
+    async def get(self, path: str) -> int:
+        request = f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.extra}\r\n".encode()
+        return await self._exchange(request)
+
+    async def _exchange(self, request: bytes) -> int:
+        """Send one request on a kept-alive connection and read the answer; its status."""
         while True:
             reader, writer, reused = await self._connection()
             try:
@@ -111,6 +121,10 @@ class HttpxClient:
         r = await self.client.post(path, json=body)
         return r.status_code
 
+    async def get(self, path: str) -> int:
+        r = await self.client.get(path)
+        return r.status_code
+
     async def aclose(self) -> None:
         await self.client.aclose()
 
@@ -161,8 +175,10 @@ async def paced(
     seconds: float,
     expect: int = 201,
     timeout: float = 10.0,
+    method: str = "POST",
 ) -> Step:
-    """Open-loop arrivals at `rate` for `seconds`; latency from each scheduled start."""
+    """Open-loop arrivals at `rate` for `seconds`; latency from each scheduled start (POST
+    `body_of()` each time, or GET)."""
     loop = asyncio.get_running_loop()
     n = int(rate * seconds)
     latencies: list[float] = []
@@ -172,7 +188,8 @@ async def paced(
     async def one(at: float) -> None:
         nonlocal last_done
         try:
-            status = await asyncio.wait_for(client.post(path, body_of()), timeout)
+            sent = client.get(path) if method == "GET" else client.post(path, body_of())
+            status = await asyncio.wait_for(sent, timeout)
             kind = "" if status == expect else f"HTTP {status}"
         except Exception as exc:
             kind = type(exc).__name__

@@ -8,6 +8,8 @@ from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared import links
+
 DEV_AUTH_SECRET = "kefu-development-signing-secret-change-me"
 # The only values of KEFU_ENV that allow development conveniences (the local admin token, the
 # public signing secret, the development ID key, /_test routes). Compared exactly: anything
@@ -181,6 +183,16 @@ class Settings(BaseSettings):
             raise InsecureSettings(
                 f"KEFU_ENV={self.env!r} is production (only 'development' or 'test' are not):"
                 f" {'; '.join(problems)}"
+            )
+
+    def refuse_weak_link_secret(self, secret: str) -> None:
+        """Raise unless `secret` (KEFU_LINK_SECRET) may sign and open customer links here:
+        called when notifications (which signs them) and the console (which opens them) start."""
+        found = links.problem(secret, development=self.is_development)
+        if found:
+            raise InsecureSettings(
+                f"KEFU_ENV={self.env!r} is production (only 'development' or 'test' are not):"
+                f" {found}"
             )
 
     @property

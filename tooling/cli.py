@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
@@ -329,6 +329,38 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    """Issue a customer's link by hand, or revoke a waybill's links."""
+    from services.console.config import ConsoleSettings
+    from services.console.workflow.tracking import issue_link, revoke_links
+    from shared.links import Audience
+
+    audiences = [Audience(args.audience)] if args.audience else list(Audience)
+    if args.link_command == "revoke":
+        at = asyncio.run(
+            _console_context(
+                lambda ctx: revoke_links(ctx, args.waybill, audiences, args.by, args.reason)
+            )
+        )
+        names = ", ".join(a.value for a in audiences)
+        _print(f"revoked the links to {args.waybill} for {names} issued until {at.isoformat()}")
+        return 0
+    settings, secret = load("console"), ConsoleSettings().link_secret
+    try:
+        settings.refuse_weak_link_secret(secret)
+    except InsecureSettings as exc:
+        print(f"kefu link issue: refusing to sign: {exc}", file=sys.stderr, flush=True)
+        return 2
+    if not args.audience:
+        return _fail("kefu link issue", "--audience is required (consignee or shipper)")
+    base = args.base_url or f"http://127.0.0.1:{settings.port_for('console')}"
+    try:
+        _print(issue_link(secret, base, args.waybill, audiences[0], datetime.now(UTC), args.days))
+    except ValueError as exc:
+        return _fail("kefu link issue", str(exc))
+    return 0
+
+
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=1) as r:
@@ -465,6 +497,8 @@ def _up(
         env.setdefault("KEFU_ADMIN_TOKEN", "kefu-local-admin")
         # The console creates (or resets) its `admin` account with it when it starts.
         env.setdefault("KEFU_ADMIN_PASSWORD", "kefu-local-admin")
+    if "console" in ports:  # the SMS links open the console this run serves
+        env.setdefault("KEFU_LINK_BASE_URL", f"http://127.0.0.1:{ports['console']}")
     env.update(_start_fakes(home, env, record, children))
     logs = home / "logs"
     logs.mkdir(exist_ok=True)
@@ -671,6 +705,27 @@ def parser() -> Parser:
     ua.add_argument("--region", help="the region a regional role sees")
     ua.add_argument("--department", help="the department")
     ua.add_argument("--team", help="the team")
+
+    link = command("link", "the customers' links (the shipment page the SMS links to)")
+    link_sub = link.add_subparsers(dest="link_command", required=True, metavar="COMMAND")
+    li = command(
+        "issue", "print a link as the SMS carries it (KEFU_LINK_SECRET)", cmd_link, link_sub
+    )
+    li.add_argument("waybill", help="the waybill the page shows")
+    li.add_argument("--audience", choices=("consignee", "shipper"), help="whom it is for")
+    li.add_argument("--days", type=int, default=30, help="how long it opens (30)")
+    li.add_argument(
+        "--base-url",
+        default=os.environ.get("KEFU_LINK_BASE_URL"),
+        help="the console's public address (KEFU_LINK_BASE_URL; default this host's console)",
+    )
+    lr = command(
+        "revoke", "every link to the waybill issued until now opens nothing", cmd_link, link_sub
+    )
+    lr.add_argument("waybill", help="the waybill whose links end")
+    lr.add_argument("--audience", choices=("consignee", "shipper"), help="only this one's")
+    lr.add_argument("--by", default="cli", help="who revokes (kept with the revocation)")
+    lr.add_argument("--reason", default="", help="why (kept with the revocation)")
 
     demo = command("demo", "walk the five journeys against a running `kefu up`", cmd_demo)
     demo.add_argument("--token", help="admin token (default: KEFU_ADMIN_TOKEN or kefu-local-admin)")

@@ -17,6 +17,7 @@ from services.console.workflow.services import Services
 from services.console.workflow.sessions import PRUNE
 from shared.service import Runtime, ServiceDef, build_app
 from shared.settings import Settings, load
+from shared.web.ratelimit import AddressLimit
 
 
 def create_app(
@@ -29,6 +30,7 @@ def create_app(
     URL prefix, for tests that run the services in-process)."""
     cfg = config or ConsoleSettings()
     s = settings or load("console")
+    s.refuse_weak_link_secret(cfg.link_secret)
     hub = Hub()
     services = Services(
         cfg.urls(s),
@@ -55,5 +57,6 @@ def create_app(
     app = build_app(svc, s)
     app.state.hub = hub
     app.state.services = services
+    app.state.link_limit = AddressLimit(cfg.link_rate_limit, service="console", scope="link")
     app.mount("/static", StaticFiles(directory=api.STATIC), name="static")
     return app

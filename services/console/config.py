@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field, PositiveInt
+from limits import parse_many
+from pydantic import Field, PositiveInt, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.console.domain.sessions import SessionRules, Throttle
+from shared.links import DEV_LINK_SECRET
 from shared.settings import Settings
 
 # The services the console reads and changes data through.
@@ -54,6 +56,22 @@ class ConsoleSettings(BaseSettings):
     worklist_size: PositiveInt = Field(default=100, le=500, description="Tasks on one page")
     heartbeat_seconds: float = Field(default=15.0, gt=0, description="SSE keep-alive comment")
     timeout_seconds: float = Field(default=10.0, gt=0, description="A call to a service")
+    # Customers' pages (/t/{token}): the links notifications signs into SMS, opened here.
+    link_secret: str = Field(default=DEV_LINK_SECRET, validation_alias="KEFU_LINK_SECRET")
+    link_rate_limit: str | None = Field(
+        default="30/minute;300/hour",
+        description="Link openings per client address ('' switches the limit off)",
+    )
+    link_token_ttl_seconds: PositiveInt = Field(
+        default=60, description="Lifetime of the one-waybill token minted for a link's page"
+    )
+
+    @field_validator("link_rate_limit")
+    @classmethod
+    def _limit_parses(cls, value: str | None) -> str | None:
+        if value:
+            parse_many(value)  # a ValueError names what it could not read
+        return value or None
 
     def session_rules(self) -> SessionRules:
         """The session lifetimes the pure rules take."""

@@ -38,5 +38,7 @@ def create_app(
         config=config or NotificationsSettings(),
         description="Callback tasks, recurring calls, customer and staff messages.",
     )
-    app = build_app(svc, settings or load(SERVICE))
+    s = settings or load(SERVICE)
+    s.refuse_weak_link_secret(svc.config.link_secret)
+    app = build_app(svc, s)
     return app

@@ -13,6 +13,7 @@ from services.notifications.domain.retry import (
     parse_retry_step,
 )
 from services.notifications.domain.templates import TEMPLATES
+from shared.links import DEV_LINK_SECRET
 
 
 def _default_template_ids() -> dict[str, str]:
@@ -57,6 +58,16 @@ class NotificationsSettings(BaseSettings):
     # `t=<ts>,v1=<hmac>` (messages.webhook_signature).
     webhook_urls: dict[str, list[str]] = Field(default_factory=dict)
     webhook_secret: SecretStr | None = None
+
+    # The customer's page linked from the shipment SMS: signed with the secret the console
+    # opens it with (production refuses the published default), served under this address.
+    link_secret: str = Field(default=DEV_LINK_SECRET, validation_alias="KEFU_LINK_SECRET")
+    link_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        validation_alias="KEFU_LINK_BASE_URL",
+        description="The console's public address, as a customer's phone reaches it",
+    )
+    link_days: int = Field(default=30, ge=1, le=90, description="How long a link opens")
 
     # SMS quiet hours, Asia/Shanghai; start == end switches them off.
     quiet_hours_start: time = time(21, 0)

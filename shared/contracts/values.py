@@ -17,6 +17,9 @@ class Role(StrEnum):
     SUPERVISION = "supervision"
     LOGISTICS = "logistics"
     ADMIN = "admin"
+    # Not a person: the console's token for one customer link, reading one waybill (its
+    # `waybill` and `audience` claims) through the one endpoint that names this role.
+    TRACKING = "tracking"
 
 
 class ComplaintCategory(StrEnum):

@@ -17,6 +17,8 @@ from shared.web.errors import Problem
 
 # A token without an expiry would be valid for ever: refused (issue 16).
 REQUIRED_CLAIMS = ["exp", "sub", "role"]
+# Whom a tracking token reads for (shared.links.Audience's values).
+AUDIENCES = frozenset({"consignee", "shipper"})
 # The OpenAPI security scheme every authenticated operation names (the 401 is ours).
 BEARER = HTTPBearer(
     scheme_name="bearer",
@@ -36,6 +38,8 @@ class Principal:
     region: str | None = None
     department: str | None = None
     team: str | None = None
+    waybill: str | None = None  # a tracking token: the one waybill it reads
+    audience: str | None = None  # a tracking token: consignee or shipper
 
     @property
     def is_branch(self) -> bool:
@@ -55,6 +59,8 @@ def issue_token(
     region: str | None = None,
     department: str | None = None,
     team: str | None = None,
+    waybill: str | None = None,
+    audience: str | None = None,
     ttl_seconds: int = 86400 * 30,
 ) -> str:
     """Sign a token (HS256 with KEFU_AUTH_SECRET, key id in the header); it always expires."""
@@ -63,6 +69,8 @@ def issue_token(
         raise ValueError("a token needs a positive lifetime (ttl_seconds)")
     if role == Role.BRANCH and not branch:
         raise ValueError("a branch token needs --branch")
+    if role == Role.TRACKING and not (waybill and audience in AUDIENCES):
+        raise ValueError("a tracking token needs a waybill and an audience (consignee, shipper)")
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": sub or (f"branch:{branch}" if branch else role),
@@ -75,6 +83,8 @@ def issue_token(
         ("region", region),
         ("department", department),
         ("team", team),
+        ("waybill", waybill),
+        ("audience", audience),
     ):
         if v:
             claims[k] = v
@@ -113,6 +123,10 @@ def verify(settings: Settings, token: str) -> Principal:
         role = Role(claims["role"])
         if role is Role.BRANCH and not claims.get("branch"):
             raise ValueError("a branch token must name its branch")
+        if role is Role.TRACKING and not (
+            claims.get("waybill") and claims.get("audience") in AUDIENCES
+        ):
+            raise ValueError("a tracking token must name its waybill and audience")
         return Principal(
             sub=str(claims["sub"]),
             role=role,
@@ -120,6 +134,8 @@ def verify(settings: Settings, token: str) -> Principal:
             region=claims.get("region"),
             department=claims.get("department"),
             team=claims.get("team"),
+            waybill=claims.get("waybill"),
+            audience=claims.get("audience"),
         )
     except (jwt.PyJWTError, KeyError, ValueError) as exc:
         raise Problem(401, "Invalid token", f"the bearer token was not accepted: {exc}") from exc

@@ -80,6 +80,24 @@ class RateLimit:
         return max(1, math.ceil(reset - time.time()))
 
 
+class AddressLimit:
+    """A per-address limit one route applies itself (a public page that answers its refusal
+    as a page): the same notation, limiter and metric as the middleware's address limit."""
+
+    def __init__(self, spec: str | None, *, service: str, scope: str) -> None:
+        self.items, self.service, self.scope = parse(spec), service, scope
+        self.limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+
+    def refuse(self, address: str) -> int | None:
+        """Seconds to wait when this address is over the limit (the hit counted), else None."""
+        for item in self.items:
+            if not self.limiter.hit(item, self.scope, address):
+                LIMITED.labels(self.service, self.scope).inc()
+                reset = self.limiter.get_window_stats(item, self.scope, address).reset_time
+                return max(1, math.ceil(reset - time.time()))
+        return None
+
+
 def _bearer(scope: Scope) -> bytes:
     for name, value in scope.get("headers") or ():
         if name == b"authorization":

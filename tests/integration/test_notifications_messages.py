@@ -24,6 +24,7 @@ from shared.contracts.intake import ComplaintEscalated, CustomerUpdated
 from shared.contracts.logistics import Contacts, ShipmentDelayed
 from shared.contracts.reports import ReportPublished
 from shared.contracts.values import Department, EscalationLevel, ReportKind
+from shared.links import DEV_LINK_SECRET, Audience, key_of, open_link
 from shared.settings import Settings
 from tests.support.harness import eventually
 from tests.support.notifications import (
@@ -312,10 +313,20 @@ async def test_a_delayed_shipment_texts_both_contacts_the_new_time_and_calls_the
 
     assert sorted(s["phone_numbers"] for s in h.gateway.sent) == sorted([shipper, consignee])
     assert {s["template_code"] for s in h.gateway.sent} == {"SMS_008"}
-    assert all(
-        json.loads(s["template_param"]) == {"waybill": waybill, "eta": "2026-12-03 15:30"}
-        for s in h.gateway.sent
-    )
+    params = {s["phone_numbers"]: json.loads(s["template_param"]) for s in h.gateway.sent}
+    links = {phone: p.pop("link") for phone, p in params.items()}
+    assert all(p == {"waybill": waybill, "eta": "2026-12-03 15:30"} for p in params.values())
+    # each contact's own signed link to the shipment's page (issue 19)
+    key = key_of(DEV_LINK_SECRET)
+    opened = {
+        phone: open_link(key, link.rsplit("/t/", 1)[1], datetime.now(UTC))
+        for phone, link in links.items()
+    }
+    assert {(o.subject, o.audience) for o in opened.values() if o} == {
+        (waybill, Audience.SHIPPER),
+        (waybill, Audience.CONSIGNEE),
+    }
+    assert opened[shipper] is not None and opened[shipper].audience is Audience.SHIPPER
     assert sorted(m["recipient"]["label"] for m in messages) == ["consignee", "shipper"]
     assert all(m["entity"] == {"kind": "shipment", "id": waybill} for m in messages)
     assert (call["purpose"], call["team"]) == ("station_call", "logistics")

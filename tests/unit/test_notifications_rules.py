@@ -827,7 +827,7 @@ def test_repair_appointment_booked_by_day() -> None:
     assert run("repair.scheduled", payload).messages[0].params["date"] == "2026-03-14"
 
 
-def test_dispatch_texts_shipper_and_consignee_arrival_and_signature_only_the_shipper() -> None:
+def test_dispatch_texts_both_arrival_tells_the_consignee_to_collect_signature_the_shipper() -> None:
     sent = run("shipment.dispatched").messages
     assert [(m.recipient.label, m.recipient.value) for m in sent] == [
         ("shipper", "13800000001"),
@@ -841,9 +841,18 @@ def test_dispatch_texts_shipper_and_consignee_arrival_and_signature_only_the_shi
     }
     no_phone = {**SAMPLES["shipment.dispatched"], "contacts": {"shipper_phone": "13800000001"}}
     assert len(run("shipment.dispatched", no_phone).messages) == 1
-    for subject in ("shipment.arrived", "shipment.signed"):
-        [sms] = run(subject).messages
-        assert (sms.template, sms.recipient.label) == (subject.replace(".", "_"), "shipper")
+    [signed] = run("shipment.signed").messages
+    assert (signed.template, signed.recipient.label) == ("shipment_signed", "shipper")
+    arrived = run("shipment.arrived").messages
+    assert [(m.template, m.recipient.label) for m in arrived] == [
+        ("shipment_arrived", "shipper"),
+        ("shipment_ready", "consignee"),  # ready for collection: what to bring is on the page
+    ]
+    # every shipment SMS carries its recipient's own link (signed by the workflow)
+    for subject in ("shipment.dispatched", "shipment.arrived", "shipment.signed"):
+        assert all(m.link == m.recipient.label for m in run(subject).messages), subject
+    assert all(m.link == m.recipient.label for m in run("shipment.delayed").messages)
+    assert all(m.link is None for m in run("complaint.opened").messages)
 
 
 def test_delay_tells_both_contacts_the_new_time_and_calls_the_station_in_2_hours() -> None:
@@ -1034,8 +1043,12 @@ def test_every_planned_message_renders_and_every_task_has_a_script() -> None:
         p = plan(subject, payload, NOW)
         for message in p.messages:
             assert isinstance(message, MessageSpec)
+            params = {
+                **message.params,
+                **({"link": "https://k.example/t/x"} if message.link else {}),
+            }
             for language in ("zh", "en"):
-                assert render(message.template, language, message.params)
+                assert render(message.template, language, params)
         for spec in p.tasks:
             assert spec.script in SCRIPTS, spec.purpose
         for schedule in p.recurring:

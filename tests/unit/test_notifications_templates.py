@@ -25,6 +25,7 @@ REQUIRED = {
     "shipment_arrived",
     "shipment_signed",
     "shipment_delayed",
+    "shipment_ready",
     "report",
 }
 
@@ -128,3 +129,10 @@ def test_a_bad_retry_step_is_refused_at_start_up() -> None:
         NotificationsSettings(callback_retry_delays=["2h", "whenever"])
     with pytest.raises(ValidationError):
         NotificationsSettings(callback_retry_delays=[])
+
+
+def test_every_shipment_sms_ends_with_the_customers_link() -> None:
+    shipment = [t for t in TEMPLATES.values() if t.key.startswith("shipment_")]
+    assert len(shipment) == 6
+    for tpl in shipment:
+        assert tpl.zh.endswith("{link}") and tpl.en.endswith("{link}"), tpl.key

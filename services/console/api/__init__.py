@@ -1,14 +1,23 @@
 """The console's pages: sign-in, the worklist and its live updates, the sign-in audit,
-projects and repairs.
+projects and repairs, and the customer's shipment page (no sign-in).
 Templates, static files and the message catalogue live beside the route modules."""
 
 from fastapi import APIRouter
 
-from services.console.api import audit, live, projects, repairs, settings, signin, worklist
+from services.console.api import (
+    audit,
+    live,
+    projects,
+    repairs,
+    settings,
+    signin,
+    tracking,
+    worklist,
+)
 from services.console.api.pages import STATIC
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, worklist, live, settings, audit, projects, repairs):
+for module in (signin, worklist, live, settings, audit, projects, repairs, tracking):
     router.include_router(module.router)
 
 __all__ = ["STATIC", "router"]

@@ -47,10 +47,10 @@ def new_staff(
     """A checked account: a plain lowercase name, a known role, a branch for branch staff."""
     if not USERNAME.match(username):
         raise Invalid("username", "lowercase letters, digits, '.', '_' or '-', at most 64")
-    try:
-        known = Role(role)
-    except ValueError:
-        raise Invalid("role", f"one of {', '.join(r.value for r in Role)}") from None
+    people = [r.value for r in Role if r is not Role.TRACKING]  # tracking is a link's token
+    if role not in people:
+        raise Invalid("role", f"one of {', '.join(people)}")
+    known = Role(role)
     if known is Role.BRANCH and not branch:
         raise Invalid("branch", "a branch account names its branch")
     if team is not None and team not in {t.value for t in Team}:

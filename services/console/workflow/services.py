@@ -78,7 +78,7 @@ class Services:
 
     async def call(
         self,
-        staff: Staff,
+        staff: Staff | str,
         service: str,
         method: str,
         path: str,
@@ -86,7 +86,8 @@ class Services:
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
-        """One call as `staff`; the JSON answer, or ServiceError with the service's problem."""
+        """One call as `staff` (or with a token already minted for a narrower scope, such as a
+        customer link's); the JSON answer, or ServiceError with the service's problem."""
         r = await self._send(staff, service, method, path, params=params, body=body)
         return r.json() if r.content else None
 
@@ -110,7 +111,7 @@ class Services:
 
     async def _send(
         self,
-        staff: Staff,
+        staff: Staff | str,
         service: str,
         method: str,
         path: str,
@@ -120,7 +121,8 @@ class Services:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         accept: str = "application/json",
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token(staff)}", "Accept": accept}
+        bearer = staff if isinstance(staff, str) else self.token(staff)
+        headers = {"Authorization": f"Bearer {bearer}", "Accept": accept}
         started = time.perf_counter()
         try:
             r = await self.client.request(
@@ -141,7 +143,7 @@ class Services:
             raise _problem(service, r)
         return r
 
-    async def get(self, staff: Staff, service: str, path: str, **params: Any) -> Any:
+    async def get(self, staff: Staff | str, service: str, path: str, **params: Any) -> Any:
         """A read as `staff`."""
         return await self.call(staff, service, "GET", path, params=params)
 

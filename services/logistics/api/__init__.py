@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from services.logistics.api import (
     cargo,
     custody,
+    customer,
     delivery,
     desk,
     receipts,
@@ -22,5 +23,6 @@ router.include_router(receipts.router)
 router.include_router(custody.router)
 router.include_router(stations.router)
 router.include_router(desk.router)
+router.include_router(customer.router)
 
 __all__ = ["router"]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.logistics.domain import Receipt, arrival_due_at, transit_legs
+from services.logistics.workflow.customer import CustomerView
 from services.logistics.workflow.delivery import Release, ReleaseRequest
 from services.logistics.workflow.shipments import ShipmentRecord
 from shared.contracts.values import ScanKind
@@ -19,6 +20,63 @@ def _iso(value: Any) -> Any:
 def mask_phone(phone: str) -> str:
     """138****0000: enough to recognise, not enough to dial."""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def mask_name(name: str) -> str:
+    """王** / 上海****公司: enough for its owner to recognise, not enough to identify them."""
+    text = name.strip()
+    if len(text) <= 1:
+        return "*"
+    if len(text) <= 4:
+        return text[0] + "*" * (len(text) - 1)
+    return text[:2] + "*" * (len(text) - 4) + text[-2:]
+
+
+def _customer_receipt(v: CustomerView) -> dict[str, Any] | None:
+    """The receipt as its shipper sees it; None for a link that may not see it."""
+    if v.receipt is not None and v.lateness is not None:
+        return {
+            "required": True,
+            "status": v.receipt.state.value,
+            "due_on": _iso(v.receipt.due_on),
+            "overdue": v.lateness.overdue,
+        }
+    if v.shows_receipt:
+        return {"required": False, "status": "not_required", "due_on": None, "overdue": False}
+    return None
+
+
+def customer_json(v: CustomerView) -> dict[str, Any]:
+    """GET /v1/shipments/{waybill}/tracking: the shipment as its customer link shows it."""
+    s = v.shipment
+    return {
+        "waybill": s.waybill,
+        "status": s.status.value,
+        "delayed": v.delayed,
+        "promised_arrival_at": s.promised_arrival_at.isoformat(),
+        "eta": arrival_due_at(s).isoformat(),
+        "eta_confirmed": s.eta is not None,
+        "dispatched_at": s.dispatched_at.isoformat(),
+        "signed_at": _iso(s.signed_at),
+        "origin_branch": s.origin_branch,
+        "destination_branch": s.destination_branch,
+        "batches": s.batches,
+        "arrived_batches": len(s.arrived_batches),
+        "timeline": [
+            {"at": r["at"].isoformat(), "kind": r["kind"], "station": r["station"]} for r in v.scans
+        ],
+        "release": {
+            "ready": bool(s.arrived_batches) and s.status.value != "signed",
+            "requirements": [r.code for r in v.requirements],
+        },
+        "consignee": {
+            "name": mask_name(s.consignee.name),
+            "phone": mask_phone(s.consignee.phone),
+            "kind": s.consignee.kind.value,
+        },
+        "shipper": {"name": mask_name(s.shipper.name), "phone": mask_phone(s.shipper.phone)},
+        "receipt": _customer_receipt(v),
+    }
 
 
 def receipt_json(r: Receipt) -> dict[str, Any]:

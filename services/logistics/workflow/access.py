@@ -1,4 +1,5 @@
-"""Who may see which shipment: branches on its route, staff of its region, everyone else."""
+"""Who may see which shipment: branches on its route, staff of its region, a customer link
+its own waybill, everyone else."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from shared.web.auth import Principal
 
 
 def may_see(who: Principal, row: Mapping[str, Any]) -> bool:
-    """Branches see shipments on their route; staff with a region see that region's."""
+    """Branches see shipments on their route; staff with a region see that region's; a
+    customer link's token (role tracking) its one waybill."""
+    if who.role is Role.TRACKING:
+        return who.waybill is not None and row["waybill"] == who.waybill
     if who.is_branch:
         route = {row["origin_branch"], row["destination_branch"], *row["transfer_branches"]}
         return who.branch in route

@@ -12,8 +12,9 @@ from shared.contracts.values import CallbackPurpose, MessageChannel, Role
 from shared.validation import Code, Comment
 from shared.web.models import Strict
 
-# Every staff role reads the worklist and the log; branches do not.
-STAFF: Final = tuple(r for r in Role if r is not Role.BRANCH)
+# Every staff role reads the worklist and the log; neither a branch's systems nor a customer
+# link's token (Role.TRACKING) do.
+STAFF: Final = tuple(r for r in Role if r not in (Role.BRANCH, Role.TRACKING))
 # The roles whose work is calling customers see a task's customer phone in full; others masked.
 DIALLERS: Final = frozenset(r for r in STAFF if r is not Role.FINANCE)
 # The service-level report: customer service and those who manage it.

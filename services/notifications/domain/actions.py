@@ -209,6 +209,7 @@ class Message:
     params: Pick[dict[str, str]]
     attachment: Pick[Attachment | None] = nothing
     when: Cond = always
+    link: bool = False  # carries the recipient's signed link to the record's page
 
     def expand(self, ev: EventView) -> list[Spec]:
         params, attachment = self.params(ev), self.attachment(ev)
@@ -223,6 +224,7 @@ class Message:
                 entity=entity,
                 customer_id=ev.opt("customer_id"),
                 attachment=attachment,
+                link=recipient.label if self.link else None,
             )
             for recipient in self.to(ev)
         ]

@@ -184,8 +184,8 @@ def chase_missed(ev: EventView) -> bool:
 
 
 def shipment_sms(template: str, *roles: str) -> Message:
-    """A tracking SMS to the shipment's contacts."""
-    return Message(SMS, template, to_contact(*roles), SHIPMENT, shipment_params)
+    """A tracking SMS to the shipment's contacts, each with the link to their page."""
+    return Message(SMS, template, to_contact(*roles), SHIPMENT, shipment_params, link=True)
 
 
 def handling_task(
@@ -480,6 +480,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
         ),
         "shipment.arrived": (
             shipment_sms("shipment_arrived", "shipper"),
+            shipment_sms("shipment_ready", "consignee"),  # what to bring is on the page
             # Arrived (a split shipment: at its signature): no station left to chase.
             Cancel((P.STATION_CALL,), SHIPMENT, when=lacks("batch")),
         ),
@@ -495,6 +496,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 SHIPMENT,
                 delayed_params,
                 when=has("new_eta"),
+                link=True,
             ),
             Message(
                 SMS,
@@ -503,6 +505,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 SHIPMENT,
                 delayed_params,
                 when=lacks("new_eta"),
+                link=True,
             ),
             CallbackTask(
                 P.STATION_CALL, SHIPMENT, after_now(STATION_CALL_DUE), team=const(Team.LOGISTICS)

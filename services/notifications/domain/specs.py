@@ -86,6 +86,9 @@ class MessageSpec:
     customer_id: str | None = None
     language: str | None = None  # None: the contact book's language, else zh
     attachment: Attachment | None = None
+    # A shipment SMS carries its customer's page: the audience (the recipient's role, consignee
+    # or shipper) the workflow signs the link for, as the `link` param.
+    link: str | None = None
 
 
 @dataclass(frozen=True)

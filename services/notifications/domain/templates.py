@@ -113,33 +113,43 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
             _sms(
                 "shipment_dispatched",
                 "SMS_005",
-                "您的货物（运单号{waybill}）已于{at}从{origin}发出，发往{destination}。",
-                "Shipment {waybill} left {origin} for {destination} at {at}.",
+                "您的货物（运单号{waybill}）已于{at}从{origin}发出，发往{destination}。查看：{link}",
+                "Shipment {waybill} left {origin} for {destination} at {at}. Track: {link}",
             ),
             _sms(
                 "shipment_arrived",
                 "SMS_006",
-                "您的货物（运单号{waybill}）已于{at}到达{destination}。",
-                "Shipment {waybill} arrived at {destination} at {at}.",
+                "您的货物（运单号{waybill}）已于{at}到达{destination}。查看：{link}",
+                "Shipment {waybill} arrived at {destination} at {at}. Track: {link}",
             ),
             _sms(
                 "shipment_signed",
                 "SMS_007",
-                "您的货物（运单号{waybill}）已于{at}签收。",
-                "Shipment {waybill} was signed for at {at}.",
+                "您的货物（运单号{waybill}）已于{at}签收。查看：{link}",
+                "Shipment {waybill} was signed for at {at}. Track: {link}",
             ),
             _sms(
                 "shipment_delayed",
                 "SMS_008",
-                "您的货物（运单号{waybill}）未能按时到达，预计到达时间调整为{eta}，敬请谅解。",
-                "Shipment {waybill} is delayed; the new expected arrival is {eta}. We apologise.",
+                "您的货物（运单号{waybill}）未能按时到达，预计到达时间调整为{eta}，敬请谅解。"
+                "查看：{link}",
+                "Shipment {waybill} is delayed; the new expected arrival is {eta}. We apologise. "
+                "Track: {link}",
             ),
             _sms(
                 "shipment_delayed_tbc",
                 "SMS_009",
-                "您的货物（运单号{waybill}）未能按时到达，新的到达时间正在确认中，确认后将通知您。",
+                "您的货物（运单号{waybill}）未能按时到达，新的到达时间正在确认中，确认后将通知您。"
+                "查看：{link}",
                 "Shipment {waybill} is delayed; the new arrival time is being confirmed and "
-                "we will tell you as soon as it is.",
+                "we will tell you as soon as it is. Track: {link}",
+            ),
+            _sms(
+                "shipment_ready",
+                "SMS_010",
+                "您的货物（运单号{waybill}）已于{at}到达{destination}，可以提货。提货须知：{link}",
+                "Shipment {waybill} arrived at {destination} at {at} and is ready for collection; "
+                "what to bring: {link}",
             ),
             _email(
                 "complaint_registered",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -21,6 +21,7 @@ from services.notifications.domain import (
     webhook_targets,
 )
 from services.notifications.workflow.common import SEND_TIMER, Cause
+from shared import links
 from shared.context import Context
 from shared.contracts.values import MessageChannel
 from shared.errors import NotFound
@@ -33,6 +34,22 @@ async def customer_languages(ctx: Context, messages: Sequence[MessageSpec]) -> d
         return {}
     found = await queries.get_contacts(ctx.conn, kind="customer", contact_ids=sorted(ids))
     return {cid: row["language"] for cid, row in found.items()}
+
+
+def with_link(spec: MessageSpec, config: NotificationsSettings, now: datetime) -> dict[str, str]:
+    """The message's params, plus for a message that carries one the recipient's signed link
+    to the record's page (the console's /t/…), valid for `link_days`."""
+    params = dict(spec.params)
+    if spec.link is not None and spec.entity is not None:
+        token = links.sign(
+            links.key_of(config.link_secret),
+            spec.entity.id,
+            links.Audience(spec.link),
+            now,
+            timedelta(days=config.link_days),
+        )
+        params["link"] = f"{config.link_base_url.rstrip('/')}/t/{token}"
+    return params
 
 
 async def queue_message(
@@ -49,8 +66,9 @@ async def queue_message(
     if language is None and spec.recipient.kind == "customer":
         language = languages.get(spec.recipient.value)
     shown = language or config.default_language
-    body = render(spec.template, shown, spec.params)
-    subject = render_subject(spec.template, shown, spec.params)
+    params = with_link(spec, config, now)
+    body = render(spec.template, shown, params)
+    subject = render_subject(spec.template, shown, params)
     is_email = spec.channel is MessageChannel.EMAIL
     targets: list[tuple[str, MessageChannel, str | None]] = [(spec.dedupe_key, spec.channel, None)]
     if spec.recipient.kind == "audience":
@@ -72,7 +90,7 @@ async def queue_message(
             recipient_value=spec.recipient.value,
             recipient_label=spec.recipient.label,
             webhook_url=url,
-            params=dict(spec.params),
+            params=params,
             language=spec.language,
             rendered_language=shown,
             subject=subject if is_email or url else None,

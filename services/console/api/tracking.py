@@ -1,0 +1,40 @@
+"""The customer's shipment page: public (no sign-in), opened from the link in an SMS."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from services.console.api.pages import render
+from services.console.workflow import tracking
+from services.console.workflow.services import ServiceError
+from shared.web.deps import view
+
+router = APIRouter()
+# The token is in the address: no page it links to may learn it, no search engine keep it.
+PUBLIC = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
+
+
+@router.get("/t/{token}")
+async def shipment_page(request: Request, token: str) -> Response:
+    """The shipment a link names, as its audience may see it; a forged, altered, expired or
+    revoked link and an unknown waybill all get the one "not found" page (404)."""
+    client = request.client
+    wait = request.app.state.link_limit.refuse(client.host if client else "unknown")
+    if wait is not None:
+        headers = {**PUBLIC, "Retry-After": str(wait)}
+        return render(request, "track_notice.html", status=429, headers=headers, notice="busy")
+    config = request.app.state.svc.config
+    async with view(request) as ctx:
+        link = await tracking.admitted(ctx, config.link_secret, token)
+    found = None
+    try:
+        if link is not None:
+            found = await tracking.shipment(
+                request.app.state.services, link, config.link_token_ttl_seconds
+            )
+    except ServiceError:
+        return render(request, "track_notice.html", status=503, headers=PUBLIC, notice="down")
+    if found is None:
+        return render(request, "track_missing.html", status=404, headers=PUBLIC)
+    return render(request, "track.html", headers=PUBLIC, tracked=found)
