@@ -6,8 +6,12 @@ that audience and nothing else; the openings are rate-limited per address (issue
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,6 +43,17 @@ from tests.support.tracking import (
 async def kd(servers: Servers, settings: Settings) -> AsyncIterator[Desk]:
     async with desk(settings, servers.nats_url, link_rate_limit="1000/minute") as d:
         yield d
+
+
+def kefu(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`kefu …` in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "tooling.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
 
 
 def same_page(html: str, path: str) -> str:
@@ -216,3 +231,28 @@ async def test_openings_are_limited_per_address(kd: Desk) -> None:
             assert forged.status_code == 429  # counted before the link is even read
     finally:
         kd.app.state.link_limit = before
+
+
+async def test_staff_print_a_link_and_revoke_a_waybills_links_with_kefu(
+    kd: Desk, settings: Settings
+) -> None:
+    s = await register(kd.kefu)
+    wb = s["waybill"]
+    env = {"KEFU_DATABASE_URL": settings.database_url, "KEFU_LINK_BASE_URL": kd.url}
+    issued = await asyncio.to_thread(kefu, "link", "issue", wb, "--audience", "shipper", env=env)
+    assert issued.returncode == 0, issued.stderr
+    link = issued.stdout.strip()
+    assert link.startswith(f"{kd.url}/t/")
+    async with httpx.AsyncClient() as browser:
+        page = await browser.get(link)
+        assert page.status_code == 200 and "您是本运单的发货人" in page.text
+        revoked = await asyncio.to_thread(
+            kefu, "link", "revoke", wb, "--by", "cs-li", "--reason", "发货人要求", env=env
+        )
+        assert revoked.returncode == 0, revoked.stderr
+        assert f"revoked the links to {wb} for consignee, shipper" in revoked.stdout
+        assert (await browser.get(link)).status_code == 404
+    refused = await asyncio.to_thread(
+        kefu, "link", "issue", wb, "--audience", "shipper", env={"KEFU_ENV": "production"}
+    )
+    assert refused.returncode == 2 and "KEFU_LINK_SECRET" in refused.stderr
