@@ -7,6 +7,16 @@ from datetime import date
 import asyncpg
 
 _CUSTOMER = "id::text AS id, name, phone, language, branch_id, version, created_at"
+# A customer as one branch sees it: the name that branch gave, where it is not the record's owner
+# (customer_names); the record's own name otherwise, and for the company-wide roles ($branch NULL).
+_SEEN = (
+    "c.id::text AS id, COALESCE(n.name, c.name) AS name, c.phone, c.language, c.branch_id,"
+    " c.version, c.created_at"
+)
+_SEEN_FROM = (
+    "intake.customers c LEFT JOIN intake.customer_names n"
+    " ON n.customer_id = c.id AND n.branch_id = {branch}"
+)
 
 
 async def insert_customer(
@@ -37,9 +47,13 @@ async def lock_customer(conn: asyncpg.Connection, *, id: str) -> asyncpg.Record 
     )
 
 
-async def get_customer(conn: asyncpg.Connection, *, id: str) -> asyncpg.Record | None:
-    """The customer by id."""
-    return await conn.fetchrow(f"SELECT {_CUSTOMER} FROM intake.customers WHERE id = $1", id)
+async def get_customer(
+    conn: asyncpg.Connection, *, id: str, branch_id: str | None
+) -> asyncpg.Record | None:
+    """The customer by id, as the branch sees it (the record itself when `branch_id` is None)."""
+    return await conn.fetchrow(
+        f"SELECT {_SEEN} FROM {_SEEN_FROM.format(branch='$2')} WHERE c.id = $1", id, branch_id
+    )
 
 
 async def rename_customer(conn: asyncpg.Connection, *, id: str, name: str) -> asyncpg.Record:
@@ -52,6 +66,20 @@ async def rename_customer(conn: asyncpg.Connection, *, id: str, name: str) -> as
     )
     assert row is not None
     return row
+
+
+async def keep_branch_name(
+    conn: asyncpg.Connection, *, customer_id: str, branch_id: str, name: str
+) -> None:
+    """Keep the name a branch that does not own the customer gave it, as that branch's view."""
+    await conn.execute(
+        "INSERT INTO intake.customer_names (customer_id, branch_id, name) VALUES ($1, $2, $3)"
+        " ON CONFLICT (customer_id, branch_id) DO UPDATE SET name = EXCLUDED.name,"
+        " updated_at = now() WHERE intake.customer_names.name <> EXCLUDED.name",
+        customer_id,
+        branch_id,
+        name,
+    )
 
 
 async def branch_knows_customer(conn: asyncpg.Connection, *, id: str, branch_id: str) -> bool:
@@ -189,21 +217,22 @@ async def find_customers(
     after: str | None,
     limit: int,
 ) -> list[asyncpg.Record]:
-    """Customers by their whole phone, or by its last four digits and the exact name; a
-    branch's only when it registered them or has a record of them (keyset on id)."""
+    """Customers by their whole phone, or by its last four digits and the exact name (a
+    branch: the name as it sees it); a branch's only when it registered them or has a record
+    of them (keyset on id)."""
     return await conn.fetch(
-        f"SELECT {_CUSTOMER} FROM intake.customers c"
-        " WHERE ($1::text IS NULL OR phone = $1)"
-        "   AND ($2::text IS NULL OR (right(phone, 4) = $2 AND name = $3))"
-        "   AND ($4::text IS NULL OR branch_id = $4"
+        f"SELECT {_SEEN} FROM {_SEEN_FROM.format(branch='$4')}"
+        " WHERE ($1::text IS NULL OR c.phone = $1)"
+        "   AND ($2::text IS NULL OR (right(c.phone, 4) = $2 AND COALESCE(n.name, c.name) = $3))"
+        "   AND ($4::text IS NULL OR c.branch_id = $4"
         "     OR EXISTS (SELECT 1 FROM intake.leads l"
         "                WHERE l.customer_id = c.id AND l.branch_id = $4)"
         "     OR EXISTS (SELECT 1 FROM intake.complaints x"
         "                WHERE x.customer_id = c.id AND x.branch_id = $4)"
         "     OR EXISTS (SELECT 1 FROM intake.repair_requests r"
         "                WHERE r.customer_id = c.id AND r.branch_id = $4))"
-        "   AND ($5::text IS NULL OR id > $5::uuid)"
-        " ORDER BY id LIMIT $6",
+        "   AND ($5::text IS NULL OR c.id > $5::uuid)"
+        " ORDER BY c.id LIMIT $6",
         phone,
         last4,
         name,

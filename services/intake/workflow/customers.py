@@ -52,7 +52,8 @@ async def customer_for(
     ctx: Context, who: Principal, customer: NewCustomer | None, customer_id: str | None
 ) -> tuple[str, list[Event]]:
     """The customer a form is about (an existing id, or found/registered by phone), and the
-    customer.* event a registration or a new name makes."""
+    customer.* event a registration or a new name makes; a new name from a branch that does
+    not own the customer is kept as that branch's name for it, never on the record."""
     if customer is not None and customer_id is not None:
         raise Invalid("customer_id", "give either customer or customer_id, not both")
     if customer_id is not None:
@@ -66,10 +67,21 @@ async def customer_for(
         return str(created["id"]), [_customer_event(CustomerRegistered, created)]
     row = await queries.lock_customer_by_phone(ctx.conn, phone=customer.phone)
     assert row is not None  # the conflicting insert has committed
+    if not owns(who, row["branch_id"]):
+        await queries.keep_branch_name(
+            ctx.conn, customer_id=row["id"], branch_id=who.branch or "", name=customer.name
+        )
+        return str(row["id"]), []
     if row["name"] == customer.name:
         return str(row["id"]), []
     row = await queries.rename_customer(ctx.conn, id=row["id"], name=customer.name)
     return str(row["id"]), [_customer_event(CustomerUpdated, row)]
+
+
+def owns(who: Principal, owner: str | None) -> bool:
+    """Whether the caller may change a customer's record: the branch that registered it, or a
+    company-wide role; any other branch keeps its own name for the customer instead."""
+    return not who.is_branch or (owner is not None and owner == who.branch)
 
 
 async def _known_customer(ctx: Context, who: Principal, raw: str) -> str:
@@ -164,9 +176,12 @@ async def lead(ctx: Context, who: Principal, lead_id: str) -> asyncpg.Record:
 async def customer(
     ctx: Context, who: Principal, customer_id: str
 ) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
-    """The customer and the timeline of what was registered for them (a branch: its own)."""
+    """The customer and the timeline of what was registered for them (a branch: its own view
+    of the customer and its own entries)."""
     key = ident("customer", customer_id)
-    row = await queries.get_customer(ctx.conn, id=key)
+    row = await queries.get_customer(
+        ctx.conn, id=key, branch_id=who.branch if who.is_branch else None
+    )
     if row is None or (
         who.is_branch
         and not await queries.branch_knows_customer(ctx.conn, id=key, branch_id=who.branch or "")

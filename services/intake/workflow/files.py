@@ -46,7 +46,7 @@ async def keep_project(
 
 
 async def _file(ctx: Context, customer_id: str) -> tuple[list[CustomerProject], Archive | None]:
-    if await queries.get_customer(ctx.conn, id=customer_id) is None:
+    if await queries.get_customer(ctx.conn, id=customer_id, branch_id=None) is None:
         raise NotFound("customer", customer_id)
     projects = [
         CustomerProject(
