@@ -80,6 +80,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec("aftersales", "on_project_stage_changed", ("project.stage.changed",)),
     ConsumerSpec("aftersales", "on_project_materials_recorded", ("project.materials.recorded",)),
     ConsumerSpec("aftersales", "on_callback_completed", ("callback.completed",)),
+    ConsumerSpec("logistics", "on_complaint_opened", ("complaint.opened",)),
     ConsumerSpec(
         "logistics",
         "on_shipment_scanned",

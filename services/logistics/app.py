@@ -17,6 +17,7 @@ def create_app(
     svc = ServiceDef(
         name="logistics",
         router=api.router,
+        handlers=[handlers.on_complaint_opened],
         bulk=[handlers.on_shipment_scanned],
         timers=handlers.TIMERS,
         background=(handlers.seed_reports, metrics.refresh),

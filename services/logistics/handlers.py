@@ -1,5 +1,6 @@
-"""Bus and timer entry points: branch scans (bulk), delay and loading checks, receipt
-deadlines, the weekly/monthly reports, and seeding the report timers at start-up."""
+"""Bus and timer entry points: branch scans (bulk), complaints naming a shipment, delay and
+loading checks, receipt deadlines, the weekly/monthly reports, and seeding the report timers
+at start-up."""
 
 from __future__ import annotations
 
@@ -14,14 +15,17 @@ from services.logistics.workflow import (
     LOADING_CHECK,
     RECEIPT_DEADLINE,
     RECEIPTS_MONTHLY,
+    access,
     receipts,
     reporting,
     scans,
     shipments,
 )
-from shared.bus import Item, Reject
+from shared.bus import HandlerContext, Item, Reject
 from shared.context import Context
 from shared.contracts.ingest import branch_of
+from shared.contracts.intake import ComplaintOpened
+from shared.contracts.values import SubjectKind
 from shared.db import transaction
 from shared.service import Runtime
 from shared.timers import FireFn, Timer
@@ -49,6 +53,21 @@ async def on_shipment_scanned(ctx: Context, items: Sequence[Item]) -> None:
         # The platform re-runs each message of the batch alone: only this one dead-letters.
         raise Reject(exc.detail) from exc
     metrics.count_scans(sc.kind for sc in batch)
+
+
+async def on_complaint_opened(event: ComplaintOpened, ctx: HandlerContext) -> None:
+    """A branch's complaint about a shipment off its route is refused: dead-lettered with the
+    reason (a branch refers only to shipments on its route; company-wide desks to any)."""
+    subject = event.subject
+    if subject is None or subject.kind is not SubjectKind.SHIPMENT or event.branch_id is None:
+        return
+    route = await access.route_of(ctx, subject.id)
+    if route is not None and event.branch_id not in route:
+        raise Reject(
+            f"complaint {event.complaint_id} from branch {event.branch_id} names waybill"
+            f" {subject.id}, whose route does not pass that branch: a branch refers only to"
+            " shipments on its route"
+        )
 
 
 async def fire_delay_check(ctx: Context, timer: Timer) -> datetime | None:

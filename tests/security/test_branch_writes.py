@@ -7,6 +7,7 @@ Postgres (`conftest.platform`)."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -155,3 +156,112 @@ async def test_another_branch_never_renames_a_customer_and_sees_only_its_own_vie
         lambda: published(js, "customer.updated", customer_id=customer_id), timeout=15
     )
     assert [e["name"] for e in updated] == [f"北京王二{u}"]
+
+
+def shipment(waybill: str, origin: str, shipper: dict[str, Any]) -> dict[str, Any]:
+    """A shipment from `origin` to GZ03 for a shipper."""
+    now = datetime.now(UTC)
+    return {
+        "waybill": waybill,
+        "origin_branch": origin,
+        "destination_branch": "GZ03",
+        "region": "east",
+        "transfers": 0,
+        "transfer_branches": [],
+        "promised_arrival_at": (now + timedelta(days=3)).isoformat(),
+        "shipper": shipper,
+        "consignee": {"name": "收货人", "phone": "13900000002"},
+        "receipt": {"required": False},
+    }
+
+
+async def test_another_branch_never_renames_a_shipper_nor_marks_it_a_key_customer(
+    platform: Platform, settings: Settings, database_url: str
+) -> None:
+    owner, other = (
+        bearer(settings, "branch", branch=OWNER),
+        bearer(settings, "branch", branch=OTHER),
+    )
+    desk = bearer(settings, "logistics", sub="logistics-desk")
+    logistics, u, number = platform.clients["logistics"], uid(), phone()
+    theirs = f"北京发货{u}"
+
+    async def shipper() -> tuple[str, bool, int]:
+        (row,) = await fetch(
+            database_url,
+            "SELECT name, key_customer, version FROM logistics.shippers WHERE phone = $1",
+            number,
+        )
+        return row["name"], row["key_customer"], row["version"]
+
+    first = ok(
+        await logistics.post(
+            "/v1/shipments",
+            headers=owner,
+            json=shipment(f"BWA{u}", OWNER, {"name": theirs, "phone": number}),
+        )
+    )
+    mine = ok(
+        await logistics.post(
+            "/v1/shipments",
+            headers=other,
+            json=shipment(
+                f"BWB{u}", OTHER, {"name": f"上海改名{u}", "phone": number, "key_customer": True}
+            ),
+        )
+    )
+    assert mine["shipper_id"] == first["shipper_id"]  # one phone, one shipper
+    assert await shipper() == (theirs, False, 1)
+    # The other branch's own shipment keeps the name it was given.
+    waybill = ok(await logistics.get(f"/v1/shipments/BWB{u}", headers=other), 200)
+    assert f"上海改名{u}" in str(waybill) and theirs not in str(waybill)
+
+    # The logistics desk (company-wide) and the owning branch change it.
+    key = {"name": theirs, "phone": number, "key_customer": True}
+    ok(await logistics.post("/v1/shipments", headers=desk, json=shipment(f"BWC{u}", OWNER, key)))
+    assert await shipper() == (theirs, True, 2)
+    again = {"name": f"北京发货二{u}", "phone": number}
+    ok(await logistics.post("/v1/shipments", headers=owner, json=shipment(f"BWD{u}", OWNER, again)))
+    assert await shipper() == (f"北京发货二{u}", True, 3)
+
+
+async def test_a_complaint_about_a_shipment_off_the_branchs_route_is_refused(
+    platform: Platform, settings: Settings, database_url: str, js: JetStreamContext
+) -> None:
+    owner, other = (
+        bearer(settings, "branch", branch=OWNER),
+        bearer(settings, "branch", branch=OTHER),
+    )
+    on_route = bearer(settings, "branch", branch="GZ03")
+    u = uid()
+    waybill = f"BWS{u}"
+    ok(
+        await platform.clients["logistics"].post(
+            "/v1/shipments",
+            headers=owner,
+            json=shipment(waybill, OWNER, {"name": f"发货{u}", "phone": phone()}),
+        )
+    )
+    subject = {"kind": "shipment", "id": waybill}
+    intake = platform.clients["intake"]
+    for token in (on_route, other):
+        customer = {"name": f"投诉{u}", "phone": phone()}
+        ok(
+            await intake.post(
+                "/v1/complaints", headers=token, json=complaint(customer=customer, subject=subject)
+            )
+        )
+
+    async def refused() -> list[str]:
+        return await dead_letters(database_url, "logistics", "on_complaint_opened", waybill)
+
+    (error,) = await eventually(refused, timeout=30)
+    assert error.startswith("rejected: ") and f"from branch {OTHER}" in error
+
+    async def drained() -> bool:
+        info = await js.consumer_info("EVENTS", "logistics-on_complaint_opened")
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await eventually(drained, timeout=15)
+    # The destination's complaint about it is taken: only the branch off the route is refused.
+    assert await refused() == [error]

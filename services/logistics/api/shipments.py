@@ -46,7 +46,7 @@ async def create_shipment(
     if who.is_branch and body.origin_branch != who.branch:
         raise Forbidden(f"branch {who.branch} registers shipments of its own branch only")
     async with change(request, branch_id=body.origin_branch) as ctx:
-        done = await shipments.register(ctx, _registration(body), who.sub)
+        done = await shipments.register(ctx, _registration(body), who)
     s = done.shipment
     return {
         "waybill": s.waybill,

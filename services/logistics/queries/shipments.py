@@ -27,16 +27,23 @@ async def lock_shipper_by_phone(conn: asyncpg.Connection, *, phone: str) -> Row 
 
 
 async def insert_shipper(
-    conn: asyncpg.Connection, *, shipper_id: str, name: str, phone: str, key_customer: bool
+    conn: asyncpg.Connection,
+    *,
+    shipper_id: str,
+    name: str,
+    phone: str,
+    key_customer: bool,
+    branch_id: str,
 ) -> bool:
-    """Register a new shipper; False if it already exists."""
+    """Register a new shipper of a branch; False if it already exists."""
     row = await conn.fetchval(
-        "INSERT INTO logistics.shippers (shipper_id, name, phone, key_customer)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+        "INSERT INTO logistics.shippers (shipper_id, name, phone, key_customer, branch_id)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
         shipper_id,
         name,
         phone,
         key_customer,
+        branch_id,
     )
     return row is not None
 

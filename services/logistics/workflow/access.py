@@ -35,6 +35,14 @@ def visible(who: Principal, row: Record | None, waybill: str) -> Record:
     return row
 
 
+async def route_of(ctx: Context, waybill: str) -> frozenset[str] | None:
+    """The branches on a shipment's route (origin, transfers, destination); None if unknown."""
+    row = await queries.get_shipment(ctx.conn, waybill=waybill)
+    if row is None:
+        return None
+    return frozenset((row["origin_branch"], row["destination_branch"], *row["transfer_branches"]))
+
+
 async def shipment(ctx: Context, who: Principal, waybill: str) -> Record:
     """A shipment the caller may see (404 otherwise)."""
     return visible(who, await queries.get_shipment(ctx.conn, waybill=waybill), waybill)

@@ -118,20 +118,23 @@ def _shipment(reg: Registration, dispatched_at: datetime) -> Shipment:
 
 
 async def _register_shipper(
-    ctx: Context, shipper: Party, key_customer: bool | None, branch: str
+    ctx: Context, shipper: Party, key_customer: bool | None, branch: str, who: Principal
 ) -> tuple[str, ShipperRegistered | None]:
-    """Register the shipper or record a changed name / key-customer flag."""
+    """Register the shipper, or record a changed name / key-customer flag when the caller owns
+    the shipper (its branch, or a company-wide writer); another branch only reuses it."""
     phone = normalise_phone(shipper.phone)
     sid = new_shipper_id()
     key = bool(key_customer)
     if await queries.insert_shipper(
-        ctx.conn, shipper_id=sid, name=shipper.name, phone=phone, key_customer=key
+        ctx.conn, shipper_id=sid, name=shipper.name, phone=phone, key_customer=key, branch_id=branch
     ):
         version = 1
     else:
         row = await queries.lock_shipper_by_phone(ctx.conn, phone=phone)
         assert row is not None  # the conflicting insert has committed
         sid = row["shipper_id"]
+        if not who.may_see_branch(row["branch_id"]):
+            return sid, None
         key = row["key_customer"] if key_customer is None else key_customer
         if row["name"] == shipper.name and row["key_customer"] == key:
             return sid, None
@@ -150,16 +153,17 @@ async def _register_shipper(
     return sid, event
 
 
-async def register(ctx: Context, reg: Registration, by: str) -> Registered:
-    """Register a waybill: shipment.dispatched, the shipper registered or updated, the receipt
-    opened, the delay (and for urgent cargo the loading) check set."""
+async def register(ctx: Context, reg: Registration, who: Principal) -> Registered:
+    """Register a waybill: shipment.dispatched, the shipper registered or updated (by the
+    shipper's own branch or a company-wide writer), the receipt opened, the delay (and for
+    urgent cargo the loading) check set."""
     at = await ctx.business_time(reg.dispatched_at, "dispatched_at")
     planned_time(reg.promised_arrival_at, await ctx.now(), "promised_arrival_at")
     s = _shipment(reg, at)
     shipper_id, registered = await _register_shipper(
-        ctx, reg.shipper, reg.key_customer, s.origin_branch
+        ctx, reg.shipper, reg.key_customer, s.origin_branch, who
     )
-    row = records.shipment_row(s, shipper_id=shipper_id, created_by=by)
+    row = records.shipment_row(s, shipper_id=shipper_id, created_by=who.sub)
     if not await queries.insert_shipment(ctx.conn, values=row):
         raise DomainError(WRONG_STATE, f"waybill {s.waybill} is already registered")
     if s.receipt.required:
@@ -175,7 +179,7 @@ async def register(ctx: Context, reg: Registration, by: str) -> Registered:
         waybill=s.waybill,
         type_="registered",
         at=at,
-        by=by,
+        by=who.sub,
         detail={"origin": s.origin_branch, "destination": s.destination_branch},
     )
     await ctx.schedule(DELAY_CHECK, s.waybill, s.promised_arrival_at)
