@@ -7,8 +7,9 @@ from datetime import datetime
 
 from services.aftersales import workflow
 from services.aftersales.domain import SlaStep, complaint_opens_repair
-from shared.bus import HandlerContext
+from shared.bus import HandlerContext, Reject
 from shared.context import Context
+from shared.contracts.envelope import Event
 from shared.contracts.intake import ComplaintOpened, RepairRequested
 from shared.contracts.notifications import CallbackCompleted
 from shared.contracts.projects import ProjectMaterialsRecorded, ProjectStageChanged
@@ -19,7 +20,10 @@ log = logging.getLogger("kefu.aftersales")
 
 
 async def on_repair_requested(event: RepairRequested, ctx: HandlerContext) -> None:
-    """Open one ticket per repair request (a second copy of the request opens nothing)."""
+    """Open one ticket per repair request (a second copy of the request opens nothing); a
+    request naming another branch's project is refused."""
+    if event.project_id is not None:
+        await _own_project(ctx, event, event.project_id, f"repair request {event.request_id}")
     opened = await workflow.open_for_request(
         ctx,
         source=f"{RepairRequested.SUBJECT}:{event.request_id}",
@@ -41,6 +45,7 @@ async def on_complaint_opened(event: ComplaintOpened, ctx: HandlerContext) -> No
     subject = event.subject
     if subject is None or not complaint_opens_repair(event.category, subject.kind):
         return
+    await _own_project(ctx, event, subject.id, f"complaint {event.complaint_id}")
     await workflow.open_for_complaint(
         ctx,
         source=f"{ComplaintOpened.SUBJECT}:{event.complaint_id}",
@@ -65,7 +70,18 @@ async def on_project_stage_changed(event: ProjectStageChanged, ctx: HandlerConte
         warranty_ends_on=event.warranty_ends_on,
         version=event.version,
         at=event.at,
+        branch_id=event.branch_id,
     )
+
+
+async def _own_project(ctx: HandlerContext, event: Event, project_id: str, what: str) -> None:
+    """Refuse (dead letter, with the reason) a branch's reference to another branch's project."""
+    owner = await workflow.project_branch(ctx, project_id)
+    if event.from_another_branch(owner):
+        raise Reject(
+            f"{what} from branch {event.branch_id} names project {project_id}"
+            f" of branch {owner}: a branch refers only to its own projects"
+        )
 
 
 async def on_project_materials_recorded(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.projects import workflow
-from shared.bus import HandlerContext, RetryLater
+from shared.bus import HandlerContext, Reject, RetryLater
 from shared.context import Context
 from shared.contracts.intake import ComplaintOpened, LeadRegistered
 from shared.contracts.notifications import CallbackCompleted, CallbackScheduled
@@ -30,9 +30,16 @@ async def on_lead_registered(event: LeadRegistered, ctx: HandlerContext) -> None
 
 
 async def on_complaint_opened(event: ComplaintOpened, ctx: HandlerContext) -> None:
-    """Count complaints about projects, by month, for the monthly rating."""
+    """Count complaints about projects, by month, for the monthly rating; a complaint from a
+    branch about another branch's project is refused, never counted against it."""
     if event.subject is None or event.subject.kind != SubjectKind.PROJECT:
         return
+    owner = await workflow.project_branch(ctx, event.subject.id)
+    if event.from_another_branch(owner):
+        raise Reject(
+            f"complaint {event.complaint_id} from branch {event.branch_id} names project"
+            f" {event.subject.id} of branch {owner}: a branch refers only to its own projects"
+        )
     if not await workflow.count_complaint(
         ctx,
         complaint_id=event.complaint_id,

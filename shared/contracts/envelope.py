@@ -39,6 +39,12 @@ class Event(BaseModel):
             self.branch_id = cause.branch_id
         return self
 
+    def from_another_branch(self, owner: str | None) -> bool:
+        """Whether a branch other than the one owning a record this event names made it; a
+        company-wide desk (no branch) and a record of no branch are never another branch's
+        (docs/SECURITY.md, "Branches change only what they own")."""
+        return self.branch_id is not None and owner is not None and self.branch_id != owner
+
     def to_json(self) -> bytes:
         """Serialise for the wire."""
         return self.model_dump_json().encode()

@@ -14,10 +14,13 @@ import asyncpg
 import httpx
 from nats.js import JetStreamContext
 
+from shared.calendar import local_date
+from shared.contracts.projects import ProjectStageChanged
+from shared.contracts.values import Stage
 from shared.settings import Settings
 from tests.security.conftest import ADMIN, Platform, bearer, uid
 from tests.support.harness import eventually
-from tests.support.projects import published
+from tests.support.projects import publish, published
 
 OWNER, OTHER = "BJ02", "SH01"
 
@@ -72,6 +75,20 @@ async def dead_letters(database_url: str, schema: str, consumer: str, needle: st
         needle,
     )
     return [r["error"] for r in rows]
+
+
+async def forget(database_url: str, schema: str, consumer: str, needle: str) -> None:
+    """Drop the dead letters a case made on purpose: the session's database is shared, and
+    other suites count their own."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            f"DELETE FROM {schema}.dead_letters WHERE consumer = $1 AND strpos(error, $2) > 0",
+            f"{schema}-{consumer}",
+            needle,
+        )
+    finally:
+        await conn.close()
 
 
 async def test_another_branch_never_renames_a_customer_and_sees_only_its_own_view(
@@ -225,6 +242,104 @@ async def test_another_branch_never_renames_a_shipper_nor_marks_it_a_key_custome
     assert await shipper() == (f"北京发货二{u}", True, 3)
 
 
+async def test_a_branch_cannot_refer_to_another_branchs_project(
+    platform: Platform, settings: Settings, database_url: str, js: JetStreamContext
+) -> None:
+    owner, other = (
+        bearer(settings, "branch", branch=OWNER),
+        bearer(settings, "branch", branch=OTHER),
+    )
+    intake, aftersales = platform.clients["intake"], platform.clients["aftersales"]
+    u = uid()
+    registered = ok(await intake.post("/v1/leads", headers=owner, json=lead(f"业主{u}", phone())))
+
+    async def opened() -> str | None:
+        r = await platform.clients["projects"].get(
+            "/v1/projects", headers=ADMIN, params={"lead_id": registered["id"]}
+        )
+        items = r.json().get("items", []) if r.status_code == 200 else []
+        return str(items[0]["id"]) if items else None
+
+    project_id: str = await eventually(opened, timeout=30)
+    # The project finished, as projects announces it (stamped with the project's branch), so
+    # that aftersales knows it and a quality complaint about it would open a repair.
+    done = local_date(datetime.now(UTC)) - timedelta(days=30)
+    await publish(
+        js,
+        ProjectStageChanged(
+            source="projects",
+            branch_id=OWNER,
+            project_id=project_id,
+            customer_id=registered["customer_id"],
+            from_stage=Stage.PAINTING_ACCEPTED,
+            to_stage=Stage.COMPLETED,
+            at=datetime.now(UTC),
+            by="engineering-1",
+            completed_on=done,
+            warranty_ends_on=done + timedelta(days=730),
+            version=1000,
+        ),
+    )
+
+    async def known() -> bool:
+        rows = await fetch(
+            database_url,
+            "SELECT 1 FROM aftersales.projects WHERE project_id = $1 AND stage = 'completed'",
+            project_id,
+        )
+        return bool(rows)
+
+    await eventually(known, timeout=15)
+
+    customer = {"name": f"报修{u}", "phone": phone()}
+    repair = {"customer": customer, "address": "上海市", "problem": f"漏水{u}"}
+    ok(
+        await intake.post(
+            "/v1/repair-requests", headers=other, json={**repair, "project_id": project_id}
+        )
+    )
+    subject = {"kind": "project", "id": project_id}
+    quality = complaint(customer=customer, category="quality", subject=subject)
+    ok(await intake.post("/v1/complaints", headers=other, json=quality))
+    # The owner's own request is taken: the refusal is about the branch, not the project.
+    ok(
+        await intake.post(
+            "/v1/repair-requests", headers=owner, json={**repair, "project_id": project_id}
+        )
+    )
+
+    async def refused() -> tuple[list[str], list[str], list[str]] | None:
+        found = (
+            await dead_letters(database_url, "aftersales", "on_repair_requested", project_id),
+            await dead_letters(database_url, "aftersales", "on_complaint_opened", project_id),
+            await dead_letters(database_url, "projects", "on_complaint_opened", project_id),
+        )
+        return found if all(found) else None
+
+    letters = await eventually(refused, timeout=30)
+    for schema, consumer in (
+        ("aftersales", "on_repair_requested"),
+        ("aftersales", "on_complaint_opened"),
+        ("projects", "on_complaint_opened"),
+    ):
+        await forget(database_url, schema, consumer, project_id)
+    for errors in letters:
+        assert len(errors) == 1 and errors[0].startswith("rejected: "), errors
+        assert f"from branch {OTHER}" in errors[0] and f"of branch {OWNER}" in errors[0]
+
+    async def tickets() -> list[dict[str, Any]] | None:
+        r = await aftersales.get("/v1/repairs", headers=ADMIN, params={"project_id": project_id})
+        items: list[dict[str, Any]] = r.json().get("items", [])
+        return items or None
+
+    found = await eventually(tickets, timeout=15)
+    assert [t["branch_id"] for t in found] == [OWNER]
+    counted = await fetch(
+        database_url, "SELECT 1 FROM projects.project_complaints WHERE project_id = $1", project_id
+    )
+    assert counted == []
+
+
 async def test_a_complaint_about_a_shipment_off_the_branchs_route_is_refused(
     platform: Platform, settings: Settings, database_url: str, js: JetStreamContext
 ) -> None:
@@ -265,3 +380,4 @@ async def test_a_complaint_about_a_shipment_off_the_branchs_route_is_refused(
     await eventually(drained, timeout=15)
     # The destination's complaint about it is taken: only the branch off the route is refused.
     assert await refused() == [error]
+    await forget(database_url, "logistics", "on_complaint_opened", waybill)

@@ -19,13 +19,16 @@ async def upsert_project(
     warranty_ends_on: date | None,
     version: int,
     changed_at: datetime,
+    branch_id: str | None,
 ) -> bool:
-    """Keep a project's stage and completion; False when the event is older than what we hold."""
+    """Keep a project's stage, completion and branch; False when the event is older than what
+    we hold."""
     applied = await conn.fetchval(
         "INSERT INTO aftersales.projects AS p (project_id, customer_id, stage, completed_on,"
-        " warranty_ends_on, version, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " warranty_ends_on, version, changed_at, branch_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         " ON CONFLICT (project_id) DO UPDATE SET customer_id = EXCLUDED.customer_id,"
-        "   stage = EXCLUDED.stage,"
+        "   stage = EXCLUDED.stage, branch_id = coalesce(p.branch_id, EXCLUDED.branch_id),"
         "   completed_on = coalesce(EXCLUDED.completed_on, p.completed_on),"
         "   warranty_ends_on = coalesce(EXCLUDED.warranty_ends_on, p.warranty_ends_on),"
         "   version = EXCLUDED.version, changed_at = EXCLUDED.changed_at, updated_at = now()"
@@ -38,6 +41,7 @@ async def upsert_project(
         warranty_ends_on,
         version,
         changed_at,
+        branch_id,
     )
     return bool(applied)
 
@@ -45,8 +49,8 @@ async def upsert_project(
 async def get_project(conn: asyncpg.Connection, *, project_id: str) -> dict[str, Any] | None:
     """The projection of one project, or None when no stage change was seen."""
     row = await conn.fetchrow(
-        "SELECT project_id, customer_id, stage, completed_on, warranty_ends_on, version"
-        " FROM aftersales.projects WHERE project_id = $1",
+        "SELECT project_id, customer_id, stage, completed_on, warranty_ends_on, version,"
+        " branch_id FROM aftersales.projects WHERE project_id = $1",
         project_id,
     )
     return None if row is None else dict(row)

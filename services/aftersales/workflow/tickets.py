@@ -188,8 +188,10 @@ async def record_project_stage(
     warranty_ends_on: date | None,
     version: int,
     at: datetime,
+    branch_id: str | None,
 ) -> None:
-    """Keep each project's stage and completion for warranty decisions (stale versions skipped)."""
+    """Keep each project's stage and completion for warranty decisions, and its branch for the
+    references other branches may not make (stale versions skipped)."""
     applied = await queries.upsert_project(
         ctx.conn,
         project_id=project_id,
@@ -199,9 +201,16 @@ async def record_project_stage(
         warranty_ends_on=warranty_ends_on,
         version=version,
         changed_at=at,
+        branch_id=branch_id,
     )
     if not applied:
         log.debug("project %s: stale version %d skipped", project_id, version)
+
+
+async def project_branch(ctx: Context, project_id: str) -> str | None:
+    """The branch a project belongs to, as its stage changes said; None when unknown here."""
+    project = await queries.get_project(ctx.conn, project_id=project_id)
+    return None if project is None else project["branch_id"]
 
 
 async def record_materials(

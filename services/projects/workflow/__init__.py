@@ -37,6 +37,7 @@ from services.projects.workflow.projections import (
     count_complaint,
     keep_callback_completed,
     keep_callback_scheduled,
+    project_branch,
 )
 from services.projects.workflow.projects import (
     approve,
@@ -126,6 +127,7 @@ __all__ = [
     "payment_overdue",
     "payment_receipt",
     "pick_spot_check",
+    "project_branch",
     "project_file",
     "publish_care",
     "publish_rating",

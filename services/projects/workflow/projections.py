@@ -16,6 +16,12 @@ async def _known(ctx: Context, project_id: str) -> bool:
     return await queries.get_project(ctx.conn, project_id=project_id) is not None
 
 
+async def project_branch(ctx: Context, project_id: str) -> str | None:
+    """The branch a project belongs to; None for a project of no branch or one unknown here."""
+    row = await queries.get_project(ctx.conn, project_id=project_id)
+    return None if row is None else row["branch_id"]
+
+
 async def count_complaint(
     ctx: Context, *, complaint_id: str, project_id: str, opened_at: datetime
 ) -> bool:
