@@ -1,12 +1,15 @@
 """The console's pages: sign-in, the worklist and its live updates, the sign-in audit,
-projects and repairs, and the customer's shipment page (no sign-in).
+projects and repairs, the search box and the customer card, complaints, and the customer's
+shipment page (no sign-in).
 Templates, static files and the message catalogue live beside the route modules."""
 
 from fastapi import APIRouter
 
 from services.console.api import (
     audit,
+    complaints,
     live,
+    lookup,
     projects,
     repairs,
     settings,
@@ -17,7 +20,18 @@ from services.console.api import (
 from services.console.api.pages import STATIC
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, worklist, live, settings, audit, projects, repairs, tracking):
+for module in (
+    signin,
+    worklist,
+    live,
+    settings,
+    audit,
+    projects,
+    repairs,
+    tracking,
+    lookup,
+    complaints,
+):
     router.include_router(module.router)
 
 __all__ = ["STATIC", "router"]

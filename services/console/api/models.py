@@ -208,3 +208,106 @@ STEP_PATHS = {"approval": "reimbursement/approvals"}
 def invalid_fields(exc: ValidationError) -> dict[str, str]:
     """The form fields a validation error names, with pydantic's message."""
     return {".".join(str(p) for p in e["loc"]) or "form": e["msg"] for e in exc.errors()}
+
+
+class ComplaintForm(Strict):
+    """The complaint form (投诉登记表) as reception or an agent fills it; intake checks the
+    values and names what it refuses."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    customer_id: str = Field(default="", max_length=64)
+    name: str = Field(default="", max_length=400)
+    phone: str = Field(default="", max_length=100)
+    channel: str = Field(default="", max_length=40)
+    category: str = Field(default="", max_length=40)
+    severity: str = Field(default="", max_length=40)
+    department: str = Field(default="", max_length=40)
+    description: str = Field(default="", max_length=8000)
+    subject_kind: str = Field(default="", max_length=40)
+    subject_id: str = Field(default="", max_length=200)
+    assignee: str = Field(default="", max_length=200)
+
+    def body(self) -> dict[str, Any]:
+        """The complaint as intake's API takes it: the known customer, or name and phone."""
+        out: dict[str, Any] = {
+            "channel": self.channel,
+            "category": self.category,
+            "severity": self.severity,
+            "description": self.description.strip(),
+            "department": self.department,
+        }
+        if self.customer_id:
+            out["customer_id"] = self.customer_id
+        else:
+            out["customer"] = {"name": self.name.strip(), "phone": self.phone.strip()}
+        if self.subject_kind or self.subject_id.strip():
+            out["subject"] = {"kind": self.subject_kind, "id": self.subject_id.strip()}
+        if self.assignee.strip():
+            out["assignee"] = self.assignee.strip()
+        return out
+
+
+class HandoffForm(Strict):
+    """Hand the complaint to another department (a handling sheet)."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    to_department: str = Field(default="", max_length=40)
+    to_assignee: str = Field(default="", max_length=200)
+    note: str = Field(default="", max_length=8000)
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"to_department": self.to_department, "note": self.note.strip()}
+        if self.to_assignee.strip():
+            out["to_assignee"] = self.to_assignee.strip()
+        return out
+
+
+class EscalationForm(Strict):
+    """Escalate to the next level, saying why."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    reason: str = Field(default="", max_length=8000)
+
+    def body(self) -> dict[str, Any]:
+        return {"reason": self.reason.strip()}
+
+
+class CauseForm(Strict):
+    """Why the complaint arose, as the investigation found."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    cause: str = Field(default="", max_length=40)
+    detail: str = Field(default="", max_length=8000)
+
+    def body(self) -> dict[str, Any]:
+        return {"cause": self.cause, "detail": self.detail.strip()}
+
+
+class ResolutionForm(Strict):
+    """The result, and what was offered (one per line)."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    result: str = Field(default="", max_length=8000)
+    alternatives_offered: str = Field(default="", max_length=40000)
+
+    def body(self) -> dict[str, Any]:
+        offered = [x.strip() for x in self.alternatives_offered.splitlines() if x.strip()]
+        return {"result": self.result.strip(), "alternatives_offered": offered}
+
+
+class ConfirmationForm(Strict):
+    """The confirmation call's result on its task."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    callback_id: str = Field(min_length=1, max_length=64)
+    reached: Literal["yes", "no"]
+    satisfied: Literal["", "yes", "no"] = ""
+    comment: str = Field(default="", max_length=4000)
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"reached": self.reached == "yes"}
+        if self.satisfied:
+            out["satisfied"] = self.satisfied == "yes"
+        if self.comment.strip():
+            out["comment"] = self.comment.strip()
+        return out

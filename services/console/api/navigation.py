@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.console.domain import Staff
+from services.console.domain.complaints import REGISTRARS
 from services.console.domain.projects import PROJECT_READERS, REPAIR_READERS
 from shared.contracts.values import Role
 
@@ -27,6 +28,8 @@ NAV = (
     Link("project.nav", "/projects", PROJECT_READERS),
     Link("repair.nav", "/repairs", REPAIR_READERS),
     Link("nav.audit", "/audit/sign-ins", frozenset({Role.ADMIN})),
+    Link("lookup.nav", "/lookup"),
+    Link("complaint.nav_new", "/complaints/new", REGISTRARS),
 )
 
 
