@@ -17,6 +17,7 @@ from nats.js import JetStreamContext
 from shared.calendar import local_date
 from shared.contracts.projects import ProjectStageChanged
 from shared.contracts.values import Stage
+from shared.migrate import migrations_for
 from shared.settings import Settings
 from tests.security.conftest import ADMIN, Platform, bearer, uid
 from tests.support.harness import eventually
@@ -381,3 +382,49 @@ async def test_a_complaint_about_a_shipment_off_the_branchs_route_is_refused(
     # The destination's complaint about it is taken: only the branch off the route is refused.
     assert await refused() == [error]
     await forget(database_url, "logistics", "on_complaint_opened", waybill)
+
+
+async def test_the_migration_gives_existing_shippers_the_branch_of_their_first_shipment(
+    database_url: str,
+) -> None:
+    """Shippers registered before `branch_id` (NULL) get the origin of their first shipment;
+    run on rows made for it in a transaction rolled back."""
+    (migration,) = [m for m in migrations_for("logistics") if m.name.endswith("_shipper_owner.sql")]
+    add = "ALTER TABLE logistics.shippers ADD COLUMN branch_id text;"
+    assert add in migration.sql
+    backfill = migration.sql.split(add, 1)[1]
+    u = uid()
+    used, unused = f"shp_mig_used_{u}", f"shp_mig_unused_{u}"
+    conn = await asyncpg.connect(database_url)
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        for sid in (used, unused):
+            await conn.execute(
+                "INSERT INTO logistics.shippers (shipper_id, name, phone) VALUES ($1, 'x', $2)",
+                sid,
+                phone(),
+            )
+        for waybill, origin, days in ((f"MGA{u}", "SH01", 1), (f"MGB{u}", "GZ03", 2)):
+            await conn.execute(
+                "INSERT INTO logistics.shipments (waybill, origin_branch, destination_branch,"
+                " region, transfers, promised_arrival_at, dispatched_at, shipper_id,"
+                " shipper_name, shipper_phone, consignee_name, consignee_phone,"
+                " consignee_kind, created_by, created_at)"
+                " VALUES ($1, $2, 'BJ02', 'east', 0, now(), now(), $3, 'x', '13700000000',"
+                " 'y', '13900000000', 'person', 'test', now() - make_interval(days => $4))",
+                waybill,
+                origin,
+                used,
+                days,
+            )
+        await conn.execute("SET LOCAL ROLE kefu_logistics")
+        await conn.execute(backfill)
+        rows = await conn.fetch(
+            "SELECT shipper_id, branch_id FROM logistics.shippers WHERE shipper_id = ANY($1)",
+            [used, unused],
+        )
+        await tx.rollback()
+    finally:
+        await conn.close()
+    assert {r["shipper_id"]: r["branch_id"] for r in rows} == {used: "GZ03", unused: None}
