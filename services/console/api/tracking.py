@@ -25,8 +25,10 @@ async def shipment_page(request: Request, token: str) -> Response:
         headers = {**PUBLIC, "Retry-After": str(wait)}
         return render(request, "track_notice.html", status=429, headers=headers, notice="busy")
     config = request.app.state.svc.config
-    async with view(request) as ctx:
-        link = await tracking.admitted(ctx, config.link_secret, token)
+    link = tracking.genuine(config.link_secret, token)
+    if link is not None:
+        async with view(request) as ctx:
+            link = await tracking.admitted(ctx, link)
     found = None
     try:
         if link is not None:
