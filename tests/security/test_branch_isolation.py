@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.calendar import BUSINESS_TZ
 from shared.settings import Settings
 from tests.security.conftest import (
     ADMIN,
@@ -152,7 +153,8 @@ async def seed(p: Platform, settings: Settings) -> World:
         }
     )
     if "logistics" in p.clients:
-        await _shipment(p.clients["logistics"], sh01, w, u)
+        gz03 = bearer(settings, "branch", branch="GZ03")
+        await _shipment(p.clients["logistics"], sh01, gz03, w, u)
     if "aftersales" in p.clients:
         aftersales = p.clients["aftersales"]
         ticket = await first(aftersales, f"/v1/repairs?complaint_id={complaint['id']}")
@@ -216,9 +218,11 @@ async def seed(p: Platform, settings: Settings) -> World:
     return w
 
 
-async def _shipment(logistics: httpx.AsyncClient, sh01: dict[str, str], w: World, u: str) -> None:
+async def _shipment(
+    logistics: httpx.AsyncClient, sh01: dict[str, str], gz03: dict[str, str], w: World, u: str
+) -> None:
     """A receipt-required shipment from SH01 to GZ03 (BJ02 is not on its route), a photo, an
-    exception."""
+    exception, and its signed receipt in an envelope GZ03 seals back to SH01."""
     waybill = f"SEC{u}"
     now = datetime.now(UTC)
     check(
@@ -258,8 +262,15 @@ async def _shipment(logistics: httpx.AsyncClient, sh01: dict[str, str], w: World
             },
         )
     )
+    scanned = {"kind": "arrived_destination", "station": "GZ03"}
+    check(await logistics.post(f"/v1/shipments/{waybill}/scans", headers=gz03, json=scanned), 202)
+    check(await logistics.post(f"/v1/shipments/{waybill}/receipt/signed", headers=gz03), 200)
+    sealed = {"from_branch": "GZ03", "to_branch": OWNER, "waybills": [waybill]}
+    envelope = check(await logistics.post("/v1/receipt-envelopes", headers=gz03, json=sealed))
     w.ids[("*", "waybill")] = waybill
     w.ids[("logistics", "photo_id")] = photo["photo_id"]
+    w.ids[("logistics", "envelope_id")] = envelope["envelope_id"]
+    w.ids[("logistics", "region")] = "east"
 
 
 @pytest.fixture(scope="module")
@@ -386,8 +397,8 @@ async def pages(
     return 200, "\n".join(texts)
 
 
-def filters(service: str, w: World, names: list[str]) -> list[dict[str, str]]:
-    """No filter, then each filter set to one of SH01's values."""
+def filters(service: str, w: World, names: list[str], required: list[str]) -> list[dict[str, str]]:
+    """The required parameters alone, then each other filter set to one of SH01's values."""
     known = {
         "customer_id": w.ids.get(("*", "customer_id")),
         "complaint_id": w.ids.get(("*", "complaint_id")),
@@ -397,14 +408,16 @@ def filters(service: str, w: World, names: list[str]) -> list[dict[str, str]]:
         "region": "east",
         "department": "customer_service",
         "phone": w.markers["phone"],
+        "month": f"{datetime.now(BUSINESS_TZ):%Y-%m}",
     }
     if service == "intake":
         known["status"] = "open"
-    found: list[dict[str, str]] = [{}]
+    base = {name: value for name in required if (value := known.get(name))}
+    found: list[dict[str, str]] = [base]
     for name in names:
         value = known.get(name)
-        if value:
-            found.append({name: value})
+        if value and name not in base:
+            found.append({**base, name: value})
     if "phone_last4" in names and "name" in names:
         found.append({"phone_last4": w.markers["phone"][-4:], "name": w.markers["name"]})
     return found
@@ -421,8 +434,10 @@ async def test_branch_lists_never_show_another_branchs_records(
         for method, path, op in operations(platform.apps[service].openapi()):
             if method != "GET" or path_params(op):
                 continue
-            names = [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"]
-            for query in filters(service, world, names):
+            query_params = [p for p in op.get("parameters", []) if p.get("in") == "query"]
+            names = [p["name"] for p in query_params]
+            required = [p["name"] for p in query_params if p.get("required")]
+            for query in filters(service, world, names, required):
                 status, text = await pages(client, path, bj02, query)
                 calls += 1
                 seen = [label for label, v in ids.items() if v in text]
