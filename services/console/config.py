@@ -54,6 +54,12 @@ class ConsoleSettings(BaseSettings):
         description="Origins besides the console's own that may post its forms",
     )
     worklist_size: PositiveInt = Field(default=100, le=500, description="Tasks on one page")
+    desk_size: PositiveInt = Field(
+        default=50, le=200, description="Shipments in each list of the branch desk"
+    )
+    desk_receipt_days: int = Field(
+        default=3, ge=0, le=60, description="The desk lists receipts due within this many days"
+    )
     heartbeat_seconds: float = Field(default=15.0, gt=0, description="SSE keep-alive comment")
     timeout_seconds: float = Field(default=10.0, gt=0, description="A call to a service")
     # Customers' pages (/t/{token}): the links notifications signs into SMS, opened here.

@@ -1,6 +1,6 @@
 """The console's pages: sign-in, the worklist and its live updates, the sign-in audit,
-projects and repairs, the search box and the customer card, complaints, and the customer's
-shipment page (no sign-in).
+projects and repairs, the search box and the customer card, complaints, the branch desk, and
+the customer's shipment page (no sign-in).
 Templates, static files and the message catalogue live beside the route modules."""
 
 from fastapi import APIRouter
@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from services.console.api import (
     audit,
     complaints,
+    desk,
     live,
     lookup,
     projects,
@@ -31,6 +32,7 @@ for module in (
     tracking,
     lookup,
     complaints,
+    desk,
 ):
     router.include_router(module.router)
 

@@ -311,3 +311,76 @@ class ConfirmationForm(Strict):
         if self.comment.strip():
             out["comment"] = self.comment.strip()
         return out
+
+
+Yes = Literal["", "yes"]
+
+
+class ScanForm(Strict):
+    """A scan at the desk: what happened, at which station, for which batch (blank: all)."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    kind: Literal["departed", "arrived_hub", "arrived_destination"]
+    station: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    batch: str = Field(default="", pattern=r"^([1-9][0-9]?|100)?$")
+
+    def body(self) -> dict[str, Any]:
+        """The scan as logistics' API takes it."""
+        out: dict[str, Any] = {"kind": self.kind, "station": self.station}
+        if self.batch:
+            out["batch"] = int(self.batch)
+        return out
+
+
+class ReleaseForm(Strict):
+    """What the person at the counter presented. The ID numbers are passed on once and never
+    kept, shown again or put in a repr (a log line or an error report)."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(default="", max_length=40, repr=False)
+    delegate_name: str = Field(default="", max_length=100)
+    delegate_id_number: str = Field(default="", max_length=40, repr=False)
+    phone_confirmed: Yes = ""
+    company_stamp: Yes = ""
+    authorisation_letter: Yes = ""
+
+    def body(self) -> dict[str, Any]:
+        """The release as logistics' API takes it: a delegate only when one is named or their
+        ID given."""
+        presented: dict[str, Any] = {"name": self.name.strip()}
+        if self.id_number.strip():
+            presented["id_number"] = self.id_number.strip()
+        out: dict[str, Any] = {
+            "presented": presented,
+            "consignee_phone_confirmed": self.phone_confirmed == "yes",
+            "company_stamp": self.company_stamp == "yes",
+            "authorisation_letter": self.authorisation_letter == "yes",
+        }
+        if self.delegate_name.strip() or self.delegate_id_number.strip():
+            delegate: dict[str, Any] = {"name": self.delegate_name.strip()}
+            if self.delegate_id_number.strip():
+                delegate["id_number"] = self.delegate_id_number.strip()
+            out["delegate"] = delegate
+        return out
+
+    def kept(self) -> dict[str, str]:
+        """What the form shows again after a refusal: everything but the ID numbers."""
+        return self.model_dump(exclude={"csrf_token", "id_number", "delegate_id_number"})
+
+
+class ReceiptStepForm(Strict):
+    """The receipt's next step, and whether what was checked failed the rules (back to redo)."""
+
+    csrf_token: str = Field(default="", max_length=256)
+    step: Literal["signed", "sent", "received", "handed_over", "settled"]
+    noncompliant: Yes = ""
+
+
+# The release API's fields as the form names them (its 422 names the API's field).
+RELEASE_FIELDS = {
+    "presented.name": "name",
+    "presented.id_number": "id_number",
+    "delegate.name": "delegate_name",
+    "delegate.id_number": "delegate_id_number",
+}

@@ -24,7 +24,8 @@ class Link:
 
 
 NAV = (
-    Link("nav.worklist", "/"),
+    Link("nav.worklist", "/", frozenset(r for r in Role if r is not Role.BRANCH)),
+    Link("desk.nav", "/desk", frozenset({Role.BRANCH, Role.LOGISTICS})),
     Link("project.nav", "/projects", PROJECT_READERS),
     Link("repair.nav", "/repairs", REPAIR_READERS),
     Link("nav.audit", "/audit/sign-ins", frozenset({Role.ADMIN})),

@@ -13,6 +13,7 @@ from services.console.api import guard
 from services.console.api.i18n import lang_of
 from services.console.api.models import OutcomeForm, invalid_fields
 from services.console.api.pages import redirect, render
+from services.console.domain.desk import lands_on_desk
 from services.console.workflow.services import ServiceError
 from services.console.workflow.sessions import Visit
 from services.console.workflow.worklist import record_outcome, worklist
@@ -40,10 +41,12 @@ async def worklist_page(
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    """The signed-in person's worklist."""
+    """The signed-in person's worklist (branch staff have no callbacks: their desk)."""
     visit = await guard.visit(request)
     if visit is None:
         return guard.to_signin(request)
+    if lands_on_desk(visit.staff):
+        return redirect("/desk")
     return await worklist_page(request, visit, template="worklist.html")
 
 

@@ -28,6 +28,7 @@ class ServiceError(Exception):
     errors: list[dict[str, Any]] = field(default_factory=list)
     code: str = ""
     rules: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # the problem's other extension members
 
     def __str__(self) -> str:
         return f"{self.service} answered {self.status}: {self.detail or self.title}"
@@ -156,6 +157,9 @@ class Services:
         await self.client.aclose()
 
 
+_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "errors", "code", "rules"})
+
+
 def _problem(service: str, r: httpx.Response) -> ServiceError:
     try:
         body = r.json()
@@ -171,4 +175,5 @@ def _problem(service: str, r: httpx.Response) -> ServiceError:
         [e for e in body.get("errors") or [] if isinstance(e, dict)],
         str(body.get("code") or ""),
         [r for r in body.get("rules") or [] if isinstance(r, dict)],
+        {k: v for k, v in body.items() if k not in _MEMBERS},
     )
