@@ -108,6 +108,16 @@ async def test_each_role_sees_only_what_the_services_let_it_read(
     await expect(page.get_by_text(caller["waybill"])).to_have_count(0)
     await shoot(page, "customer-card-reception")
 
+    # A department head reads their department's complaints only (this one is customer
+    # service's), and the customer's projects.
+    await page.context.clear_cookies()
+    await kd.add_user("lin.bz", "dept_head", department="design", team="design")
+    await sign_in(page, kd, "lin.bz")
+    await page.goto(f"{kd.url}/customers/{caller['customer_id']}")
+    await expect(page.locator(".source", has_text="投诉")).to_contain_text("0")
+    await expect(page.locator(".source", has_text="工程项目")).to_contain_text("1")
+    await expect(page.locator("ol.customer-timeline .kind-complaint")).to_have_count(0)
+
     # Finance may read shipments but not customers: the search says so and shows the shipment.
     await page.context.clear_cookies()
     await sign_in(page, kd, "qian.cw")

@@ -13,6 +13,7 @@ from services.console.domain.lookup import (
     Entry,
     Kind,
     from_callback,
+    from_complaint,
     from_intake,
     from_message,
     from_project,
@@ -176,3 +177,22 @@ def test_the_forms_become_the_api_bodies() -> None:
 
 def test_an_entry_without_a_page_has_no_link() -> None:
     assert Entry(Kind.CALLBACK, "k1", None).href is None
+
+
+def test_a_listed_complaint_links_to_its_case() -> None:
+    c = from_complaint(
+        {
+            "id": "c9",
+            "status": "escalated",
+            "category": "delay",
+            "description": "瓷砖未到",
+            "opened_at": T0.isoformat(),
+        }
+    )
+    assert (c.kind, c.status, c.title, c.detail, c.href) == (
+        Kind.COMPLAINT,
+        "escalated",
+        "delay",
+        "瓷砖未到",
+        "/complaints/c9",
+    )

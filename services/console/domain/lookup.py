@@ -149,6 +149,20 @@ def from_intake(item: Mapping[str, Any]) -> Entry:
     )
 
 
+def from_complaint(item: Mapping[str, Any]) -> Entry:
+    """A complaint as intake lists it: its category, state and what the customer said."""
+    ident = str(item["id"])
+    return Entry(
+        Kind.COMPLAINT,
+        ident,
+        when(item.get("opened_at")),
+        str(item.get("status") or ""),
+        str(item.get("category") or ""),
+        str(item.get("description") or ""),
+        href(Kind.COMPLAINT, ident),
+    )
+
+
 def from_project(item: Mapping[str, Any]) -> Entry:
     """A project with its stage."""
     ident = str(item["id"])

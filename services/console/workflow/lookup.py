@@ -18,6 +18,7 @@ from services.console.domain.lookup import (
     Query,
     Section,
     from_callback,
+    from_complaint,
     from_intake,
     from_message,
     from_project,
@@ -25,7 +26,6 @@ from services.console.domain.lookup import (
     from_shipment,
     href,
     newest_first,
-    when,
 )
 from services.console.workflow.services import ServiceError, Services
 
@@ -78,19 +78,7 @@ def customers(page: Mapping[str, Any]) -> list[Entry]:
 
 def complaint(c: Mapping[str, Any]) -> list[Entry]:
     """A complaint found by id."""
-    ident = str(c["id"])
-    text = str(c.get("description") or "")
-    return [
-        Entry(
-            Kind.COMPLAINT,
-            ident,
-            when(c.get("opened_at")),
-            str(c["status"]),
-            str(c["category"]),
-            text,
-            href(Kind.COMPLAINT, ident),
-        )
-    ]
+    return [from_complaint(c)]
 
 
 async def search(services: Services, staff: Staff, q: Query, *, size: int = 20) -> Found:
@@ -163,6 +151,11 @@ async def customer_card(
     phone = customer.get("phone_full")
     sources: list[tuple[Kind, Awaitable[Any], Shape]] = [
         (
+            Kind.COMPLAINT,
+            services.get(staff, "intake", "/v1/complaints", customer_id=ident, limit=size),
+            lambda p: [from_complaint(i) for i in p["items"]],
+        ),
+        (
             Kind.PROJECT,
             services.get(staff, "projects", "/v1/projects", customer_id=ident, limit=size),
             lambda p: [from_project(i) for i in p["items"]],
@@ -189,10 +182,14 @@ async def customer_card(
         )
         sources.append((Kind.SHIPMENT, shipments, lambda p: [from_shipment(i) for i in p["items"]]))
     answers = await asyncio.gather(*(attempt(call) for _, call, _ in sources))
-    intake = [from_intake(e) for e in customer.get("timeline") or []]
+    # The customer's own timeline gives leads and repair requests; complaints come from their
+    # list, which shows a department head only their department's.
+    intake = [
+        e for e in map(from_intake, customer.get("timeline") or []) if e.kind is not Kind.COMPLAINT
+    ]
     sections = {
         kind: Section(kind, Access.SHOWN, sum(1 for e in intake if e.kind is kind))
-        for kind in (Kind.LEAD, Kind.COMPLAINT, Kind.REPAIR_REQUEST)
+        for kind in (Kind.LEAD, Kind.REPAIR_REQUEST)
     }
     if not phone:
         sections[Kind.SHIPMENT] = Section(Kind.SHIPMENT, Access.NO_PHONE)

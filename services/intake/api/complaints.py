@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.intake import workflow
 from services.intake.api.models import (
@@ -23,7 +23,7 @@ from services.intake.api.roles import CREATE_COMPLAINT, HANDLE_COMPLAINT, READ_C
 from services.intake.workflow import ComplaintFile
 from shared.contracts.intake import SubjectRef
 from shared.contracts.values import ComplaintStatus, Department
-from shared.validation import Cursor
+from shared.validation import Cursor, Uuid
 from shared.web.auth import Principal, require
 from shared.web.deps import change, view
 from shared.web.pagination import after, limit_param, page
@@ -59,11 +59,13 @@ async def list_(
     request: Request,
     status: ComplaintStatus | None = None,
     department: Department | None = None,
+    customer_id: Uuid | None = Query(None, description="One customer's complaints"),
     cursor: Cursor | None = None,
     limit: int = Depends(limit_param),
     who: Principal = require(*READ_COMPLAINT),
 ) -> dict[str, Any]:
-    """Complaints in registration order, by status and department (keyset pagination)."""
+    """Complaints in registration order, by status, department and customer (keyset
+    pagination)."""
     position = after(cursor, datetime, str)
     async with view(request) as ctx:
         rows = await workflow.complaints(
@@ -73,6 +75,7 @@ async def list_(
             department=department,
             after=(position[0], position[1]) if position else None,
             limit=limit + 1,
+            customer_id=customer_id,
         )
     return page([summary(r) for r in rows], limit, key=("created_at", "id"))
 

@@ -304,20 +304,33 @@ async def list_complaints(
     status: str | None,
     department: str | None,
     branch_id: str | None,
+    customer_id: str | None,
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[asyncpg.Record]:
-    """One page of complaints in registration order, filtered; `after` is the cursor's key."""
+    """One page of complaints in registration order, filtered; `after` is the cursor's key.
+    Only the given filters are in the statement, so a customer's page reads its own index."""
+    given = {
+        "status": status,
+        "department": department,
+        "branch_id": branch_id,
+        "customer_id": customer_id,
+    }
+    where: list[str] = []
+    args: list[object] = []
+    for column, value in given.items():
+        if value is not None:
+            args.append(value)
+            cast = "::uuid" if column == "customer_id" else ""
+            where.append(f"{column} = ${len(args)}{cast}")
+    if after:
+        args += [after[0], after[1]]
+        where.append(f"(created_at, id) > (${len(args) - 1}, ${len(args)}::text::uuid)")
+    args.append(limit)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
     return await conn.fetch(
-        f"SELECT {_COMPLAINT} FROM intake.complaints"
-        " WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR department = $2)"
-        "   AND ($3::text IS NULL OR branch_id = $3)"
-        "   AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5::text::uuid))"
-        " ORDER BY created_at, id LIMIT $6",
-        status,
-        department,
-        branch_id,
-        after[0] if after else None,
-        after[1] if after else None,
-        limit,
+        # The table's uuid, not the text the select names `id`, so the index gives the order.
+        f"SELECT {_COMPLAINT} FROM intake.complaints c{clause}"
+        f" ORDER BY c.created_at, c.id LIMIT ${len(args)}",
+        *args,
     )

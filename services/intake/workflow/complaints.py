@@ -151,8 +151,10 @@ async def complaints(
     department: Department | None,
     after: tuple[datetime, str] | None,
     limit: int,
+    customer_id: str | None = None,
 ) -> list[asyncpg.Record]:
-    """Complaints in registration order the caller may see, by status and department."""
+    """Complaints in registration order the caller may see, by status, department and
+    customer."""
     own_department = who.department if who.role is Role.DEPT_HEAD else None
     if own_department and department and department.value != own_department:
         return []
@@ -161,6 +163,7 @@ async def complaints(
         status=status.value if status else None,
         department=department.value if department else own_department,
         branch_id=who.branch if who.is_branch else None,
+        customer_id=customer_id,
         after=after,
         limit=limit,
     )
