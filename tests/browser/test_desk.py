@@ -5,6 +5,7 @@ a receipt step, and another branch kept out."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from playwright.async_api import Page, expect
 
 from shared.calendar import BUSINESS_TZ
 from tests.browser.conftest import shoot
-from tests.support.console import PASSWORD, Desk
+from tests.support.console import PASSWORD, Desk, form_token
 from tests.support.journeys import shipment_body, uid
 
 # A well-formed national ID number (17 digits and a check character): typed at the counter,
@@ -145,6 +146,58 @@ async def test_another_branch_gets_not_found_for_the_waybill(page: Page, kd: Des
     await page.get_by_role("button", name="打开").click()
     await expect(page.get_by_role("heading", name="未找到运单")).to_be_visible()
     await shoot(page, "shipment-not-found")
+
+
+async def test_a_misshapen_id_or_an_unconfirmed_delegate_is_refused_without_the_numbers(
+    kd: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    u = uid()
+    dest, waybill = f"D{u}", f"W{u}"
+    await ship(kd, waybill, (f"O{u}", dest))
+    await kd.kefu.scan(waybill, "arrived_destination", dest)
+    clerk = f"clerk.m{u.lower()}"
+    await kd.add_user(clerk, "branch", branch=dest)
+    delegate_id = "110105198001011238"
+    async with kd.signed_in(clerk) as c:
+        form = {
+            "csrf_token": form_token((await c.get(f"/shipments/{waybill}/release")).text),
+            "name": "杨民敬",
+            "id_number": "1101051949ABCD",
+            "delegate_name": "王五",
+            "delegate_id_number": delegate_id,
+        }
+        r = await c.post(f"/shipments/{waybill}/release", data=form)
+        assert r.status_code == 422
+        assert "身份证号格式不正确" in r.text and 'value="王五"' in r.text
+        assert "1101051949ABCD" not in r.text and delegate_id not in r.text
+
+        # A delegate without the consignee's phone confirmation: refused, worded, no numbers.
+        r = await c.post(f"/shipments/{waybill}/release", data={**form, "id_number": ID_NUMBER})
+        assert r.status_code == 409, re.findall(r'<ul class="error".*?</ul>', r.text, re.S)
+        assert "代人提货须先电话联系收货人 杨民敬（运单上的号码）确认。" in r.text
+        assert ID_NUMBER not in r.text and delegate_id not in r.text
+        r = await c.post(
+            f"/shipments/{waybill}/release",
+            data={**form, "id_number": ID_NUMBER, "phone_confirmed": "yes"},
+        )
+        assert r.status_code == 303
+        page = (await c.get(r.headers["location"])).text
+        assert "放货：收货人 杨民敬，由 王五 代提（已核验证件）" in page
+        assert ID_NUMBER[-4:] not in page and delegate_id[-4:] not in page
+
+    # The logistics desk opens any branch's desk by its code; customer service has none.
+    await kd.add_user(f"desk.{u.lower()}", "logistics")
+    async with kd.signed_in(f"desk.{u.lower()}") as c:
+        r = await c.get("/desk", params={"branch": dest})
+        assert r.status_code == 200 and f"网点工作台 · {dest}" in r.text
+        r = await c.get(f"/shipments/{waybill}")
+        assert r.status_code == 200 and "已签收" in r.text
+    await kd.add_user(f"cs.{u.lower()}", "cs", team="customer_service")
+    async with kd.signed_in(f"cs.{u.lower()}") as c:
+        assert (await c.get("/desk")).status_code == 403
+    logged = "\n".join(r.getMessage() + repr(getattr(r, "fields", "")) for r in caplog.records)
+    assert ID_NUMBER not in logged and delegate_id not in logged
 
 
 def _ago(days: int) -> str:
