@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, config: ProjectsSettings | None
             workflow.DEADLINE: handlers.fire_deadline,
             workflow.RATING_TIMER: handlers.fire_rating_monthly,
             workflow.CARE_TIMER: handlers.fire_care_compliance_monthly,
+            workflow.SATISFACTION_TIMER: handlers.fire_satisfaction_monthly,
             workflow.SPOT_CHECK_TIMER: handlers.fire_spot_check_weekly,
         },
         background=(handlers.seed_report_timers, metrics.refresh),

@@ -113,6 +113,11 @@ async def fire_rating_monthly(ctx: Context, timer: Timer) -> datetime:
     return await workflow.publish_rating(ctx, timer.due_at)
 
 
+async def fire_satisfaction_monthly(ctx: Context, timer: Timer) -> datetime:
+    """Publish last month's ratings per role and person to the managers; recur monthly."""
+    return await workflow.publish_satisfaction(ctx, timer.due_at)
+
+
 async def fire_care_compliance_monthly(ctx: Context, timer: Timer) -> datetime:
     """Publish care compliance per project manager as of now; recur monthly."""
     return await workflow.publish_care(ctx, timer.due_at)

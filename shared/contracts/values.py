@@ -284,3 +284,4 @@ class ReportKind(StrEnum):
     RECEIPTS_MONTHLY = "receipts_monthly"
     RATING_MONTHLY = "rating_monthly"
     CARE_COMPLIANCE_MONTHLY = "care_compliance_monthly"
+    SATISFACTION_MONTHLY = "satisfaction_monthly"

@@ -465,6 +465,15 @@ async def test_duty_satisfaction_by_role_and_person_on_a_known_data_set(settings
         )
         bad = await client.get("/v1/reports/satisfaction?month=2024-13", headers=ADMIN)
         finance = await client.get("/v1/reports/satisfaction", headers=auth(settings, "finance"))
+        # The monthly timer (seeded at start) publishes the month before its due day.
+        async with app.state.pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE timers SET due_at = $1 WHERE kind = 'report.satisfaction_monthly'",
+                datetime(2024, 4, 1, 8, tzinfo=SHANGHAI),
+            )
+        [monthly] = await eventually(
+            lambda: published(js, "report.published", period="2024-03", kind="satisfaction_monthly")
+        )
     rows = [
         (x["role"], x["person"], x["ratings"], x["projects"], x["mean"], x["lowest"])
         for x in got["rows"]
@@ -484,6 +493,8 @@ async def test_duty_satisfaction_by_role_and_person_on_a_known_data_set(settings
     assert lines[1] == ["2024-03", "designer", "des-b", "1", "1", "2.0", "2"]
     assert lines[4] == ["2024-03", "inspector", "", "1", "1", "3.0", "3"]
     assert bad.status_code == 422 and finance.status_code == 403
+    assert monthly["audience"] == "manager" and monthly["summary"]["rows"] == got["rows"]
+    assert monthly["csv"].splitlines()[1] == "2024-03,designer,des-b,1,1,2.0,2"
 
 
 async def test_duty_engineering_manager_spot_check_picks_one_project_a_week(settings, js) -> None:

@@ -26,11 +26,13 @@ from services.projects.workflow.money import (
 from services.projects.workflow.monthly import (
     CARE_TIMER,
     RATING_TIMER,
+    SATISFACTION_TIMER,
     SPOT_CHECK_TIMER,
     decide_award,
     pick_spot_check,
     publish_care,
     publish_rating,
+    publish_satisfaction,
     seed_timers,
 )
 from services.projects.workflow.projections import (
@@ -94,6 +96,7 @@ __all__ = [
     "PAYMENT_DUE",
     "PAYMENT_OVERDUE",
     "RATING_TIMER",
+    "SATISFACTION_TIMER",
     "SPOT_CHECK_TIMER",
     "ProjectFile",
     "SignatureIn",
@@ -131,6 +134,7 @@ __all__ = [
     "project_file",
     "publish_care",
     "publish_rating",
+    "publish_satisfaction",
     "record_design_acceptance",
     "record_document",
     "record_fact",

@@ -18,6 +18,7 @@ from shared.errors import DomainError
 
 RATING_TIMER = "report.rating_monthly"
 CARE_TIMER = "report.care_compliance_monthly"
+SATISFACTION_TIMER = "report.satisfaction_monthly"
 SPOT_CHECK_TIMER = "spot_check.weekly"
 REPORT_KEY = "projects"
 REPORT_HOUR = 8
@@ -28,7 +29,7 @@ async def seed_timers(ctx: Context) -> None:
     """Create the monthly report timers on first start (a no-op once they exist)."""
     now = await ctx.now()
     due = reports.first_of_next_month(now, REPORT_HOUR)
-    for kind in (RATING_TIMER, CARE_TIMER):
+    for kind in (RATING_TIMER, CARE_TIMER, SATISFACTION_TIMER):
         await queries.seed_timer(ctx.conn, kind=kind, key=REPORT_KEY, due_at=due, payload={})
     await queries.seed_timer(
         ctx.conn, kind=SPOT_CHECK_TIMER, key=REPORT_KEY, due_at=domain.next_pick_at(now), payload={}
@@ -84,6 +85,23 @@ async def publish_rating(ctx: Context, due_at: datetime) -> datetime:
             audience=REPORT_AUDIENCE,
             summary=report,
             csv=reports.rating_csv(report),
+        )
+    )
+    return await _next_month(ctx, due_at)
+
+
+async def publish_satisfaction(ctx: Context, due_at: datetime) -> datetime:
+    """Publish the month before `due_at`'s ratings per role and person (设计师、巡检、工长、
+    工程部经理满意度跟踪) to the managers; the next due time."""
+    period = reports.previous_month(due_at)
+    report = await reports.satisfaction(ctx, period)
+    await ctx.emit(
+        ReportPublished(
+            kind=ReportKind.SATISFACTION_MONTHLY,
+            period=period,
+            audience=REPORT_AUDIENCE,
+            summary=report,
+            csv=reports.satisfaction_csv(report),
         )
     )
     return await _next_month(ctx, due_at)
