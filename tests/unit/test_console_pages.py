@@ -11,6 +11,7 @@ import pytest
 from services.console.api.i18n import LANGS, catalogue
 from services.console.api.models import OutcomeForm
 from services.console.api.pages import ENV, HERE, local_path
+from shared.contracts.values import CallbackPurpose
 
 pytestmark = pytest.mark.quick
 
@@ -30,6 +31,13 @@ def test_both_languages_have_the_same_keys_and_no_empty_message() -> None:
     assert [
         k for k in zh if set(placeholders.findall(zh[k])) != set(placeholders.findall(en[k]))
     ] == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_callback_purpose_has_a_label(lang: str) -> None:
+    """A task's purpose is shown in words, never as the code notifications sends."""
+    messages = catalogue(lang)
+    assert [p.value for p in CallbackPurpose if f"purpose.{p.value}" not in messages] == []
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
