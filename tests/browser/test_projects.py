@@ -196,6 +196,7 @@ async def test_a_repair_shows_its_steps_quote_and_photo_thumbnail(
     assert src == f"/repairs/{site.repair_id}/photos/{site.photo_id}"  # the console's own URL
     loaded = await thumb.evaluate("img => img.complete && img.naturalWidth")
     assert loaded == 64, "the browser decoded the photo the console served"
+    await expect(page.locator(".photos figcaption")).to_have_text(["现场勘查"])
     # The project it is about links to the project page (customer service reads projects).
     await page.get_by_role("link", name=site.project_id).click()
     repairs = page.get_by_role("region", name="维修单")
@@ -340,6 +341,17 @@ async def test_after_sales_staff_take_a_repair_from_opening_to_closure(
     await form.get_by_role("button", name="提交").click()
     await expect(notice).to_have_text("已开始维修。")
 
+    # The end of the repair is photographed before it is completed (维修结束相片).
+    form = await step("添加照片")
+    await form.get_by_label("照片（JPEG、PNG、WebP）").set_input_files(
+        files=[{"name": "done.png", "mimeType": "image/png", "buffer": png(80, 60)}]
+    )
+    await form.get_by_label("拍摄阶段").select_option("after")
+    await form.get_by_role("button", name="上传").click()
+    await expect(notice).to_have_text("照片已上传。")
+    photos = page.get_by_role("region", name="照片")
+    await expect(photos.locator("figcaption")).to_have_text(["现场勘查", "维修结束"])
+
     # A fee that is not the quote: aftersales refuses, and the page says so on the form.
     form = await step("维修完成")
     await expect(form.get_by_label("已收维修费（元）")).to_have_value(f"{quote / 100:.2f}")
@@ -367,4 +379,5 @@ async def test_after_sales_staff_take_a_repair_from_opening_to_closure(
     actions = [h["action"] for h in done["history"]]
     for action in ("assigned", "survey_booked", "photo_added", "surveyed", "quote_accepted"):
         assert action in actions
-    assert actions[-3:] == ["repair_started", "completed", "closed"]
+    assert actions[-4:] == ["repair_started", "photo_added", "completed", "closed"]
+    assert [p["phase"] for p in done["photos"]] == ["survey", "after"]

@@ -25,7 +25,7 @@ from services.console.domain.projects import (
 from services.console.workflow import projects as work
 from services.console.workflow.services import ServiceError
 from services.console.workflow.sessions import Visit
-from shared.contracts.values import ProblemKind, Role
+from shared.contracts.values import PhotoPhase, ProblemKind, Role
 
 router = APIRouter()
 
@@ -81,6 +81,7 @@ async def repair_page(
         steps=repair_steps(found, role),
         level=approval_level(str(found["status"])),
         kinds=[k.value for k in ProblemKind],
+        phases=[p.value for p in PhotoPhase],
         done=request.query_params.get("done", ""),
         failed=failed,
         errors=errors or {},
@@ -147,11 +148,23 @@ async def add_photo(request: Request, repair_id: str) -> Response:
         return await repair_page(
             request, visit, repair_id, status=422, failed="photos", errors=errors
         )
+    phase = str(form.get("phase") or "")
+    if phase and phase not in {p.value for p in PhotoPhase}:
+        errors = {"phase": "—"}
+        return await repair_page(
+            request, visit, repair_id, status=422, failed="photos", errors=errors
+        )
     content = await upload.read()
     kind = (upload.content_type or "application/octet-stream").split(";", 1)[0]
     try:
         await work.add_repair_photo(
-            request.app.state.services, visit.staff, repair_id, upload.filename, content, kind
+            request.app.state.services,
+            visit.staff,
+            repair_id,
+            upload.filename,
+            content,
+            kind,
+            phase or None,
         )
     except ServiceError as exc:
         if exc.status in (403, 404):

@@ -121,9 +121,16 @@ async def repair_step(
 
 
 async def add_repair_photo(
-    services: Services, staff: Staff, repair_id: str, filename: str, content: bytes, kind: str
+    services: Services,
+    staff: Staff,
+    repair_id: str,
+    filename: str,
+    content: bytes,
+    kind: str,
+    phase: str | None,
 ) -> dict[str, Any]:
-    """A photo for the ticket, stored by aftersales (which checks its size and type)."""
+    """A photo for the ticket with its phase (survey, during, after; none: aftersales takes the
+    ticket's), stored by aftersales (which checks its size, type and phase)."""
     stored: dict[str, Any] = await services.upload(
         staff,
         "aftersales",
@@ -131,5 +138,6 @@ async def add_repair_photo(
         filename=filename,
         content=content,
         kind=kind,
+        fields={"phase": phase} if phase else None,
     )
     return stored

@@ -103,11 +103,20 @@ class Services:
         )
 
     async def upload(
-        self, staff: Staff, service: str, path: str, *, filename: str, content: bytes, kind: str
+        self,
+        staff: Staff,
+        service: str,
+        path: str,
+        *,
+        filename: str,
+        content: bytes,
+        kind: str,
+        fields: Mapping[str, str] | None = None,
     ) -> Any:
-        """A file posted as `staff` (multipart, field `file`); the JSON answer."""
+        """A file posted as `staff` (multipart, field `file`, with any other form fields); the
+        JSON answer."""
         files = {"file": (filename, content, kind)}
-        r = await self._send(staff, service, "POST", path, files=files)
+        r = await self._send(staff, service, "POST", path, files=files, data=fields)
         return r.json() if r.content else None
 
     async def _send(
@@ -120,6 +129,7 @@ class Services:
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        data: Mapping[str, str] | None = None,
         accept: str = "application/json",
     ) -> httpx.Response:
         bearer = staff if isinstance(staff, str) else self.token(staff)
@@ -132,6 +142,7 @@ class Services:
                 params={k: v for k, v in (params or {}).items() if v is not None},
                 json=body,
                 files=files,
+                data=data,
                 headers=headers,
             )
         except httpx.HTTPError as exc:
