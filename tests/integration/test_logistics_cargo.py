@@ -271,3 +271,41 @@ async def test_duty_the_hub_prints_its_day_of_cargo_exceptions(settings) -> None
             headers=ADMIN,
         )
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "day"
+
+
+async def test_duty_the_truck_check_records_damage_and_inaccurate_waybills(settings, js) -> None:
+    """考评: 货损、货差、托运单信息准确性 — the evening check of a truck at the hub records damaged
+    pieces and a waybill whose information is wrong, each an exception the supervisor is told of."""
+    u = uid()
+    o, h, d = f"O{u}", f"H{u}", f"D{u}"
+    a, b = f"DA{u}", f"DB{u}"
+    now = datetime.now(BUSINESS_TZ)
+    hub = token(settings, "branch", branch=h)
+    async with service(settings) as (client, _):
+        for wb in (a, b):
+            await create(
+                client, shipment_body(wb, o, d, transfers=(h,), dispatched=now - timedelta(hours=3))
+            )
+        check = {
+            "station": h,
+            "truck": "沪B-12345",
+            "handover": [{"waybill": a, "pieces": 4}, {"waybill": b, "pieces": 2}],
+            "received": [
+                {"waybill": a, "pieces": 4, "damaged": 1},
+                {"waybill": b, "pieces": 2, "waybill_issue": "收货人电话缺失"},
+            ],
+        }
+        r = await client.post("/v1/truck-checks", json=check, headers=hub)
+        assert r.status_code == 201, r.text
+        found = [(f["waybill"], f["kind"], f["note"]) for f in r.json()["findings"]]
+        assert found == [
+            (a, "damage", "truck 沪B-12345: 1 of 4 piece(s) damaged"),
+            (b, "mismatch", "truck 沪B-12345: waybill information inaccurate: 收货人电话缺失"),
+        ]
+        told = await eventually(
+            lambda: _n(events(js, "shipment.exception.registered", station=h), 2)
+        )
+        assert {(x["waybill"], x["kind"]) for x in told} == {(a, "damage"), (b, "mismatch")}
+        too_many = check | {"received": [{"waybill": a, "pieces": 4, "damaged": 5}]}
+        r = await client.post("/v1/truck-checks", json=too_many, headers=hub)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "received"

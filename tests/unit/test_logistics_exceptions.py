@@ -13,8 +13,10 @@ from services.logistics.domain import (
     DomainError,
     ExceptionFinding,
     ExceptionSummaryLine,
+    Inspected,
     Party,
     Shipment,
+    inspect_goods,
     parse_week,
     reconcile_truck,
     register_exception,
@@ -105,3 +107,28 @@ def test_weekly_summary_per_station_and_kind_within_the_week() -> None:
 def test_bad_weeks_are_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_week(bad)
+
+
+def test_duty_the_truck_check_evaluates_damage_and_waybill_accuracy() -> None:
+    """异常管理流程 2) 考评记录: ①货损、货差、托运单信息的准确性 — besides the count, damaged pieces
+    are a damage finding and an inaccurate waybill a mismatch, in waybill order."""
+    lines = [
+        Inspected("W3", 4, waybill_issue=" consignee phone missing "),
+        Inspected("W1", 10, damaged=2),
+        Inspected("W2", 5),
+        Inspected("W4", 1, damaged=1, waybill_issue="wrong destination"),
+    ]
+    assert inspect_goods(lines) == [
+        ExceptionFinding("W1", DAMAGE, "2 of 10 piece(s) damaged"),
+        ExceptionFinding("W3", MISMATCH, "waybill information inaccurate: consignee phone missing"),
+        ExceptionFinding("W4", DAMAGE, "1 of 1 piece(s) damaged"),
+        ExceptionFinding("W4", MISMATCH, "waybill information inaccurate: wrong destination"),
+    ]
+    assert inspect_goods([Inspected("W1", 3, waybill_issue="  ")]) == []
+
+
+@pytest.mark.parametrize("damaged", [-1, 4])
+def test_damaged_pieces_are_between_none_and_all_received(damaged: int) -> None:
+    with pytest.raises(DomainError) as bad:
+        inspect_goods([Inspected("W1", 3, damaged=damaged)])
+    assert bad.value.field == "received" and "W1" in bad.value.detail

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from services.logistics.domain import GoodsState, LateCause, ViolationKind
 from shared.contracts.values import ConsigneeKind, ExceptionKind, ScanKind
-from shared.validation import Code, LongText, Moment, Name, NationalId, Notes, Phone
+from shared.validation import Code, LongText, Moment, Name, NationalId, Notes, Phone, ShortText
 from shared.web.models import Strict
 
 # A branch, hub or region code: one NATS subject token, so it can name an ingest subject.
@@ -113,11 +113,18 @@ class Line(Strict):
     pieces: int = Field(ge=0, le=1_000_000)
 
 
+class ReceivedLine(Line):
+    damaged: int = Field(default=0, ge=0, le=1_000_000, description="货损: pieces damaged")
+    waybill_issue: ShortText | None = Field(
+        default=None, description="托运单信息准确性: what is wrong with the waybill's information"
+    )
+
+
 class TruckCheckIn(Strict):
     station: str = code()
     truck: Code
     handover: list[Line] = Field(max_length=2000)
-    received: list[Line] = Field(max_length=2000)
+    received: list[ReceivedLine] = Field(max_length=2000)
     at: Moment | None = None
 
 

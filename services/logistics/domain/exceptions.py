@@ -130,6 +130,46 @@ def reconcile_truck(
     return findings
 
 
+@dataclass(frozen=True, slots=True)
+class Inspected:
+    """What the check found on one received line besides its count: damaged pieces, and what
+    is wrong with the waybill's information (托运单信息准确性), if anything."""
+
+    waybill: str
+    pieces: int
+    damaged: int = 0
+    waybill_issue: str | None = None
+
+
+def inspect_goods(lines: Iterable[Inspected]) -> list[ExceptionFinding]:
+    """考评记录 ①货损、货差、托运单信息的准确性: damaged pieces are damage, an inaccurate waybill
+    a mismatch (the count is reconcile_truck's); one finding each, in waybill order."""
+    findings: list[ExceptionFinding] = []
+    for line in sorted(lines, key=lambda x: x.waybill):
+        if not 0 <= line.damaged <= line.pieces:
+            raise DomainError(
+                INVALID_VALUE,
+                f"waybill {line.waybill}: {line.damaged} damaged of {line.pieces} received",
+                "received",
+            )
+        if line.damaged:
+            findings.append(
+                ExceptionFinding(
+                    line.waybill,
+                    ExceptionKind.DAMAGE,
+                    f"{line.damaged} of {line.pieces} piece(s) damaged",
+                )
+            )
+        issue = (line.waybill_issue or "").strip()
+        if issue:
+            findings.append(
+                ExceptionFinding(
+                    line.waybill, ExceptionKind.MISMATCH, f"waybill information inaccurate: {issue}"
+                )
+            )
+    return findings
+
+
 def weekly_exception_summary(
     exceptions: Iterable[CargoException], week_start: datetime, week_end: datetime
 ) -> list[ExceptionSummaryLine]:

@@ -11,7 +11,13 @@ from typing import Any
 from asyncpg import Record
 
 from services.logistics import queries
-from services.logistics.domain import CargoException, reconcile_truck, register_exception
+from services.logistics.domain import (
+    CargoException,
+    Inspected,
+    inspect_goods,
+    reconcile_truck,
+    register_exception,
+)
 from services.logistics.queries import records
 from services.logistics.workflow import access, events
 from shared.context import Context
@@ -92,18 +98,24 @@ async def check_truck(
     received: list[dict[str, Any]],
     at: datetime | None,
 ) -> TruckCheck:
-    """Check a truck against its handover list; every discrepancy becomes an exception."""
+    """Check a truck against its handover list and the goods against their waybills (damage,
+    inaccurate waybill information); every discrepancy becomes an exception."""
     check_id = uuid.uuid4()
     when = await ctx.business_time(at, "at")
     listed_pieces = [(x["waybill"], x["pieces"]) for x in handover]
     got_pieces = [(x["waybill"], x["pieces"]) for x in received]
     listed = sorted({w for w, _ in listed_pieces} | {w for w, _ in got_pieces})
     rows = {r["waybill"]: r for r in await queries.lock_shipments(ctx.conn, waybills=listed)}
+    inspected = [
+        Inspected(x["waybill"], x["pieces"], x.get("damaged", 0), x.get("waybill_issue"))
+        for x in received
+        if x["waybill"] in rows
+    ]
     found = [
         CargoException(
             str(uuid.uuid4()), f.waybill, f.kind, station, f"truck {truck}: {f.note}", when
         )
-        for f in reconcile_truck(listed_pieces, got_pieces, set(rows))
+        for f in [*reconcile_truck(listed_pieces, got_pieces, set(rows)), *inspect_goods(inspected)]
     ]
     await queries.insert_truck_check(
         ctx.conn,
