@@ -10,12 +10,19 @@ import pytest
 
 from services.logistics.domain import (
     DomainError,
+    Receipt,
+    ReceiptRequirements,
     Violation,
     ViolationKind,
+    advance_receipt,
+    late_by_destination,
     monthly_compliance,
     parse_month,
     record_violation,
+    start_receipt_clock,
+    station_scorecards,
 )
+from shared.contracts.values import ReceiptStep
 
 pytestmark = pytest.mark.quick
 
@@ -70,3 +77,52 @@ def test_a_violation_says_what_happened_at_an_aware_time() -> None:
     assert bad.value.field == "note"
     with pytest.raises(ValueError, match="at must carry a UTC offset"):
         record_violation("x", "SH01", "east", ViolationKind.HARSH_TONE, "-", datetime(2026, 11, 1))
+
+
+def test_duty_each_station_gets_a_monthly_scorecard_of_what_went_wrong_there() -> None:
+    """监督考评联盟质量运营: per station, the month's delays, exceptions by kind, truck checks and
+    their findings, late and abnormal receipts of its deliveries, violations — every station
+    with anything to count, by code."""
+    lines = station_scorecards(
+        delays={"WH01": 3},
+        exceptions=[("WH01", "damage", 2), ("WH01", "shortage", 1), ("CD01", "mismatch", 1)],
+        truck_checks={"WH01": (4, 3)},
+        receipts_late={"CD01": 2},
+        abnormal={"CD01": (3, 1)},
+        violations={"BJ02": 1},
+    )
+    assert [x.station for x in lines] == ["BJ02", "CD01", "WH01"]
+    bj, cd, wh = lines
+    assert (bj.violations, bj.exceptions_total, bj.delays) == (1, 0, 0)
+    assert bj.exceptions == {"damage": 0, "shortage": 0, "mismatch": 0}
+    assert (cd.receipts_late, cd.receipts_abnormal, cd.abnormal_missed) == (2, 3, 1)
+    assert cd.exceptions == {"damage": 0, "shortage": 0, "mismatch": 1}
+    assert (wh.delays, wh.exceptions_total, wh.truck_checks, wh.truck_findings) == (3, 3, 4, 3)
+    assert wh.exceptions == {"damage": 2, "shortage": 1, "mismatch": 0}
+
+
+def test_a_receipt_counts_late_for_its_destination_in_the_month_it_went_overdue() -> None:
+    """A receipt due Oct 31 went overdue Nov 1 (November's); one due Nov 30 went overdue Dec 1;
+    one back by its due day never did."""
+    req = ReceiptRequirements(required=True)
+
+    def due(on: int, month: int = 11, back: bool = False) -> Receipt:
+        arrival = datetime(2026, month, on, 12, tzinfo=SH) - timedelta(days=10)
+        r = start_receipt_clock(Receipt("W", "east", "SH01", 0, req), arrival)
+        if back:
+            for step in (ReceiptStep.SIGNED, ReceiptStep.SENT, ReceiptStep.RECEIVED):
+                r = advance_receipt(r, step, arrival + timedelta(days=2))
+        return r
+
+    late = late_by_destination(
+        [
+            ("CD01", due(31, 10)),
+            ("CD01", due(15)),
+            ("CD01", due(30)),
+            ("BJ02", due(10, back=True)),
+            ("BJ02", due(12)),
+        ],
+        START,
+        END,
+    )
+    assert late == {"CD01": 2, "BJ02": 1}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.logistics.api.models import ViolationIn
 from services.logistics.api.roles import READERS, STAFF_READERS
-from services.logistics.domain import ComplianceLine, Violation
+from services.logistics.domain import ComplianceLine, StationScore, Violation
 from services.logistics.workflow import stations
 from shared.validation import Code, Cursor, Month
 from shared.web.auth import Principal, require
@@ -94,3 +94,72 @@ async def monthly_compliance(
             for x in lines
         ],
     }
+
+
+SCORE_COLUMNS = (
+    "station",
+    "delays",
+    "exceptions",
+    *(f"exceptions_{k}" for k in ("damage", "shortage", "mismatch")),
+    "truck_checks",
+    "truck_findings",
+    "receipts_late",
+    "receipts_abnormal",
+    "abnormal_missed",
+    "violations",
+)
+
+
+def _score(x: StationScore) -> dict[str, Any]:
+    return {
+        "station": x.station,
+        "delays": x.delays,
+        "exceptions": x.exceptions_total,
+        "exceptions_by_kind": x.exceptions,
+        "truck_checks": x.truck_checks,
+        "truck_findings": x.truck_findings,
+        "receipts_late": x.receipts_late,
+        "receipts_abnormal": x.receipts_abnormal,
+        "abnormal_missed": x.abnormal_missed,
+        "violations": x.violations,
+    }
+
+
+def _scores_csv(lines: list[StationScore]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SCORE_COLUMNS)
+    for x in lines:
+        kinds = x.exceptions
+        writer.writerow(
+            [
+                x.station,
+                x.delays,
+                x.exceptions_total,
+                *(kinds.get(k, 0) for k in ("damage", "shortage", "mismatch")),
+                x.truck_checks,
+                x.truck_findings,
+                x.receipts_late,
+                x.receipts_abnormal,
+                x.abnormal_missed,
+                x.violations,
+            ]
+        )
+    return out.getvalue()
+
+
+@router.get("/reports/stations/monthly", response_model=None)
+async def station_scorecards(
+    request: Request,
+    month: Month,
+    region: Code | None = None,
+    format: Literal["json", "csv"] = Query(default="json", description="json or csv"),
+    who: Principal = require(*STAFF_READERS),
+) -> dict[str, Any] | Response:
+    """Each station's month: delays, exceptions, truck checks, late and abnormal receipts of its
+    deliveries, violations (监督考评联盟质量运营)."""
+    async with view(request) as ctx:
+        lines = await stations.scorecards(ctx, who, month, region)
+    if format == "csv":
+        return Response(_scores_csv(lines), media_type="text/csv")
+    return {"month": month, "stations": [_score(x) for x in lines]}

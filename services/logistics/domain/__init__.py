@@ -124,10 +124,13 @@ from .tracking import (
 )
 from .violations import (
     ComplianceLine,
+    StationScore,
     Violation,
     ViolationKind,
+    late_by_destination,
     monthly_compliance,
     record_violation,
+    station_scorecards,
 )
 
 __all__ = [
@@ -179,6 +182,7 @@ __all__ = [
     "Shipment",
     "ShipmentStatus",
     "Signed",
+    "StationScore",
     "TrackingNote",
     "Violation",
     "ViolationKind",
@@ -202,6 +206,7 @@ __all__ = [
     "id_matches",
     "inspect_goods",
     "is_delayed",
+    "late_by_destination",
     "loading_check_due",
     "loading_day",
     "loading_unconfirmed",
@@ -236,6 +241,7 @@ __all__ = [
     "seal_envelope",
     "set_eta",
     "start_receipt_clock",
+    "station_scorecards",
     "summary_csv",
     "tracking_flagged",
     "transit_legs",

@@ -1,15 +1,21 @@
-"""The customer-service prohibitions (客服工作禁令) as a register of violations per branch, and
-the monthly compliance report built from it."""
+"""The stations' evaluation: the customer-service prohibitions (客服工作禁令) as a register of
+violations per branch with its monthly compliance report, and each station's monthly scorecard
+(监督考评联盟质量运营)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from shared.calendar import start_of_local_day
+from shared.contracts.values import ExceptionKind
+
 from .errors import INVALID_VALUE, DomainError
+from .penalties import went_overdue_on
+from .receipts import Receipt
 from .rules import check_aware
 
 
@@ -84,4 +90,74 @@ def monthly_compliance(
             compliant=not c,
         )
         for b, c in sorted(counts.items())
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class StationScore:
+    """One station's month (监督考评联盟质量运营): what went wrong there, counted."""
+
+    station: str
+    delays: int = 0  # delay reports naming it as the station to call
+    exceptions: dict[str, int] = field(default_factory=dict)  # registered there, by kind
+    truck_checks: int = 0
+    truck_findings: int = 0
+    receipts_late: int = 0  # receipts it was the destination of that went overdue
+    receipts_abnormal: int = 0  # abnormal receipts of its deliveries found this month
+    abnormal_missed: int = 0  # of those, found only at the origin (its check missed them)
+    violations: int = 0
+
+    @property
+    def exceptions_total(self) -> int:
+        """Exceptions of every kind."""
+        return sum(self.exceptions.values())
+
+
+def late_by_destination(
+    receipts: Iterable[tuple[str, Receipt]], start: datetime, end: datetime
+) -> Counter[str]:
+    """Receipts that went overdue within [start, end) (their first overdue day), per destination."""
+    late: Counter[str] = Counter()
+    for destination, r in receipts:
+        day = went_overdue_on(r)
+        if day is not None and start <= start_of_local_day(day) < end:
+            late[destination] += 1
+    return late
+
+
+def station_scorecards(
+    *,
+    delays: Mapping[str, int],
+    exceptions: Iterable[tuple[str, str, int]],
+    truck_checks: Mapping[str, tuple[int, int]],
+    receipts_late: Mapping[str, int],
+    abnormal: Mapping[str, tuple[int, int]],
+    violations: Mapping[str, int],
+) -> list[StationScore]:
+    """Every station with anything to count this month, by station code."""
+    by_kind: dict[str, dict[str, int]] = {}
+    for station, kind, n in exceptions:
+        kinds = by_kind.setdefault(station, {k.value: 0 for k in ExceptionKind})
+        kinds[kind] = kinds.get(kind, 0) + n
+    stations = (
+        delays.keys()
+        | by_kind.keys()
+        | truck_checks.keys()
+        | receipts_late.keys()
+        | abnormal.keys()
+        | violations.keys()
+    )
+    return [
+        StationScore(
+            station=s,
+            delays=delays.get(s, 0),
+            exceptions=by_kind.get(s, {k.value: 0 for k in ExceptionKind}),
+            truck_checks=truck_checks.get(s, (0, 0))[0],
+            truck_findings=truck_checks.get(s, (0, 0))[1],
+            receipts_late=receipts_late.get(s, 0),
+            receipts_abnormal=abnormal.get(s, (0, 0))[0],
+            abnormal_missed=abnormal.get(s, (0, 0))[1],
+            violations=violations.get(s, 0),
+        )
+        for s in sorted(stations)
     ]

@@ -53,15 +53,27 @@ from services.logistics.queries.shipments import (
     update_shipments,
     update_shipper,
 )
-from services.logistics.queries.stations import insert_violation, violations_between
+from services.logistics.queries.stations import (
+    abnormal_by_destination,
+    delays_by_station,
+    exceptions_by_station,
+    insert_violation,
+    receipts_due_between,
+    truck_checks_by_station,
+    violations_between,
+    violations_by_branch,
+)
 
 __all__ = [
+    "abnormal_by_destination",
     "abnormalities_between",
     "add_log",
     "cancel_timers",
     "custody_of",
+    "delays_by_station",
     "exceptions_at_station",
     "exceptions_between",
+    "exceptions_by_station",
     "explanations_of",
     "find_consignee_change",
     "get_envelope",
@@ -93,15 +105,18 @@ __all__ = [
     "mark_overdue_reported",
     "photos_of",
     "receipt_owners",
+    "receipts_due_between",
     "receipts_for_month",
     "record_custody",
     "region_gauges",
     "resolve_abnormalities",
     "seed_timer",
+    "truck_checks_by_station",
     "update_receipts",
     "update_shipments",
     "update_shipper",
     "upsert_explanation",
     "upsert_receipt_owner",
     "violations_between",
+    "violations_by_branch",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 from asyncpg import Record as Row
@@ -62,4 +62,94 @@ async def violations_between(
         after[0] if after else None,
         after[1] if after else None,
         limit,
+    )
+
+
+# --- the monthly scorecard ------------------------------------------------------------------
+
+
+async def delays_by_station(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, region: str | None
+) -> list[Row]:
+    """Delay reports in [start, end) per station named to call."""
+    return await conn.fetch(
+        "SELECT l.detail->>'station' AS station, count(*) AS n"
+        " FROM logistics.shipment_log l JOIN logistics.shipments s USING (waybill)"
+        " WHERE l.type = 'delayed' AND l.at >= $1 AND l.at < $2"
+        "   AND ($3::text IS NULL OR s.region = $3)"
+        " GROUP BY 1",
+        start,
+        end,
+        region,
+    )
+
+
+async def exceptions_by_station(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, region: str | None
+) -> list[Row]:
+    """Exceptions registered in [start, end) per station and kind (a region: its shipments')."""
+    return await conn.fetch(
+        "SELECT e.station, e.kind, count(*) AS n"
+        " FROM logistics.exceptions e LEFT JOIN logistics.shipments s USING (waybill)"
+        " WHERE e.at >= $1 AND e.at < $2 AND ($3::text IS NULL OR s.region = $3)"
+        " GROUP BY 1, 2",
+        start,
+        end,
+        region,
+    )
+
+
+async def truck_checks_by_station(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime
+) -> list[Row]:
+    """Truck checks in [start, end) per station, with their findings."""
+    return await conn.fetch(
+        "SELECT station, count(*) AS checks, sum(jsonb_array_length(findings)) AS findings"
+        " FROM logistics.truck_checks WHERE at >= $1 AND at < $2 GROUP BY 1",
+        start,
+        end,
+    )
+
+
+async def receipts_due_between(
+    conn: asyncpg.Connection, *, first: date, before: date, region: str | None
+) -> list[Row]:
+    """Receipts due on a day in [first, before), with their destination."""
+    return await conn.fetch(
+        "SELECT r.*, s.receipt_signature, s.receipt_stamp, s.receipt_id_number,"
+        "   s.receipt_copies, s.destination_branch"
+        " FROM logistics.receipts r JOIN logistics.shipments s USING (waybill)"
+        " WHERE r.due_on >= $1 AND r.due_on < $2 AND ($3::text IS NULL OR r.region = $3)",
+        first,
+        before,
+        region,
+    )
+
+
+async def abnormal_by_destination(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, region: str | None
+) -> list[Row]:
+    """Abnormal receipts found in [start, end) per destination, and those found only later."""
+    return await conn.fetch(
+        "SELECT s.destination_branch AS station, count(*) AS n,"
+        "   count(*) FILTER (WHERE a.step = 'received') AS missed"
+        " FROM logistics.receipt_abnormalities a JOIN logistics.shipments s USING (waybill)"
+        " WHERE a.found_at >= $1 AND a.found_at < $2 AND ($3::text IS NULL OR a.region = $3)"
+        " GROUP BY 1",
+        start,
+        end,
+        region,
+    )
+
+
+async def violations_by_branch(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, region: str | None
+) -> list[Row]:
+    """Violations in [start, end) per branch."""
+    return await conn.fetch(
+        "SELECT branch AS station, count(*) AS n FROM logistics.violations"
+        " WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR region = $3) GROUP BY 1",
+        start,
+        end,
+        region,
     )

@@ -1,22 +1,26 @@
-"""The stations' evaluation: the register of violations of the prohibitions and the monthly
-compliance report per branch."""
+"""The stations' evaluation: the register of violations of the prohibitions, the monthly
+compliance report per branch and each station's monthly scorecard."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from services.logistics import queries
 from services.logistics.domain import (
     ComplianceLine,
+    StationScore,
     Violation,
     ViolationKind,
+    late_by_destination,
     monthly_compliance,
     parse_month,
     record_violation,
+    station_scorecards,
 )
 from services.logistics.queries import records
+from shared.calendar import local_date
 from shared.context import Context
 from shared.contracts.values import Role
 from shared.errors import Forbidden, Invalid
@@ -109,6 +113,51 @@ async def compliance(
         ctx.conn, start=start, end=end, branch=None, region=_region(who, region)
     )
     return monthly_compliance([records.to_violation(r) for r in rows], start, end)
+
+
+async def scorecards(
+    ctx: Context, who: Principal, month: str, region: str | None
+) -> list[StationScore]:
+    """Each station's month: delays, exceptions by kind, truck checks, late and abnormal
+    receipts of its deliveries, violations (a region token: its region's stations)."""
+    start, end = month_bounds(month)
+    region = _region(who, region)
+    span = {"start": start, "end": end}
+    delays = await queries.delays_by_station(ctx.conn, **span, region=region)
+    found = await queries.exceptions_by_station(ctx.conn, **span, region=region)
+    checks = await queries.truck_checks_by_station(ctx.conn, **span)
+    abnormal = await queries.abnormal_by_destination(ctx.conn, **span, region=region)
+    breaches = await queries.violations_by_branch(ctx.conn, **span, region=region)
+    # Went overdue this month: due the day before one of its days.
+    due = await queries.receipts_due_between(
+        ctx.conn,
+        first=local_date(start) - timedelta(days=1),
+        before=local_date(end) - timedelta(days=1),
+        region=region,
+    )
+    lines = station_scorecards(
+        delays={r["station"]: r["n"] for r in delays},
+        exceptions=[(r["station"], r["kind"], r["n"]) for r in found],
+        truck_checks={} if region else {r["station"]: (r["checks"], r["findings"]) for r in checks},
+        receipts_late=late_by_destination(
+            ((r["destination_branch"], records.to_receipt(r)) for r in due), start, end
+        ),
+        abnormal={r["station"]: (r["n"], r["missed"]) for r in abnormal},
+        violations={r["station"]: r["n"] for r in breaches},
+    )
+    if region is None:
+        return lines
+    # A region's stations are those with anything of the region to count; their truck checks
+    # are theirs (a check has no region of its own).
+    counted = {r["station"]: (r["checks"], r["findings"]) for r in checks}
+    return [
+        replace(
+            x,
+            truck_checks=counted.get(x.station, (0, 0))[0],
+            truck_findings=counted.get(x.station, (0, 0))[1],
+        )
+        for x in lines
+    ]
 
 
 KINDS = tuple(k.value for k in ViolationKind)
