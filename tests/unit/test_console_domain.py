@@ -28,7 +28,7 @@ from services.console.domain import (
     session_expiry,
 )
 from services.console.domain.worklist import due_group
-from shared.contracts.values import Role
+from shared.contracts.values import Role, Team
 from shared.errors import Invalid
 
 pytestmark = pytest.mark.quick
@@ -161,3 +161,59 @@ def test_accounts_are_checked() -> None:
     with pytest.raises(Invalid):
         check_password("x" * 257)
     assert check_password("long enough pw") == "long enough pw"
+
+
+def test_an_account_keeps_every_claim_it_was_given() -> None:
+    staff = new_staff(
+        "sh01.desk",
+        "branch",
+        branch="SH01",
+        region="east",
+        department="logistics",
+        team="customer_service",
+    )
+    assert staff == Staff("sh01.desk", Role.BRANCH, "SH01", "east", "logistics", "customer_service")
+    assert staff.role is Role.BRANCH
+    # No team is no team, not a refused one.
+    assert new_staff("wu", "engineering").team is None
+
+
+def test_a_refused_account_names_its_field_and_says_what_is_allowed() -> None:
+    roles = ", ".join(r.value for r in Role)
+    teams = ", ".join(t.value for t in Team)
+    for name, role, kw, field, detail in (
+        ("Li", "cs", {}, "username", "lowercase letters, digits, '.', '_' or '-', at most 64"),
+        ("li", "boss", {}, "role", f"one of {roles}"),
+        ("sh01", "branch", {}, "branch", "a branch account names its branch"),
+        ("li", "cs", {"team": "sales"}, "team", f"one of {teams}"),
+    ):
+        with pytest.raises(Invalid) as refused:
+            new_staff(name, role, **kw)
+        assert (refused.value.field, refused.value.detail) == (field, detail)
+
+
+def test_a_password_is_10_to_256_characters() -> None:
+    assert check_password("x" * 10) == "x" * 10
+    assert check_password("x" * 256) == "x" * 256
+    with pytest.raises(Invalid) as short:
+        check_password("x" * 9)
+    assert (short.value.field, short.value.detail) == ("password", "at least 10 characters")
+    with pytest.raises(Invalid) as long:
+        check_password("x" * 257)
+    assert (long.value.field, long.value.detail) == ("password", "at most 256 characters")
+
+
+def test_a_number_of_six_digits_keeps_four_and_an_international_one_its_plus() -> None:
+    assert mask("123456") == "**3456"
+    assert mask("12345") == "***45"
+    assert dial_link("+86 139 1234 5678", Role.CS) == "tel:+8613912345678"
+
+
+def test_a_failure_exactly_one_window_old_no_longer_counts() -> None:
+    rule = Throttle(1, timedelta(minutes=15))
+    assert retry_after([NOW - timedelta(minutes=15)], NOW, rule) == timedelta(0)
+    assert retry_after([NOW - timedelta(minutes=14)], NOW, rule) == timedelta(minutes=1)
+    # Old failures beyond the count do not hold sign-in back, in any order.
+    old = [NOW - timedelta(hours=h) for h in (1, 2, 3)]
+    assert retry_after([*old, NOW - timedelta(minutes=5)], NOW, rule) == timedelta(minutes=10)
+    assert retry_after(old, NOW, Throttle(3, timedelta(minutes=15))) == timedelta(0)

@@ -548,3 +548,164 @@ def test_duty_cause_is_recorded_until_the_complaint_is_closed() -> None:
     with pytest.raises(DomainError) as info:
         record_cause(closed, ComplaintCause.OTHER, "", "cs-wang", at(8))
     assert info.value.code == "complaint_closed"
+
+
+# --- what each refusal says (the API's 409 detail) and every field a step records -----------
+
+
+def test_a_closed_complaint_refuses_every_step_saying_which() -> None:
+    closed, _ = confirm(resolved_complaint(), True, at(7))
+    steps = {
+        "handed off": lambda: hand_off(closed, Department.DESIGN, None, "cs", at(8)),
+        "escalated": lambda: escalate(closed, None, "why", False, at(8)),
+        "given a cause": lambda: record_cause(closed, ComplaintCause.OTHER, "", "cs", at(8)),
+        "resolved": lambda: resolve(closed, "again", (), "li", at(8)),
+    }
+    for step, attempt in steps.items():
+        with pytest.raises(DomainError) as info:
+            attempt()
+        assert (info.value.code, info.value.detail) == (
+            "complaint_closed",
+            "the complaint is closed (the customer confirmed the result), so it cannot be " + step,
+        )
+
+
+def test_a_resolved_complaint_refuses_a_hand_off_or_escalation_saying_which() -> None:
+    c = resolved_complaint()
+    for step, attempt in {
+        "handed off": lambda: hand_off(c, Department.DESIGN, None, "cs", at(6)),
+        "escalated": lambda: escalate(c, None, "why", False, at(6)),
+    }.items():
+        with pytest.raises(DomainError) as info:
+            attempt()
+        assert (info.value.code, info.value.detail) == (
+            "complaint_resolved",
+            f"the complaint is resolved and waits for the confirmation call; it can be {step} "
+            "again only if the customer is not satisfied",
+        )
+    with pytest.raises(DomainError) as info:
+        resolve(c, "again", (), "li", at(6))
+    assert info.value.detail == "the complaint is already resolved and waits for confirmation"
+
+
+def test_a_hand_off_to_whoever_has_it_says_so() -> None:
+    c = new_complaint()
+    with pytest.raises(DomainError) as info:
+        hand_off(c, Department.ENGINEERING, None, "cs", at(1))
+    assert info.value.detail == "the complaint is already with engineering"
+    c2, sheet = hand_off(c, Department.DESIGN, "des-li", "cs", at(1))
+    with pytest.raises(DomainError) as info:
+        hand_off(c2, Department.DESIGN, "des-li", "cs", at(2))
+    assert info.value.detail == "the complaint is already with design (des-li)"
+    _, sheet = hand_off(c2, Department.DESIGN, "des-wu", "cs", at(2))
+    assert (sheet.from_assignee, sheet.to_assignee) == ("des-li", "des-wu")
+
+
+def test_an_escalation_beyond_what_is_allowed_says_why() -> None:
+    c, _ = escalate(new_complaint(), None, "loud", False, at(1), by="cs")
+    with pytest.raises(DomainError) as info:
+        escalate(c, EscalationLevel.DEPT_HEAD, "again", False, at(2))
+    assert info.value.detail == (
+        "the complaint is already escalated to dept_head; it can only go higher"
+    )
+    top, _ = escalate(c, None, "louder", False, at(2), by="cs")
+    with pytest.raises(DomainError) as info:
+        escalate(top, None, "again", False, at(3))
+    assert info.value.detail == "the complaint is already escalated to the manager, the top"
+    with pytest.raises(ValueError, match=r"^an escalation needs a reason$"):
+        escalate(new_complaint(), None, " ", False, at(1))
+    with pytest.raises(ValueError, match=r"^a resolution needs a result$"):
+        resolve(new_complaint(), " ", (), "li", at(1))
+
+
+def test_an_automatic_escalation_is_by_nobody_even_if_a_name_is_passed() -> None:
+    _, record = escalate(new_complaint(), None, " timer ", True, at(1), by="cs-wang")
+    assert (record.by, record.automatic, record.reason, record.at) == (None, True, "timer", at(1))
+    _, auto = auto_escalate(new_complaint(Severity.URGENT), settings(), at(5)) or (None, None)
+    assert auto is not None and auto.at == at(5)
+
+
+def test_the_confirmation_call_records_who_called_and_when() -> None:
+    c = resolved_complaint()
+    _, yes = confirm(c, True, at(8), by="cs-wang")
+    assert (yes.satisfied, yes.at, yes.by, yes.escalation) == (True, at(8), "cs-wang", None)
+    _, no = confirm(c, False, at(9), by="cs-zhao")
+    assert (no.satisfied, no.at, no.by) == (False, at(9), "cs-zhao")
+    assert no.satisfied is False
+    assert no.escalation is not None
+    assert (no.escalation.by, no.escalation.at, no.escalation.reason) == (
+        "cs-zhao",
+        at(9),
+        "the customer is not satisfied with the result (confirmation call)",
+    )
+
+
+def test_an_opened_complaint_keeps_everything_it_was_opened_with() -> None:
+    c = open_complaint(
+        complaint_id="c9",
+        customer_id="cust9",
+        channel=Channel.VISIT,
+        category=ComplaintCategory.QUALITY,
+        severity=Severity.HIGH,
+        department=Department.DESIGN,
+        now=OPENED,
+        assignee="des-li",
+        received_by_sub="cs-wang",
+    )
+    assert c == Complaint(
+        id="c9",
+        customer_id="cust9",
+        channel=Channel.VISIT,
+        category=ComplaintCategory.QUALITY,
+        severity=Severity.HIGH,
+        department=Department.DESIGN,
+        assignee="des-li",
+        status=Status.OPEN,
+        received_by=ReceivedBy.CS,
+        opened_at=OPENED,
+        received_by_sub="cs-wang",
+        confirmation_assignee="cs-wang",
+    )
+
+
+def test_escalation_deadlines_are_given_in_utc() -> None:
+    due = escalation_due(Severity.URGENT, OPENED, settings())
+    assert due.tzinfo is UTC and due == at(4)
+    with pytest.raises(ValueError, match=r"^opened_at must carry a time zone$"):
+        escalation_due(Severity.URGENT, datetime(2026, 11, 2, 10), settings())
+
+
+def test_a_mask_of_four_or_ten_digits() -> None:
+    assert mask_phone("1234") == "****"
+    assert mask_phone("12345") == "*2345"
+    assert mask_phone("0108888666") == "010***8666"
+
+
+def test_the_weekly_report_boundaries() -> None:
+    start, end = parse_iso_week("2026-W47")
+    with pytest.raises(ValueError, match=r"^the week must end after it starts$"):
+        weekly_report([], start, start)
+    rows = [
+        # Settled exactly at the week's end: still open at it.
+        ComplaintRow(ENG, Status.CLOSED, d(10, 9), end),
+        # Only an escalation in the week, as the rows say (settled before it).
+        ComplaintRow(DES, Status.CLOSED, d(9, 9), d(15, 9), (d(18, 9),)),
+        # Only resolved in the week.
+        ComplaintRow(Department.FINANCE, Status.CLOSED, d(9, 9), d(18, 9)),
+    ]
+    lines = {line.department: line for line in weekly_report(rows, start, end)}
+    assert (lines[ENG].open, lines[ENG].resolved, lines[ENG].opened) == (1, 0, 0)
+    assert (lines[DES].escalated, lines[DES].open, lines[DES].resolved) == (1, 0, 0)
+    assert (lines[Department.FINANCE].resolved, lines[Department.FINANCE].open) == (1, 0)
+    # Only open at the week's end: a line of its own.
+    only_open = weekly_report([ComplaintRow(ENG, Status.OPEN, d(9, 9))], start, end)
+    assert [(x.department, x.open, x.opened, x.escalated) for x in only_open] == [(ENG, 1, 0, 0)]
+
+
+def test_a_week_label_that_cannot_be_read_says_so() -> None:
+    with pytest.raises(ValueError, match=r"^a week is written YYYY-Www, e.g. 2026-W47, not '26'$"):
+        parse_iso_week("26")
+    with pytest.raises(ValueError, match=r"^2025-W53 is not a week of 2025$"):
+        parse_iso_week("2025-W53")
+    with pytest.raises(ValueError, match=r"^now must carry a time zone$"):
+        previous_week(datetime(2026, 11, 23, 9))

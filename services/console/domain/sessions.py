@@ -39,10 +39,12 @@ class Throttle:
 
 def retry_after(recent_failures: Sequence[datetime], now: datetime, rule: Throttle) -> timedelta:
     """How long sign-in stays refused given the failures (any order); zero when allowed."""
-    inside = sorted((t for t in recent_failures if now - t < rule.window), reverse=True)
-    if len(inside) < rule.failures:
+    # Each failure holds sign-in back until it leaves the window; the `failures`-th longest
+    # hold decides (a failure already outside the window holds nothing).
+    holds = sorted((t + rule.window - now for t in recent_failures), reverse=True)
+    if len(holds) < rule.failures:
         return timedelta(0)
-    return max(timedelta(0), inside[rule.failures - 1] + rule.window - now)
+    return max(timedelta(0), holds[rule.failures - 1])
 
 
 def minutes(wait: timedelta) -> int:

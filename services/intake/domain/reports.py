@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.calendar import BUSINESS_TZ, local_date, start_of_local_day
+from shared.calendar import local_date, start_of_local_day
 from shared.contracts.values import ComplaintCause, ComplaintStatus, Department
 
 _ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})")
@@ -79,7 +79,7 @@ def previous_week(now: datetime) -> str:
     """The ISO week label of the last complete week in Asia/Shanghai."""
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
-    year, week, _ = (local_date(now, BUSINESS_TZ) - timedelta(days=7)).isocalendar()
+    year, week, _ = (local_date(now) - timedelta(days=7)).isocalendar()
     return f"{year}-W{week:02d}"
 
 
