@@ -3,8 +3,9 @@ with the final payment's receipt, and the warranty card's steps (签字—发放
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +19,7 @@ from services.projects.domain import (
     apply_transition,
     approve,
     archive_card,
+    auto_warranty,
     issue_card,
     next_stage,
     open_project,
@@ -30,6 +32,7 @@ from services.projects.domain import (
     sign_card,
     sign_contract,
     start_warranty,
+    warranty_card,
 )
 from services.projects.queries.records import project_from_json, project_to_json
 from shared.contracts.values import Installment, Stage
@@ -279,3 +282,135 @@ def test_duty_warranty_card_is_signed_issued_with_the_form_and_archived() -> Non
     with pytest.raises(DomainError) as no_card:
         sign_card(walk_to(Stage.COMPLETED), "孙丽", day(16))
     assert no_card.value.code == "no_card"
+
+
+def _refused(call: Callable[[], object]) -> DomainError:
+    with pytest.raises(DomainError) as info:
+        call()
+    return info.value
+
+
+def test_each_step_of_the_card_keeps_who_and_when_and_counts_as_a_change() -> None:
+    p = settled()
+    filled_at = p.reached_at(Stage.WARRANTY)
+    assert filled_at is not None
+    signed = sign_card(p, " 孙丽 ", filled_at)
+    assert signed.warranty == replace(
+        p.warranty, status=CardStatus.SIGNED, signed_by="孙丽", signed_at=filled_at
+    )
+    assert signed.version == p.version + 1
+    with_form = record_feedback(
+        signed,
+        receipt_no="RC-3F2A9C1B7D4E-04",
+        satisfaction=4,
+        comments="",
+        filled_at=day(16),
+        by="fin-2",
+    )
+    issued = issue_card(with_form, day(17), "fin-2")
+    assert issued.warranty == replace(
+        signed.warranty,
+        status=CardStatus.ISSUED,
+        issued_by="fin-2",
+        issued_at=day(17),
+        receipt_no="RC-3F2A9C1B7D4E-04",
+    )
+    assert issued.version == with_form.version + 1
+    archived = archive_card(issued, day(18), "cs-li")
+    assert archived.warranty == replace(
+        issued.warranty, status=CardStatus.ARCHIVED, archived_by="cs-li", archived_at=day(18)
+    )
+    assert archived.version == issued.version + 1
+
+
+def test_each_refused_card_step_says_what_it_cannot_do_and_what_comes_next() -> None:
+    p = settled()
+    filled_at = p.reached_at(Stage.WARRANTY)
+    assert filled_at is not None
+    err = _refused(lambda: issue_card(p, day(16), "fin-2"))
+    assert err.detail == (
+        "cannot issue the card: the card is filled; next: the customer signs it (客户确认签字)"
+    )
+    err = _refused(lambda: archive_card(p, day(16), "cs-li"))
+    assert err.detail == (
+        "cannot archive the card: the card is filled; next: the customer signs it (客户确认签字)"
+    )
+    signed = sign_card(p, "孙丽", filled_at + timedelta(hours=2))
+    err = _refused(lambda: sign_card(signed, "孙丽", day(16)))
+    assert err.detail == (
+        "cannot record the customer's signature: the card is signed; "
+        "next: issue it with the feedback form (发放保修单)"
+    )
+    err = _refused(lambda: sign_card(p, " ", filled_at))
+    assert (err.field, err.detail) == ("name", "the name the customer signed is required")
+    err = _refused(lambda: sign_card(p, "孙丽", filled_at - timedelta(seconds=1)))
+    assert (err.field, err.detail) == (
+        "signed_at",
+        f"before the card was filled ({filled_at.isoformat()})",
+    )
+    err = _refused(lambda: issue_card(signed, day(16), "fin-2"))
+    assert (err.code, err.detail) == (
+        "feedback_missing",
+        "the card is issued with the customer's feedback form, filled with the final"
+        " payment's receipt: record the form first",
+    )
+    # The form filled before the signature: the signature bounds the issue.
+    with_form = record_feedback(
+        signed,
+        receipt_no="RC-3F2A9C1B7D4E-04",
+        satisfaction=4,
+        comments="",
+        filled_at=filled_at,
+        by="f",
+    )
+    signed_at = filled_at + timedelta(hours=2)
+    err = _refused(lambda: issue_card(with_form, signed_at - timedelta(seconds=1), "fin-2"))
+    assert (err.field, err.detail) == (
+        "at",
+        f"before the customer signed the card ({signed_at.isoformat()})",
+    )
+    late_form = record_feedback(
+        signed,
+        receipt_no="RC-3F2A9C1B7D4E-04",
+        satisfaction=4,
+        comments="",
+        filled_at=day(16),
+        by="f",
+    )
+    err = _refused(lambda: issue_card(late_form, day(16) - timedelta(seconds=1), "fin-2"))
+    assert (err.field, err.detail) == (
+        "at",
+        f"before the feedback form was filled ({day(16).isoformat()})",
+    )
+    err = _refused(lambda: issue_card(late_form, datetime(2026, 4, 1), "fin-2"))
+    assert (err.field, err.detail) == ("at", "a time must carry its UTC offset")
+    issued = issue_card(late_form, day(17), "fin-2")
+    err = _refused(lambda: archive_card(issued, day(17) - timedelta(seconds=1), "cs-li"))
+    assert (err.field, err.detail) == ("at", f"before the card was issued ({day(17).isoformat()})")
+    err = _refused(lambda: sign_card(walk_to(Stage.COMPLETED), "孙丽", day(16)))
+    assert err.detail == (
+        "the warranty card is filled at the settlement (竣工结算: completed and the final"
+        " payment received); the project is at `completed`"
+    )
+
+
+def test_the_warranty_starts_only_with_the_final_paid_by_that_time() -> None:
+    p = walk_to(Stage.COMPLETED)
+    p = record_payment(p, Installment.MIDTERM, 6_000_000, day(15))
+    p = record_payment(p, Installment.FINAL, 950_000, day(16))
+    assert auto_warranty(p, day(16))
+    assert not auto_warranty(p, day(16) - timedelta(seconds=1)), "paid later than asked about"
+    err = _refused(lambda: start_warranty(p, day(15)))
+    assert (err.code, err.detail) == (
+        "warranty_not_due",
+        "warranty starts once the project is completed and its final instalment is paid",
+    )
+    err = _refused(lambda: auto_warranty(p, datetime(2026, 4, 1)))
+    assert (err.field, err.detail) == ("paid_at", "a time must carry its UTC offset")
+    # A completed project with no contract has no final instalment to pay.
+    assert not auto_warranty(replace(p, contract=None, payments=()), day(16))
+    longer = start_warranty(p, day(16), years=3)
+    assert longer.warranty is not None and longer.completed_on is not None
+    assert longer.warranty.ends_on == longer.completed_on.replace(year=longer.completed_on.year + 3)
+    assert warranty_card(PID, date(2026, 3, 14), 5).ends_on == date(2031, 3, 14)
+    assert warranty_card(PID, date(2026, 3, 14)).ends_on == date(2028, 3, 14)

@@ -84,7 +84,8 @@ def start_warranty(project: Project, at: datetime, *, years: int = WARRANTY_YEAR
             "warranty starts once the project is completed and its final instalment is paid",
         )
     completed_at = project.reached_at(Stage.COMPLETED)
-    assert completed_at is not None and project.completed_on is not None
+    assert completed_at is not None
+    assert project.completed_on is not None
     moved = enter_stage(project, Stage.WARRANTY, max(at, completed_at))
     return replace(moved, warranty=warranty_card(project.id, project.completed_on, years))
 
