@@ -106,7 +106,9 @@ def _effective_at(contract: Contract, first_fen: int, payments: tuple[Payment, .
         total += p.amount_fen
         if total >= first_fen:
             return max(p.paid_at, contract.signed_at)
-    raise AssertionError("called only once the first instalment is fully paid")
+    raise AssertionError(
+        "called only once the first instalment is fully paid"  # pragma: no mutate
+    )
 
 
 def _paid_at(payment: Payment) -> datetime:
