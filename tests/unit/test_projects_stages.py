@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from services.projects.domain import (
     approve,
     auto_warranty,
     check_transition,
+    is_active,
     missing_signoffs,
     next_stage,
     open_project,
@@ -310,3 +312,99 @@ def test_final_paid_before_completion_starts_the_warranty_at_completion() -> Non
     p = apply_transition(p, Stage.COMPLETED, day(25))
     assert auto_warranty(p, day(25))
     assert start_warranty(p, day(25)).history[-1].at == day(25)
+
+
+# --- what each refusal says (the API's detail) and the exact bounds --------------------------
+
+
+def test_a_refused_order_says_where_the_project_is_and_where_it_may_go() -> None:
+    p = walk_to(Stage.DESIGN)
+    assert refusal(p, Stage.DESIGN, day(9)).detail == "the project is already at `design`"
+    assert refusal(p, Stage.QUOTATION, day(9)).detail == (
+        "cannot go back from `design` to `quotation`: stages only move forward"
+    )
+    assert refusal(p, Stage.WORKS_STARTED, day(9)).detail == (
+        "cannot skip from `design` to `works_started`: the next stage is `contract`"
+    )
+    assert next_stage(Stage.COMPLETED) is Stage.WARRANTY
+    assert next_stage(Stage.WARRANTY) is None
+    err = refusal(p, Stage.WARRANTY, day(9))
+    assert (err.code, err.detail) == (
+        "automatic_stage",
+        "`warranty` is not a manual transition: it follows `completed` automatically "
+        "when the final payment is recorded",
+    )
+
+
+def test_a_stage_name_that_is_not_one_names_its_field() -> None:
+    with pytest.raises(Invalid) as info:
+        check_transition(open_project("p", "c", T0), "demolition", day(1))
+    assert (info.value.field, info.value.detail) == ("to", "unknown stage 'demolition'")
+    with pytest.raises(Invalid) as info:
+        check_transition(open_project("p", "c", T0), Stage.MEASUREMENT, datetime(2026, 3, 2))
+    assert (info.value.field, info.value.detail) == ("at", "a time must carry its UTC offset")
+
+
+def test_a_transition_at_the_very_instant_the_stage_was_reached_is_allowed() -> None:
+    p = open_project("p", "c", T0)
+    p = apply_transition(with_documents(p, Stage.MEASUREMENT, T0), Stage.MEASUREMENT, T0)
+    assert p.stage is Stage.MEASUREMENT
+    early = T0 - timedelta(seconds=1)
+    assert refusal(p, Stage.QUOTATION, early).detail == (
+        f"{early.isoformat()} is before the project reached `measurement` ({T0.isoformat()})"
+    )
+
+
+def test_every_unmet_rule_is_named_in_words_one_after_the_other() -> None:
+    p = walk_to(Stage.DESIGN)
+    err = refusal(with_documents(p, Stage.CONTRACT, day(9)), Stage.CONTRACT, day(9))
+    assert err.detail == (
+        "the customer has not approved the scheme and quote (recorded in `design`); "
+        "no construction contract is signed (amount and date)"
+    )
+    ready = with_documents(walk_to(Stage.CONTRACT), Stage.WORKS_STARTED, day(10))
+    paid_late = record_payment(ready, Installment.FIRST, FIRST_FEN, day(11))
+    err = refusal(paid_late, Stage.WORKS_STARTED, day(10))
+    assert err.detail == (
+        "the contract has not taken effect: its first instalment is not fully paid "
+        "(65 %: 0.00 yuan of 130,000.00 yuan received); "
+        "the customer has not signed the construction drawings; "
+        "`works_started` needs the sign-offs of supervisor, designer, foreman, customer; "
+        "missing: supervisor, designer, foreman, customer"
+    )
+    no_contract = replace(ready, contract=None)
+    assert refusal(no_contract, Stage.WORKS_STARTED, day(10)).detail.startswith(
+        "the contract has not taken effect: its first instalment is not fully paid; "
+    )
+
+
+def test_a_deposit_paid_after_the_transition_time_does_not_count() -> None:
+    p = with_documents(walk_to(Stage.QUOTATION), Stage.DESIGN_AGREEMENT, day(5))
+    p = record_payment(p, Installment.DEPOSIT, DEPOSIT_FEN, day(6))
+    err = refusal(p, Stage.DESIGN_AGREEMENT, day(5))
+    assert err.detail == (
+        "the design deposit is not paid: 0.00 yuan received, at least 500.00 yuan required"
+    )
+    check_transition(p, Stage.DESIGN_AGREEMENT, day(6))
+
+
+def test_a_configured_deposit_minimum_is_the_one_applied() -> None:
+    p = with_documents(walk_to(Stage.QUOTATION), Stage.DESIGN_AGREEMENT, day(5))
+    p = record_payment(p, Installment.DEPOSIT, DEPOSIT_FEN, day(5))
+    with pytest.raises(DomainError) as info:
+        apply_transition(p, Stage.DESIGN_AGREEMENT, day(5), deposit_min_fen=80_000)
+    assert info.value.detail == (
+        "the design deposit is not paid: 500.00 yuan received, at least 800.00 yuan required"
+    )
+    moved = apply_transition(p, Stage.DESIGN_AGREEMENT, day(5), deposit_min_fen=50_000)
+    assert (moved.stage, moved.version, moved.completed_on) == (
+        Stage.DESIGN_AGREEMENT,
+        p.version + 1,
+        None,
+    )
+
+
+def test_under_construction_runs_from_the_start_of_works_to_before_completion() -> None:
+    active = [s for s in STAGE_ORDER if is_active(s)]
+    assert active[0] is Stage.WORKS_STARTED and active[-1] is Stage.PAINTING_ACCEPTED
+    assert len(active) == 7

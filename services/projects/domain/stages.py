@@ -109,15 +109,15 @@ def _parties(parties: set[SignoffParty] | frozenset[SignoffParty]) -> str:
 
 
 def _check_order(current: Stage, to: Stage) -> None:
-    nxt = next_stage(current)
-    if to == current:
-        raise DomainError("same_stage", f"the project is already at `{to}`")
-    if stage_index(to) < stage_index(current):
+    # Every stage is in STAGE_ORDER, so a stage after the last one cannot be asked for: past
+    # these two checks, `current` has a next stage.
+    if stage_index(to) <= stage_index(current):
+        if to == current:
+            raise DomainError("same_stage", f"the project is already at `{to}`")
         raise DomainError(
             "going_back", f"cannot go back from `{current}` to `{to}`: stages only move forward"
         )
-    if nxt is None:
-        raise DomainError("no_next_stage", f"`{current}` is the last stage")
+    nxt = next_stage(current)
     if to != nxt:
         raise DomainError(
             "skipping", f"cannot skip from `{current}` to `{to}`: the next stage is `{nxt}`"
