@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -38,6 +39,7 @@ from services.aftersales.domain import (
     materials_list,
     month_of,
     new_problem_ticket,
+    next_words,
     open_ticket,
     parse_month,
     photo_phase,
@@ -608,3 +610,65 @@ def test_duty_completion_needs_a_photo_of_the_end(rules: RepairRules):
     require_after_photo(1, rules)
     assert rules.after_photo_required is True
     require_after_photo(0, AftersalesSettings(after_photo_required=False).rules())
+
+
+# --- the life cycle's words and its tables ---------------------------------------------------------
+
+
+def test_a_ticket_is_opened_with_what_it_was_given() -> None:
+    t = opened()
+    assert (t.id, t.customer_id, t.project_id, t.complaint_id, t.problem, t.address) == (
+        "r1",
+        "c1",
+        "p1",
+        "k1",
+        "water under the sink",
+        "1 Road",
+    )
+    assert (t.status, t.version, t.opened_at, t.parent_id) == (Status.OPENED, 1, OPENED_AT, None)
+
+
+def test_staff_are_assigned_until_the_repair_is_under_way_and_photos_until_closing() -> None:
+    assert ALLOWED_FROM[Step.ASSIGN] == {
+        Status.OPENED,
+        Status.ASSIGNED,
+        Status.SURVEY_BOOKED,
+        Status.SURVEYED,
+        Status.QUOTE_ACCEPTED,
+        Status.SCHEDULED,
+        Status.IN_REPAIR,
+    }
+    assert ALLOWED_FROM[Step.ADD_PHOTO] == set(Status) - {
+        Status.OPENED,
+        Status.ASSIGNED,
+        Status.CLOSED,
+    }
+
+
+def test_what_comes_next_for_a_surveyed_ticket_names_the_fee_or_the_warranty(
+    rules: RepairRules,
+) -> None:
+    paid = surveyed(rules, covered=False)
+    assert next_words(paid) == (
+        f"the customer accepts the fee quote of {yuan(paid.fee_quote_fen or 0)} yuan, "
+        "then schedule the repair"
+    )
+    assert paid.fee_quote_fen and paid.fee_quote_fen > 0
+    no_quote = replace(paid, fee_quote_fen=None)
+    assert next_words(no_quote) == (
+        "the customer accepts the fee quote of 0.00 yuan, then schedule the repair"
+    )
+    assert next_words(surveyed(rules, covered=True)) == (
+        "schedule the repair (covered by the warranty)"
+    )
+    with pytest.raises(DomainError) as info:
+        start_repair(surveyed(rules, covered=True), at(date(2026, 3, 10)))
+    assert info.value.detail == (
+        "cannot start the repair while the ticket is surveyed; "
+        "next: schedule the repair (covered by the warranty)"
+    )
+    with pytest.raises(DomainError) as info:
+        start_repair(walk_to(Status.SURVEY_BOOKED, rules), at(date(2026, 3, 10)))
+    assert info.value.detail == (
+        "cannot start the repair while the ticket is survey booked; next: record the site survey"
+    )

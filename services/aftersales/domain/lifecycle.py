@@ -58,16 +58,12 @@ class ApprovalLevel(StrEnum):
     FINANCE = "finance"
 
 
-def _between(first: Status, last: Status) -> frozenset[Status]:
-    return frozenset(ORDER[ORDER.index(first) : ORDER.index(last) + 1])
-
-
 S = Status
 # The statuses each step may start from. Repeating a step in its own status is a correction
 # (re-assign, re-book the survey, re-schedule). Closing straight from `completed` is the path for
 # a repair without expenses: a reimbursement claim of 0 would have nothing to approve.
 ALLOWED_FROM: Final[Mapping[Step, frozenset[Status]]] = {
-    Step.ASSIGN: _between(S.OPENED, S.IN_REPAIR),
+    Step.ASSIGN: frozenset(ORDER[: ORDER.index(S.IN_REPAIR) + 1]),
     Step.BOOK_SURVEY: frozenset({S.ASSIGNED, S.SURVEY_BOOKED}),
     Step.RECORD_SURVEY: frozenset({S.SURVEY_BOOKED}),
     Step.ACCEPT_QUOTE: frozenset({S.SURVEYED}),
@@ -79,7 +75,7 @@ ALLOWED_FROM: Final[Mapping[Step, frozenset[Status]]] = {
     Step.APPROVE_FINANCE: frozenset({S.REIMBURSEMENT_DEPT_APPROVED}),
     Step.CLOSE: frozenset({S.COMPLETED, S.REIMBURSEMENT_FINANCE_APPROVED}),
     Step.REPORT_NEW_PROBLEM: frozenset({S.SCHEDULED, S.IN_REPAIR}),
-    Step.ADD_PHOTO: _between(S.SURVEY_BOOKED, S.REIMBURSEMENT_FINANCE_APPROVED),
+    Step.ADD_PHOTO: frozenset(ORDER[ORDER.index(S.SURVEY_BOOKED) : ORDER.index(S.CLOSED)]),
 }
 
 STEP_WORDS: Final[Mapping[Step, str]] = {
