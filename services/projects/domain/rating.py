@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,7 +59,7 @@ def rate_project(
     for s in month.satisfaction:
         if isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 5:
             raise Invalid("satisfaction", f"{s!r} is outside 1–5")
-    inspection = sum((i.mean for i in month.inspections), Fraction(0)) / len(month.inspections)
+    inspection = statistics.mean(i.mean for i in month.inspections)  # exact for fractions
     satisfaction = (
         Fraction(sum(month.satisfaction), len(month.satisfaction))
         if month.satisfaction
