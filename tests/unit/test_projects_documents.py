@@ -25,6 +25,8 @@ from services.projects.domain import (
     required_parties,
     sign_contract,
 )
+from services.projects.domain.documents import customer_name, documents_rule
+from services.projects.domain.model import ProjectDocument
 from shared.contracts.values import DocumentKind, DocumentParty, Installment, Stage
 from shared.errors import DomainError, Invalid
 from tests.support.projects import paper, with_documents
@@ -190,3 +192,122 @@ def test_the_same_kind_and_number_is_recorded_once() -> None:
     p = record_document(p, paper(DocumentKind.QUOTATION, T0, number="Q-2"))
     p = record_document(p, paper(DocumentKind.BUDGET, T0, number="Q-1"))
     assert [d.number for d in p.documents] == ["Q-1", "Q-2", "Q-1"] and p.version == 4
+
+
+# --- each refusal's field and words, the amount's edge, the names read off the papers ---------
+
+
+def _refused_document(document: ProjectDocument) -> Invalid:
+    with pytest.raises(Invalid) as info:
+        record_document(open_project("p-1", "c-1", T0), document)
+    return info.value
+
+
+def test_a_document_refused_for_its_form_names_the_field_and_says_why() -> None:
+    contract = paper(DocumentKind.CONSTRUCTION_CONTRACT, T0)
+    company, customer = contract.parties
+    naive = datetime(2026, 3, 1, 10)
+    cases = [
+        (replace(contract, at=naive), "at", "a time must carry its UTC offset"),
+        (replace(contract, number="  "), "number", "the document's number is required"),
+        (
+            replace(contract, parties=(company, company, customer)),
+            "parties",
+            "each party is named once",
+        ),
+        (
+            replace(contract, signatures=(replace(contract.signatures[0], signed_at=naive),)),
+            "signatures",
+            "a time must carry its UTC offset",
+        ),
+        (
+            replace(contract, parties=(company,), signatures=contract.signatures[:1]),
+            "parties",
+            "the signed construction contract (《施工合同》) names both parties: customer",
+        ),
+        (
+            replace(
+                paper(DocumentKind.QUOTATION, T0, signed_by=frozenset({DocumentParty.CUSTOMER})),
+                parties=(company,),
+            ),
+            "signatures",
+            "customer signs but is not a party named",
+        ),
+        (
+            replace(contract, signatures=(*contract.signatures, contract.signatures[0])),
+            "signatures",
+            "each party signs once",
+        ),
+        (
+            replace(contract, signatures=()),
+            "signatures",
+            "the signed construction contract (《施工合同》) is signed by both; "
+            "missing: company, customer",
+        ),
+        (
+            paper(DocumentKind.BUDGET, T0, amount_fen=0),
+            "amount_fen",
+            "the amount is positive",
+        ),
+        (
+            replace(paper(DocumentKind.BUDGET, T0), amount_fen=None),
+            "amount_fen",
+            "the signed budget (预算) states an amount",
+        ),
+    ]
+    for document, field, detail in cases:
+        err = _refused_document(document)
+        assert (err.field, err.detail) == (field, detail), detail
+    one_fen = record_document(
+        open_project("p-1", "c-1", T0), paper(DocumentKind.BUDGET, T0, amount_fen=1)
+    )
+    assert one_fen.documents[-1].amount_fen == 1
+
+
+def test_the_same_document_twice_is_refused_by_name_and_number() -> None:
+    p = record_document(
+        open_project("p-1", "c-1", T0), paper(DocumentKind.QUOTATION, T0, number="Q-7")
+    )
+    with pytest.raises(DomainError) as info:
+        record_document(p, paper(DocumentKind.QUOTATION, T0, number="Q-7"))
+    assert (info.value.code, info.value.detail) == (
+        "document_exists",
+        "the written quotation (书面报价) number Q-7 is already recorded",
+    )
+    # Another kind may carry the same number.
+    assert len(record_document(p, paper(DocumentKind.BUDGET, T0, number="Q-7")).documents) == 2
+
+
+def test_the_refusal_lists_two_or_three_documents_with_and() -> None:
+    p = walk_to(Stage.DESIGN)
+    p = prepare(p, Stage.CONTRACT, day(9))
+    with pytest.raises(DomainError) as info:
+        check_transition(p, Stage.CONTRACT, day(9))
+    assert info.value.detail == (
+        "`contract` needs the signed construction contract (《施工合同》) and the signed budget "
+        "(预算); missing: the signed construction contract (《施工合同》) and the signed budget (预算)"
+    )
+    three = [DocumentKind.QUOTATION, DocumentKind.BUDGET, DocumentKind.COMPLETION_NOTICE]
+    assert documents_rule(three, Stage.COMPLETED, p) == (
+        "`completed` needs the completion acceptance notice (《工程竣工验收通知单》); missing: "
+        "the written quotation (书面报价), the signed budget (预算) "
+        "and the completion acceptance notice (《工程竣工验收通知单》)"
+    )
+
+
+def test_the_customers_name_is_the_one_the_latest_document_writes() -> None:
+    p = open_project("p-1", "c-1", T0)
+    assert customer_name(p) is None
+    first = paper(DocumentKind.QUOTATION, T0)
+    p = record_document(p, first)
+    assert customer_name(p) == "孙丽"
+    renamed = replace(
+        paper(DocumentKind.BUDGET, day(1)),
+        parties=(first.parties[0], replace(first.parties[1], name="孙丽华")),
+    )
+    p = record_document(p, renamed)
+    assert customer_name(p) == "孙丽华"
+    company_only = replace(
+        paper(DocumentKind.COMPLETION_NOTICE, day(2)), parties=(first.parties[0],)
+    )
+    assert customer_name(record_document(p, company_only)) == "孙丽华"
