@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from services.logistics.domain import (
     tracking_flagged,
     transit_legs,
 )
+from services.logistics.domain.tracking import DelayVerdict, Leg, loading_day
 from shared.contracts.values import ScanKind
 
 pytestmark = pytest.mark.quick
@@ -220,3 +221,120 @@ def test_duty_transfer_legs_are_timed_from_the_scans() -> None:
         s, [(ScanKind.ARRIVED_HUB, "WH01", at(2, 9)), (ScanKind.DEPARTED, "WH01", at(2, 8))]
     )
     assert odd[1].dwell == timedelta(0)
+
+
+# --- each refusal's code, field and words; every verdict's fields; the exact bounds -----------
+
+
+def _refused(call: Any) -> DomainError:
+    with pytest.raises(DomainError) as info:
+        call()
+    return info.value
+
+
+def test_a_refused_eta_names_its_code_field_and_reason() -> None:
+    signed, _ = apply_scan(shipment(), ScanKind.SIGNED, "CD01", None, at(5))
+    err = _refused(lambda: set_eta(signed, at(7), "WH01", "", at(6)))
+    assert (err.code, err.field, err.detail) == (
+        "wrong_state",
+        "eta",
+        "waybill WB2 is already signed for",
+    )
+    arrived, _ = apply_scan(shipment(), ScanKind.ARRIVED_DESTINATION, "CD01", None, at(5))
+    err = _refused(lambda: set_eta(arrived, at(7), "WH01", "", at(6)))
+    assert (err.code, err.field, err.detail) == (
+        "wrong_state",
+        "eta",
+        "waybill WB2 has already arrived at its destination",
+    )
+    err = _refused(lambda: set_eta(shipment(), at(5), "WH01", "", at(5)))  # now is not future
+    assert (err.code, err.field, err.detail) == (
+        "invalid_value",
+        "eta",
+        "a new arrival time must lie in the future",
+    )
+    for name, eta, now in (
+        ("eta", datetime(2026, 11, 7), at(5)),
+        ("now", at(7), datetime(2026, 11, 5)),
+    ):
+        with pytest.raises(ValueError, match=f"^{name} must carry a UTC offset$"):
+            set_eta(shipment(), eta, "WH01", "", now)
+
+
+def test_a_confirmed_eta_is_kept_with_its_station_and_told_with_its_time() -> None:
+    s = shipment(version=3)
+    new, told = set_eta(s, at(7, 12), "WH01", "rain", at(5, 10))
+    assert (new.eta, new.eta_station, new.version) == (at(7, 12), "WH01", 4)
+    assert (told.waybill, told.at, told.note) == ("WB2", at(5, 10), "rain")
+    marked = mark_delay_reported(s, at(5, 18))
+    assert (marked.delay_reported_for, marked.version) == (at(5, 18), 4)
+
+
+def test_every_verdict_field_before_during_and_after_the_watch() -> None:
+    s = shipment()
+    assert delay_check(s, at(5, 17)) == DelayVerdict(False, at(5, 18), at(5, 18), False, None)
+    arrived, _ = apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", None, at(5, 9))
+    assert delay_check(arrived, at(6)) == DelayVerdict(False, None, None, False, None)
+    # An ETA already passed is no reason to wait for it: poll again.
+    passed, _ = set_eta(s, at(6, 12), "WH01", "", at(5, 10))
+    assert delay_check(passed, at(6, 13)).next_check_at == at(6, 17)
+    with pytest.raises(ValueError, match=r"^now must carry a UTC offset$"):
+        delay_check(s, datetime(2026, 11, 5))
+
+
+def test_the_station_to_call_is_the_next_one_even_when_it_is_the_destination() -> None:
+    s, _ = apply_scan(shipment(), ScanKind.DEPARTED, "SH01", None, at(1, 10))
+    s, _ = apply_scan(s, ScanKind.ARRIVED_HUB, "WH01", None, at(2, 10))
+    s, _ = apply_scan(s, ScanKind.DEPARTED, "WH01", None, at(2, 12))
+    assert delay_check(s, at(5, 18)).station == "CD01"
+    assert delay_check(shipment(), at(5, 18)).station == "SH01"  # nothing scanned yet
+
+
+def test_arriving_exactly_at_the_promise_is_on_time() -> None:
+    s, _ = apply_scan(shipment(), ScanKind.DEPARTED, "SH01", None, at(1, 10))
+    on_the_dot, _ = apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", None, at(5, 18))
+    assert not is_delayed(on_the_dot)
+    # A split shipment with one batch in is judged by the deadline in force, not that batch.
+    split, _ = apply_scan(shipment(batches=2), ScanKind.ARRIVED_DESTINATION, "CD01", 1, at(6, 9))
+    assert not is_delayed(split)
+
+
+def test_urgent_cargo_leaving_at_the_very_end_of_its_day_is_late() -> None:
+    s = shipment(urgent=True)
+    midnight = datetime(2026, 11, 2, 0, 0, tzinfo=SH)
+    at_midnight, _ = apply_scan(s, ScanKind.DEPARTED, "SH01", None, midnight)
+    assert loading_unconfirmed(at_midnight, midnight)
+    with pytest.raises(ValueError, match=r"^now must carry a UTC offset$"):
+        loading_unconfirmed(s, datetime(2026, 11, 2))
+    late_evening = shipment(dispatched_at=datetime(2026, 11, 1, 16, 30, tzinfo=ZoneInfo("UTC")))
+    assert loading_day(late_evening) == date(2026, 11, 2)
+
+
+def test_a_delivery_rating_of_one_or_five_is_accepted_and_zero_refused_in_words() -> None:
+    for rating in (1, 5):
+        assert not tracking_flagged(TrackingNote("delivery", "-", delivery_service=rating))
+    err = _refused(lambda: tracking_flagged(TrackingNote("delivery", "-", delivery_service=0)))
+    assert (err.code, err.field, err.detail) == (
+        "invalid_value",
+        "delivery_service",
+        "delivery service is rated 1 to 5",
+    )
+
+
+def test_the_origin_has_no_arrival_and_the_destination_no_departure() -> None:
+    s = shipment()
+    scans = [
+        (ScanKind.ARRIVED_HUB, "SH01", at(1, 7)),
+        (ScanKind.DEPARTED, "SH01", at(1, 8)),
+        (ScanKind.DEPARTED, "SH01", at(1, 9)),
+        (ScanKind.ARRIVED_DESTINATION, "CD01", at(3, 9)),
+        (ScanKind.DEPARTED, "CD01", at(3, 10)),
+    ]
+    legs = transit_legs(s, scans)
+    assert (legs[0].arrived_at, legs[0].left_at) == (None, at(1, 9))
+    assert (legs[-1].arrived_at, legs[-1].left_at) == (at(3, 9), None)
+    assert transit_legs(s, []) == [
+        Leg("SH01", "origin", None, None),
+        Leg("WH01", "transfer", None, None),
+        Leg("CD01", "destination", None, None),
+    ]
