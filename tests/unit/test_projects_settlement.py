@@ -414,3 +414,79 @@ def test_the_warranty_starts_only_with_the_final_paid_by_that_time() -> None:
     assert longer.warranty.ends_on == longer.completed_on.replace(year=longer.completed_on.year + 3)
     assert warranty_card(PID, date(2026, 3, 14), 5).ends_on == date(2031, 3, 14)
     assert warranty_card(PID, date(2026, 3, 14)).ends_on == date(2028, 3, 14)
+
+
+def test_the_feedback_form_keeps_what_was_filled_and_each_refusal_says_why() -> None:
+    p = settled()
+    form_at = day(16)
+
+    def fill(project: Project, receipt_no: str, at: datetime, satisfaction: int = 4) -> Project:
+        return record_feedback(
+            project,
+            receipt_no=receipt_no,
+            satisfaction=satisfaction,
+            comments=" tidy work ",
+            filled_at=at,
+            by="fin-2",
+        )
+
+    filled = fill(p, "RC-3F2A9C1B7D4E-05", form_at)
+    assert filled.feedback is not None
+    assert (
+        filled.feedback.receipt_no,
+        filled.feedback.satisfaction,
+        filled.feedback.comments,
+        filled.feedback.filled_at,
+        filled.feedback.recorded_by,
+    ) == ("RC-3F2A9C1B7D4E-05", 4, "tidy work", form_at, "fin-2")
+    assert filled.version == p.version + 1
+    cases = [
+        (
+            lambda: fill(p, "RC-3F2A9C1B7D4E-05", form_at, 0),
+            "satisfaction",
+            "the satisfaction is 1 to 5",
+        ),
+        (
+            lambda: fill(p, "RC-X", form_at),
+            "receipt_no",
+            "no receipt RC-X was given on this project",
+        ),
+        (
+            lambda: fill(p, "RC-3F2A9C1B7D4E-03", form_at),
+            "receipt_no",
+            "the feedback form is filled with the final payment's receipt "
+            "(RC-3F2A9C1B7D4E-04, RC-3F2A9C1B7D4E-05); RC-3F2A9C1B7D4E-03 is the midterm receipt",
+        ),
+        (
+            lambda: fill(p, "RC-3F2A9C1B7D4E-04", day(15) - timedelta(seconds=1)),
+            "filled_at",
+            "before receipt RC-3F2A9C1B7D4E-04 was given",
+        ),
+        (
+            lambda: fill(p, "RC-3F2A9C1B7D4E-04", datetime(2026, 4, 1)),
+            "filled_at",
+            "a time must carry its UTC offset",
+        ),
+    ]
+    for attempt, field, detail in cases:
+        with pytest.raises(Invalid) as info:
+            attempt()
+        assert (info.value.field, info.value.detail) == (field, detail)
+    with pytest.raises(DomainError) as info:
+        fill(filled, "RC-3F2A9C1B7D4E-05", form_at)
+    assert info.value.detail == (
+        f"the feedback form was filled on {form_at.isoformat()} with receipt RC-3F2A9C1B7D4E-05"
+    )
+    with pytest.raises(DomainError) as info:
+        fill(walk_to(Stage.COMPLETED), "RC-3F2A9C1B7D4E-01", form_at)
+    assert (info.value.code, info.value.detail) == (
+        "not_settled",
+        "the feedback form is filled once the works are completed and the final payment is"
+        " received (竣工结算); the project is at `completed`",
+    )
+    with pytest.raises(Invalid) as info:
+        amount_in_words(-1)
+    assert (info.value.field, info.value.detail) == (
+        "amount_fen",
+        "an amount in words is not negative",
+    )
