@@ -45,7 +45,8 @@ async def test_two_replicas_send_ten_thousand_due_messages_once_each(
                     "   rendered_language, body, entity_kind, entity_id, status, send_at)"
                     " SELECT id, 'scale:' || id, 'sms', 'shipment_signed', 'phone', phone,"
                     "   'shipper', jsonb_build_object('waybill', 'WB' || n, 'origin', 'SH01',"
-                    "   'destination', 'BJ02', 'at', '2026-11-26 10:00'), 'zh', '-', 'shipment',"
+                    "   'destination', 'BJ02', 'at', '2026-11-26 10:00',"
+                    "   'link', 'http://127.0.0.1:8000/t/x'), 'zh', '-', 'shipment',"
                     "   'WB' || n, 'queued', now()"
                     " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(id, phone, n)",
                     ids,
@@ -86,3 +87,50 @@ async def _outbox_empty(conn: asyncpg.Connection) -> bool:
 
 async def _all_sent(conn: asyncpg.Connection) -> bool:
     return await sent_count(conn) == N
+
+
+async def test_a_message_its_template_cannot_render_fails_alone_with_the_reason(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """A queued message whose params lack what its template needs (e.g. queued before the
+    template gained the tracking link) is failed with the reason; the batch beside it is sent."""
+    good, bad = str(uuid.uuid4()), str(uuid.uuid4())
+    async with harness(settings, js) as h:
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            async with conn.transaction():
+                await conn.execute(
+                    "INSERT INTO notifications.messages (id, dedupe_key, channel, template,"
+                    "   recipient_kind, recipient_value, recipient_label, params,"
+                    "   rendered_language, body, entity_kind, entity_id, status, send_at)"
+                    " SELECT id, 'render:' || id, 'sms', 'shipment_signed', 'phone',"
+                    "   '13700000001', 'shipper', p, 'zh', '-', 'shipment', 'WB1', 'queued', now()"
+                    " FROM unnest($1::text[], $2::jsonb[]) AS t(id, p)",
+                    [good, bad],
+                    [
+                        '{"waybill": "WB1", "at": "2026-11-26 10:00", "link": "http://x/t/1"}',
+                        '{"waybill": "WB1", "at": "2026-11-26 10:00"}',
+                    ],
+                )
+                await conn.execute(
+                    "INSERT INTO notifications.timers (kind, key, due_at)"
+                    " SELECT 'message.send', id, now() FROM unnest($1::text[]) AS id",
+                    [good, bad],
+                )
+
+            async def settled() -> dict[str, tuple[str, str | None]] | None:
+                rows = await conn.fetch(
+                    "SELECT id, status, last_error FROM notifications.messages"
+                    " WHERE id = ANY($1::text[])",
+                    [good, bad],
+                )
+                found = {r["id"]: (r["status"], r["last_error"]) for r in rows}
+                return found if all(s != "queued" for s, _ in found.values()) else None
+
+            outcome = await eventually(settled, timeout=30, interval=0.2)
+        finally:
+            await conn.close()
+    assert outcome[good][0] == "sent"
+    assert outcome[bad][0] == "failed"
+    assert outcome[bad][1] == "cannot render: template 'shipment_signed' needs param 'link'"
+    assert len(h.gateway.sent) == 1

@@ -149,8 +149,14 @@ class Sender:
         if contact is not None and row["language"] is None:
             language = contact["language"] or language
         result.language = language
-        result.body = render(row["template"], language, params)
-        result.subject = row["subject"] and render_subject(row["template"], language, params)
+        try:
+            result.body = render(row["template"], language, params)
+            result.subject = row["subject"] and render_subject(row["template"], language, params)
+        except (KeyError, ValueError) as exc:
+            # A message its template cannot render fails alone, with the reason, not the batch.
+            result.body = None
+            result.delivery = Delivery(False, error=f"cannot render: {exc}", permanent=True)
+            return result
         try:
             result.delivery = await self.call(providers, row, channel, contact, key, result, now)
         except Exception as exc:  # a provider bug must not stall the batch
