@@ -190,10 +190,16 @@ async def probe(p: Platform, service: str) -> list[Outcome]:
                 found.append(
                     Outcome(service, f"{method} {path}", leaf.field, what, r.status_code, _named(r))
                 )
+        # The required query parameters valid, so the hostile one is the only thing wrong.
+        required = {
+            q["name"]: example(doc, q.get("schema", {}))
+            for q in op.get("parameters", [])
+            if q.get("in") == "query" and q.get("required")
+        }
         for leaf in query_leaves(doc, op):
             for what, value in hostile(leaf):
                 value = HUGE_QUERY if value is HUGE else value
-                kwargs: dict[str, Any] = {"params": {leaf.field: value}}
+                kwargs: dict[str, Any] = {"params": {**required, leaf.field: value}}
                 if schema is not None:
                     kwargs["json"] = example(doc, schema)
                 r = await client.request(method, url, headers=ADMIN, **kwargs)

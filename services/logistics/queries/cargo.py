@@ -175,11 +175,11 @@ async def find_consignee_change(
 async def exceptions_at_station(
     conn: asyncpg.Connection, *, station: str, start: datetime, end: datetime
 ) -> list[Row]:
-    """A station's exceptions registered in [start, end), in time order."""
+    """A station's exceptions registered in [start, end), in time order (a tie by waybill)."""
     return await conn.fetch(
         "SELECT exception_id, waybill, kind, station, note, photo_ids, at, by, truck_check_id"
         " FROM logistics.exceptions WHERE at >= $1 AND at < $2 AND station = $3"
-        " ORDER BY at, exception_id",
+        " ORDER BY at, waybill, exception_id",
         start,
         end,
         station,
