@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,6 +11,7 @@ from fastapi import Request
 
 from shared.context import Context
 from shared.db import transaction
+from shared.objects import ObjectStore
 from shared.web.idempotency import keyed
 
 
@@ -87,3 +88,18 @@ async def config(request: Request) -> Any:
     """The service's own settings object, as a dependency (async: FastAPI runs a sync
     dependency in its thread pool, a thread hop per request)."""
     return service_config(request)
+
+
+def object_store(
+    request: Request, bucket: str, *, max_bytes: int, allowed_types: Iterable[str]
+) -> ObjectStore:
+    """A bucket of the object store, opened once per process and bucket."""
+    stores: dict[str, ObjectStore] = request.app.state.__dict__.setdefault("object_stores", {})
+    if bucket not in stores:
+        stores[bucket] = ObjectStore(
+            request.app.state.runtime.js,
+            bucket,
+            max_bytes=max_bytes,
+            allowed_types=frozenset(allowed_types),
+        )
+    return stores[bucket]

@@ -12,25 +12,21 @@ from services.aftersales.config import AftersalesSettings
 from shared.contracts.values import PhotoPhase
 from shared.objects import ObjectStore
 from shared.web.auth import Principal
-from shared.web.deps import change, view
+from shared.web.deps import change, object_store, view
 from shared.web.openapi import stored_file
 
 router = APIRouter(prefix="/v1", tags=["repairs"])
 
 
 def photo_store(request: Request) -> ObjectStore:
-    """The photo bucket, opened once per process."""
-    store: ObjectStore | None = getattr(request.app.state, "photo_store", None)
-    if store is None:
-        config: AftersalesSettings = request.app.state.svc.config
-        store = ObjectStore(
-            request.app.state.runtime.js,
-            config.photo_bucket,
-            max_bytes=config.photo_max_bytes,
-            allowed_types=config.photo_types,
-        )
-        request.app.state.photo_store = store
-    return store
+    """The photo bucket."""
+    config: AftersalesSettings = request.app.state.svc.config
+    return object_store(
+        request,
+        config.photo_bucket,
+        max_bytes=config.photo_max_bytes,
+        allowed_types=config.photo_types,
+    )
 
 
 @router.post("/repairs/{repair_id}/photos", status_code=201)

@@ -17,7 +17,7 @@ from shared.errors import Forbidden
 from shared.objects import ObjectStore
 from shared.validation import Code, Day, Week
 from shared.web.auth import Principal, require
-from shared.web.deps import change, service_config, view
+from shared.web.deps import change, object_store, service_config, view
 from shared.web.openapi import stored_file
 
 router = APIRouter(prefix="/v1", tags=["cargo exceptions"])
@@ -25,18 +25,11 @@ BUCKET = "kefu-logistics"
 
 
 def _store(request: Request) -> ObjectStore:
-    """The photo bucket, opened once per process."""
-    store: ObjectStore | None = getattr(request.app.state, "photo_store", None)
-    if store is None:
-        cfg = service_config(request)
-        store = ObjectStore(
-            request.app.state.runtime.js,
-            BUCKET,
-            max_bytes=cfg.photo_max_bytes,
-            allowed_types=frozenset(cfg.photo_types),
-        )
-        request.app.state.photo_store = store
-    return store
+    """The photo bucket."""
+    cfg = service_config(request)
+    return object_store(
+        request, BUCKET, max_bytes=cfg.photo_max_bytes, allowed_types=cfg.photo_types
+    )
 
 
 @router.post("/shipments/{waybill}/photos", status_code=201)

@@ -14,25 +14,21 @@ from services.projects.config import ProjectsSettings
 from services.projects.queries import records
 from shared.objects import ObjectStore
 from shared.web.auth import Principal, require
-from shared.web.deps import change, view
+from shared.web.deps import change, object_store, view
 from shared.web.openapi import stored_file
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
 
 def document_store(request: Request) -> ObjectStore:
-    """The document bucket, opened once per process."""
-    store: ObjectStore | None = getattr(request.app.state, "document_store", None)
-    if store is None:
-        config: ProjectsSettings = request.app.state.svc.config
-        store = ObjectStore(
-            request.app.state.runtime.js,
-            config.document_bucket,
-            max_bytes=config.document_max_bytes,
-            allowed_types=config.document_types,
-        )
-        request.app.state.document_store = store
-    return store
+    """The document bucket."""
+    config: ProjectsSettings = request.app.state.svc.config
+    return object_store(
+        request,
+        config.document_bucket,
+        max_bytes=config.document_max_bytes,
+        allowed_types=config.document_types,
+    )
 
 
 @router.post("/projects/{project_id}/files", status_code=201)
