@@ -84,6 +84,8 @@ async def test_a_clerk_scans_an_arrival_is_refused_for_the_wrong_name_then_relea
     await expect(needs.get_by_text("代人提货", exact=False)).to_be_visible()
     id_field = page.get_by_label("收货人身份证号（原件）")
     await expect(id_field).to_have_attribute("type", "password")
+    # 核对票据预留电话: the counter may check the phone on the waybill when the name differs.
+    await expect(page.get_by_label("票据预留电话（证件姓名与收货人不一致时核对）")).to_be_visible()
 
     # One character off: refused, with the reason and the proof it needs.
     await page.get_by_label("证件上的姓名").fill("杨明静")

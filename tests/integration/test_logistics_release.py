@@ -248,3 +248,43 @@ async def test_no_national_id_number_anywhere_after_a_release(settings, js) -> N
 
 async def _outbox_empty(conn) -> bool:
     return await conn.fetchval("SELECT count(*) FROM logistics.outbox") == 0
+
+
+async def test_reserved_phone_check_releases_over_http(settings, js) -> None:
+    """核对票据预留电话: a name other than the waybill's passes when the phone reserved on the
+    waybill is the one the person gives; another number is refused with its reason, and the
+    record says whether the check was made."""
+    u = uid()
+    async with service(settings) as (client, _):
+        desk = token(settings, "branch", branch=f"D{u}", sub="clerk-li")
+        wb, _ = await arrived(client, u, 5, consignee="杨明静")
+        wrong = release("杨民敬", reserved_phone="+86 137 0000 1111")
+        r = await client.post(f"/v1/shipments/{wb}/release", json=wrong, headers=desk)
+        assert r.status_code == 409
+        assert r.json()["codes"] == ["reserved_phone_differs", "name_differs"]
+        assert "13700001111" not in r.text
+        r = await client.post(
+            f"/v1/shipments/{wb}/release", json=release("杨民敬", reserved_phone="x"), headers=desk
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reserved_phone"
+        ok = release("杨民敬", reserved_phone="139 0000 0000")
+        r = await client.post(f"/v1/shipments/{wb}/release", json=ok, headers=desk)
+        assert r.status_code == 200, r.text
+        assert r.json()["evidence"] == [
+            "original ID of 杨民敬",
+            "the phone reserved on the waybill (…0000) confirms 杨民敬 as the consignee 杨明静",
+        ]
+        assert (await shipment(client, wb))["status"] == "signed"
+        conn = await db(settings)
+        try:
+            rows = await conn.fetch(
+                "SELECT allowed, reserved_phone_checked FROM logistics.releases"
+                " WHERE waybill = $1 ORDER BY at, allowed",
+                wb,
+            )
+        finally:
+            await conn.close()
+        assert [(x["allowed"], x["reserved_phone_checked"]) for x in rows] == [
+            (False, False),
+            (True, True),
+        ]

@@ -71,7 +71,8 @@ def test_one_character_mismatch_is_refused_with_the_reason() -> None:
     assert not d.allowed
     assert d.reasons == [
         "the name on the ID (杨民静) differs from the waybill's consignee (杨民敬); "
-        "the shipper must provide a consignee-change proof first"
+        "the shipper must provide a consignee-change proof first, or check the phone reserved "
+        "on the waybill"
     ]
 
 

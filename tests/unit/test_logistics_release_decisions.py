@@ -92,7 +92,8 @@ def test_a_changed_consignee_is_released_on_the_shippers_proof() -> None:
     refused = decide(shipment(), "杨明静")
     assert refused.reasons == [
         f"the name on the ID (杨明静) differs from the waybill's consignee ({PERSON}); "
-        "the shipper must provide a consignee-change proof first"
+        "the shipper must provide a consignee-change proof first, or check the phone reserved "
+        "on the waybill"
     ]
 
 

@@ -344,6 +344,7 @@ class ReleaseForm(Strict):
     phone_confirmed: Yes = ""
     company_stamp: Yes = ""
     authorisation_letter: Yes = ""
+    reserved_phone: str = Field(default="", max_length=40)
 
     def body(self) -> dict[str, Any]:
         """The release as logistics' API takes it: a delegate only when one is named or their
@@ -357,6 +358,8 @@ class ReleaseForm(Strict):
             "company_stamp": self.company_stamp == "yes",
             "authorisation_letter": self.authorisation_letter == "yes",
         }
+        if self.reserved_phone.strip():
+            out["reserved_phone"] = self.reserved_phone.strip()
         if self.delegate_name.strip() or self.delegate_id_number.strip():
             delegate: dict[str, Any] = {"name": self.delegate_name.strip()}
             if self.delegate_id_number.strip():
@@ -383,4 +386,5 @@ RELEASE_FIELDS = {
     "presented.id_number": "id_number",
     "delegate.name": "delegate_name",
     "delegate.id_number": "delegate_id_number",
+    "reserved_phone": "reserved_phone",
 }

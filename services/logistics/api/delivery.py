@@ -41,6 +41,7 @@ def _request(body: ReleaseIn, key: bytes) -> delivery.ReleaseRequest:
         company_stamp=body.company_stamp,
         authorisation_letter=body.authorisation_letter,
         at=body.at,
+        reserved_phone=body.reserved_phone,
     )
 
 

@@ -146,6 +146,11 @@ class ReleaseIn(Strict):
     consignee_change_proof: bool = Field(
         default=False, description="Informational: only a proof recorded from the shipper counts"
     )
+    reserved_phone: Phone | None = Field(
+        default=None,
+        description="核对票据预留电话: the number the person gives (or answers on); when it is the "
+        "consignee's phone on the waybill, a differing name on the ID passes",
+    )
     at: Moment | None = None
 
 

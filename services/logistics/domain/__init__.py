@@ -81,6 +81,7 @@ from .release import (
     id_matches,
     normalise_id,
     release_requirements,
+    reserved_phone_matches,
 )
 from .rules import DEFAULT_RULES, MAX_TRANSFERS, LogisticsRules
 from .shipments import (
@@ -234,6 +235,7 @@ __all__ = [
     "register_exception",
     "release_requirements",
     "report_csv",
+    "reserved_phone_matches",
     "resolve_abnormal",
     "returned_by",
     "route",

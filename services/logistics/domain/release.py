@@ -11,7 +11,7 @@ from typing import NamedTuple
 from shared.contracts.values import ConsigneeKind
 from shared.privacy import keyed_digest
 
-from .shipments import Shipment, ShipmentStatus
+from .shipments import Shipment, ShipmentStatus, normalise_phone
 
 # 18 characters (17 digits + a digit or X) or the old 15-digit form.
 _ID_SHAPE = re.compile(r"\d{17}[\dX]|\d{15}")
@@ -53,7 +53,11 @@ REFUSAL_CODES = {
     "not_arrived": "the goods have not arrived at the destination",
     "name_missing": "the name on the presented ID is missing",
     "no_original_id": "no original ID of the consignee was presented",
-    "name_differs": "the name differs from the consignee's; a consignee-change proof is needed",
+    "name_differs": (
+        "the name differs from the consignee's; a consignee-change proof or the phone reserved "
+        "on the waybill is needed"
+    ),
+    "reserved_phone_differs": "the phone given is not the one reserved on the waybill",
     "delegate_name_missing": "the delegate's name is missing",
     "delegate_no_id": "the delegate's original ID was not presented",
     "phone_not_confirmed": "the consignee has not confirmed the delegated pickup by phone",
@@ -95,7 +99,8 @@ def release_requirements(s: Shipment, proven_names: Sequence[str]) -> list[Requi
         Requirement(
             "exact_name",
             f"the name on the ID exactly {name}: another name only after the shipper's "
-            "consignee-change proof is recorded",
+            "consignee-change proof is recorded, or when the phone reserved on the waybill is "
+            "checked",
         ),
         Requirement(
             "delegate",
@@ -113,17 +118,67 @@ def release_requirements(s: Shipment, proven_names: Sequence[str]) -> list[Requi
     return found
 
 
+def reserved_phone_matches(s: Shipment, phone: str | None) -> bool:
+    """核对票据预留电话: the number given at the counter is the consignee's phone reserved on the
+    waybill (both as digits, however they were typed)."""
+    given = normalise_phone(phone or "")
+    return bool(given) and given == normalise_phone(s.consignee.phone)
+
+
+def _masked(phone: str) -> str:
+    """A phone as the record shows it: its last 4 digits only."""
+    return "…" + normalise_phone(phone)[-4:]
+
+
+@dataclass(frozen=True, slots=True)
+class _Counter:
+    """What a person consignee's check looks at besides the name and the ID."""
+
+    delegate: Delegate | None
+    phone_confirmed: bool
+    change_proof: bool
+    reserved_phone: str | None
+
+
+def _differing_name(
+    s: Shipment, name: str, c: _Counter, reasons: Refusals, evidence: list[str]
+) -> None:
+    """A name other than the waybill's passes on the shipper's change proof, or when the phone
+    reserved on the waybill confirms who the consignee is (回单管理及签收标准考核 3))."""
+    expected = s.consignee.name.strip()
+    if c.change_proof:
+        evidence.append(f"consignee-change proof from the shipper: {expected} → {name}")
+        return
+    if reserved_phone_matches(s, c.reserved_phone):
+        evidence.append(
+            f"the phone reserved on the waybill ({_masked(s.consignee.phone)}) confirms "
+            f"{name} as the consignee {expected}"
+        )
+        return
+    if c.reserved_phone:
+        reasons.add(
+            "reserved_phone_differs",
+            f"the phone given ({_masked(c.reserved_phone)}) is not the one reserved on the "
+            f"waybill for {expected}",
+        )
+    reasons.add(
+        "name_differs",
+        f"the name on the ID ({name}) differs from the waybill's consignee ({expected}); "
+        "the shipper must provide a consignee-change proof first, or check the phone reserved "
+        "on the waybill",
+    )
+
+
 def _person_checks(
     s: Shipment,
     name: str,
     id_present: bool,
-    delegate: Delegate | None,
-    phone_confirmed: bool,
-    change_proof: bool,
+    c: _Counter,
     reasons: Refusals,
     evidence: list[str],
 ) -> None:
-    """A person consignee: their original ID with the exact waybill name, or proof of change."""
+    """A person consignee: their original ID with the exact waybill name, or proof of change,
+    or the reserved phone checked."""
     expected = s.consignee.name.strip()
     if not id_present:
         reasons.add(
@@ -133,14 +188,8 @@ def _person_checks(
     else:
         evidence.append(f"original ID of {name}")
     if name and name != expected:
-        if change_proof:
-            evidence.append(f"consignee-change proof from the shipper: {expected} → {name}")
-        else:
-            reasons.add(
-                "name_differs",
-                f"the name on the ID ({name}) differs from the waybill's consignee ({expected}); "
-                "the shipper must provide a consignee-change proof first",
-            )
+        _differing_name(s, name, c, reasons, evidence)
+    delegate, phone_confirmed = c.delegate, c.phone_confirmed
     if delegate is None:
         return
     if not delegate.name.strip():
@@ -205,6 +254,7 @@ def check_release(
     company_stamp: bool,
     authorisation_letter: bool,
     consignee_change_proof: bool,
+    reserved_phone: str | None = None,
 ) -> ReleaseDecision:
     """Apply the release rules; the goods go only when no reason to refuse remains."""
     reasons = Refusals()
@@ -227,16 +277,8 @@ def check_release(
             shipment, name, pickup_id, company_stamp, authorisation_letter, reasons, evidence
         )
     else:
-        _person_checks(
-            shipment,
-            name,
-            presented_id_present,
-            d,
-            consignee_phone_confirmed,
-            consignee_change_proof,
-            reasons,
-            evidence,
-        )
+        counter = _Counter(d, consignee_phone_confirmed, consignee_change_proof, reserved_phone)
+        _person_checks(shipment, name, presented_id_present, counter, reasons, evidence)
     if reasons:
         return ReleaseDecision(False, list(reasons), [], reasons.codes)
     return ReleaseDecision(True, [], evidence)

@@ -10,7 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from services.logistics import queries
-from services.logistics.domain import Delegate, ReleaseDecision, ShipmentStatus, check_release
+from services.logistics.domain import (
+    Delegate,
+    ReleaseDecision,
+    ShipmentStatus,
+    check_release,
+    reserved_phone_matches,
+)
 from services.logistics.queries import records
 from services.logistics.workflow import access, scans
 from shared.context import Context
@@ -43,6 +49,7 @@ class ReleaseRequest:
     company_stamp: bool
     authorisation_letter: bool
     at: datetime | None
+    reserved_phone: str | None = None  # 核对票据预留电话: the number given at the counter
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +72,9 @@ async def release(ctx: Context, who: Principal, waybill: str, req: ReleaseReques
     name = req.presented.name.strip()
     proof = await queries.find_consignee_change(ctx.conn, waybill=waybill, name=name)
     d = req.delegate
+    s = records.to_shipment(row)
     decision = check_release(
-        records.to_shipment(row),
+        s,
         presented_name=name,
         presented_id_present=req.presented.id_hmac is not None,
         delegate=Delegate(d.name, d.id_hmac is not None) if d is not None else None,
@@ -74,6 +82,7 @@ async def release(ctx: Context, who: Principal, waybill: str, req: ReleaseReques
         company_stamp=req.company_stamp,
         authorisation_letter=req.authorisation_letter,
         consignee_change_proof=proof is not None,
+        reserved_phone=req.reserved_phone,
     )
     await queries.insert_release(
         ctx.conn,
@@ -92,6 +101,7 @@ async def release(ctx: Context, who: Principal, waybill: str, req: ReleaseReques
             company_stamp=req.company_stamp,
             authorisation_letter=req.authorisation_letter,
             change_proof_id=proof,
+            reserved_phone_checked=reserved_phone_matches(s, req.reserved_phone),
             evidence=json.dumps(decision.evidence, ensure_ascii=False),
             reasons=json.dumps(decision.reasons, ensure_ascii=False),
             at=at,
