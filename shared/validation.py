@@ -5,6 +5,7 @@ window. A value outside its bounds is a 422 that names its field."""
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import UTC, date, datetime
@@ -62,10 +63,13 @@ def free_text(value: str) -> str:
     return mask_id_in_text(value)
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_phone(value: str) -> str:
     """A Chinese mobile or fixed-line number in one canonical form: mobiles as their 11 digits,
     fixed lines with their area code and its 0 (010…). +86, 0086, spaces, dashes, dots and
     parentheses are accepted; the number itself is never repeated in the error (logs)."""
+    # Cached: parsing costs ~70 µs and the same customers' numbers come back all day (lookups,
+    # repeat callers); a refusal raises, and lru_cache never caches an exception.
     if any(ch.isalpha() for ch in value):  # the library would read letters as a keypad's
         raise ValueError("a phone number must not contain letters")
     try:
@@ -74,9 +78,11 @@ def normalise_phone(value: str) -> str:
         raise ValueError("not a phone number") from None
     if parsed.country_code != 86:
         raise ValueError("only Chinese (+86) phone numbers are accepted")
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValueError("not a valid Chinese phone number (landlines need their area code)")
+    # +86 has one region, so is_valid_number(n) is exactly number_type(n) != UNKNOWN: one
+    # match against the metadata instead of two.
     kind = phonenumbers.number_type(parsed)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        raise ValueError("not a valid Chinese phone number (landlines need their area code)")
     if kind not in _CALLABLE:
         raise ValueError("must be a mobile or a fixed-line number")
     national = str(parsed.national_number)
