@@ -1,6 +1,6 @@
 """The console's pages: sign-in, the worklist and its live updates, the sign-in audit,
-projects and repairs, the search box and the customer card, complaints, the branch desk, and
-the customer's shipment page (no sign-in).
+projects and repairs, the search box and the customer card, complaints, the branch desk, the
+managers' reports, and the customer's shipment page (no sign-in).
 Templates, static files and the message catalogue live beside the route modules."""
 
 from fastapi import APIRouter
@@ -13,6 +13,7 @@ from services.console.api import (
     lookup,
     projects,
     repairs,
+    reports,
     settings,
     signin,
     tracking,
@@ -33,6 +34,7 @@ for module in (
     lookup,
     complaints,
     desk,
+    reports,
 ):
     router.include_router(module.router)
 

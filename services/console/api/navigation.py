@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from services.console.domain import Staff
 from services.console.domain.complaints import REGISTRARS
 from services.console.domain.projects import PROJECT_READERS, REPAIR_READERS
+from services.console.domain.reports import REPORT_ROLES
 from shared.contracts.values import Role
 
 
@@ -28,6 +29,7 @@ NAV = (
     Link("desk.nav", "/desk", frozenset({Role.BRANCH, Role.LOGISTICS})),
     Link("project.nav", "/projects", PROJECT_READERS),
     Link("repair.nav", "/repairs", REPAIR_READERS),
+    Link("report.nav", "/reports", REPORT_ROLES),
     Link("nav.audit", "/audit/sign-ins", frozenset({Role.ADMIN})),
     Link("lookup.nav", "/lookup"),
     Link("complaint.nav_new", "/complaints/new", REGISTRARS),

@@ -1,3 +1,8 @@
+// A report's print button prints the page (the print stylesheet leaves the numbers).
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () { window.print(); });
+});
+
 // The worklist refreshes itself when the console says a task changed (Server-Sent Events).
 // The event only says "something changed"; the rows are re-read from the console, which
 // reads them through notifications' API with the person's own rights.

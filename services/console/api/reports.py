@@ -1,0 +1,273 @@
+"""The managers' report pages: each service's report for the chosen period and filters as
+charts (SVG drawn here) with their numbers in a table beside them, exported as CSV or XLSX, and
+printable; a report the service refuses the person's role says 无权查看 and shows nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from markupsafe import Markup
+from starlette.responses import Response
+
+from services.console.api import exports, guard
+from services.console.api.i18n import Translator, lang_of, translator
+from services.console.api.pages import HEADERS, render
+from services.console.api.projects import failure
+from services.console.domain import charts
+from services.console.domain.projects import yuan
+from services.console.domain.reports import (
+    FIGURES,
+    SLOWEST,
+    Cell,
+    Column,
+    Table,
+    complaint_causes,
+    complaint_departments,
+    complaint_trend,
+    complaint_trend_by,
+    series,
+    short,
+    slowest_open,
+    trend_weeks,
+    week_of,
+    weeks_back,
+)
+from services.console.workflow import reports as work
+from services.console.workflow.services import ServiceError
+from services.console.workflow.sessions import Visit
+from shared.calendar import BUSINESS_TZ
+from shared.contracts.values import Department
+
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A cell as the page shows it: its text and, for a case, where it links."""
+
+    text: str
+    href: str = ""
+
+
+@dataclass
+class Section:
+    """One table on a page: refused (无权查看), or its chart and its rows as shown."""
+
+    key: str
+    refused: bool = False
+    chart: Markup = field(default_factory=Markup)
+    headings: list[str] = field(default_factory=list)
+    rows: list[list[Shown]] = field(default_factory=list)
+    legend: list[tuple[str, int]] = field(default_factory=list)
+    sheet: exports.Sheet | None = None
+
+
+def heading(t: Translator, key: str) -> str:
+    """A column's heading (a code the catalogue does not know yet reads as itself)."""
+    return t.messages.get(key, key.rsplit(".", 1)[-1])
+
+
+def _value(t: Translator, column: Column, cell: Cell) -> str | int | float | None:
+    if cell is None:
+        return None
+    if column.label:
+        return t.label(column.label, str(cell))
+    if column.yuan and isinstance(cell, int):
+        return cell / 100
+    return cell
+
+
+def _shown(t: Translator, column: Column, cell: Cell) -> Shown:
+    if cell is None:
+        return Shown("—")
+    if column.link:
+        return Shown(str(cell), column.link + quote(str(cell), safe=""))
+    if column.yuan and isinstance(cell, int):
+        return Shown(yuan(cell))
+    if isinstance(cell, float):
+        return Shown(charts.figure(cell))
+    if column.time:
+        return Shown(local(str(cell)))
+    return Shown(str(_value(t, column, cell)))
+
+
+def local(text: str) -> str:
+    """A service's time in the business calendar, to the minute."""
+    return datetime.fromisoformat(text).astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def section(
+    t: Translator, table: Table, draw: str = "", keys: Sequence[str] | None = None
+) -> Section:
+    """A table with its chart (`bar` or `line` of the named columns; all but the first when
+    none are named) in the person's language."""
+    first = table.columns[0]
+    headings = [heading(t, c.key) for c in table.columns]
+    chart = Markup("")
+    legend: list[tuple[str, int]] = []
+    if draw and table.rows:
+        wanted = list(keys) if keys is not None else [c.key for c in table.columns[1:]]
+        labels, runs = series(table, wanted)
+        if first.label:
+            labels = [t.label(first.label, label) for label in labels]
+        labels = [short(label) for label in labels]
+        named = [charts.Series(heading(t, s.name), s.values) for s in runs]
+        drawn = charts.bar_chart if draw == "bar" else charts.line_chart
+        chart = Markup(drawn(t(table.name), labels, named))
+        legend = [(s.name, i % charts.COLOURS) for i, s in enumerate(named)]
+    rows = [
+        [_shown(t, c, v) for c, v in zip(table.columns, row, strict=True)] for row in table.rows
+    ]
+    sheet = exports.Sheet(
+        t(table.name),
+        headings,
+        [[_value(t, c, v) for c, v in zip(table.columns, row, strict=True)] for row in table.rows],
+    )
+    return Section(
+        table.name, chart=chart, headings=headings, rows=rows, legend=legend, sheet=sheet
+    )
+
+
+def refused(name: str) -> Section:
+    """A section the service refuses this role."""
+    return Section(name, refused=True)
+
+
+Build = Callable[[Translator], list[Section]]
+
+
+def exported(request: Request, name: str, sections: list[Section]) -> Response:
+    """The page's tables as a download: `format=xlsx` every readable one, else the one named by
+    `section` (the first readable by default) as CSV."""
+    readable = [s for s in sections if s.sheet is not None]
+    if request.query_params.get("format") == "xlsx":
+        content = exports.as_xlsx([s.sheet for s in readable if s.sheet])
+        kind, suffix = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+    else:
+        wanted = request.query_params.get("section", "")
+        chosen = next((s for s in readable if s.key == wanted), readable[0] if readable else None)
+        if chosen is None or chosen.sheet is None:
+            return Response(status_code=404, headers=HEADERS)
+        content, kind, suffix = exports.as_csv(chosen.sheet), "text/csv; charset=utf-8", "csv"
+    return Response(
+        content,
+        media_type=kind,
+        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}.{suffix}"'},
+    )
+
+
+def _week(request: Request, now: datetime) -> tuple[str, bool]:
+    """The week asked for (default: this week in the business calendar), and whether it was
+    readable."""
+    asked = request.query_params.get("week", "").strip()
+    today = week_of(now.astimezone(BUSINESS_TZ).date())
+    if not asked:
+        return today, True
+    try:
+        weeks_back(asked, 1)
+    except ValueError:
+        return today, False
+    return asked, True
+
+
+def _department(request: Request) -> str:
+    asked = request.query_params.get("department", "")
+    return asked if asked in {d.value for d in Department} else ""
+
+
+async def _complaint_sections(
+    request: Request, visit: Visit, t: Translator
+) -> tuple[str, str, bool, list[Section]]:
+    week, ok = _week(request, visit.now)
+    department = _department(request)
+    found = await work.complaints(
+        request.app.state.services,
+        visit.staff,
+        trend_weeks(week),
+        department,
+        SLOWEST,
+    )
+    names = (
+        "report.complaints.week",
+        "report.complaints.causes",
+        "report.complaints.trend",
+        "report.complaints.trend_department",
+        "report.complaints.trend_cause",
+    )
+    if isinstance(found.trend, work.Refused) or isinstance(found.week, work.Refused):
+        sections = [refused(n) for n in names]
+    else:
+        sections = [
+            section(
+                t,
+                complaint_departments(found.week, department),
+                "bar",
+                [f"report.{f}" for f in FIGURES],
+            ),
+            section(t, complaint_causes(found.week, department), "bar"),
+            section(t, complaint_trend(found.trend, department), "line"),
+            section(t, complaint_trend_by(found.trend, "department", department), "line"),
+            section(t, complaint_trend_by(found.trend, "cause", department), "line"),
+        ]
+    if isinstance(found.open_items, work.Refused):
+        sections.append(refused("report.complaints.slowest"))
+    else:
+        sections.append(section(t, slowest_open(found.open_items, visit.now)))
+    return week, department, ok, sections
+
+
+@router.get("/reports")
+async def reports_index(request: Request) -> Response:
+    """The report pages this person may open."""
+    visit = await guard.visit(request)
+    if visit is None:
+        return guard.to_signin(request)
+    return render(request, "reports.html", visit=visit, pages=PAGES)
+
+
+PAGES = ("complaints",)
+
+
+@router.get("/reports/complaints")
+async def complaints_report(request: Request) -> Response:
+    """Complaints: the week by department and cause, twelve weeks' trend, the slowest open."""
+    visit = await guard.visit(request)
+    if visit is None:
+        return guard.to_signin(request)
+    t = translator(lang_of(request))
+    try:
+        week, department, ok, sections = await _complaint_sections(request, visit, t)
+    except ServiceError as exc:
+        return failure(request, visit, exc)
+    query = urlencode({"week": week, "department": department})
+    return render(
+        request,
+        "report_complaints.html",
+        visit=visit,
+        status=200 if ok else 422,
+        week=week,
+        week_ok=ok,
+        department=department,
+        departments=[d.value for d in Department],
+        sections=sections,
+        query=query,
+        export="/reports/complaints/export",
+    )
+
+
+@router.get("/reports/complaints/export")
+async def complaints_export(request: Request) -> Response:
+    """The complaint report's tables as CSV (one) or XLSX (all)."""
+    visit = await guard.visit(request)
+    if visit is None:
+        return guard.to_signin(request)
+    t = translator(lang_of(request))
+    try:
+        week, department, _, sections = await _complaint_sections(request, visit, t)
+    except ServiceError as exc:
+        return failure(request, visit, exc)
+    return exported(request, f"complaints-{week}{'-' + department if department else ''}", sections)

@@ -1,0 +1,220 @@
+"""The managers' report pages as tables: each service's report answer mapped, figure for
+figure, onto rows and columns (the charts and the exports are drawn from these tables), and
+the periods a page asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from shared.contracts.values import Role
+
+from .charts import Series
+
+# Who sees the reports link; what each section shows is what the services answer that role.
+REPORT_ROLES = frozenset({Role.MANAGER, Role.DEPT_HEAD, Role.FINANCE, Role.ADMIN})
+TREND_WEEKS = 12
+TREND_MONTHS = 6
+SLOWEST = 10
+# The complaint statuses that count as still open (the report's `open`).
+OPEN_STATUSES = ("open", "in_progress", "escalated")
+FIGURES = ("opened", "resolved", "escalated", "open")
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its heading's message key and how its cells read (`label`: a code worded by
+    the catalogue under that prefix; `yuan`: fen shown as yuan; `link`: a path; `time`: a
+    moment in ISO 8601)."""
+
+    key: str
+    label: str = ""
+    yuan: bool = False
+    link: str = ""
+    time: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """One section's figures: its name (message key), columns and rows."""
+
+    name: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+    def values(self, key: str) -> tuple[Cell, ...]:
+        """One column's cells, top to bottom."""
+        at = [c.key for c in self.columns].index(key)
+        return tuple(row[at] for row in self.rows)
+
+
+def row(*cells: Cell) -> tuple[Cell, ...]:
+    """One row of a table."""
+    return cells
+
+
+def series(table: Table, keys: Sequence[str]) -> tuple[list[str], list[Series]]:
+    """The first column as the labels and the named columns as series, for a chart (headings
+    and labels still as keys and codes)."""
+    labels = [str(v) for v in table.values(table.columns[0].key)]
+    return labels, [Series(key, tuple(_number(v) for v in table.values(key))) for key in keys]
+
+
+def _number(value: Cell) -> float | None:
+    return value if isinstance(value, int | float) else None
+
+
+def week_of(day: date) -> str:
+    """The ISO week label of a day, e.g. 2026-W47."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weeks_back(label: str, count: int) -> list[str]:
+    """`count` ISO week labels ending with `label`, oldest first (ValueError for a bad one)."""
+    year, _, week = label.strip().partition("-W")
+    monday = date.fromisocalendar(int(year), int(week), 1)
+    return [week_of(monday - timedelta(weeks=n)) for n in range(count - 1, -1, -1)]
+
+
+def short(label: str) -> str:
+    """A period as a chart's axis writes it: a week without its year (W47), else as it is."""
+    year, sep, week = label.partition("-W")
+    return f"W{week}" if sep and year.isdigit() else label
+
+
+def trend_weeks(label: str) -> list[str]:
+    """The weeks of a complaint trend ending with `label`."""
+    return weeks_back(label, TREND_WEEKS)
+
+
+def month_of(day: date) -> str:
+    """The month label of a day, e.g. 2026-11."""
+    return f"{day.year}-{day.month:02d}"
+
+
+def months_back(label: str, count: int) -> list[str]:
+    """`count` month labels ending with `label`, oldest first (ValueError for a bad one)."""
+    year, _, month = label.strip().partition("-")
+    index = int(year) * 12 + int(month) - 1
+    if not 1 <= int(month) <= 12:
+        raise ValueError(f"{label} is not a month")
+    return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
+
+
+def complaint_departments(report: Mapping[str, Any], department: str = "") -> Table:
+    """The week per department: opened, resolved, escalated, open at its end, median hours."""
+    rows = tuple(
+        (
+            line["department"],
+            *(int(line[f]) for f in FIGURES),
+            line["median_hours_to_resolve"],
+        )
+        for line in report["departments"]
+        if not department or line["department"] == department
+    )
+    return Table(
+        "report.complaints.week",
+        (
+            Column("report.department", label="complaint.department"),
+            *(Column(f"report.{f}") for f in FIGURES),
+            Column("report.median_hours"),
+        ),
+        rows,
+    )
+
+
+def complaint_causes(report: Mapping[str, Any], department: str = "") -> Table:
+    """The week's opened complaints by cause (one department's, or every department's)."""
+    if department:
+        lines = [d for d in report["departments"] if d["department"] == department]
+        counts = lines[0]["by_cause"] if lines else {}
+    else:
+        counts = report["by_cause"]
+    return Table(
+        "report.complaints.causes",
+        (Column("report.cause", label="complaint.cause"), Column("report.opened")),
+        tuple((cause, int(n)) for cause, n in counts.items()),
+    )
+
+
+def complaint_trend(reports: Sequence[Mapping[str, Any]], department: str = "") -> Table:
+    """Week by week: the four figures summed over the departments shown."""
+    rows = []
+    for report in reports:
+        lines = complaint_departments(report, department)
+        rows.append(
+            (
+                report["week"],
+                *(sum(int(v or 0) for v in lines.values(f"report.{f}")) for f in FIGURES),
+            )
+        )
+    return Table(
+        "report.complaints.trend",
+        (Column("report.week"), *(Column(f"report.{f}") for f in FIGURES)),
+        tuple(rows),
+    )
+
+
+def pivot(
+    name: str, first: str, periods: Sequence[tuple[str, Mapping[str, int]]], prefix: str
+) -> Table:
+    """Period by period, one column per key seen in any period (first seen, first), worded
+    under `prefix`; a key a period lacks counts 0."""
+    seen: list[str] = []
+    for _, counts in periods:
+        seen.extend(k for k in counts if k not in seen)
+    return Table(
+        name,
+        (Column(first), *(Column(f"{prefix}.{k}") for k in seen)),
+        tuple((label, *(int(counts.get(k) or 0) for k in seen)) for label, counts in periods),
+    )
+
+
+def complaint_trend_by(
+    reports: Sequence[Mapping[str, Any]], by: str, department: str = ""
+) -> Table:
+    """Week by week, the complaints opened per department (`by` = department) or per cause
+    (`by` = cause): one column for each that had any in the period."""
+    periods = []
+    for report in reports:
+        table = (
+            complaint_departments(report, department)
+            if by == "department"
+            else complaint_causes(report, department)
+        )
+        # Both tables have the label first and the complaints opened next.
+        periods.append((str(report["week"]), {str(r[0]): int(r[1] or 0) for r in table.rows}))
+    return pivot(f"report.complaints.trend_{by}", "report.week", periods, f"complaint.{by}")
+
+
+def slowest_open(items: Sequence[Mapping[str, Any]], now: datetime, count: int = SLOWEST) -> Table:
+    """The open complaints that have waited longest, oldest first, with their age in days."""
+    waiting = sorted(
+        (i for i in items if i["status"] in OPEN_STATUSES),
+        key=lambda i: (datetime.fromisoformat(str(i["opened_at"])), str(i["id"])),
+    )[:count]
+    return Table(
+        "report.complaints.slowest",
+        (
+            Column("report.case", link="/complaints/"),
+            Column("report.department", label="complaint.department"),
+            Column("report.status", label="complaint.status"),
+            Column("report.opened_at", time=True),
+            Column("report.days_open"),
+        ),
+        tuple(
+            (
+                str(i["id"]),
+                str(i["department"]),
+                str(i["status"]),
+                str(i["opened_at"]),
+                (now - datetime.fromisoformat(str(i["opened_at"]))).days,
+            )
+            for i in waiting
+        ),
+    )

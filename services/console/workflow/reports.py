@@ -1,0 +1,85 @@
+"""The managers' reports, read from each service's own report endpoints with the person's
+token: a report the service refuses this role (403) is marked refused, never worked out from
+anything else."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from services.console.domain import Staff
+from services.console.domain.reports import OPEN_STATUSES
+from services.console.workflow.services import ServiceError, Services
+
+T = TypeVar("T")
+
+
+class Refused:
+    """The service answered 403: this role may not read that report."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+REFUSED = Refused()
+
+
+async def readable(call: Awaitable[T]) -> T | Refused:
+    """The answer, or REFUSED when the service refuses this role (anything else is raised)."""
+    try:
+        return await call
+    except ServiceError as exc:
+        if exc.status == 403:
+            return REFUSED
+        raise
+
+
+@dataclass(frozen=True)
+class ComplaintReports:
+    """The chosen week, the weeks of its trend (oldest first) and the open complaints."""
+
+    week: dict[str, Any] | Refused
+    trend: list[dict[str, Any]] | Refused
+    open_items: list[dict[str, Any]] | Refused
+
+
+async def _weeks(services: Services, staff: Staff, weeks: list[str]) -> list[dict[str, Any]]:
+    return list(
+        await asyncio.gather(
+            *(services.get(staff, "intake", "/v1/reports/complaints/weekly", week=w) for w in weeks)
+        )
+    )
+
+
+async def _open(services: Services, staff: Staff, department: str, size: int) -> list[Any]:
+    # Registration order is oldest first: the first page of each open status holds its longest
+    # waiting complaints.
+    pages = await asyncio.gather(
+        *(
+            services.get(
+                staff,
+                "intake",
+                "/v1/complaints",
+                status=status,
+                department=department or None,
+                limit=size,
+            )
+            for status in OPEN_STATUSES
+        )
+    )
+    return [item for page in pages for item in page["items"]]
+
+
+async def complaints(
+    services: Services, staff: Staff, weeks: list[str], department: str, size: int
+) -> ComplaintReports:
+    """intake's weekly report for each week (the last is the chosen one) and the oldest open
+    complaints of every open status."""
+    trend, open_items = await asyncio.gather(
+        readable(_weeks(services, staff, weeks)),
+        readable(_open(services, staff, department, size)),
+    )
+    week = trend[-1] if not isinstance(trend, Refused) else REFUSED
+    return ComplaintReports(week, trend, open_items)

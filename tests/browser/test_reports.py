@@ -1,0 +1,161 @@
+"""The managers' report pages in a real browser: a manager opens the complaint report from the
+navigation and reads the week's chart, whose bars and table say the numbers of
+`GET /v1/reports/complaints/weekly`; the CSV and XLSX downloads open and say the same; finance,
+whom intake refuses the report, reads 无权查看."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from playwright.async_api import Locator, Page, expect
+
+from services.console.domain.reports import week_of
+from shared.calendar import BUSINESS_TZ
+from tests.browser.conftest import shoot
+from tests.support.console import PASSWORD, Desk
+from tests.support.journeys import new_phone, uid
+
+DEPARTMENT = {"engineering": "工程部", "design": "设计部", "customer_service": "客服部"}
+FIGURES = {"opened": "新增", "resolved": "已解决", "escalated": "升级", "open": "未结"}
+
+
+async def sign_in(page: Page, kd: Desk, username: str) -> None:
+    await page.goto(f"{kd.url}/")
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+
+
+async def complaint(kd: Desk, department: str) -> str:
+    body = {
+        "customer": {"name": "王芳", "phone": new_phone()},
+        "channel": "phone",
+        "category": "quality",
+        "severity": "normal",
+        "description": "卫生间墙面开裂",
+        "department": department,
+    }
+    created = await kd.kefu.post("intake", "/v1/complaints", body, headers=kd.kefu.auth("cs"))
+    return str(created["id"])
+
+
+async def weekly(kd: Desk, week: str) -> dict[str, Any]:
+    found: dict[str, Any] = await kd.kefu.call(
+        "intake",
+        "GET",
+        "/v1/reports/complaints/weekly",
+        headers=kd.kefu.auth("manager"),
+        params={"week": week},
+        expect=200,
+    )
+    return found
+
+
+async def download(page: Page, link: Locator) -> bytes:
+    async with page.expect_download() as info:
+        await link.click()
+    saved = await (await info.value).path()
+    return await asyncio.to_thread(Path(saved).read_bytes)
+
+
+async def test_a_manager_reads_the_weeks_complaint_chart_and_exports_it(
+    page: Page, kd: Desk
+) -> None:
+    manager = f"boss.{uid().lower()}"
+    await kd.add_user(manager, "manager")
+    ids = [await complaint(kd, "engineering") for _ in range(3)]
+    await complaint(kd, "design")
+    await complaint(kd, "customer_service")
+    cs = kd.kefu.auth("cs")
+    await kd.kefu.post(
+        "intake", f"/v1/complaints/{ids[0]}/resolution", {"result": "已修补"}, headers=cs
+    )
+    await kd.kefu.post(
+        "intake", f"/v1/complaints/{ids[1]}/escalations", {"reason": "三天未上门"}, headers=cs
+    )
+    week = week_of(datetime.now(BUSINESS_TZ).date())
+
+    await sign_in(page, kd, manager)
+    await page.get_by_role("link", name="报表").click()
+    await page.get_by_role("link", name="投诉报表").click()
+    await expect(page.get_by_role("heading", name=f"投诉报表 · {week}")).to_be_visible()
+    report = await weekly(kd, week)
+    lines = {line["department"]: line for line in report["departments"]}
+    assert lines["engineering"]["opened"] >= 3
+
+    # The chart: a bar per department and figure, each with the report's number.
+    chart = page.get_by_role("img", name="本周各部门投诉")
+    await expect(chart).to_be_visible()
+    for dept, line in lines.items():
+        for figure, heading in FIGURES.items():
+            bar = chart.locator(f'rect[data-label="{DEPARTMENT[dept]}"][data-series="{heading}"]')
+            await expect(bar).to_have_attribute("data-value", str(line[figure]))
+    # Beside it, the table: the same numbers, row by row.
+    table = page.get_by_role("table", name="本周各部门投诉")
+    await expect(table.get_by_role("row")).to_have_count(len(lines) + 1)
+    for dept, line in lines.items():
+        row = table.get_by_role("row").filter(
+            has=page.get_by_role("rowheader", name=DEPARTMENT[dept])
+        )
+        cells = row.get_by_role("cell")
+        await expect(cells).to_have_text([str(line[f]) for f in FIGURES] + [_median(line)])
+    # The slowest open cases link to their case pages.
+    slowest = page.get_by_role("region", name="等待最久的未结投诉")
+    await expect(slowest.get_by_role("link", name=ids[1])).to_be_visible()
+    await shoot(page, "report-complaints")
+
+    # The exports open and say the same.
+    week_region = page.get_by_role("region", name="本周各部门投诉")
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                (await download(page, week_region.get_by_role("link", name="导出 CSV"))).decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert rows[0][:5] == ["部门", *FIGURES.values()]
+    assert {r[0]: [int(v) for v in r[1:5]] for r in rows[1:]} == {
+        DEPARTMENT[d]: [line[f] for f in FIGURES] for d, line in lines.items()
+    }
+    book = openpyxl.load_workbook(
+        io.BytesIO(await download(page, page.get_by_role("link", name="导出 Excel（XLSX）")))
+    )
+    sheet = list(book["本周各部门投诉"].iter_rows(values_only=True))
+    assert {r[0]: list(r[1:5]) for r in sheet[1:]} == {
+        DEPARTMENT[d]: [line[f] for f in FIGURES] for d, line in lines.items()
+    }
+
+    # Another week through the form: the page follows it.
+    await page.get_by_label("部门", exact=True).select_option(label="工程部")
+    await page.get_by_role("button", name="查看").click()
+    await expect(page.get_by_role("img", name="本周各部门投诉").locator("rect")).to_have_count(4)
+
+
+def _median(line: dict[str, Any]) -> str:
+    median = line["median_hours_to_resolve"]
+    return (
+        "—"
+        if median is None
+        else (f"{median:.0f}" if float(median).is_integer() else f"{median:.1f}")
+    )
+
+
+async def test_finance_reads_not_permitted_for_the_complaint_report(page: Page, kd: Desk) -> None:
+    finance = f"money.{uid().lower()}"
+    await kd.add_user(finance, "finance")
+    await sign_in(page, kd, finance)
+    await page.get_by_role("link", name="报表").click()
+    await page.get_by_role("link", name="投诉报表").click()
+    week = page.get_by_role("region", name="本周各部门投诉")
+    await expect(week.get_by_text("无权查看")).to_be_visible()
+    await expect(page.get_by_role("img")).to_have_count(0)
+    await expect(page.get_by_role("table")).to_have_count(0)
+    await shoot(page, "report-complaints-refused")

@@ -1,0 +1,167 @@
+"""The managers' report pages over the real services (all in this process, Postgres and NATS
+real): every figure on a page, in its chart and its table, and in the CSV and XLSX exports, is
+the service's own report endpoint's for the same period and role; a role the service refuses
+reads 无权查看."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import openpyxl
+import pytest
+
+from services.console.domain.reports import week_of
+from shared.calendar import BUSINESS_TZ
+from shared.settings import Settings
+from tests.support.console import Desk, desk
+from tests.support.harness import Servers
+from tests.support.journeys import new_phone
+
+DEPARTMENT = {"engineering": "工程部", "design": "设计部", "customer_service": "客服部"}
+FIGURES = ("opened", "resolved", "escalated", "open")
+HEADINGS = {"opened": "新增", "resolved": "已解决", "escalated": "升级", "open": "未结"}
+
+
+@pytest.fixture(scope="module")
+async def kd(servers: Servers, settings: Settings) -> AsyncIterator[Desk]:
+    async with desk(settings, servers.nats_url) as d:
+        await d.add_user("boss", "manager")
+        await d.add_user("head", "dept_head", department="engineering")
+        await d.add_user("money", "finance")
+        yield d
+
+
+async def complaint(d: Desk, department: str) -> str:
+    body = {
+        "customer": {"name": "王芳", "phone": new_phone()},
+        "channel": "phone",
+        "category": "quality",
+        "severity": "normal",
+        "description": "卫生间墙面开裂",
+        "department": department,
+    }
+    created = await d.kefu.post("intake", "/v1/complaints", body, headers=d.kefu.auth("cs"))
+    return str(created["id"])
+
+
+async def weekly(d: Desk, week: str, role: str, **claims: str) -> dict[str, Any]:
+    found: dict[str, Any] = await d.kefu.call(
+        "intake",
+        "GET",
+        "/v1/reports/complaints/weekly",
+        headers=d.kefu.auth(role, **claims),
+        params={"week": week},
+        expect=200,
+    )
+    return found
+
+
+def bars(html: str) -> dict[tuple[str, str], str]:
+    """The first chart's bars: (label, series) → the value it shows."""
+    chart = html.split("<svg", 2)[1]
+    return {
+        (label, series): value
+        for label, series, value in re.findall(
+            r'<rect [^>]*data-label="([^"]+)" data-series="([^"]+)" data-value="([^"]+)"', chart
+        )
+    }
+
+
+def shown(value: Any) -> str:
+    return "—" if value is None else (str(value) if isinstance(value, int) else f"{value:.1f}")
+
+
+async def test_the_week_on_the_page_and_in_both_exports_is_intakes_weekly_report(kd: Desk) -> None:
+    ids = [await complaint(kd, "engineering") for _ in range(3)]
+    await complaint(kd, "design")
+    await kd.kefu.post(
+        "intake",
+        f"/v1/complaints/{ids[0]}/resolution",
+        {"result": "已修补"},
+        headers=kd.kefu.auth("cs"),
+    )
+    await kd.kefu.post(
+        "intake",
+        f"/v1/complaints/{ids[1]}/escalations",
+        {"reason": "三天未上门"},
+        headers=kd.kefu.auth("cs"),
+    )
+    week = week_of(datetime.now(BUSINESS_TZ).date())
+    async with kd.signed_in("boss") as c:
+        page = await c.get("/reports/complaints")
+        xlsx = await c.get("/reports/complaints/export", params={"week": week, "format": "xlsx"})
+        csv_file = await c.get("/reports/complaints/export", params={"week": week, "format": "csv"})
+    report = await weekly(kd, week, "manager")
+    lines = {line["department"]: line for line in report["departments"]}
+    assert lines["engineering"]["opened"] >= 3 and lines["design"]["opened"] >= 1
+
+    # The chart: one bar per department and figure, each saying the report's number.
+    assert page.status_code == 200 and f"投诉报表 · {week}" in page.text
+    drawn = bars(page.text)
+    assert drawn == {
+        (DEPARTMENT.get(dept, dept), HEADINGS[f]): str(line[f])
+        for dept, line in lines.items()
+        for f in FIGURES
+    }
+    # The slowest open cases link to their pages.
+    assert f'href="/complaints/{ids[1]}"' in page.text
+
+    # CSV: the week's table, the same numbers.
+    assert csv_file.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    assert rows[0] == ["部门", "新增", "已解决", "升级", "未结", "解决时长中位数（小时）"]
+    assert {r[0]: r[1:] for r in rows[1:]} == {
+        DEPARTMENT.get(d, d): [*(str(line[f]) for f in FIGURES), _csv(line)]
+        for d, line in lines.items()
+    }
+
+    # XLSX: every table a sheet; the week's sheet has the report's numbers as numbers.
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames[:3] == ["本周各部门投诉", "本周新增投诉的原因", "近 12 周趋势"]
+    sheet = list(book["本周各部门投诉"].iter_rows(values_only=True))
+    assert {r[0]: list(r[1:]) for r in sheet[1:]} == {
+        DEPARTMENT.get(d, d): [*(line[f] for f in FIGURES), line["median_hours_to_resolve"]]
+        for d, line in lines.items()
+    }
+    trend = list(book["近 12 周趋势"].iter_rows(values_only=True))
+    assert len(trend) == 13 and trend[-1][0] == week
+    assert list(trend[-1][1:]) == [sum(line[f] for line in lines.values()) for f in FIGURES]
+
+
+def _csv(line: dict[str, Any]) -> str:
+    median = line["median_hours_to_resolve"]
+    return "" if median is None else str(median)
+
+
+async def test_a_department_head_reads_their_department_and_finance_reads_nothing(
+    kd: Desk,
+) -> None:
+    await complaint(kd, "engineering")
+    await complaint(kd, "design")
+    week = week_of(datetime.now(BUSINESS_TZ).date())
+    async with kd.signed_in("head") as c:
+        page = await c.get("/reports/complaints", params={"week": week})
+    report = await weekly(kd, week, "dept_head", department="engineering")
+    assert [line["department"] for line in report["departments"]] == ["engineering"]
+    assert {label for label, _ in bars(page.text)} == {"工程部"}
+
+    async with kd.signed_in("money") as c:
+        refused = await c.get("/reports/complaints", params={"week": week})
+        export = await c.get("/reports/complaints/export", params={"format": "csv"})
+    assert refused.status_code == 200
+    assert refused.text.count("无权查看") == 6
+    assert "<svg" not in refused.text and "<table" not in refused.text
+    assert export.status_code == 404
+
+
+async def test_a_week_that_is_not_one_is_said_at_its_field(kd: Desk) -> None:
+    async with kd.signed_in("boss") as c:
+        page = await c.get("/reports/complaints", params={"week": "2026-W60"})
+    assert page.status_code == 422
+    assert 'aria-invalid="true"' in page.text and "请按 YYYY-Www 填写周" in page.text
+    assert f"投诉报表 · {week_of(datetime.now(BUSINESS_TZ).date())}" in page.text

@@ -1,0 +1,250 @@
+"""The report pages' tables: intake's weekly complaint report mapped figure for figure onto
+rows and columns (and from them the charts' series), the weeks and months a page asks for,
+the slowest open complaints."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.console.domain.charts import Series
+from services.console.domain.reports import (
+    REPORT_ROLES,
+    Column,
+    Table,
+    complaint_causes,
+    complaint_departments,
+    complaint_trend,
+    complaint_trend_by,
+    month_of,
+    months_back,
+    pivot,
+    series,
+    short,
+    slowest_open,
+    trend_weeks,
+    week_of,
+    weeks_back,
+)
+from shared.contracts.values import Role
+
+pytestmark = pytest.mark.quick
+
+
+def line(
+    department: str, *figures: int, median: float | None = None, **causes: int
+) -> dict[str, Any]:
+    opened, resolved, escalated, still_open = figures
+    return {
+        "department": department,
+        "opened": opened,
+        "resolved": resolved,
+        "escalated": escalated,
+        "open": still_open,
+        "median_hours_to_resolve": median,
+        "by_cause": causes,
+    }
+
+
+def weekly(week: str, *lines: dict[str, Any]) -> dict[str, Any]:
+    total: dict[str, int] = {}
+    for x in lines:
+        for cause, n in x["by_cause"].items():
+            total[cause] = total.get(cause, 0) + n
+    return {"week": week, "departments": list(lines), "by_cause": total}
+
+
+W47 = weekly(
+    "2026-W47",
+    line("engineering", 4, 3, 2, 5, median=30.5, workmanship=3, not_recorded=1),
+    line("design", 1, 0, 0, 1, design=1),
+)
+W48 = weekly("2026-W48", line("design", 2, 1, 1, 2, design=2), line("finance", 1, 1, 0, 0))
+
+
+def test_the_week_per_department_is_the_reports_lines_in_its_order() -> None:
+    table = complaint_departments(W47)
+    assert table.name == "report.complaints.week"
+    assert table.columns == (
+        Column("report.department", label="complaint.department"),
+        Column("report.opened"),
+        Column("report.resolved"),
+        Column("report.escalated"),
+        Column("report.open"),
+        Column("report.median_hours"),
+    )
+    assert table.rows == (("engineering", 4, 3, 2, 5, 30.5), ("design", 1, 0, 0, 1, None))
+
+
+def test_one_departments_week() -> None:
+    assert complaint_departments(W47, "design").rows == (("design", 1, 0, 0, 1, None),)
+    assert complaint_departments(W47, "logistics").rows == ()
+
+
+def test_the_weeks_causes_over_every_department_or_one() -> None:
+    table = complaint_causes(W47)
+    assert table.name == "report.complaints.causes"
+    assert table.columns == (
+        Column("report.cause", label="complaint.cause"),
+        Column("report.opened"),
+    )
+    assert table.rows == (("workmanship", 3), ("not_recorded", 1), ("design", 1))
+    assert complaint_causes(W47, "engineering").rows == (("workmanship", 3), ("not_recorded", 1))
+    assert complaint_causes(W47, "logistics").rows == ()
+
+
+def test_the_trend_sums_each_weeks_departments() -> None:
+    table = complaint_trend([W47, W48])
+    assert table.name == "report.complaints.trend"
+    assert [c.key for c in table.columns] == [
+        "report.week",
+        "report.opened",
+        "report.resolved",
+        "report.escalated",
+        "report.open",
+    ]
+    assert table.rows == (("2026-W47", 5, 3, 2, 6), ("2026-W48", 3, 2, 1, 2))
+    assert complaint_trend([W47, W48], "design").rows == (
+        ("2026-W47", 1, 0, 0, 1),
+        ("2026-W48", 2, 1, 1, 2),
+    )
+
+
+def test_the_trend_per_department_has_a_column_for_each_seen_in_the_period() -> None:
+    table = complaint_trend_by([W47, W48], "department")
+    assert table.name == "report.complaints.trend_department"
+    assert [c.key for c in table.columns] == [
+        "report.week",
+        "complaint.department.engineering",
+        "complaint.department.design",
+        "complaint.department.finance",
+    ]
+    assert table.rows == (("2026-W47", 4, 1, 0), ("2026-W48", 0, 2, 1))
+
+
+def test_the_trend_per_cause_and_for_one_department() -> None:
+    table = complaint_trend_by([W47, W48], "cause")
+    assert table.name == "report.complaints.trend_cause"
+    assert [c.key for c in table.columns] == [
+        "report.week",
+        "complaint.cause.workmanship",
+        "complaint.cause.not_recorded",
+        "complaint.cause.design",
+    ]
+    assert table.rows == (("2026-W47", 3, 1, 1), ("2026-W48", 0, 0, 2))
+    one = complaint_trend_by([W47, W48], "cause", "design")
+    assert [c.key for c in one.columns] == ["report.week", "complaint.cause.design"]
+    assert one.rows == (("2026-W47", 1), ("2026-W48", 2))
+
+
+def test_a_tables_columns_become_a_charts_labels_and_series() -> None:
+    labels, runs = series(complaint_departments(W47), ["report.opened", "report.median_hours"])
+    assert labels == ["engineering", "design"]
+    assert runs == [Series("report.opened", (4, 1)), Series("report.median_hours", (30.5, None))]
+    text = Table("t", (Column("a"), Column("b")), (("x", "words"),))
+    assert series(text, ["b"]) == (["x"], [Series("b", (None,))])
+
+
+@pytest.mark.parametrize(
+    ("day", "week"),
+    [
+        (date(2026, 12, 7), "2026-W50"),
+        (date(2026, 1, 14), "2026-W03"),
+        (date(2027, 1, 1), "2026-W53"),
+    ],
+)
+def test_a_days_iso_week(day: date, week: str) -> None:
+    assert week_of(day) == week
+
+
+def test_weeks_back_end_with_the_week_asked_for_oldest_first() -> None:
+    assert weeks_back(" 2026-W02 ", 3) == ["2025-W52", "2026-W01", "2026-W02"]
+    assert weeks_back("2026-W47", 1) == ["2026-W47"]
+    assert trend_weeks("2026-W47")[0] == "2026-W36"
+    assert len(trend_weeks("2026-W47")) == 12
+    for bad in ("2026-W60", "2026-47", "W47", ""):
+        with pytest.raises(ValueError):
+            weeks_back(bad, 1)
+
+
+def test_months_back_end_with_the_month_asked_for_oldest_first() -> None:
+    assert month_of(date(2026, 3, 31)) == "2026-03"
+    assert months_back("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
+    assert months_back(" 2026-12", 1) == ["2026-12"]
+    assert months_back("2026-01", 2) == ["2025-12", "2026-01"]
+    for bad in ("2026-13", "2026-00", "2026", "x-01"):
+        with pytest.raises(ValueError):
+            months_back(bad, 1)
+
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+def complaint(n: int, status: str, days: float, department: str = "engineering") -> dict[str, Any]:
+    return {
+        "id": f"c{n}",
+        "status": status,
+        "department": department,
+        "opened_at": (NOW - timedelta(days=days)).isoformat(),
+    }
+
+
+def test_the_slowest_open_complaints_oldest_first_with_their_days() -> None:
+    items = [
+        complaint(1, "open", 2.5),
+        complaint(2, "resolved", 30),
+        complaint(3, "escalated", 9.9, "design"),
+        complaint(4, "in_progress", 4),
+        complaint(5, "closed", 40),
+    ]
+    table = slowest_open(items, NOW)
+    assert table.name == "report.complaints.slowest"
+    assert table.columns == (
+        Column("report.case", link="/complaints/"),
+        Column("report.department", label="complaint.department"),
+        Column("report.status", label="complaint.status"),
+        Column("report.opened_at", time=True),
+        Column("report.days_open"),
+    )
+    assert [(r[0], r[1], r[2], r[4]) for r in table.rows] == [
+        ("c3", "design", "escalated", 9),
+        ("c4", "engineering", "in_progress", 4),
+        ("c1", "engineering", "open", 2),
+    ]
+    assert table.rows[0][3] == items[2]["opened_at"]
+
+
+def test_at_most_ten_slowest_and_the_same_time_by_id() -> None:
+    items = [complaint(n, "open", 3) for n in range(12, 0, -1)]
+    rows = slowest_open(items, NOW).rows
+    assert [r[0] for r in rows] == ["c1", "c10", "c11", "c12", *(f"c{n}" for n in range(2, 8))]
+    assert len(slowest_open(items, NOW, 3).rows) == 3
+
+
+def test_the_reports_are_for_managers_department_heads_finance_and_admins() -> None:
+    assert frozenset({Role.MANAGER, Role.DEPT_HEAD, Role.FINANCE, Role.ADMIN}) == REPORT_ROLES
+
+
+def test_a_charts_axis_writes_a_week_without_its_year() -> None:
+    assert short("2026-W47") == "W47"
+    assert short("2026-11") == "2026-11"
+    assert short("工程部") == "工程部"
+    assert short("x-W47") == "x-W47"
+
+
+def test_the_trend_per_department_for_one_department_and_a_week_with_none_opened() -> None:
+    quiet = weekly("2026-W49", line("design", 0, 1, 0, 1), line("logistics", 2, 0, 0, 2))
+    one = complaint_trend_by([W47, W48, quiet], "department", "design")
+    assert [c.key for c in one.columns] == ["report.week", "complaint.department.design"]
+    assert one.rows == (("2026-W47", 1), ("2026-W48", 2), ("2026-W49", 0))
+    every = complaint_trend_by([quiet], "department")
+    assert every.rows == (("2026-W49", 0, 2),)
+
+
+def test_a_pivot_counts_what_a_period_lacks_as_none() -> None:
+    table = pivot("t", "report.month", [("2026-10", {"a": 1}), ("2026-11", {"b": 2, "a": 3})], "x")
+    assert table.name == "t"
+    assert table.columns == (Column("report.month"), Column("x.a"), Column("x.b"))
+    assert table.rows == (("2026-10", 1, 0), ("2026-11", 3, 2))
