@@ -26,7 +26,7 @@ from shared.consumers import ConsumerSpec
 from shared.context import Context
 from shared.contracts import model_for
 from shared.contracts.envelope import Event
-from shared.db import CommitFailed, commit_hooks, transaction
+from shared.db import transaction
 from shared.observability import trace_id
 from shared.privacy import mask, mask_id_numbers
 from shared.timers import Clock
@@ -240,35 +240,20 @@ class Settler:
         self, conn: asyncpg.Connection, msg: Msg, key: str, event: BaseModel, fn: Handler
     ) -> bool:
         """The transaction in three round trips: BEGIN + claim, the handler's own statements,
-        then the outbox rows + COMMIT (each round trip costs CPU on both ends: bench.consume)."""
-        with commit_hooks() as hooks:
-            try:
-                begin = "BEGIN;" + timers.clock_sql(self.clock.offset_seconds)
-                status = await conn.execute(begin + inbox.claim_sql(self.spec.durable, key))
-                tail = ""
-                claimed = status == inbox.CLAIMED
-                if claimed:
-                    ctx = self.context(
-                        conn,
-                        cause=event if isinstance(event, Event) else None,
-                        deferred=[],
-                        subject=msg.subject,
-                        headers=dict(msg.headers or {}),
-                    )
-                    await fn(event, ctx)
-                    tail = outbox.insert_sql(ctx.deferred or ())
-                status = await conn.execute(f"{tail};COMMIT" if tail else "COMMIT")
-            except BaseException:
-                if not conn.is_closed():
-                    with contextlib.suppress(Exception):
-                        await conn.execute("ROLLBACK")
-                raise
-            if status != "COMMIT":
-                raise CommitFailed(f"COMMIT answered {status}")
-        if tail:
-            outbox.wake(self.service)
-        for hook in hooks:
-            hook()
+        then the outbox rows + COMMIT."""
+        begin = "BEGIN;" + timers.clock_sql(self.clock.offset_seconds)
+        claim = begin + inbox.claim_sql(self.spec.durable, key)
+        async with outbox.deferred_transaction(conn, claim, self.service) as batch:
+            claimed = batch.begun == inbox.CLAIMED
+            if claimed:
+                ctx = self.context(
+                    conn,
+                    cause=event if isinstance(event, Event) else None,
+                    deferred=batch.rows,
+                    subject=msg.subject,
+                    headers=dict(msg.headers or {}),
+                )
+                await fn(event, ctx)
         return claimed
 
 

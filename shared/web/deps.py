@@ -9,9 +9,11 @@ from typing import Any
 import asyncpg
 from fastapi import Request
 
+from shared import outbox
 from shared.context import Context
 from shared.db import transaction
 from shared.objects import ObjectStore
+from shared.timers import clock_sql
 from shared.web.idempotency import keyed
 
 
@@ -51,9 +53,13 @@ async def change(request: Request, *, branch_id: str | None = None) -> AsyncIter
             await runtime.clock.apply(conn)
             yield runtime.context(conn, branch_id=branch_id)
         return
-    async with runtime.pool.acquire() as conn, transaction(conn):
-        await runtime.clock.apply(conn)
-        yield runtime.context(conn, branch_id=branch_id)
+    # BEGIN with the clock in one round trip, the events with the COMMIT in another.
+    begin = "BEGIN;" + clock_sql(runtime.clock.offset_seconds)
+    async with (
+        runtime.pool.acquire() as conn,
+        outbox.deferred_transaction(conn, begin, runtime.svc.name) as batch,
+    ):
+        yield runtime.context(conn, branch_id=branch_id, deferred=batch.rows)
 
 
 @asynccontextmanager

@@ -23,7 +23,7 @@ from shared.consumers import ConsumerSpec
 from shared.context import Context
 from shared.contracts.ingest import ShipmentScanned, scan_subject
 from shared.contracts.intake import ComplaintOpened
-from shared.db import bytes_literal, create_pool, text_literal, transaction
+from shared.db import CommitFailed, bytes_literal, create_pool, text_literal, transaction
 from shared.outbox import Relay
 from shared.settings import Settings
 from tests.support.harness import eventually
@@ -575,3 +575,58 @@ async def test_sql_literals_round_trip_any_text_whatever_the_session_quoting(
 def _context(conn: asyncpg.Connection) -> Context:
     """A bare workflow context, as a service's runtime makes one."""
     return Context(conn, SCHEMA)
+
+
+def _request(pool: asyncpg.Pool, settings: Settings) -> Any:
+    """A request as a route sees it, on a runtime whose pool is the test schema's."""
+    from types import SimpleNamespace
+
+    from starlette.requests import Request
+
+    from shared.service import Runtime, ServiceDef
+
+    runtime = Runtime(ServiceDef(name=SCHEMA), settings)
+    runtime.pool = pool
+    app = SimpleNamespace(state=SimpleNamespace(runtime=runtime, pool=pool))
+    return Request({"type": "http", "app": app, "headers": [], "state": {}})
+
+
+@pytest.mark.quick
+async def test_a_route_change_sends_its_events_with_its_commit_and_a_failure_sends_none(
+    pool, settings
+) -> None:
+    from shared.web.deps import change
+
+    request = _request(pool, settings)
+    async with change(request, branch_id="SH01") as ctx:
+        await ctx.conn.execute("INSERT INTO effects (key) VALUES ('kept')")
+        await ctx.emit(complaint(customer_id="c'1"), complaint(customer_id="c\\2"))
+        async with pool.acquire() as other:  # nothing is written before the COMMIT
+            assert await other.fetchval("SELECT count(*) FROM outbox") == 0
+
+    with pytest.raises(RuntimeError, match="refused"):
+        async with change(request) as ctx:
+            await ctx.conn.execute("INSERT INTO effects (key) VALUES ('rolled back')")
+            await ctx.emit(complaint(customer_id="lost"))
+            raise RuntimeError("refused")
+
+    # A swallowed database error: Postgres refuses the rows sent with the COMMIT, or answers
+    # a bare COMMIT with ROLLBACK; either way nothing is written and the caller sees an error.
+    with pytest.raises(asyncpg.InFailedSQLTransactionError):
+        async with change(request) as ctx:
+            await ctx.emit(complaint(customer_id="aborted"))
+            with contextlib.suppress(asyncpg.PostgresError):
+                await ctx.conn.execute("SELECT 1/0")
+    with pytest.raises(CommitFailed):
+        async with change(request) as ctx:
+            await ctx.conn.execute("INSERT INTO effects (key) VALUES ('aborted')")
+            with contextlib.suppress(asyncpg.PostgresError):
+                await ctx.conn.execute("SELECT 1/0")
+
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT payload FROM outbox ORDER BY id")
+        kept = await conn.fetchval("SELECT array_agg(key) FROM effects")
+    emitted = [json.loads(bytes(r["payload"])) for r in rows]
+    assert [e["customer_id"] for e in emitted] == ["c'1", "c\\2"], "payload kept byte for byte"
+    assert {e["branch_id"] for e in emitted} == {"SH01"}
+    assert kept == ["kept"]
