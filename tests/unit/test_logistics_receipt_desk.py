@@ -12,6 +12,7 @@ from services.logistics.domain import (
     STEP_PARTY,
     AbnormalReceipt,
     DomainError,
+    Envelope,
     LogisticsRules,
     ReceiptFindings,
     ReceiptOwner,
@@ -275,3 +276,30 @@ def test_an_envelope_goes_to_another_branch() -> None:
     with pytest.raises(DomainError) as bad:
         seal_envelope("e1", ORIGIN, ORIGIN, ["W1"], FOUND)
     assert bad.value.field == "to_branch"
+
+
+def test_a_receipt_carrying_everything_required_has_no_defect() -> None:
+    """Each requirement met by what the station found is no defect, the ID number included."""
+    everything = ReceiptRequirements(
+        required=True, signature=True, stamp=True, id_number=True, copies=3
+    )
+    found = ReceiptFindings(signature=True, stamp=True, id_number=True, copies=3)
+    assert check_receipt(everything, ReceiptStep.RECEIVED, found) == []
+    fewer = ReceiptFindings(signature=True, stamp=True, id_number=True, copies=2)
+    assert check_receipt(everything, ReceiptStep.SIGNED, fewer) == [
+        "3 copies are required, 2 signed"
+    ]
+
+
+def test_the_register_keeps_what_the_check_found() -> None:
+    found = register_abnormal(
+        "ab-7", "WB9", "west", ReceiptStep.RECEIVED, ["stamp missing", "1 copy short"], FOUND
+    )
+    assert found == AbnormalReceipt(
+        "ab-7", "WB9", "west", ReceiptStep.RECEIVED, ("stamp missing", "1 copy short"), FOUND
+    )
+
+
+def test_a_sealed_envelope_keeps_its_id_branches_list_and_time() -> None:
+    env = seal_envelope("e9", DESTINATION, ORIGIN, ["W2", "W1"], FOUND)
+    assert env == Envelope("e9", DESTINATION, ORIGIN, ("W2", "W1"), FOUND)

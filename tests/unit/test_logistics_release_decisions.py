@@ -17,11 +17,13 @@ from services.logistics.domain import (
     Delegate,
     Party,
     ReleaseDecision,
+    Requirement,
     Shipment,
     apply_scan,
     check_release,
     id_fingerprint,
     normalise_id,
+    release_requirements,
 )
 from shared.contracts.values import ConsigneeKind, ScanKind
 
@@ -234,3 +236,52 @@ def test_a_release_decision_never_depends_on_the_order_of_the_presented_fields(
     # Released exactly when no reason remains, and then on evidence; refused on reasons alone.
     assert reference.allowed == (reference.reasons == [])
     assert (reference.evidence != []) == reference.allowed
+
+
+def test_goods_not_there_or_signed_for_are_refused_with_their_codes() -> None:
+    assert decide(shipment(arrived=False)).codes == ["not_arrived"]
+    signed, _ = apply_scan(
+        shipment(), ScanKind.SIGNED, "CD01", None, datetime(2026, 11, 4, 15, tzinfo=SH)
+    )
+    assert decide(signed).codes == ["already_signed"]
+
+
+def test_the_counter_is_told_every_requirement_in_words() -> None:
+    """What the desk shows before asking for an ID: each requirement's code and its words."""
+    person = release_requirements(shipment(), ["杨明静", "杨敏静"])
+    assert person == [
+        Requirement("original_id", f"the original ID of {PERSON} (copies are not accepted)"),
+        Requirement(
+            "exact_name",
+            f"the name on the ID exactly {PERSON}: another name only after the shipper's "
+            "consignee-change proof is recorded, or when the phone reserved on the waybill is "
+            "checked",
+        ),
+        Requirement(
+            "delegate",
+            "someone picking up for the consignee: both original IDs and the consignee's "
+            "confirmation by phone (call the number on the waybill)",
+        ),
+        Requirement("change_proof", "consignee-change proof recorded for: 杨明静, 杨敏静"),
+    ]
+    waiting = release_requirements(shipment(ConsigneeKind.COMPANY, arrived=False), [])
+    assert waiting == [
+        Requirement("not_arrived", "wait for the goods to arrive at CD01"),
+        Requirement("company_stamp", f"the company stamp of {COMPANY} on the receipt"),
+        Requirement(
+            "authorisation_letter",
+            f"or a stamped authorisation letter of {COMPANY} plus the pickup person's original ID",
+        ),
+    ]
+    signed, _ = apply_scan(
+        shipment(), ScanKind.SIGNED, "CD01", None, datetime(2026, 11, 4, 15, tzinfo=SH)
+    )
+    assert release_requirements(signed, [])[0] == Requirement(
+        "already_signed", "waybill WB4 is already signed for"
+    )
+
+
+def test_a_missing_key_is_refused_in_words() -> None:
+    with pytest.raises(ValueError) as caught:
+        id_fingerprint("11010519491231002X", b"")
+    assert str(caught.value) == "an HMAC key is required to fingerprint ID numbers"

@@ -190,3 +190,61 @@ def test_one_shipper_per_phone_however_it_was_typed() -> None:
     # The id is random (the shipper is found again by its phone), never derived from it.
     sid = new_shipper_id()
     assert sid.startswith("shp_") and len(sid) == 24 and sid != new_shipper_id()
+
+
+def test_each_fact_keeps_its_earliest_time_whatever_comes_later() -> None:
+    """Departure, each batch's arrival and the signature keep the first time seen: a repeated
+    scan later, or one from another station, only adds the scan to the history."""
+    s, _ = apply_scan(shipment(batches=2), ScanKind.DEPARTED, "SH01", None, at(1, 10))
+    s, _ = apply_scan(s, ScanKind.ARRIVED_HUB, "WH01", None, at(2, 22))
+    assert s.departed_at == at(1, 10)
+    s, _ = apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", 1, at(3, 9))
+    s, _ = apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", 1, at(5, 9))
+    assert dict(s.arrived_batches) == {1: at(3, 9)}
+    s, _ = apply_scan(s, ScanKind.SIGNED, "CD01", None, at(6, 9))
+    s, _ = apply_scan(s, ScanKind.SIGNED, "CD01", None, at(7, 9))
+    assert s.signed_at == at(6, 9)
+    s, _ = apply_scan(s, ScanKind.ARRIVED_DESTINATION, "CD01", 2, at(4, 9))
+    assert s.signed_at == at(6, 9)  # an arrival scan after the signature keeps it
+    assert dict(s.arrived_batches) == {1: at(3, 9), 2: at(4, 9)}
+
+
+def test_a_batch_named_on_another_scan_is_no_arrival() -> None:
+    s, fx = apply_scan(shipment(batches=2), ScanKind.DEPARTED, "SH01", 2, at(1, 10))
+    assert dict(s.arrived_batches) == {} and s.status is ShipmentStatus.IN_TRANSIT
+    assert fx == [
+        ScanRecorded("WB1", ScanKind.DEPARTED, "SH01", 2, at(1, 10), True),
+        Dispatched("WB1", at(1, 10), 2),
+    ]
+
+
+def test_the_first_scan_being_an_arrival_dispatches_with_its_batch() -> None:
+    _, fx = apply_scan(shipment(batches=2), ScanKind.ARRIVED_DESTINATION, "CD01", 2, at(3, 9))
+    assert fx[:2] == [
+        ScanRecorded("WB1", ScanKind.ARRIVED_DESTINATION, "CD01", 2, at(3, 9), True),
+        Dispatched("WB1", at(3, 9), 2),
+    ]
+
+
+def test_the_position_is_the_latest_scan_and_a_scan_at_the_same_instant_takes_it() -> None:
+    s, _ = apply_scan(shipment(), ScanKind.ARRIVED_HUB, "WH01", None, at(2, 22))
+    same, _ = apply_scan(s, ScanKind.DEPARTED, "SH01", None, at(2, 22))
+    assert (same.last_station, same.last_scan_kind, same.last_scan_at) == (
+        "SH01",
+        ScanKind.DEPARTED,
+        at(2, 22),
+    )
+    late, _ = apply_scan(s, ScanKind.DEPARTED, "SH01", None, at(1, 10))
+    assert (late.last_station, late.last_scan_kind, late.last_scan_at) == (
+        "WH01",
+        ScanKind.ARRIVED_HUB,
+        at(2, 22),
+    )
+
+
+def test_a_status_recorded_ahead_of_the_facts_never_moves_back() -> None:
+    """A shipment whose record already says signed (e.g. signed for at the counter) stays
+    signed when the scans that come in later prove less."""
+    ahead = shipment(status=ShipmentStatus.SIGNED)
+    s, _ = apply_scan(ahead, ScanKind.ARRIVED_HUB, "WH01", None, at(2, 22))
+    assert s.status is ShipmentStatus.SIGNED and s.version == 1

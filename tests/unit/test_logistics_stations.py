@@ -12,6 +12,7 @@ from services.logistics.domain import (
     DomainError,
     Receipt,
     ReceiptRequirements,
+    StationScore,
     Violation,
     ViolationKind,
     advance_receipt,
@@ -126,3 +127,35 @@ def test_a_receipt_counts_late_for_its_destination_in_the_month_it_went_overdue(
         END,
     )
     assert late == {"CD01": 2, "BJ02": 1}
+
+
+def test_a_violation_keeps_who_where_and_what_it_concerns() -> None:
+    got = record_violation(
+        "v9", "SH01", "east", ViolationKind.UNTRUE_RECORD, " no call made ", START, "WB7", "cs-2"
+    )
+    assert got == Violation(
+        "v9", "SH01", "east", ViolationKind.UNTRUE_RECORD, "no call made", START, "WB7", "cs-2"
+    )
+
+
+def test_every_station_named_by_any_one_count_gets_a_card_with_zeros_elsewhere() -> None:
+    """A station counted in one column only is still listed, every other column 0; exceptions
+    of one kind registered in several lines add up, a kind the list does not know is kept."""
+    zero = {"damage": 0, "shortage": 0, "mismatch": 0}
+    lines = station_scorecards(
+        delays={"D1": 2},
+        exceptions=[("E1", "damage", 2), ("E1", "damage", 3), ("E1", "theft", 1)],
+        truck_checks={"T1": (5, 2)},
+        receipts_late={"R1": 4},
+        abnormal={"A1": (3, 1)},
+        violations={"V1": 6},
+    )
+    assert lines == [
+        StationScore("A1", exceptions=zero, receipts_abnormal=3, abnormal_missed=1),
+        StationScore("D1", delays=2, exceptions=zero),
+        StationScore("E1", exceptions={**zero, "damage": 5, "theft": 1}),
+        StationScore("R1", exceptions=zero, receipts_late=4),
+        StationScore("T1", exceptions=zero, truck_checks=5, truck_findings=2),
+        StationScore("V1", exceptions=zero, violations=6),
+    ]
+    assert lines[2].exceptions_total == 6

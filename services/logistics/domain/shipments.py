@@ -220,7 +220,7 @@ def _check_batch(s: Shipment, kind: ScanKind, batch: int | None) -> int | None:
 
 
 def _earliest(a: datetime | None, b: datetime) -> datetime:
-    return b if a is None or b < a else a
+    return b if a is None else min(a, b)
 
 
 def _derived_status(s: Shipment) -> ShipmentStatus:
@@ -270,7 +270,7 @@ def apply_scan(
         last_scan_at=at if moved else s.last_scan_at,
     )
     derived = _derived_status(candidate)
-    status = derived if _RANK[derived] > _RANK[s.status] else s.status
+    status = max(s.status, derived, key=_RANK.__getitem__)  # never backwards
     candidate = replace(candidate, status=status)
 
     applied = candidate != s

@@ -147,17 +147,21 @@ def station_scorecards(
         | abnormal.keys()
         | violations.keys()
     )
-    return [
-        StationScore(
-            station=s,
-            delays=delays.get(s, 0),
-            exceptions=by_kind.get(s, {k.value: 0 for k in ExceptionKind}),
-            truck_checks=truck_checks.get(s, (0, 0))[0],
-            truck_findings=truck_checks.get(s, (0, 0))[1],
-            receipts_late=receipts_late.get(s, 0),
-            receipts_abnormal=abnormal.get(s, (0, 0))[0],
-            abnormal_missed=abnormal.get(s, (0, 0))[1],
-            violations=violations.get(s, 0),
+    cards = []
+    for s in sorted(stations):
+        checks, findings = truck_checks.get(s, (0, 0))
+        found, missed = abnormal.get(s, (0, 0))
+        cards.append(
+            StationScore(
+                station=s,
+                delays=delays.get(s, 0),
+                exceptions=by_kind.get(s, {k.value: 0 for k in ExceptionKind}),
+                truck_checks=checks,
+                truck_findings=findings,
+                receipts_late=receipts_late.get(s, 0),
+                receipts_abnormal=found,
+                abnormal_missed=missed,
+                violations=violations.get(s, 0),
+            )
         )
-        for s in sorted(stations)
-    ]
+    return cards
