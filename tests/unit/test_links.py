@@ -1,6 +1,7 @@
 """Customers' links (issue 19): signed over the waybill and the audience, they expire, any
 change to them is refused, and the refusal never says why; the secret fails closed in
-production; the scoped token a link's page reads with; the page's pure rules."""
+production; the scoped token a link's page reads with (the page's own rules:
+test_console_tracking.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.console.domain.tracking import admits, delay_notice, progress
 from services.logistics.api.views import mask_name
 from shared.contracts.values import Role
 from shared.links import (
@@ -143,30 +143,6 @@ def test_a_tracking_token_names_its_waybill_and_audience() -> None:
     )
     with pytest.raises(Problem):
         verify(s, bare)  # no audience: refused, as a branch token without its branch is
-
-
-def test_a_revocation_closes_every_link_issued_up_to_it() -> None:
-    link = open_link(KEY, token(), T0)
-    assert admits(link, None)
-    assert not admits(link, T0)  # revoked the second it was issued
-    assert not admits(link, T0 + timedelta(hours=1))
-    assert admits(link, T0 - timedelta(seconds=1))  # a link sent after the revocation opens
-    assert not admits(None, None)
-
-
-def test_progress_and_the_delay_notice() -> None:
-    assert [(s.name, s.done, s.current) for s in progress("in_transit")] == [
-        ("created", True, False),
-        ("in_transit", True, True),
-        ("arrived", False, False),
-        ("signed", False, False),
-    ]
-    assert [s.current for s in progress("partially_arrived")] == [False, True, False, False]
-    assert all(s.done for s in progress("signed"))
-    assert delay_notice("in_transit", True, True) == "new_eta"
-    assert delay_notice("in_transit", True, False) == "tbc"
-    assert delay_notice("in_transit", False, False) is None
-    assert delay_notice("arrived", True, True) is None  # here now: no notice
 
 
 def test_names_are_masked() -> None:
