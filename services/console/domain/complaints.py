@@ -88,13 +88,11 @@ def actions(c: Mapping[str, Any], role: Role) -> set[str]:
     if role not in HANDLERS:
         return set()
     status = str(c.get("status"))
-    found: set[str] = set()
+    found = {"cause"} if status != "closed" else set()
     if status in UNRESOLVED:
         found |= {"handoff", "resolution"}
         if c.get("escalation_level") != "manager":
             found.add("escalation")
-    if status != "closed":
-        found.add("cause")
     return found
 
 

@@ -145,7 +145,7 @@ def from_intake(item: Mapping[str, Any]) -> Entry:
         when(item.get("at")),
         str(item.get("status") or ""),
         str(item.get("detail") or ""),
-        href=href(kind, ident) if kind is Kind.COMPLAINT else None,
+        href=href(kind, ident),
     )
 
 
@@ -205,7 +205,7 @@ def from_callback(item: Mapping[str, Any]) -> Entry:
     """A callback task: when it closed, else when it is due; linked to the page of the record
     it is about."""
     entity = item.get("entity") or {}
-    about = str(entity.get("kind") or "")
+    about = entity.get("kind")
     page = href(Kind(about), str(entity.get("id"))) if about in set(Kind) else None
     return Entry(
         Kind.CALLBACK,

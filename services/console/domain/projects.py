@@ -66,11 +66,12 @@ def timeline(current: str, history: Iterable[Mapping[str, Any]]) -> list[StageSt
     """Every stage in order, each with the time the project entered it (its history)."""
     entered = {str(h["stage"]): h for h in history}
     order = [s.value for s in Stage]
-    now = order.index(current) if current in order else -1
+    # An unknown stage has reached nothing: every stage is ahead.
+    reached = order[: order.index(current)] if current in order else []
     steps = []
-    for i, stage in enumerate(order):
+    for stage in order:
         h = entered.get(stage, {})
-        state = "done" if i < now else "current" if i == now else "ahead"
+        state = "current" if stage == current else "done" if stage in reached else "ahead"
         steps.append(StageStep(stage, state, h.get("at"), h.get("by"), h.get("note")))
     return steps
 
@@ -107,21 +108,19 @@ def project_filters(staff: Staff, query: Mapping[str, str]) -> dict[str, str]:
     """The list a person sees first: an engineer's own projects (as project manager), a person
     with a branch their branch's; the query may widen or change it (`mine=0`, a stage)."""
     out: dict[str, str] = {}
-    mine = query.get("mine", "1" if staff.role is Role.ENGINEERING else "0")
-    if mine == "1":
+    mine = query["mine"] == "1" if "mine" in query else staff.role is Role.ENGINEERING
+    if mine:
         out["project_manager"] = staff.username
     if staff.branch and query.get("branch", "1") == "1":
         out["branch_id"] = staff.branch
-    stage = query.get("stage", "")
-    if stage in {s.value for s in Stage}:
-        out["stage"] = stage
+    if query.get("stage") in {s.value for s in Stage}:
+        out["stage"] = query["stage"]
     return out
 
 
 def repair_filters(query: Mapping[str, str], statuses: Sequence[str]) -> dict[str, str]:
     """The repair list's filters from the query string (a known status only)."""
-    status = query.get("status", "")
-    return {"status": status} if status in statuses else {}
+    return {"status": query["status"]} if query.get("status") in statuses else {}
 
 
 # The steps of a repair ticket aftersales takes from each status (its ALLOWED_FROM, as forms);
@@ -152,7 +151,7 @@ def repair_steps(ticket: Mapping[str, Any], role: Role) -> list[str]:
     """The step forms a ticket offers this role now: every step of after-sales staff (admin
     too) its status allows; an approver the approval at their level. A covered repair has no
     quote to accept; a paid one is scheduled once the quote is accepted."""
-    status = str(ticket.get("status", ""))
+    status = str(ticket.get("status"))
     if role is not Role.AFTERSALES and role is not Role.ADMIN:
         allowed = APPROVAL_LEVEL.get(status, frozenset())
         return ["approval"] if role in allowed else []
@@ -178,4 +177,4 @@ def fen_of(text: str) -> int:
     whole, _, cents = cleaned.partition(".")
     if not whole.isdigit() or len(cents) > 2 or (cents and not cents.isdigit()):
         raise ValueError("an amount in yuan, at most two decimals")
-    return int(whole) * 100 + int(cents.ljust(2, "0") or 0)
+    return int(whole) * 100 + int(cents.ljust(2, "0"))
