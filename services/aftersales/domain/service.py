@@ -141,7 +141,8 @@ def materials_list(
     wanted = MATERIAL_CATEGORIES.get(problem_kind)
     selected: list[dict[str, str | None]] = []
     for item in project_materials:
-        category = str(item.get("category") or "").strip().lower()
+        # No category (None reads "none") matches no wanted one.
+        category = str(item.get("category")).strip().lower()
         if wanted is not None and category not in wanted:
             continue
         row = {name: _str_or_none(item.get(name)) for name in MATERIAL_FIELDS}
@@ -156,7 +157,7 @@ def _str_or_none(value: object) -> str | None:
 def check_photo(ticket: Ticket, content_type: str, size_bytes: int, rules: RepairRules) -> None:
     """Refuse a photo or document the ticket cannot take: wrong moment, type or size."""
     require(ticket, Step.ADD_PHOTO)
-    media_type = content_type.split(";", 1)[0].strip().lower()
+    media_type = content_type.partition(";")[0].strip().lower()
     if media_type not in rules.photo_types:
         allowed = ", ".join(sorted(rules.photo_types))
         raise DomainError(
