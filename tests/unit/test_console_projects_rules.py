@@ -29,7 +29,7 @@ STAGES = [s.value for s in Stage]
 
 
 def test_each_stage_on_the_timeline_keeps_when_by_whom_and_its_note() -> None:
-    history = [
+    history: list[dict[str, Any]] = [
         {"stage": STAGES[0], "at": "2026-03-01T09:00:00+08:00", "by": "a", "note": "首次来电"},
         {"stage": STAGES[1], "at": "2026-03-02T09:00:00+08:00", "by": "b", "note": None},
     ]
