@@ -61,6 +61,8 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
     "shipment.tracking.flagged",
     "receipt.returned",
     "receipt.overdue",
+    "receipt.cancelled",
+    "receipt.collected",
     "callback.completed",
     "receipt.abnormal",
     "report.published",

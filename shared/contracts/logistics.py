@@ -183,3 +183,33 @@ class ReceiptAbnormal(ReceiptEvent):
         default=False, description="Only the origin found it: the destination's check missed it"
     )
     at: AwareDatetime = Field(description="Business time of the check")
+
+
+class ReceiptClosed(Event):
+    """Base of receipt.cancelled / receipt.collected: a receipt that ends without finance."""
+
+    OWNER: ClassVar[str] = "logistics"
+
+    waybill: str
+    region: str
+    origin_branch: str
+    due_on: date | None = Field(default=None, description="Its return deadline, if it had one")
+    contacts: Contacts = Field(default_factory=Contacts, description="The shipper's phone")
+    at: AwareDatetime = Field(description="Business time it ended")
+
+
+class ReceiptCancelled(ReceiptClosed):
+    """A cash-paid (现付) receipt was cancelled and the customer is told (通知客户取消)."""
+
+    SUBJECT: ClassVar[str] = "receipt.cancelled"
+
+    reason: str = Field(default="cash_paid", description="cash_paid (现付)")
+    note: str | None = Field(default=None, description="What the desk noted")
+
+
+class ReceiptCollected(ReceiptClosed):
+    """The customer collected the receipt at the origin and it was written off (回单核销)."""
+
+    SUBJECT: ClassVar[str] = "receipt.collected"
+
+    collected_by: str = Field(description="Who signed for it at the counter")

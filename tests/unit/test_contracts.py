@@ -67,6 +67,8 @@ CATALOGUE = [
     "receipt.returned",
     "receipt.overdue",
     "receipt.abnormal",
+    "receipt.cancelled",
+    "receipt.collected",
     "callback.scheduled",
     "callback.completed",
     "callback.overdue",
@@ -273,6 +275,23 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "defects": ["the company stamp is missing"],
         "at": AT,
     },
+    "receipt.cancelled": {
+        "waybill": "WB100",
+        "region": "east",
+        "origin_branch": "sh01",
+        "due_on": "2026-11-30",
+        "contacts": {"shipper_phone": "13800000000"},
+        "at": AT,
+        "reason": "cash_paid",
+    },
+    "receipt.collected": {
+        "waybill": "WB100",
+        "region": "east",
+        "origin_branch": "sh01",
+        "contacts": {"shipper_phone": "13800000000"},
+        "at": AT,
+        "collected_by": "王芳",
+    },
     "shipment.tracking.flagged": {
         "waybill": "WB100",
         "region": "east",
@@ -346,7 +365,7 @@ def _property_names(schema: Any) -> list[str]:
 def test_every_catalogue_subject_has_a_model_in_catalogue_order() -> None:
     assert [getattr(m, "SUBJECT") for m in ALL_EVENTS] == CATALOGUE  # noqa: B009
     assert set(BY_SUBJECT) == set(CATALOGUE)
-    assert len(ALL_EVENTS) == 43
+    assert len(ALL_EVENTS) == 45
     assert set(SAMPLES) == set(CATALOGUE)
 
 
@@ -501,6 +520,9 @@ def test_phones_only_where_the_catalogue_has_them() -> None:
         "shipment.arrived.json",
         "shipment.signed.json",
         "shipment.delayed.json",
+        # The shipper is told by SMS that its receipt was cancelled or collected.
+        "receipt.cancelled.json",
+        "receipt.collected.json",
     }
     with_phones = {
         name

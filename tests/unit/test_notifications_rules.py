@@ -231,6 +231,23 @@ SAMPLES: dict[str, dict[str, Any]] = {
         found_late=True,
         at="2026-03-10T10:00:00+08:00",
     ),
+    "receipt.cancelled": event(
+        waybill="WB100",
+        region="east",
+        origin_branch="SH01",
+        due_on="2026-02-20",
+        contacts={"shipper_phone": "13800000000"},
+        reason="cash_paid",
+        at="2026-03-10T10:00:00+08:00",
+    ),
+    "receipt.collected": event(
+        waybill="WB100",
+        region="east",
+        origin_branch="SH01",
+        contacts={"shipper_phone": "13800000000"},
+        collected_by="王芳",
+        at="2026-03-10T10:00:00+08:00",
+    ),
     "shipper.registered": event(
         shipper_id="s-1", name="华东贸易", phone="13700000000", key_customer=True
     ),
@@ -1053,3 +1070,31 @@ def test_every_planned_message_renders_and_every_task_has_a_script() -> None:
             assert spec.script in SCRIPTS, spec.purpose
         for schedule in p.recurring:
             assert schedule.script in SCRIPTS, schedule.purpose
+
+
+def test_duty_cash_paid_receipt_cancelled_tells_the_customer() -> None:
+    """日回单管理 2) 对现付类回单,要及时通知客户取消: an SMS to the shipper that the receipt is
+    cancelled, and the chase of it ends."""
+    p = run("receipt.cancelled")
+    [sms] = p.messages
+    assert (sms.channel, sms.template, sms.recipient.value) == (
+        MessageChannel.SMS,
+        "receipt_cancelled",
+        "13800000000",
+    )
+    assert sms.params == {"waybill": "WB100", "at": "2026-03-10 10:00"}
+    [cancel] = p.cancel
+    assert cancel.purposes == (P.RECEIPT_CHASE,) and cancel.entity.id == "WB100"
+    text = render("receipt_cancelled", "zh", sms.params)
+    assert "现付" in text and "WB100" in text
+
+
+def test_duty_customer_collects_receipt_and_it_is_written_off() -> None:
+    """日回单管理 3) 客户上门取回单,作回单签收登记和系统回单核销: the shipper has the collection
+    confirmed by SMS (who took it, when) and the chase ends."""
+    p = run("receipt.collected")
+    [sms] = p.messages
+    assert (sms.template, sms.recipient.value) == ("receipt_collected", "13800000000")
+    assert sms.params == {"waybill": "WB100", "at": "2026-03-10 10:00", "collected_by": "王芳"}
+    assert [c.purposes for c in p.cancel] == [(P.RECEIPT_CHASE,)]
+    assert "核销" in render("receipt_collected", "zh", sms.params)

@@ -154,6 +154,19 @@ class ReleaseIn(Strict):
     at: Moment | None = None
 
 
+class ReceiptCancelIn(Strict):
+    reason: Literal["cash_paid"] = Field(
+        default="cash_paid", description="现付: the freight was paid at dispatch"
+    )
+    note: Notes = ""
+    at: Moment | None = None
+
+
+class ReceiptCollectedIn(Strict):
+    collected_by: Name = Field(description="Who signed for the receipt at the counter")
+    at: Moment | None = None
+
+
 class ChangeProofIn(Strict):
     new_name: Name
     note: Notes = ""

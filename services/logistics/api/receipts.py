@@ -9,10 +9,17 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from services.logistics import reports
 from services.logistics.api import views
-from services.logistics.api.models import ExplanationIn, LostIn, ReceiptOwnerIn, StepIn
+from services.logistics.api.models import (
+    ExplanationIn,
+    LostIn,
+    ReceiptCancelIn,
+    ReceiptCollectedIn,
+    ReceiptOwnerIn,
+    StepIn,
+)
 from services.logistics.api.roles import STAFF_READERS, region_scope
-from services.logistics.domain import ReceiptFindings, ReceiptOwner, report_csv
-from services.logistics.workflow import receipts
+from services.logistics.domain import Receipt, ReceiptFindings, ReceiptOwner, report_csv
+from services.logistics.workflow import closing, receipts
 from shared.contracts.values import ReceiptStep
 from shared.validation import Code, Cursor, Month
 from shared.web.auth import Principal, require
@@ -51,6 +58,38 @@ async def receipt_explanation(
         "by": told.by,
         "at": told.at.isoformat(),
     }
+
+
+def _closed_json(r: Receipt) -> dict[str, Any]:
+    return {**views.receipt_json(r), "closed_at": r.closed_at.isoformat() if r.closed_at else None}
+
+
+@router.post("/shipments/{waybill}/receipt/cancel")
+async def receipt_cancel(
+    waybill: str,
+    body: ReceiptCancelIn,
+    request: Request,
+    who: Principal = require("branch", "logistics"),
+) -> dict[str, Any]:
+    """A cash-paid (现付) receipt is cancelled: its clock stops, nothing more is chased, a
+    receipt back at the origin goes to the customer, and the shipper is told by SMS."""
+    async with change(request) as ctx:
+        r = await closing.cancel(ctx, who, waybill, body.note, body.at)
+    return _closed_json(r)
+
+
+@router.post("/shipments/{waybill}/receipt/collected")
+async def receipt_collected(
+    waybill: str,
+    body: ReceiptCollectedIn,
+    request: Request,
+    who: Principal = require("branch", "logistics"),
+) -> dict[str, Any]:
+    """The customer collects the receipt at the origin: who signed for it is registered and
+    the receipt is written off (核销); the shipper is told by SMS."""
+    async with change(request) as ctx:
+        r = await closing.collect(ctx, who, waybill, body.collected_by, body.at)
+    return _closed_json(r)
 
 
 @router.post("/shipments/{waybill}/receipt/{step}")

@@ -12,6 +12,13 @@ from .abnormal import (
     register_abnormal,
     resolve_abnormal,
 )
+from .closing import (
+    VOID,
+    Closure,
+    cancel_cash_paid,
+    cancelled_holder,
+    write_off_collected,
+)
 from .custody import (
     Envelope,
     check_envelope,
@@ -146,10 +153,12 @@ __all__ = [
     "REPORT_COLUMNS",
     "STEP_OUT_OF_ORDER",
     "STEP_PARTY",
+    "VOID",
     "WRONG_STATE",
     "AbnormalReceipt",
     "Arrived",
     "CargoException",
+    "Closure",
     "ComplianceLine",
     "Consignee",
     "DelayVerdict",
@@ -192,6 +201,8 @@ __all__ = [
     "apply_scan",
     "arrival_complete",
     "arrival_due_at",
+    "cancel_cash_paid",
+    "cancelled_holder",
     "check_envelope",
     "check_handover",
     "check_on_route",
@@ -249,4 +260,5 @@ __all__ = [
     "transit_legs",
     "weekly_exception_summary",
     "went_overdue_on",
+    "write_off_collected",
 ]

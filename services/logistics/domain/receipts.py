@@ -28,6 +28,8 @@ class ReceiptState(StrEnum):
     RECEIVED = "received"
     HANDED_OVER = "handed_over"
     SETTLED = "settled"
+    CANCELLED = "cancelled"  # 现付类回单: the freight was paid at dispatch, the customer told
+    WRITTEN_OFF = "written_off"  # 客户上门取回单: the customer took it at the origin (核销)
 
 
 # The state each step may be taken from, and the state it leads to.
@@ -39,7 +41,12 @@ _FROM: dict[ReceiptStep, tuple[ReceiptState, ...]] = {
     ReceiptStep.SETTLED: (ReceiptState.HANDED_OVER,),
 }
 _TO: dict[ReceiptStep, ReceiptState] = {step: ReceiptState(step.value) for step in ReceiptStep}
-_RETURNED = (ReceiptState.RECEIVED, ReceiptState.HANDED_OVER, ReceiptState.SETTLED)
+_RETURNED = (
+    ReceiptState.RECEIVED,
+    ReceiptState.HANDED_OVER,
+    ReceiptState.SETTLED,
+    ReceiptState.WRITTEN_OFF,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,7 @@ class Receipt:
     lost_at: datetime | None = None
     loss_fen: int = 0  # the direct loss a lost receipt caused, split staff/company
     version: int = 0
+    closed_at: datetime | None = None  # cancelled (cash-paid) or written off (collected)
 
     @property
     def received_at(self) -> datetime | None:
@@ -158,7 +166,10 @@ def start_receipt_clock(
 
 
 def returned_by(r: Receipt, at: datetime) -> bool:
-    """It had come back to the origin at `at`."""
+    """It was no longer out at `at`: back at the origin, or closed before (a cash-paid receipt
+    cancelled wherever it was: nothing is chased after that)."""
+    if r.closed_at is not None and r.closed_at <= at:
+        return True
     received = r.received_at
     return received is not None and received <= at and r.state in _RETURNED
 

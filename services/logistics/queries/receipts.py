@@ -54,14 +54,14 @@ async def update_receipts(conn: asyncpg.Connection, *, rows: Sequence[tuple[Any,
     cols = list(zip(*rows, strict=True))
     await conn.execute(
         "UPDATE logistics.receipts r SET (state, arrival_at, due_on, hard_limit_on, steps,"
-        "   received_at, redo_count, lost_at, loss_fen, version) ="
+        "   received_at, redo_count, lost_at, loss_fen, version, closed_at) ="
         " (u.state, u.arrival_at, u.due_on, u.hard_limit_on, u.steps::jsonb, u.received_at,"
-        "  u.redo_count, u.lost_at, u.loss_fen, u.version)"
+        "  u.redo_count, u.lost_at, u.loss_fen, u.version, u.closed_at)"
         " FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::date[], $5::date[],"
         "   $6::text[], $7::timestamptz[], $8::int[], $9::timestamptz[], $10::bigint[],"
-        "   $11::int[])"
+        "   $11::int[], $12::timestamptz[])"
         " AS u(waybill, state, arrival_at, due_on, hard_limit_on, steps, received_at,"
-        "   redo_count, lost_at, loss_fen, version)"
+        "   redo_count, lost_at, loss_fen, version, closed_at)"
         " WHERE r.waybill = u.waybill",
         *(list(c) for c in cols),
     )
@@ -91,7 +91,8 @@ async def list_overdue_receipts(
     return await conn.fetch(
         "SELECT waybill, region, origin_branch, transfers, due_on, hard_limit_on, state"
         " FROM logistics.receipts"
-        " WHERE received_at IS NULL AND due_on < $1 AND ($2::text IS NULL OR region = $2)"
+        " WHERE received_at IS NULL AND closed_at IS NULL AND due_on < $1"
+        "   AND ($2::text IS NULL OR region = $2)"
         "   AND ($3::date IS NULL OR (due_on, waybill) > ($3, $4))"
         " ORDER BY due_on, waybill LIMIT $5",
         today,
@@ -312,7 +313,7 @@ async def list_held(
         "SELECT r.waybill, r.region, r.origin_branch, s.destination_branch, r.state, r.holder,"
         "   r.holder_since, r.business_owner, r.due_on"
         " FROM logistics.receipts r JOIN logistics.shipments s USING (waybill)"
-        " WHERE r.state <> 'settled' AND r.holder IS NOT NULL"
+        " WHERE r.state NOT IN ('settled', 'cancelled', 'written_off') AND r.holder IS NOT NULL"
         "   AND (NOT $1 OR r.state = 'handed_over')"
         "   AND ($2::text IS NULL OR r.holder = $2)"
         "   AND ($3::text IS NULL OR r.business_owner = $3)"

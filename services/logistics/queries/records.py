@@ -158,6 +158,7 @@ def to_receipt(row: Mapping[str, Any]) -> Receipt:
         lost_at=row["lost_at"],
         loss_fen=row["loss_fen"],
         version=row["version"],
+        closed_at=row.get("closed_at"),
     )
 
 
@@ -175,6 +176,7 @@ def receipt_values(r: Receipt) -> tuple[Any, ...]:
         r.lost_at,
         r.loss_fen,
         r.version,
+        r.closed_at,
     )
 
 

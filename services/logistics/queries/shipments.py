@@ -211,7 +211,8 @@ receipts AS (
     SELECT region,
            count(*) FILTER (WHERE due_on < today.d) AS overdue,
            count(*) FILTER (WHERE hard_limit_on < today.d) AS hard
-      FROM logistics.receipts, today WHERE received_at IS NULL GROUP BY region
+      FROM logistics.receipts, today WHERE received_at IS NULL AND closed_at IS NULL
+     GROUP BY region
 )
 SELECT coalesce(s.region, r.region) AS region,
        coalesce(s.in_transit, 0) AS in_transit, coalesce(s.delayed, 0) AS delayed,

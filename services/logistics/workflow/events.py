@@ -15,6 +15,8 @@ from services.logistics.domain import (
 from shared.contracts.logistics import (
     Contacts,
     ReceiptAbnormal,
+    ReceiptCancelled,
+    ReceiptCollected,
     ReceiptOverdue,
     ReceiptReturned,
     ShipmentDelayed,
@@ -160,4 +162,34 @@ def abnormal(r: Receipt, found: AbnormalReceipt, destination: str) -> ReceiptAbn
         defects=list(found.defects),
         found_late=found.found_late,
         at=found.found_at,
+    )
+
+
+def cancelled(r: Receipt, shipper_phone: str, note: str, at: datetime) -> ReceiptCancelled:
+    """receipt.cancelled: a cash-paid receipt is cancelled, the shipper is told."""
+    return ReceiptCancelled(
+        branch_id=r.origin_branch,
+        version=r.version,
+        waybill=r.waybill,
+        region=r.region,
+        origin_branch=r.origin_branch,
+        due_on=r.due_on,
+        contacts=Contacts(shipper_phone=shipper_phone),
+        at=at,
+        note=note or None,
+    )
+
+
+def collected(r: Receipt, shipper_phone: str, collected_by: str, at: datetime) -> ReceiptCollected:
+    """receipt.collected: the customer took the receipt at the origin; it is written off."""
+    return ReceiptCollected(
+        branch_id=r.origin_branch,
+        version=r.version,
+        waybill=r.waybill,
+        region=r.region,
+        origin_branch=r.origin_branch,
+        due_on=r.due_on,
+        contacts=Contacts(shipper_phone=shipper_phone),
+        at=at,
+        collected_by=collected_by,
     )

@@ -305,6 +305,14 @@ def receipt_params(ev: EventView) -> dict[str, str]:
     }
 
 
+def receipt_closed_params(ev: EventView) -> dict[str, str]:
+    """receipt_cancelled / receipt_collected: the waybill, when, and who took it."""
+    params = {"waybill": ev.text("waybill"), "at": local_text(ev.fact_at)}
+    if ev.opt("collected_by"):
+        params["collected_by"] = ev.text("collected_by")
+    return params
+
+
 def receipt_abnormal_params(ev: EventView) -> dict[str, str]:
     """receipt_abnormal: the receipt, what it lacks, and who found it."""
     defects = ev.payload.get("defects")

@@ -67,6 +67,7 @@ from services.notifications.domain.params import (
     payment_params,
     project_params,
     receipt_abnormal_params,
+    receipt_closed_params,
     receipt_params,
     region_audience,
     repair_appointment_params,
@@ -602,6 +603,20 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
             ),
         ),
         "receipt.returned": (Cancel((P.RECEIPT_CHASE,), RECEIPT),),
+        # 现付类回单,要及时通知客户取消: the shipper is told; nothing is chased any more.
+        "receipt.cancelled": (
+            Message(
+                SMS, "receipt_cancelled", to_contact("shipper"), RECEIPT, receipt_closed_params
+            ),
+            Cancel((P.RECEIPT_CHASE,), RECEIPT),
+        ),
+        # 客户上门取回单…系统回单核销: the shipper has the collection confirmed; the chase ends.
+        "receipt.collected": (
+            Message(
+                SMS, "receipt_collected", to_contact("shipper"), RECEIPT, receipt_closed_params
+            ),
+            Cancel((P.RECEIPT_CHASE,), RECEIPT),
+        ),
         # 发现回单签收异常的,须第一时间报主管(经理)及时协商处理: the supervisor's task at once.
         "receipt.abnormal": (
             CallbackTask(

@@ -145,6 +145,20 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "we will tell you as soon as it is. Track: {link}",
             ),
             _sms(
+                "receipt_cancelled",
+                "SMS_016",
+                "您的货物（运单号{waybill}）运费为现付，回单无需返回，已于{at}取消。如有疑问请联系客服。",
+                "Shipment {waybill}: the freight was paid at dispatch, so its receipt need not "
+                "come back and was cancelled at {at}. Contact customer service with any question.",
+            ),
+            _sms(
+                "receipt_collected",
+                "SMS_017",
+                "您的货物（运单号{waybill}）的回单已于{at}由{collected_by}上门取回，系统已核销。",
+                "The receipt of shipment {waybill} was collected by {collected_by} at {at} and "
+                "written off.",
+            ),
+            _sms(
                 "shipment_ready",
                 "SMS_010",
                 "您的货物（运单号{waybill}）已于{at}到达{destination}，可以提货。提货须知：{link}",
