@@ -116,6 +116,7 @@ def test_duty_customer_collects_receipt_names_who_signed_for_it() -> None:
     with pytest.raises(DomainError) as err:
         write_off_collected(back, "  ", AT)
     assert (err.value.code, err.value.field) == ("invalid_value", "collected_by")
+    assert err.value.detail == "who collected the receipt is required"
 
 
 def test_closing_needs_an_aware_time() -> None:
