@@ -59,6 +59,7 @@ NOTIFICATIONS_SUBJECTS: tuple[str, ...] = (
     "shipment.loading.unconfirmed",
     "shipment.exception.registered",
     "shipment.tracking.flagged",
+    "shipment.shipper_slip.missing",
     "receipt.returned",
     "receipt.overdue",
     "receipt.cancelled",

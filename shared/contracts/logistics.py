@@ -91,6 +91,20 @@ class ShipmentDelayed(Event):
     reason: str | None = Field(default=None, description="The station's note on the new time")
 
 
+class ShipmentShipperSlipMissing(Event):
+    """A station found the shipper's slip the remarks ask for missing: the origin confirms."""
+
+    SUBJECT: ClassVar[str] = "shipment.shipper_slip.missing"
+    OWNER: ClassVar[str] = "logistics"
+
+    waybill: str
+    region: str
+    origin_branch: str = Field(description="The branch to confirm with (发货网点)")
+    station: str = Field(description="The station that found it missing")
+    note: str | None = None
+    at: AwareDatetime = Field(description="When it was found")
+
+
 class ShipmentLoadingUnconfirmed(Event):
     """Urgent cargo was not confirmed loaded on the day it was due."""
 

@@ -231,6 +231,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         found_late=True,
         at="2026-03-10T10:00:00+08:00",
     ),
+    "shipment.shipper_slip.missing": event(
+        waybill="WB100",
+        region="east",
+        origin_branch="SH01",
+        station="CD01",
+        note="托运凭证后未见厂家单",
+        at="2026-03-10T10:00:00+08:00",
+    ),
     "receipt.cancelled": event(
         waybill="WB100",
         region="east",
@@ -1098,3 +1106,24 @@ def test_duty_customer_collects_receipt_and_it_is_written_off() -> None:
     assert sms.params == {"waybill": "WB100", "at": "2026-03-10 10:00", "collected_by": "王芳"}
     assert [c.purposes for c in p.cancel] == [(P.RECEIPT_CHASE,)]
     assert "核销" in render("receipt_collected", "zh", sms.params)
+
+
+def test_duty_shipper_slip_missing_tells_the_origin() -> None:
+    """回单规范要求 2) 备注需签发货方厂家单…没有附带的,要与发货网点联系确认: the origin station is
+    e-mailed at once, and the logistics desk gets an alert to follow the confirmation."""
+    p = run("shipment.shipper_slip.missing")
+    [mail] = p.messages
+    assert (mail.channel, mail.template, mail.recipient.value) == (
+        MessageChannel.EMAIL,
+        "shipper_slip_missing",
+        "station:SH01",
+    )
+    assert mail.params == {
+        "waybill": "WB100",
+        "station": "CD01",
+        "at": "2026-03-10 10:00",
+        "note": "托运凭证后未见厂家单",
+    }
+    task = only_task(p)
+    assert (task.purpose, task.team, task.due_at) == (P.ALERT, "logistics", NOW)
+    assert task.duty == "alert:shipment:WB100:shipper_slip:2026-03-10T10:00:00+08:00"

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from services.logistics import metrics, reports
 from services.logistics.api import printed
-from services.logistics.api.models import ExceptionIn, TruckCheckIn
+from services.logistics.api.models import ExceptionIn, SlipMissingIn, TruckCheckIn
 from services.logistics.api.roles import READERS, STAFF_READERS, WRITERS
 from services.logistics.config import LogisticsSettings
 from services.logistics.workflow import cargo
@@ -87,6 +87,23 @@ async def register(
         "station": e.station,
         "photo_ids": list(e.photo_ids),
         "at": e.at.isoformat(),
+    }
+
+
+@router.post("/shipments/{waybill}/shipper-slip/missing", status_code=201)
+async def shipper_slip_missing(
+    waybill: str, body: SlipMissingIn, request: Request, who: Principal = require(*WRITERS)
+) -> dict[str, Any]:
+    """The remarks ask for the shipper's own slip (发货方厂家单) and it is not with the waybill:
+    logged, and the origin is told to confirm (shipment.shipper_slip.missing)."""
+    async with change(request) as ctx:
+        found = await cargo.slip_missing(ctx, who, waybill, body.station, body.note, body.at)
+    return {
+        "waybill": found.waybill,
+        "station": found.station,
+        "origin_branch": found.origin,
+        "note": found.note,
+        "at": found.at.isoformat(),
     }
 
 

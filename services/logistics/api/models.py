@@ -63,6 +63,11 @@ class ShipmentIn(Strict):
     shipper: ShipperIn
     consignee: ConsigneeIn
     receipt: ReceiptIn = Field(default_factory=ReceiptIn)
+    shipper_slip: bool = Field(
+        default=False,
+        description="备注需签发货方厂家单: the remarks ask for the shipper's own slip to be signed "
+        "with the goods (a station that finds it missing tells the origin)",
+    )
 
 
 class ScanBody(Strict):
@@ -164,6 +169,12 @@ class ReceiptCancelIn(Strict):
 
 class ReceiptCollectedIn(Strict):
     collected_by: Name = Field(description="Who signed for the receipt at the counter")
+    at: Moment | None = None
+
+
+class SlipMissingIn(Strict):
+    station: str = code("The station that found the shipper's slip missing")
+    note: Notes = ""
     at: Moment | None = None
 
 

@@ -35,6 +35,7 @@ def _registration(body: ShipmentIn) -> shipments.Registration:
         key_customer=body.shipper.key_customer,
         consignee=Consignee(body.consignee.name, body.consignee.phone, body.consignee.kind),
         receipt=ReceiptRequirements(**body.receipt.model_dump()),
+        shipper_slip=body.shipper_slip,
     )
 
 

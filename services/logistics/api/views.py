@@ -185,6 +185,7 @@ def shipment_json(rec: ShipmentRecord) -> dict[str, Any]:
         "arrived_batches": {str(k): v.isoformat() for k, v in sorted(s.arrived_batches.items())},
         "signed_at": _iso(s.signed_at),
         "urgent": s.urgent,
+        "shipper_slip": s.shipper_slip,
         "shipper": {
             "shipper_id": rec.shipper_id,
             "name": s.shipper.name,

@@ -112,6 +112,7 @@ from .shipments import (
     route,
     route_branches,
 )
+from .slips import SlipMissing, slip_missing
 from .tracking import (
     DelayVerdict,
     EtaConfirmed,
@@ -192,6 +193,7 @@ __all__ = [
     "Shipment",
     "ShipmentStatus",
     "Signed",
+    "SlipMissing",
     "StationScore",
     "TrackingNote",
     "Violation",
@@ -253,6 +255,7 @@ __all__ = [
     "route_branches",
     "seal_envelope",
     "set_eta",
+    "slip_missing",
     "start_receipt_clock",
     "station_scorecards",
     "summary_csv",

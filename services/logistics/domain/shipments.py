@@ -97,6 +97,7 @@ class Shipment:
     last_scan_at: datetime | None = None
     delay_reported_for: datetime | None = None  # the deadline whose miss was last reported
     version: int = 0
+    shipper_slip: bool = False  # 备注需签发货方厂家单: the shipper's own slip goes signed with it
 
     def __post_init__(self) -> None:
         """Refuse shapes the API must answer with 422."""

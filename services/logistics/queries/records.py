@@ -70,6 +70,7 @@ def to_shipment(row: Mapping[str, Any]) -> Shipment:
         last_scan_at=row["last_scan_at"],
         delay_reported_for=row["delay_reported_for"],
         version=row["version"],
+        shipper_slip=bool(row.get("shipper_slip_required", False)),
     )
 
 
@@ -97,6 +98,7 @@ def shipment_row(s: Shipment, *, shipper_id: str, created_by: str) -> dict[str, 
         receipt_stamp=s.receipt.stamp,
         receipt_id_number=s.receipt.id_number,
         receipt_copies=s.receipt.copies,
+        shipper_slip_required=s.shipper_slip,
         version=s.version,
         created_by=created_by,
     )

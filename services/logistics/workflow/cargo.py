@@ -1,4 +1,5 @@
-"""Cargo exceptions: photos, registration by hand and the daily truck check."""
+"""Cargo exceptions: photos, registration by hand and the daily truck check; the shipper's slip
+found missing."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from services.logistics import queries
 from services.logistics.domain import (
     CargoException,
     Inspected,
+    SlipMissing,
     inspect_goods,
     reconcile_truck,
     register_exception,
 )
+from services.logistics.domain import slip_missing as find_slip_missing
 from services.logistics.queries import records
 from services.logistics.workflow import access, events
 from shared.context import Context
 from shared.contracts.values import ExceptionKind
-from shared.errors import Invalid, NotFound
+from shared.errors import Forbidden, Invalid, NotFound
 from shared.objects import StoredObject
 from shared.web.auth import Principal
 
@@ -150,3 +153,25 @@ def finding(e: CargoException) -> dict[str, Any]:
         "note": e.note,
         "exception_id": e.exception_id,
     }
+
+
+async def slip_missing(
+    ctx: Context, who: Principal, waybill: str, station: str, note: str, at: datetime | None
+) -> SlipMissing:
+    """货物托运凭证上备注需签发货方厂家单的,而实际上托运凭证后没有附带的,要与发货网点联系确认:
+    the finding is logged and the origin is told (shipment.shipper_slip.missing)."""
+    row = await access.shipment(ctx, who, waybill)
+    if who.is_branch and who.branch != station:
+        raise Forbidden(f"branch {who.branch} reports for its own station only")
+    when = await ctx.business_time(at, "at")
+    found = find_slip_missing(records.to_shipment(row), station, note, when)
+    await queries.add_log(
+        ctx.conn,
+        waybill=waybill,
+        type_="shipper_slip_missing",
+        at=when,
+        by=who.sub,
+        detail={"station": station, "note": found.note, "origin": found.origin},
+    )
+    await ctx.emit(events.slip_missing(found, row["region"]))
+    return found

@@ -10,6 +10,7 @@ from services.logistics.domain import (
     Receipt,
     ReceiptOwner,
     Shipment,
+    SlipMissing,
     TrackingNote,
 )
 from shared.contracts.logistics import (
@@ -22,6 +23,7 @@ from shared.contracts.logistics import (
     ShipmentDelayed,
     ShipmentExceptionRegistered,
     ShipmentMovement,
+    ShipmentShipperSlipMissing,
     ShipmentTrackingFlagged,
 )
 
@@ -192,4 +194,17 @@ def collected(r: Receipt, shipper_phone: str, collected_by: str, at: datetime) -
         contacts=Contacts(shipper_phone=shipper_phone),
         at=at,
         collected_by=collected_by,
+    )
+
+
+def slip_missing(found: SlipMissing, region: str) -> ShipmentShipperSlipMissing:
+    """shipment.shipper_slip.missing: the origin is told to confirm the shipper's slip."""
+    return ShipmentShipperSlipMissing(
+        branch_id=found.origin,
+        waybill=found.waybill,
+        region=region,
+        origin_branch=found.origin,
+        station=found.station,
+        note=found.note or None,
+        at=found.at,
     )

@@ -65,6 +65,7 @@ class Registration:
     key_customer: bool | None
     consignee: Consignee
     receipt: ReceiptRequirements
+    shipper_slip: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,7 @@ def _shipment(reg: Registration, dispatched_at: datetime) -> Shipment:
             urgent=reg.urgent,
             receipt=reg.receipt,
             version=1,
+            shipper_slip=reg.shipper_slip,
         )
     except ValueError as exc:
         field = "transfer_branches" if "transfer" in str(exc) else "receipt"

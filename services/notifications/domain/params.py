@@ -92,6 +92,16 @@ def region_audience(ev: EventView) -> str:
     return f"region:{ev.text('region')}"
 
 
+def origin_station_audience(ev: EventView) -> str:
+    """The origin branch's staff (audience `station:<code>`): the station that shipped it."""
+    return f"station:{ev.text('origin_branch')}"
+
+
+def station_audience(ev: EventView) -> str:
+    """The event's station's staff (audience `station:<code>`), e.g. the downstream station."""
+    return f"station:{ev.text('station')}"
+
+
 # --- dues ------------------------------------------------------------------------------------
 def completed_on(ev: EventView) -> date:
     """The completion date, else the business day of the transition."""
@@ -302,6 +312,16 @@ def receipt_params(ev: EventView) -> dict[str, str]:
         "region": ev.text("region"),
         "due_on": str(ev.day("due_on") or "-"),
         "days_overdue": str(ev.number("days_overdue")),
+    }
+
+
+def slip_missing_params(ev: EventView) -> dict[str, str]:
+    """shipper_slip_missing: the waybill, the station that found it, when, and its note."""
+    return {
+        "waybill": ev.text("waybill"),
+        "station": ev.text("station"),
+        "at": local_text(ev.fact_at),
+        "note": ev.opt("note") or "-",
     }
 
 

@@ -64,6 +64,7 @@ from services.notifications.domain.params import (
     is_frontdesk_feedback,
     is_reception_complaint,
     loading_params,
+    origin_station_audience,
     payment_params,
     project_params,
     receipt_abnormal_params,
@@ -76,6 +77,7 @@ from services.notifications.domain.params import (
     report_params,
     return_visit_due,
     shipment_params,
+    slip_missing_params,
     warranty_anchor,
     warranty_stop,
     week_end,
@@ -535,6 +537,24 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
             ),
             CallbackTask(
                 P.STATION_CALL, SHIPMENT, after_now(STATION_CALL_DUE), team=const(Team.LOGISTICS)
+            ),
+        ),
+        # 备注需签发货方厂家单…没有附带的,要与发货网点联系确认: the origin is told at once and
+        # the logistics desk has the confirmation to follow.
+        "shipment.shipper_slip.missing": (
+            Message(
+                EMAIL,
+                "shipper_slip_missing",
+                to_audience(origin_station_audience),
+                SHIPMENT,
+                slip_missing_params,
+            ),
+            CallbackTask(
+                P.ALERT,
+                SHIPMENT,
+                after_now(NOW),
+                team=const(Team.LOGISTICS),
+                case=lambda ev: f"shipper_slip:{ev.text('at')}",
             ),
         ),
         "shipment.loading.unconfirmed": (

@@ -114,11 +114,11 @@ SCRIPTS: Final[Mapping[str, Script]] = MappingProxyType(
             "next step and record the new agreed time.",
         ),
         P.ALERT: Script(
-            "物流告警：立即核实（加急货物装车、货物异常、异常回单、不可抗拒因素延误或追踪发现的异常），"
-            "处理后记录结果。",
+            "物流告警：立即核实（加急货物装车、货物异常、异常回单、不可抗拒因素延误、追踪发现的异常"
+            "或缺失的发货方厂家单），处理后记录结果。",
             "Logistics alert: check at once (urgent loading, a cargo exception, an abnormal "
-            "receipt, a force-majeure delay or a problem a tracking call found), act, and record "
-            "the result.",
+            "receipt, a force-majeure delay, a problem a tracking call found or a missing "
+            "shipper's slip), act, and record the result.",
         ),
         P.INSPECTION_PROBLEMS: Script(
             "质量检查发现问题（项目经理）：按检查记录的问题（见工程部邮件）立即安排整改，完成后记录处理结果；"

@@ -279,6 +279,16 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "{station} with {photos} photo(s).",
             ),
             _email(
+                "shipper_slip_missing",
+                "厂家单缺失：{waybill}",
+                "Shipper's slip missing: {waybill}",
+                "运单{waybill}备注需签发货方厂家单，但{station}于{at}收货时托运凭证后未附带。请发货网点"
+                "立即确认并补寄或说明。备注：{note}",
+                "Waybill {waybill}: its remarks ask for the shipper's own slip, but {station} "
+                "found none with the waybill at {at}. Origin: confirm at once and send it or "
+                "explain. Note: {note}",
+            ),
+            _email(
                 "receipt_hard_breach",
                 "回单严重超期：{waybill}",
                 "Receipt badly overdue: {waybill}",
