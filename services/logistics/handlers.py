@@ -20,6 +20,7 @@ from services.logistics.workflow import (
     reporting,
     scans,
     shipments,
+    stations,
 )
 from shared.bus import HandlerContext, Item, Reject
 from shared.context import Context
@@ -57,17 +58,19 @@ async def on_shipment_scanned(ctx: Context, items: Sequence[Item]) -> None:
 
 async def on_complaint_opened(event: ComplaintOpened, ctx: HandlerContext) -> None:
     """A branch's complaint about a shipment off its route is refused: dead-lettered with the
-    reason (a branch refers only to shipments on its route; company-wide desks to any)."""
+    reason (a branch refers only to shipments on its route; company-wide desks to any); any
+    other complaint about a known shipment counts on its station's scorecard."""
     subject = event.subject
-    if subject is None or subject.kind is not SubjectKind.SHIPMENT or event.branch_id is None:
+    if subject is None or subject.kind is not SubjectKind.SHIPMENT:
         return
     route = await access.route_of(ctx, subject.id)
-    if route is not None and event.branch_id not in route:
+    if route is not None and event.branch_id is not None and event.branch_id not in route:
         raise Reject(
             f"complaint {event.complaint_id} from branch {event.branch_id} names waybill"
             f" {subject.id}, whose route does not pass that branch: a branch refers only to"
             " shipments on its route"
         )
+    await stations.file_complaint(ctx, event.complaint_id, subject.id, event.occurred_at)
 
 
 async def fire_delay_check(ctx: Context, timer: Timer) -> datetime | None:

@@ -159,7 +159,7 @@ async def test_duty_the_monthly_station_scorecard_counts_what_went_wrong_at_each
         )
         header, *rows = r.text.strip().splitlines()
         assert header.split(",")[:3] == ["station", "delays", "exceptions"]
-        assert f"{h},1,2,1,1,0,1,1,0,0,0,0" in rows
+        assert f"{h},1,2,1,1,0,1,1,0,0,0,0,0" in rows
         other = token(settings, "logistics", region=f"N{u}")
         r = await client.get("/v1/reports/stations/monthly", params={"month": month}, headers=other)
         assert not {h, d} & {x["station"] for x in r.json()["stations"]}

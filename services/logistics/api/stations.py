@@ -107,6 +107,7 @@ SCORE_COLUMNS = (
     "receipts_abnormal",
     "abnormal_missed",
     "violations",
+    "complaints",
 )
 
 
@@ -122,6 +123,7 @@ def _score(x: StationScore) -> dict[str, Any]:
         "receipts_abnormal": x.receipts_abnormal,
         "abnormal_missed": x.abnormal_missed,
         "violations": x.violations,
+        "complaints": x.complaints,
     }
 
 
@@ -143,6 +145,7 @@ def _scores_csv(lines: list[StationScore]) -> str:
                 x.receipts_abnormal,
                 x.abnormal_missed,
                 x.violations,
+                x.complaints,
             ]
         )
     return out.getvalue()
@@ -157,7 +160,7 @@ async def station_scorecards(
     who: Principal = require(*STAFF_READERS),
 ) -> dict[str, Any] | Response:
     """Each station's month: delays, exceptions, truck checks, late and abnormal receipts of its
-    deliveries, violations (监督考评联盟质量运营)."""
+    deliveries, violations, complaints (监督考评联盟质量运营)."""
     async with view(request) as ctx:
         lines = await stations.scorecards(ctx, who, month, region)
     if format == "csv":

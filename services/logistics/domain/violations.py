@@ -106,6 +106,7 @@ class StationScore:
     receipts_abnormal: int = 0  # abnormal receipts of its deliveries found this month
     abnormal_missed: int = 0  # of those, found only at the origin (its check missed them)
     violations: int = 0
+    complaints: int = 0  # complaints about shipments there or heading there when they opened
 
     @property
     def exceptions_total(self) -> int:
@@ -133,8 +134,10 @@ def station_scorecards(
     receipts_late: Mapping[str, int],
     abnormal: Mapping[str, tuple[int, int]],
     violations: Mapping[str, int],
+    complaints: Mapping[str, int] | None = None,
 ) -> list[StationScore]:
     """Every station with anything to count this month, by station code."""
+    complaints = complaints or {}
     by_kind: dict[str, dict[str, int]] = {}
     for station, kind, n in exceptions:
         kinds = by_kind.setdefault(station, {k.value: 0 for k in ExceptionKind})
@@ -146,6 +149,7 @@ def station_scorecards(
         | receipts_late.keys()
         | abnormal.keys()
         | violations.keys()
+        | complaints.keys()
     )
     cards = []
     for s in sorted(stations):
@@ -162,6 +166,7 @@ def station_scorecards(
                 receipts_abnormal=found,
                 abnormal_missed=missed,
                 violations=violations.get(s, 0),
+                complaints=complaints.get(s, 0),
             )
         )
     return cards

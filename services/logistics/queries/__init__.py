@@ -55,8 +55,10 @@ from services.logistics.queries.shipments import (
 )
 from services.logistics.queries.stations import (
     abnormal_by_destination,
+    complaints_by_station,
     delays_by_station,
     exceptions_by_station,
+    insert_complaint,
     insert_violation,
     receipts_due_between,
     truck_checks_by_station,
@@ -69,6 +71,7 @@ __all__ = [
     "abnormalities_between",
     "add_log",
     "cancel_timers",
+    "complaints_by_station",
     "custody_of",
     "delays_by_station",
     "exceptions_at_station",
@@ -81,6 +84,7 @@ __all__ = [
     "get_receipt",
     "get_shipment",
     "insert_abnormality",
+    "insert_complaint",
     "insert_consignee_change",
     "insert_envelope",
     "insert_exceptions",

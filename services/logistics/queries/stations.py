@@ -153,3 +153,39 @@ async def violations_by_branch(
         end,
         region,
     )
+
+
+async def insert_complaint(
+    conn: asyncpg.Connection,
+    *,
+    complaint_id: str,
+    waybill: str,
+    station: str,
+    region: str,
+    opened_at: datetime,
+) -> None:
+    """File a complaint about a shipment under its station (once per complaint)."""
+    await conn.execute(
+        "INSERT INTO logistics.shipment_complaints"
+        " (complaint_id, waybill, station, region, opened_at) VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (complaint_id) DO NOTHING",
+        complaint_id,
+        waybill,
+        station,
+        region,
+        opened_at,
+    )
+
+
+async def complaints_by_station(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, region: str | None
+) -> list[Row]:
+    """Complaints opened in [start, end) per station."""
+    return await conn.fetch(
+        "SELECT station, count(*) AS n FROM logistics.shipment_complaints"
+        " WHERE opened_at >= $1 AND opened_at < $2 AND ($3::text IS NULL OR region = $3)"
+        " GROUP BY 1",
+        start,
+        end,
+        region,
+    )

@@ -13,6 +13,7 @@ from services.logistics.domain import (
     StationScore,
     Violation,
     ViolationKind,
+    downstream_station,
     late_by_destination,
     monthly_compliance,
     parse_month,
@@ -128,6 +129,7 @@ async def scorecards(
     checks = await queries.truck_checks_by_station(ctx.conn, **span)
     abnormal = await queries.abnormal_by_destination(ctx.conn, **span, region=region)
     breaches = await queries.violations_by_branch(ctx.conn, **span, region=region)
+    complained = await queries.complaints_by_station(ctx.conn, **span, region=region)
     # Went overdue this month: due the day before one of its days.
     due = await queries.receipts_due_between(
         ctx.conn,
@@ -144,6 +146,7 @@ async def scorecards(
         ),
         abnormal={r["station"]: (r["n"], r["missed"]) for r in abnormal},
         violations={r["station"]: r["n"] for r in breaches},
+        complaints={r["station"]: r["n"] for r in complained},
     )
     if region is None:
         return lines
@@ -161,3 +164,20 @@ async def scorecards(
 
 
 KINDS = tuple(k.value for k in ViolationKind)
+
+
+async def file_complaint(ctx: Context, complaint_id: str, waybill: str, at: datetime) -> None:
+    """A complaint about a shipment counts against the station it was at or heading to when the
+    complaint opened (our reading of 监督考评联盟质量运营); an unknown waybill is not counted."""
+    row = await queries.get_shipment(ctx.conn, waybill=waybill)
+    if row is None:
+        return
+    s = records.to_shipment(row)
+    await queries.insert_complaint(
+        ctx.conn,
+        complaint_id=complaint_id,
+        waybill=waybill,
+        station=downstream_station(s),
+        region=s.region,
+        opened_at=at,
+    )
