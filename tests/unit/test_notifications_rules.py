@@ -1127,3 +1127,27 @@ def test_duty_shipper_slip_missing_tells_the_origin() -> None:
     task = only_task(p)
     assert (task.purpose, task.team, task.due_at) == (P.ALERT, "logistics", NOW)
     assert task.duty == "alert:shipment:WB100:shipper_slip:2026-03-10T10:00:00+08:00"
+
+
+def test_duty_downstream_station_is_told_what_the_tracking_call_found() -> None:
+    """客服员的工作内容 4) 如出现异常,立即向…下游站点反馈: the downstream station itself is
+    e-mailed (audience station:<code>) what the call found, besides the desk's call to it."""
+    p = run("shipment.tracking.flagged")
+    [mail] = p.messages
+    assert (mail.channel, mail.template, mail.recipient.value) == (
+        MessageChannel.EMAIL,
+        "tracking_flagged_station",
+        "station:JN03",
+    )
+    assert mail.params == {
+        "waybill": "WB100",
+        "kind": "delivery",
+        "goods_state": "damaged",
+        "note": "外包装破损",
+        "at": "2026-03-10 10:00",
+    }
+    assert "外包装破损" in render("tracking_flagged_station", "zh", mail.params)
+    quiet = run(
+        "shipment.tracking.flagged", {**SAMPLES["shipment.tracking.flagged"], "goods_state": None}
+    )
+    assert quiet.messages[0].params["goods_state"] == "-"

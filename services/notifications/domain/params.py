@@ -315,6 +315,17 @@ def receipt_params(ev: EventView) -> dict[str, str]:
     }
 
 
+def tracking_flagged_params(ev: EventView) -> dict[str, str]:
+    """tracking_flagged_station: the waybill, what the tracking call found, and when."""
+    return {
+        "waybill": ev.text("waybill"),
+        "kind": ev.text("kind"),
+        "goods_state": ev.opt("goods_state") or "-",
+        "note": ev.text("note"),
+        "at": local_text(ev.fact_at),
+    }
+
+
 def slip_missing_params(ev: EventView) -> dict[str, str]:
     """shipper_slip_missing: the waybill, the station that found it, when, and its note."""
     return {

@@ -78,6 +78,8 @@ from services.notifications.domain.params import (
     return_visit_due,
     shipment_params,
     slip_missing_params,
+    station_audience,
+    tracking_flagged_params,
     warranty_anchor,
     warranty_stop,
     week_end,
@@ -525,8 +527,15 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
             ),
         ),
         # 如出现异常,立即向部门领导、下游站点反馈: the department head's alert at once; the
-        # station's call to the downstream station.
+        # downstream station is e-mailed what the call found, and the desk's call to it follows.
         "shipment.tracking.flagged": (
+            Message(
+                EMAIL,
+                "tracking_flagged_station",
+                to_audience(station_audience),
+                SHIPMENT,
+                tracking_flagged_params,
+            ),
             CallbackTask(
                 P.ALERT,
                 SHIPMENT,

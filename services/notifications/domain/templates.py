@@ -279,6 +279,16 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "{station} with {photos} photo(s).",
             ),
             _email(
+                "tracking_flagged_station",
+                "追踪异常反馈：{waybill}",
+                "Tracking problem: {waybill}",
+                "客服于{at}追踪运单{waybill}（{kind}）时发现异常，收货状态：{goods_state}。"
+                "情况：{note}\n请贵站立即核实处理，并将结果反馈客服部。",
+                "A tracking call ({kind}) on waybill {waybill} at {at} found a problem; goods "
+                "received: {goods_state}. What was found: {note}\nPlease check and act at once "
+                "and report back to customer service.",
+            ),
+            _email(
                 "shipper_slip_missing",
                 "厂家单缺失：{waybill}",
                 "Shipper's slip missing: {waybill}",
