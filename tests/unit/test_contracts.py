@@ -61,6 +61,7 @@ CATALOGUE = [
     "shipment.arrived",
     "shipment.signed",
     "shipment.delayed",
+    "shipment.shipper_slip.missing",
     "shipment.loading.unconfirmed",
     "shipment.exception.registered",
     "shipment.tracking.flagged",
@@ -275,6 +276,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "defects": ["the company stamp is missing"],
         "at": AT,
     },
+    "shipment.shipper_slip.missing": {
+        "waybill": "WB100",
+        "region": "east",
+        "origin_branch": "sh01",
+        "station": "cd01",
+        "note": "托运凭证后未见厂家单",
+        "at": AT,
+    },
     "receipt.cancelled": {
         "waybill": "WB100",
         "region": "east",
@@ -365,7 +374,7 @@ def _property_names(schema: Any) -> list[str]:
 def test_every_catalogue_subject_has_a_model_in_catalogue_order() -> None:
     assert [getattr(m, "SUBJECT") for m in ALL_EVENTS] == CATALOGUE  # noqa: B009
     assert set(BY_SUBJECT) == set(CATALOGUE)
-    assert len(ALL_EVENTS) == 45
+    assert len(ALL_EVENTS) == 46
     assert set(SAMPLES) == set(CATALOGUE)
 
 
