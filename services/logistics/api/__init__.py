@@ -12,6 +12,7 @@ from services.logistics.api import (
     desk,
     receipts,
     shipments,
+    shippers,
     stations,
 )
 
@@ -22,6 +23,7 @@ router.include_router(delivery.router)
 router.include_router(receipts.router)
 router.include_router(custody.router)
 router.include_router(stations.router)
+router.include_router(shippers.router)
 router.include_router(desk.router)
 router.include_router(customer.router)
 

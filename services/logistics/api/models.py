@@ -6,9 +6,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from services.logistics.domain import GoodsState, LateCause, ViolationKind
+from services.logistics.domain import GoodsState, LateCause, RateUnit, ViolationKind
 from shared.contracts.values import ConsigneeKind, ExceptionKind, ScanKind
-from shared.validation import Code, LongText, Moment, Name, NationalId, Notes, Phone, ShortText
+from shared.validation import (
+    Code,
+    Day,
+    LongText,
+    Moment,
+    Month,
+    Name,
+    NationalId,
+    Notes,
+    Phone,
+    ShortText,
+)
 from shared.web.models import Strict
 
 # A branch, hub or region code: one NATS subject token, so it can name an ingest subject.
@@ -255,3 +266,46 @@ class ViolationIn(Strict):
     waybill: Code | None = None
     staff: Code | None = Field(default=None, description="Staff `sub` of the person, when known")
     at: Moment | None = None
+
+
+# --- shippers as customers -------------------------------------------------------------------
+
+
+class ShipperFileIn(Strict):
+    name: Name | None = Field(
+        default=None, description="The shipper's name (its own branch or the desk)"
+    )
+    key_customer: bool | None = Field(default=None, description="Monthly key-customer calls")
+    contact_person: Name | None = Field(default=None, description="Who to speak to")
+    address: Notes | None = None
+    notes: Notes | None = Field(default=None, description="What the file should remember")
+
+
+class RateIn(Strict):
+    origin: str = code("The lane's origin branch")
+    destination: str = code("The lane's destination branch")
+    unit: RateUnit = Field(description="What the price is per: kg, ton, m3 or piece")
+    price_fen: int = Field(gt=0, le=10**12, description="Price per unit, in fen")
+    min_charge_fen: int = Field(default=0, ge=0, le=10**12, description="Minimum per shipment")
+    valid_from: Day = Field(description="First day the rate applies")
+    valid_to: Day | None = Field(default=None, description="Last day; open-ended when absent")
+
+
+class VisitIn(Strict):
+    month: Month = Field(description="The month whose visit list the shipper is on")
+    reached: bool
+    satisfaction: int | None = Field(
+        default=None, ge=1, le=5, description="1 (poor) to 5 (very satisfied)"
+    )
+    feedback: Notes = Field(default="", description="What the customer said (整理递交主管)")
+
+
+class DataRequestIn(Strict):
+    department: str = code("The department asking")
+    scope: LongText = Field(description="Which data, for which period")
+    purpose: LongText = Field(description="What it is for")
+
+
+class DataDecisionIn(Strict):
+    approve: bool
+    note: Notes = ""
