@@ -30,7 +30,9 @@ async def waybills(client: httpx.AsyncClient, headers: dict[str, str], **params:
 
 
 @pytest.mark.quick
-async def test_shipment_list_filters_pages_and_branch_isolation(settings) -> None:
+async def test_duty_shipments_looked_up_by_customer_or_station_keyset_paged(settings) -> None:
+    """根据客户或网点,查询货物在途信息和到发情况: GET /v1/shipments by a customer's phone, a
+    station on the route, status and days, newest first, keyset-paged, a branch its own route."""
     u = uid()
     now = datetime.now(BUSINESS_TZ)
     o, d, t, other = f"O{u}", f"D{u}", f"T{u}", f"X{u}"
