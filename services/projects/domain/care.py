@@ -158,7 +158,6 @@ def care_compliance(projects: Iterable[ProjectCare]) -> list[ComplianceRow]:
         row[2] += credited_calls(p.required, p.made)
     return [
         ComplianceRow(pm, n, req, made, _pct(made, req))
-        for pm, (n, req, made) in sorted(
-            totals.items(), key=lambda kv: (kv[0] is None, kv[0] or "")
-        )
+        # At most one row has no project manager, and it goes last: None is never compared.
+        for pm, (n, req, made) in sorted(totals.items(), key=lambda kv: (kv[0] is None, kv[0]))
     ]

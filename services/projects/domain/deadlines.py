@@ -103,12 +103,14 @@ def deadlines_for(
     ]
 
 
+_MET_BY: Mapping[DeadlineFact, Deadline] = MappingProxyType(
+    {fact: kind for kind, fact in SATISFIED_BY.items()}
+)
+
+
 def deadline_met_by(fact: DeadlineFact) -> Deadline:
     """The deadline a recorded fact satisfies."""
-    for kind, satisfying in SATISFIED_BY.items():
-        if satisfying == fact:
-            return kind
-    raise KeyError(fact)
+    return _MET_BY[fact]
 
 
 def is_missed(due: DeadlineDue, satisfied_at: datetime | None, now: datetime) -> bool:

@@ -66,7 +66,8 @@ class MaterialCheck:
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    return (a or "").strip().casefold() == (b or "").strip().casefold()
+    """Both named, and alike but for case and surrounding spaces (every caller names `a`)."""
+    return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
 
 
 def _match(item: DeliveredItem, left: list[ContractedItem]) -> ContractedItem | None:

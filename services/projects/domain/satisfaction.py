@@ -75,5 +75,6 @@ def satisfaction_by_role(calls: Iterable[RatedCall]) -> list[RoleSatisfaction]:
     ]
     return sorted(
         rows,
-        key=lambda r: (_ROLE_ORDER.index(r.role), r.mean, r.person is None, r.person or ""),
+        # A role has at most one row without a person, after the named: None is never compared.
+        key=lambda r: (_ROLE_ORDER.index(r.role), r.mean, r.person is None, r.person),
     )

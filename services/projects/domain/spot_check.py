@@ -3,6 +3,7 @@ each week one project under construction is picked for the manager to visit."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,7 +58,7 @@ def pick_spot_check(candidates: Iterable[SpotCandidate]) -> SpotCandidate | None
         candidates,
         key=lambda c: (
             c.last_picked or date.min,
-            c.started_at.timestamp() if c.started_at else float("inf"),
+            c.started_at.timestamp() if c.started_at else math.inf,
             c.project_id,
         ),
         default=None,
