@@ -23,9 +23,12 @@ from services.notifications.domain import (
     plan,
     render,
 )
+from services.notifications.domain import rules as table
+from services.notifications.domain.event import EventView
+from services.notifications.domain.specs import EntityRef, Recipient
 from shared.calendar import BUSINESS_TZ
 from shared.contracts.values import CallbackPurpose as P
-from shared.contracts.values import EscalationLevel, MessageChannel
+from shared.contracts.values import EscalationLevel, MessageChannel, Stage
 
 pytestmark = pytest.mark.quick
 
@@ -1151,3 +1154,120 @@ def test_duty_downstream_station_is_told_what_the_tracking_call_found() -> None:
         "shipment.tracking.flagged", {**SAMPLES["shipment.tracking.flagged"], "goods_state": None}
     )
     assert quiet.messages[0].params["goods_state"] == "-"
+
+
+# --- the table's own helpers, called on their own --------------------------------------------
+# The table is built once at import; these tests call the helpers it is built from, so a wrong
+# helper is caught here and not only through a rule that happens to use it.
+
+
+def view(subject: str, payload: dict[str, Any], now: datetime = NOW) -> EventView:
+    return EventView(subject, payload, now)
+
+
+def test_to_stage_matches_the_stage_moved_to_only() -> None:
+    cond = table.to_stage(Stage.CONTRACT, Stage.COMPLETED)
+    assert cond(view("project.stage.changed", stage_event("contract"))) is True
+    assert cond(view("project.stage.changed", stage_event("completed"))) is True
+    moved_from = {**stage_event("works_started"), "from_stage": "contract"}
+    assert cond(view("project.stage.changed", moved_from)) is False
+    assert table.to_stage()(view("project.stage.changed", stage_event("contract"))) is False
+
+
+@pytest.mark.parametrize(
+    ("stage", "key"),
+    [(Stage.WORKS_STARTED, "1"), (Stage.MIDTERM_ACCEPTED, "2"), (Stage.PAINTING_ACCEPTED, "3")],
+)
+def test_the_nth_frontdesk_call_is_due_by_the_end_of_the_next_day(stage: Stage, key: str) -> None:
+    assert table.FRONTDESK_CALL_STAGES[stage] == key
+    call = table.frontdesk_call(stage)
+    ev = view("project.stage.changed", stage_event(stage.value, at=local(2026, 3, 31, 23, 30)))
+    assert call.when(ev) is True
+    other = Stage.CONTRACT if stage is not Stage.CONTRACT else Stage.COMPLETED
+    assert call.when(view("project.stage.changed", stage_event(other.value))) is False
+    [task] = call.expand(ev)
+    assert (task.purpose, task.entity, task.team, task.stage) == (
+        P.FRONTDESK_CALL,
+        EntityRef("project", "p-1"),
+        "reception",
+        stage.value,
+    )
+    assert task.due_at == local(2026, 4, 2)  # the end of the next local day
+    assert task.dedupe_key == f"ev-1:frontdesk_call:p-1:{stage.value}:{key}"
+    assert task.duty == f"frontdesk_call:project:p-1:{stage.value}"
+
+
+def test_the_completion_sms_is_the_one_of_the_repaired_problems_care_tips() -> None:
+    water = table.care_tips_are("repair_done_water")
+    assert water(view("repair.completed", event(repair_id="r-1", problem_kind="leak"))) is True
+    assert water(view("repair.completed", event(repair_id="r-1", problem_kind="paint"))) is False
+    general = table.care_tips_are("repair_done")
+    assert general(view("repair.completed", event(repair_id="r-1"))) is True
+    assert table.REPAIR_DONE_TEMPLATES == (
+        "repair_done",
+        "repair_done_water",
+        "repair_done_surface",
+        "repair_done_electrical",
+    )
+
+
+def test_a_chase_is_missed_from_three_days_overdue_when_there_is_a_superior() -> None:
+    assert table.RECEIPT_CHASE_MISSED_AFTER_DAYS == 3
+    base = {**SAMPLES["receipt.overdue"], "superior": "boss-1"}
+    days = [
+        table.chase_missed(view("receipt.overdue", {**base, "days_overdue": d})) for d in (2, 3, 4)
+    ]
+    assert days == [False, True, True]
+    nobody = {**SAMPLES["receipt.overdue"], "days_overdue": 9, "superior": ""}
+    assert table.chase_missed(view("receipt.overdue", nobody)) is False
+
+
+def test_a_shipment_sms_goes_to_the_named_contacts_with_their_link() -> None:
+    sms = table.shipment_sms("shipment_arrived", "shipper")
+    ev = view("shipment.arrived", SAMPLES["shipment.arrived"])
+    [spec] = sms.expand(ev)
+    assert (spec.channel, spec.template, spec.recipient, spec.link) == (
+        MessageChannel.SMS,
+        "shipment_arrived",
+        Recipient("phone", "13800000001", "shipper"),
+        "shipper",
+    )
+    assert spec.entity == EntityRef("shipment", "WB100")
+    assert spec.params == {
+        "waybill": "WB100",
+        "origin": "SH01",
+        "destination": "BJ02",
+        "at": "2026-03-10 09:00",
+    }
+    both = table.shipment_sms("shipment_dispatched", "shipper", "consignee").expand(ev)
+    assert [m.recipient.label for m in both] == ["shipper", "consignee"]
+
+
+def test_the_handling_task_is_due_24_hours_after_the_event_and_takes_over() -> None:
+    task = table.handling_task("to_department", "to_assignee", lambda ev: None)
+    payload = {**SAMPLES["complaint.handed_off"], "at": "2026-03-01T08:00:00+08:00"}
+    [spec] = task.expand(view("complaint.handed_off", payload))
+    assert (spec.purpose, spec.entity, spec.team, spec.assignee, spec.level) == (
+        P.COMPLAINT_HANDLING,
+        EntityRef("complaint", "cp-1"),
+        "design",
+        "des-3",
+        None,
+    )
+    assert spec.due_at == OCCURRED + timedelta(hours=24)  # the envelope's, not the fact's
+    assert spec.replaces is True
+    levelled = table.handling_task("department", "assignee", lambda ev: EscalationLevel.MANAGER)
+    [spec] = levelled.expand(view("complaint.escalated", SAMPLES["complaint.escalated"]))
+    assert (spec.team, spec.assignee, spec.level) == ("engineering", None, EscalationLevel.MANAGER)
+
+
+def test_a_refused_event_is_named_by_its_subject() -> None:
+    payload = dict(SAMPLES["complaint.closed"])
+    del payload["complaint_id"]
+    with pytest.raises(DomainError) as err:
+        plan("complaint.closed", payload, NOW)
+    assert (err.value.code, err.value.detail, err.value.field) == (
+        "invalid_event",
+        "complaint.closed needs `complaint_id`",
+        "complaint_id",
+    )
