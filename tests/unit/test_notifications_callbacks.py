@@ -15,6 +15,7 @@ from services.notifications.domain import (
     CallbackStatus,
     DomainError,
     EntityRef,
+    Outcome,
     OutcomeEffect,
     RetryPolicy,
     TaskSpec,
@@ -254,3 +255,361 @@ def test_the_settings_drive_the_retries() -> None:
     assert cb.due_at == local(2026, 3, 10, 11, 30)
     cb, effect = record_outcome(cb, False, None, None, None, None, local(2026, 3, 10, 12), settings)
     assert cb.status is CallbackStatus.GIVEN_UP and effect.final
+
+
+# --- every field, every bound, every refusal's words -------------------------------------------
+NOW = local(2026, 3, 10, 11)
+
+
+def refusal(err: pytest.ExceptionInfo[DomainError]) -> tuple[str, str, str | None]:
+    return err.value.code, err.value.detail, err.value.field
+
+
+def test_the_grace_of_each_purpose_before_its_task_is_late() -> None:
+    from services.notifications.domain import OVERDUE_GRACE
+
+    assert OVERDUE_GRACE == {
+        P.SLA_TASK: timedelta(hours=4),
+        P.ALERT: timedelta(hours=4),
+        P.WEEKLY_WORKS: timedelta(days=3),
+        P.WEEKLY_SATISFACTION: timedelta(days=3),
+        P.KEY_CUSTOMER_MONTHLY: timedelta(days=7),
+        P.WARRANTY_QUARTERLY: timedelta(days=14),
+        P.RETURN_VISIT: timedelta(days=61),
+    }
+    assert MANAGER_ESCALATION_AFTER == timedelta(hours=24)
+    due = local(2026, 3, 10, 10)
+    assert callback(P.WEEKLY_WORKS, due_at=due).overdue_at == local(2026, 3, 13, 10)
+    assert callback(P.STAGE_CALLBACK, due_at=due).overdue_at == due
+
+
+def test_a_stored_callback_starts_scheduled_at_version_one_with_no_attempt() -> None:
+    cb = Callback(
+        id="cb-1",
+        purpose=P.STAGE_CALLBACK,
+        entity_kind="project",
+        entity_id="p-1",
+        due_at=NOW,
+        script="stage_callback",
+    )
+    assert (cb.status, cb.attempts, cb.version, cb.level) == (CallbackStatus.SCHEDULED, 0, 1, None)
+    assert (cb.stage, cb.customer_id, cb.assignee, cb.team, cb.project_manager) == (None,) * 5
+    assert cb.is_open
+    open_ = {CallbackStatus.SCHEDULED, CallbackStatus.DUE, CallbackStatus.OVERDUE}
+    for status in CallbackStatus:
+        assert replace(cb, status=status).is_open is (status in open_), status
+
+
+def test_every_field_of_a_planned_task_is_stored() -> None:
+    spec = TaskSpec(
+        purpose=P.STAGE_CALLBACK,
+        entity=EntityRef("project", "p-1"),
+        due_at=local(2026, 3, 12),
+        dedupe_key="ev-1:stage_callback:p-1:contract",
+        script="custom",
+        assignee="cs-1",
+        team="customer_service",
+        stage="contract",
+        customer_id="c-1",
+        level=EscalationLevel.DEPT_HEAD,
+        project_manager="pm-1",
+    )
+    assert new_callback(spec, "cb-9") == Callback(
+        id="cb-9",
+        purpose=P.STAGE_CALLBACK,
+        entity_kind="project",
+        entity_id="p-1",
+        due_at=local(2026, 3, 12),
+        script="custom",
+        stage="contract",
+        customer_id="c-1",
+        assignee="cs-1",
+        team="customer_service",
+        level=EscalationLevel.DEPT_HEAD,
+        project_manager="pm-1",
+    )
+
+
+@pytest.mark.parametrize(
+    ("satisfaction", "ratings", "detail", "field"),
+    [
+        (0, None, "satisfaction must be 1–5", "satisfaction"),
+        (6, None, "satisfaction must be 1–5", "satisfaction"),
+        (None, {"plumber": 4}, "unknown rating role 'plumber'", "ratings"),
+        (None, {"designer": 6}, "rating for designer must be 1–5", "ratings"),
+        (None, {"foreman": 0}, "rating for foreman must be 1–5", "ratings"),
+        (None, {"inspector": True}, "rating for inspector must be 1–5", "ratings"),
+        (None, {"inspector": 4.0}, "rating for inspector must be 1–5", "ratings"),
+        (None, {"designer": 5, "foreman": 9}, "rating for foreman must be 1–5", "ratings"),
+    ],
+)
+def test_a_score_out_of_range_is_refused_in_words(
+    satisfaction: int | None, ratings: dict[str, Any] | None, detail: str, field: str
+) -> None:
+    with pytest.raises(DomainError) as err:
+        record_outcome(callback(), True, True, satisfaction, ratings, None, NOW, POLICY)
+    assert refusal(err) == ("invalid_outcome", detail, field)
+    assert err.value.http_status == 422
+
+
+def test_scores_at_both_ends_of_the_range_are_taken() -> None:
+    ratings = {"designer": 1, "inspector": 5, "foreman": 1, "engineering_manager": 5}
+    for score in (1, 5):
+        cb, effect = record_outcome(callback(), True, True, score, ratings, None, NOW, POLICY)
+        assert cb.status is CallbackStatus.DONE and effect.outcome.satisfaction == score
+        assert effect.outcome.ratings == ratings
+
+
+@pytest.mark.parametrize(
+    ("satisfied", "satisfaction", "ratings"),
+    [(True, None, None), (False, None, None), (None, 3, None), (None, None, {"designer": 4})],
+)
+def test_an_unreached_customer_gave_nothing(
+    satisfied: bool | None, satisfaction: int | None, ratings: dict[str, int] | None
+) -> None:
+    with pytest.raises(DomainError) as err:
+        record_outcome(callback(), False, satisfied, satisfaction, ratings, None, NOW, POLICY)
+    assert refusal(err) == (
+        "invalid_outcome",
+        "an unreached customer gave no satisfaction or ratings",
+        "reached",
+    )
+
+
+def test_a_confirmation_must_say_satisfied_only_when_reached() -> None:
+    cb = callback(P.COMPLAINT_CONFIRMATION)
+    with pytest.raises(DomainError) as err:
+        record_outcome(cb, True, None, None, None, None, NOW, POLICY)
+    assert refusal(err) == (
+        "satisfied_required",
+        "a complaint confirmation must say if satisfied",
+        "satisfied",
+    )
+    # unreached: nothing to say, retried
+    again, effect = record_outcome(cb, False, None, None, None, None, NOW, POLICY)
+    assert again.status is CallbackStatus.SCHEDULED and not effect.final
+    # other purposes need no `satisfied`
+    done, _ = record_outcome(callback(), True, None, None, None, None, NOW, POLICY)
+    assert done.status is CallbackStatus.DONE
+
+
+def test_a_closed_callback_is_refused_with_its_status() -> None:
+    for status in (CallbackStatus.DONE, CallbackStatus.GIVEN_UP, CallbackStatus.CANCELLED):
+        with pytest.raises(DomainError) as err:
+            record_outcome(callback(status=status), True, None, None, None, None, NOW, POLICY)
+        assert refusal(err) == ("callback_closed", f"the callback is already {status.value}", None)
+    for status in (CallbackStatus.DUE, CallbackStatus.OVERDUE):
+        cb, _ = record_outcome(callback(status=status), True, None, None, None, None, NOW, POLICY)
+        assert cb.status is CallbackStatus.DONE
+
+
+def test_a_reached_call_counts_its_attempt_and_keeps_the_rest() -> None:
+    cb = callback(attempts=1, version=4, level=EscalationLevel.DEPT_HEAD)
+    done, effect = record_outcome(
+        cb, True, True, 4, {"designer": 5}, "fine", NOW, RetryPolicy(callback_max_attempts=1)
+    )
+    assert done == replace(cb, status=CallbackStatus.DONE, attempts=2, version=5)
+    assert effect == OutcomeEffect(
+        Outcome(True, True, 4, {"designer": 5}, "fine"),
+        final=True,
+        retry_due_at=None,
+        escalated_to=None,
+    )
+
+
+def test_an_unreached_call_is_retried_until_the_configured_last_attempt() -> None:
+    policy = RetryPolicy(callback_retry_delays=("30m",), callback_max_attempts=3)
+    cb = callback(version=7)
+    cb, effect = record_outcome(cb, False, None, None, None, None, NOW, policy)
+    assert (cb.status, cb.attempts, cb.version, cb.due_at) == (
+        CallbackStatus.SCHEDULED,
+        1,
+        8,
+        local(2026, 3, 10, 11, 30),
+    )
+    assert effect == OutcomeEffect(
+        Outcome(False, None, None, {}, None),
+        final=False,
+        retry_due_at=local(2026, 3, 10, 11, 30),
+        escalated_to=None,
+    )
+    cb, effect = record_outcome(cb, False, None, None, None, None, NOW, policy)
+    assert (cb.status, cb.attempts, cb.version) == (CallbackStatus.SCHEDULED, 2, 9)
+    given_up, effect = record_outcome(cb, False, None, None, None, None, NOW, policy)
+    assert given_up == replace(
+        cb,
+        status=CallbackStatus.GIVEN_UP,
+        attempts=3,
+        level=EscalationLevel.DEPT_HEAD,
+        version=10,
+    )
+    assert (effect.final, effect.retry_due_at, effect.escalated_to) == (
+        True,
+        None,
+        EscalationLevel.DEPT_HEAD,
+    )
+
+
+def test_a_due_or_late_call_not_reached_is_scheduled_again() -> None:
+    for status in (CallbackStatus.DUE, CallbackStatus.OVERDUE):
+        cb = callback(P.SLA_TASK, status=status, level=EscalationLevel.DEPT_HEAD)
+        again, effect = record_outcome(cb, False, None, None, None, None, NOW, POLICY)
+        assert again == replace(
+            cb,
+            status=CallbackStatus.SCHEDULED,
+            attempts=1,
+            due_at=local(2026, 3, 10, 13),
+            version=2,
+        )
+        assert effect.retry_due_at == local(2026, 3, 10, 13)
+
+
+def test_one_step_up_from_nobody_is_the_department_head_and_the_manager_is_the_top() -> None:
+    from services.notifications.domain import next_level
+
+    assert next_level(None) is EscalationLevel.DEPT_HEAD
+    assert next_level(EscalationLevel.DEPT_HEAD) is EscalationLevel.MANAGER
+    assert next_level(EscalationLevel.MANAGER) is EscalationLevel.MANAGER
+
+
+def test_becoming_due_counts_a_version_and_only_a_scheduled_call_becomes_due() -> None:
+    cb = callback(version=3)
+    due, changed = mark_due(cb, cb.due_at + timedelta(hours=1))
+    assert changed and due == replace(cb, status=CallbackStatus.DUE, version=4)
+    for status in (CallbackStatus.DUE, CallbackStatus.OVERDUE, CallbackStatus.DONE):
+        other = callback(status=status)
+        assert mark_due(other, other.due_at) == (other, False)
+
+
+def test_becoming_late_counts_a_version_from_scheduled_or_due_only() -> None:
+    cb = callback(P.SLA_TASK, version=3)
+    late, changed = mark_overdue(cb, cb.due_at + timedelta(hours=4))
+    assert changed and late == replace(
+        cb, status=CallbackStatus.OVERDUE, level=EscalationLevel.DEPT_HEAD, version=4
+    )
+    due = callback(P.SLA_TASK, status=CallbackStatus.DUE)
+    assert mark_overdue(due, due.due_at + timedelta(hours=4))[0].status is CallbackStatus.OVERDUE
+    for status in (CallbackStatus.DONE, CallbackStatus.CANCELLED, CallbackStatus.GIVEN_UP):
+        closed = callback(status=status)
+        assert mark_overdue(closed, closed.due_at + timedelta(days=9)) == (closed, False)
+
+
+def test_a_late_department_head_task_reaches_the_manager_exactly_a_day_after() -> None:
+    cb = callback(
+        P.SLA_TASK, status=CallbackStatus.OVERDUE, level=EscalationLevel.DEPT_HEAD, version=5
+    )
+    manager_at = cb.due_at + timedelta(hours=4) + timedelta(hours=24)
+    assert mark_overdue(cb, manager_at - timedelta(seconds=1)) == (cb, False)
+    up, changed = mark_overdue(cb, manager_at)
+    assert changed and up == replace(cb, level=EscalationLevel.MANAGER, version=6)
+    unlevelled = callback(status=CallbackStatus.OVERDUE, level=None)
+    assert mark_overdue(unlevelled, manager_at + timedelta(days=3)) == (unlevelled, False)
+
+
+def test_when_the_timer_looks_again() -> None:
+    due_at = local(2026, 3, 10, 10)
+    sla = callback(P.SLA_TASK, due_at=due_at)
+    assert next_check_at(sla) == due_at
+    assert next_check_at(replace(sla, status=CallbackStatus.DUE)) == due_at + timedelta(hours=4)
+    head = replace(sla, status=CallbackStatus.OVERDUE, level=EscalationLevel.DEPT_HEAD)
+    assert next_check_at(head) == due_at + timedelta(hours=28)
+    top = replace(sla, status=CallbackStatus.OVERDUE, level=EscalationLevel.MANAGER)
+    assert next_check_at(top) is None
+    assert next_check_at(replace(sla, status=CallbackStatus.OVERDUE, level=None)) is None
+    for status in (CallbackStatus.DONE, CallbackStatus.CANCELLED, CallbackStatus.GIVEN_UP):
+        assert next_check_at(replace(head, status=status)) is None
+
+
+def test_cancelling_counts_a_version_for_every_open_status() -> None:
+    for status in (CallbackStatus.SCHEDULED, CallbackStatus.DUE, CallbackStatus.OVERDUE):
+        cb = callback(status=status, version=2)
+        assert cancel(cb) == (replace(cb, status=CallbackStatus.CANCELLED, version=3), True)
+    given_up = callback(status=CallbackStatus.GIVEN_UP)
+    assert cancel(given_up) == (given_up, False)
+
+
+@pytest.mark.parametrize(
+    ("role", "team", "sub", "cb_team", "assignee", "allowed"),
+    [
+        ("cs", None, None, "finance", None, True),
+        ("admin", None, None, None, None, True),
+        ("manager", None, None, "logistics", None, True),
+        ("reception", None, None, "reception", None, True),
+        ("reception", "reception", None, "customer_service", None, False),
+        ("reception", None, "rec-1", "finance", "rec-1", False),
+        ("supervision", None, None, "supervision", None, True),
+        ("supervision", None, None, "reception", None, False),
+        ("supervision", None, "sup-1", "finance", "sup-1", False),
+        ("branch", "logistics", None, "logistics", None, False),
+        ("branch", None, "b-1", "logistics", "b-1", False),
+        ("engineering", None, "pm-1", "design", "pm-1", True),
+        ("engineering", None, "pm-1", "design", "pm-2", False),
+        ("engineering", None, None, "design", None, False),
+        ("engineering", None, None, "engineering", None, True),
+        ("staff", "finance", None, "finance", None, True),
+        ("staff", "finance", None, "logistics", None, False),
+        ("staff", None, None, None, None, False),
+        ("staff", None, None, None, "x", False),
+    ],
+)
+def test_who_may_record_by_role_team_and_person(
+    role: str, team: str | None, sub: str | None, cb_team: str | None, assignee: str | None,
+    allowed: bool,
+) -> None:  # fmt: skip
+    cb = callback(team=cb_team, assignee=assignee)
+    assert can_record(cb, role, team, sub) is allowed
+
+
+def test_an_unassigned_task_is_not_anyones_own() -> None:
+    cb = callback(team="design", assignee=None)
+    assert can_record(cb, "engineering", None) is False
+    assert can_record(cb, "engineering", None, None) is False
+
+
+def test_the_fields_every_callback_event_carries() -> None:
+    from services.notifications.domain import callback_fields
+
+    cb = callback(
+        stage="contract",
+        customer_id="c-1",
+        assignee="cs-1",
+        project_manager="pm-1",
+        level=EscalationLevel.DEPT_HEAD,
+        attempts=2,
+    )
+    assert callback_fields(cb) == {
+        "callback_id": "cb-1",
+        "purpose": "stage_callback",
+        "stage": "contract",
+        "entity": {"kind": "project", "id": "p-1"},
+        "customer_id": "c-1",
+        "due_at": local(2026, 3, 11),
+        "assignee": "cs-1",
+        "team": "customer_service",
+        "project_manager": "pm-1",
+        "level": "dept_head",
+        "attempts": 2,
+    }
+    assert callback_fields(callback())["level"] is None
+
+
+def test_the_completed_event_carries_the_outcome_and_who_recorded_it() -> None:
+    from services.notifications.domain import callback_fields
+    from services.notifications.domain.callbacks import entity_of
+
+    cb = callback()
+    outcome = Outcome(True, True, 4, {"designer": 5}, "good")
+    assert completed_fields(cb, outcome, by="cs-7") == {
+        **callback_fields(cb),
+        "reached": True,
+        "satisfied": True,
+        "satisfaction": 4,
+        "ratings": {"designer": 5},
+        "comment": "good",
+        "by": "cs-7",
+    }
+    plain = completed_fields(cb, Outcome(False))
+    assert (plain["satisfied"], plain["by"], plain["ratings"]) == (None, None, {})
+    confirmation = callback(P.COMPLAINT_CONFIRMATION)
+    assert completed_fields(confirmation, Outcome(True, True))["satisfied"] is True
+    assert entity_of(cb) == EntityRef("project", "p-1")
