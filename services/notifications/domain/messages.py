@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Final, Protocol
 
-from shared.calendar import BUSINESS_TZ
+from shared.calendar import BUSINESS_TZ, local_date
 from shared.contracts.values import MessageChannel, MessageStatus
 
 DEFAULT_QUIET_START: Final = time(21, 0)
@@ -48,10 +48,8 @@ def in_quiet_hours(at: datetime, settings: QuietHoursSettings) -> bool:
     """Whether local time falls in [start, end); the window may wrap past midnight."""
     start, end = settings.quiet_hours_start, settings.quiet_hours_end
     local = at.astimezone(BUSINESS_TZ).time()
-    if start == end:
-        return False  # an empty window switches quiet hours off
-    if start < end:
-        return start <= local < end
+    if start <= end:
+        return start <= local < end  # empty when start == end: quiet hours switched off
     return local >= start or local < end
 
 
@@ -59,9 +57,8 @@ def send_at(now: datetime, channel: MessageChannel, settings: QuietHoursSettings
     """Now, unless it is an SMS in quiet hours: then the window's next end (08:00 local)."""
     if channel is not MessageChannel.SMS or not in_quiet_hours(now, settings):
         return now
-    local = now.astimezone(BUSINESS_TZ)
-    end = datetime.combine(local.date(), settings.quiet_hours_end, tzinfo=BUSINESS_TZ)
-    return end if end > local else end + timedelta(days=1)
+    end = datetime.combine(local_date(now), settings.quiet_hours_end, tzinfo=BUSINESS_TZ)
+    return end if end > now else end + timedelta(days=1)
 
 
 def idempotency_key(dedupe_key: str) -> str:
