@@ -81,3 +81,111 @@ def test_the_grace_table_for_sql_is_the_overdue_rule() -> None:
     assert dict(zip(purposes, graces, strict=True)) == {
         p.value: g for p, g in OVERDUE_GRACE.items()
     }
+
+
+# --- the exact bounds and the words of each refusal (a 422's detail) ---------------------------
+NOW = datetime(2026, 12, 6, tzinfo=UTC)
+
+
+def refused(week: str | None, first: date | None, last: date | None) -> tuple[str, str, str]:
+    with pytest.raises(Invalid) as err:
+        report_period(week, first, last, NOW)
+    return err.value.code, err.value.field or "", err.value.detail
+
+
+def test_a_range_of_exactly_366_days_is_taken_and_367_is_refused() -> None:
+    leap = range_period(date(2024, 1, 1), date(2024, 12, 31))  # 366 days
+    assert (leap.start, leap.end) == (
+        datetime(2024, 1, 1, tzinfo=BUSINESS_TZ),
+        datetime(2025, 1, 1, tzinfo=BUSINESS_TZ),
+    )
+    assert refused(None, date(2024, 1, 1), date(2025, 1, 1)) == (
+        "invalid_value",
+        "to",
+        "a range covers at most 366 days",
+    )
+
+
+def test_a_range_of_one_day_is_that_local_day() -> None:
+    one = range_period(date(2026, 2, 28), date(2026, 2, 28))
+    assert (one.start, one.end) == (
+        datetime(2026, 2, 28, tzinfo=BUSINESS_TZ),
+        datetime(2026, 3, 1, tzinfo=BUSINESS_TZ),
+    )
+    assert one.start == datetime(2026, 2, 27, 16, tzinfo=UTC)
+    assert refused(None, date(2026, 3, 2), date(2026, 3, 1)) == (
+        "invalid_value",
+        "to",
+        "must not be before from (2026-03-02)",
+    )
+
+
+def test_the_first_and_last_days_any_report_may_cover() -> None:
+    first = range_period(date(2000, 1, 1), date(2000, 1, 1))
+    assert first.start == datetime(2000, 1, 1, tzinfo=BUSINESS_TZ)
+    last = range_period(date(2099, 12, 31), date(2099, 12, 31))
+    assert last.end == datetime(2100, 1, 1, tzinfo=BUSINESS_TZ)
+    words = "must be between 2000-01-01 and 2099-12-31"
+    assert refused(None, date(1999, 12, 31), date(2000, 1, 1)) == ("invalid_value", "from", words)
+    assert refused(None, date(2099, 12, 31), date(2100, 1, 1)) == ("invalid_value", "to", words)
+    assert refused("1999-W52", None, None) == ("invalid_value", "week", words)
+    assert week_period("2099-W52").week == "2099-W52"
+
+
+def test_a_week_is_written_yyyy_www_and_must_exist_in_its_year() -> None:
+    assert refused("2026-47", None, None) == (
+        "invalid_value",
+        "week",
+        "a week is written YYYY-Www, e.g. 2026-W47, not '2026-47'",
+    )
+    assert refused(" 2026-W54 ", None, None) == (
+        "invalid_value",
+        "week",
+        "2026-W54 is not a week of 2026",
+    )
+    assert week_period("2026-W53").start == datetime(2026, 12, 28, tzinfo=BUSINESS_TZ)
+    assert refused("2025-W53", None, None)[2] == "2025-W53 is not a week of 2025"
+    week = week_period("2026-W10")
+    assert (week.start, week.end, week.week) == (
+        datetime(2026, 3, 2, tzinfo=BUSINESS_TZ),
+        datetime(2026, 3, 9, tzinfo=BUSINESS_TZ),
+        "2026-W10",
+    )
+
+
+def test_a_week_and_a_range_together_or_half_a_range_are_refused_in_words() -> None:
+    both = "give a week or a date range (from, to), not both"
+    assert refused("2026-W10", date(2026, 3, 2), date(2026, 3, 8)) == (
+        "invalid_value",
+        "week",
+        both,
+    )
+    assert refused("2026-W10", date(2026, 3, 2), None)[1:] == ("week", both)
+    assert refused("2026-W10", None, date(2026, 3, 8))[1:] == ("week", both)
+    half = "a date range needs both from and to"
+    assert refused(None, date(2026, 3, 2), None) == ("invalid_value", "to", half)
+    assert refused(None, None, date(2026, 3, 8)) == ("invalid_value", "from", half)
+    chosen = report_period(None, date(2026, 3, 2), date(2026, 3, 8), NOW)
+    assert (chosen.start, chosen.week) == (datetime(2026, 3, 2, tzinfo=BUSINESS_TZ), None)
+    assert report_period("2026-W10", None, None, NOW).week == "2026-W10"
+
+
+def test_the_previous_week_across_the_turn_of_the_year() -> None:
+    # Monday 2027-01-04 00:00 in Shanghai: the week before is 2026's 53rd
+    assert previous_week(datetime(2027, 1, 3, 16, 0, tzinfo=UTC)) == "2026-W53"
+    assert previous_week(datetime(2027, 1, 3, 15, 59, tzinfo=UTC)) == "2026-W52"
+    assert previous_week(datetime(2026, 3, 9, 2, tzinfo=UTC)) == "2026-W10"
+
+
+def test_the_grace_table_for_sql_is_sorted_by_purpose() -> None:
+    purposes, graces = overdue_graces()
+    assert purposes == [
+        "alert",
+        "key_customer_monthly",
+        "return_visit",
+        "sla_task",
+        "warranty_quarterly",
+        "weekly_satisfaction",
+        "weekly_works",
+    ]
+    assert graces[0] == timedelta(hours=4) and graces[2] == timedelta(days=61)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 
 from services.notifications.domain.callbacks import OVERDUE_GRACE
-from shared.calendar import BUSINESS_TZ, local_date, start_of_local_day
+from shared.calendar import local_date, start_of_local_day
 from shared.errors import Invalid
 
 # A message still queued this long after its send time was not sent in time (the sender
@@ -42,8 +42,8 @@ def week_period(label: str) -> Period:
         raise Invalid("week", f"{label.strip()} is not a week of {found[1]}") from None
     _within_years(monday, "week")
     return Period(
-        start_of_local_day(monday, BUSINESS_TZ),
-        start_of_local_day(monday + timedelta(days=7), BUSINESS_TZ),
+        start_of_local_day(monday),
+        start_of_local_day(monday + timedelta(days=7)),
         f"{found[1]}-W{found[2]}",
     )
 
@@ -57,8 +57,8 @@ def range_period(first: date, last: date) -> Period:
     if (last - first).days + 1 > MAX_RANGE_DAYS:
         raise Invalid("to", f"a range covers at most {MAX_RANGE_DAYS} days")
     return Period(
-        start_of_local_day(first, BUSINESS_TZ),
-        start_of_local_day(last + timedelta(days=1), BUSINESS_TZ),
+        start_of_local_day(first),
+        start_of_local_day(last + timedelta(days=1)),
     )
 
 
@@ -69,7 +69,7 @@ def _within_years(day: date, field: str) -> None:
 
 def previous_week(now: datetime) -> str:
     """The ISO week before the one `now` falls in (local time), as YYYY-Www."""
-    year, week, _ = (local_date(now, BUSINESS_TZ) - timedelta(days=7)).isocalendar()
+    year, week, _ = (local_date(now) - timedelta(days=7)).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -89,5 +89,5 @@ def report_period(week: str | None, first: date | None, last: date | None, now: 
 def overdue_graces() -> tuple[list[str], list[timedelta]]:
     """Each purpose with a grace and its grace, for SQL: a callback completed after its due
     time plus this grace (none for the rest) was completed late, as the overdue timer sees it."""
-    purposes = sorted(OVERDUE_GRACE, key=lambda p: p.value)
+    purposes = sorted(OVERDUE_GRACE)  # StrEnum members sort as their values
     return [p.value for p in purposes], [OVERDUE_GRACE[p] for p in purposes]
