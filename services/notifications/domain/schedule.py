@@ -58,20 +58,16 @@ def occurrence(kind: ScheduleKind, anchor: datetime, k: int) -> datetime:
 
 def next_occurrence(kind: ScheduleKind, anchor: datetime, after: datetime) -> datetime:
     """The first occurrence strictly after `after` (never the anchor itself)."""
-    if after < anchor:
-        return occurrence(kind, anchor, 1)
+    after = max(after, anchor)  # before the anchor: its first occurrence
     if kind is ScheduleKind.WEEKLY:
         k = (after - anchor) // timedelta(days=7)
     else:
         a, b = anchor.astimezone(BUSINESS_TZ), after.astimezone(BUSINESS_TZ)
         k = ((b.year - a.year) * 12 + b.month - a.month) // MONTHS_PER_PERIOD[kind]
-    k = max(1, k)
-    # The estimate is at most one period off either way; walk to the exact one.
-    while k > 1 and occurrence(kind, anchor, k - 1) > after:
-        k -= 1
-    while occurrence(kind, anchor, k) <= after:
-        k += 1
-    return occurrence(kind, anchor, k)
+    # Occurrence k (k = 0: the anchor) is the last one at or before `after`, or, falling in
+    # `after`'s own month on a later day or hour, already the one sought; k + 1 is after it.
+    at = occurrence(kind, anchor, k)
+    return at if at > after else occurrence(kind, anchor, k + 1)
 
 
 def occurrences(
