@@ -131,7 +131,7 @@ SCRIPTS: Final[Mapping[str, Script]] = MappingProxyType(
 )
 
 
-def script_text(key: str, language: str = "zh") -> str:
+def script_text(key: str, language: str) -> str:
     """A purpose's script in zh or en (another language falls back to zh)."""
     script = SCRIPTS[key]
     return script.en if language == "en" else script.zh
