@@ -136,3 +136,35 @@ def test_every_shipment_sms_ends_with_the_customers_link() -> None:
     assert len(shipment) == 6
     for tpl in shipment:
         assert tpl.zh.endswith("{link}") and tpl.en.endswith("{link}"), tpl.key
+
+
+def test_the_sms_and_email_template_builders_fill_in_channel_and_codes() -> None:
+    from services.notifications.domain.templates import Template, _email, _sms
+
+    assert _sms("k", "SMS_099", "中文{a}", "English {a}") == Template(
+        "k", MessageChannel.SMS, "中文{a}", "English {a}", template_id="SMS_099"
+    )
+    mail = _email("m", "主题{a}", "Subject {a}", "正文{b}", "Body {b}")
+    assert mail == Template(
+        "m",
+        MessageChannel.EMAIL,
+        "正文{b}",
+        "Body {b}",
+        template_id=None,
+        subject_zh="主题{a}",
+        subject_en="Subject {a}",
+    )
+    assert mail.params == ("b", "a")
+    assert TEMPLATES["complaint_ack"].channel is MessageChannel.SMS
+    assert TEMPLATES["report"].channel is MessageChannel.EMAIL
+
+
+def test_the_gateways_params_are_chinese_text_in_sorted_key_order() -> None:
+    params = {"project_no": "项目-1", "due_on": "2026-03-13", "amount": "30,000.00"}
+    body = sms_request("payment_due", params, NotificationsSettings(), "13800000000")
+    assert body == {
+        "sign_name": "Kefu",
+        "template_code": "SMS_002",
+        "template_param": '{"amount": "30,000.00", "due_on": "2026-03-13", "project_no": "项目-1"}',
+        "phone_numbers": "13800000000",
+    }
