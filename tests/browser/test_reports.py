@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,9 @@ from playwright.async_api import Locator, Page, expect
 
 from services.console.domain.reports import week_of
 from shared.calendar import BUSINESS_TZ
-from tests.browser.conftest import shoot
+from tests.browser.conftest import SHOTS, shoot
 from tests.support.console import PASSWORD, Desk
-from tests.support.journeys import new_phone, uid
+from tests.support.journeys import new_phone, shipment_body, uid
 
 DEPARTMENT = {"engineering": "工程部", "design": "设计部", "customer_service": "客服部"}
 FIGURES = {"opened": "新增", "resolved": "已解决", "escalated": "升级", "open": "未结"}
@@ -159,3 +159,59 @@ async def test_finance_reads_not_permitted_for_the_complaint_report(page: Page, 
     await expect(page.get_by_role("img")).to_have_count(0)
     await expect(page.get_by_role("table")).to_have_count(0)
     await shoot(page, "report-complaints-refused")
+
+
+async def test_a_manager_reads_the_logistics_report_and_prints_the_exception_report(
+    page: Page, kd: Desk
+) -> None:
+    u = uid()
+    origin, hub, dest, region = f"O{u}", f"H{u}", f"D{u}", f"R{u}"
+    now = datetime.now(BUSINESS_TZ)
+    late = f"L{u}"
+    body = shipment_body(late, (origin, dest), region, now - timedelta(days=13))
+    body["receipt"] = {"required": True}
+    body["dispatched_at"] = (now - timedelta(days=14)).isoformat()
+    await kd.kefu.post("logistics", "/v1/shipments", body)
+    await kd.kefu.scan(late, "arrived_destination", dest, at=now - timedelta(days=12))
+    broken = f"X{u}"
+    await kd.kefu.post(
+        "logistics", "/v1/shipments", shipment_body(broken, (origin, hub, dest), region, now)
+    )
+    await kd.kefu.post(
+        "logistics",
+        f"/v1/shipments/{broken}/exceptions",
+        {"kind": "damage", "note": "外箱破损", "station": hub},
+    )
+    manager = f"boss.{u.lower()}"
+    await kd.add_user(manager, "manager")
+    await sign_in(page, kd, manager)
+    await page.get_by_role("link", name="报表").click()
+    await page.get_by_role("link", name="物流报表").click()
+    await page.get_by_label("区域", exact=True).fill(region)
+    await page.get_by_role("button", name="查看").click()
+    month = f"{now.year}-{now.month:02d}"
+    await expect(page.get_by_role("heading", name=f"物流报表 · {month} · {region}")).to_be_visible()
+
+    report = await kd.kefu.call(
+        "logistics",
+        "GET",
+        "/v1/reports/receipts/monthly",
+        headers=kd.kefu.auth("manager"),
+        params={"month": month, "region": region},
+        expect=200,
+    )
+    [line] = report["regions"]
+    chart = page.get_by_role("img", name="各区域回单（月末）与罚款")
+    for figure, name in (("unreturned", "未返回"), ("overdue", "逾期"), ("late", "本月逾期")):
+        bar = chart.locator(f'rect[data-label="{region}"][data-series="{name}"]')
+        await expect(bar).to_have_attribute("data-value", str(line[figure]))
+    stations = page.get_by_role("table", name="最近一周各站点货物异常")
+    row = stations.get_by_role("row").filter(has=page.get_by_role("rowheader", name=hub))
+    await expect(row.get_by_role("cell")).to_have_text(["1", "0", "0", "1"])
+    await shoot(page, "report-logistics")
+
+    # 打印货物异常报表: the hub's day, as logistics lays it out to print.
+    await page.get_by_label("站点", exact=True).fill(hub)
+    await page.get_by_role("button", name="打开打印页").click()
+    await expect(page.get_by_text(broken)).to_be_visible()
+    await page.screenshot(path=str(SHOTS / "report-exceptions-printed-1280.png"), full_page=True)

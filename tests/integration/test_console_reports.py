@@ -9,18 +9,18 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import openpyxl
 import pytest
 
-from services.console.domain.reports import week_of
+from services.console.domain.reports import month_of, week_of
 from shared.calendar import BUSINESS_TZ
 from shared.settings import Settings
 from tests.support.console import Desk, desk
 from tests.support.harness import Servers
-from tests.support.journeys import new_phone
+from tests.support.journeys import new_phone, shipment_body, uid
 
 DEPARTMENT = {"engineering": "工程部", "design": "设计部", "customer_service": "客服部"}
 FIGURES = ("opened", "resolved", "escalated", "open")
@@ -165,3 +165,107 @@ async def test_a_week_that_is_not_one_is_said_at_its_field(kd: Desk) -> None:
     assert page.status_code == 422
     assert 'aria-invalid="true"' in page.text and "请按 YYYY-Www 填写周" in page.text
     assert f"投诉报表 · {week_of(datetime.now(BUSINESS_TZ).date())}" in page.text
+
+
+async def logistics_report(d: Desk, path: str, **params: str) -> Any:
+    return await d.kefu.call(
+        "logistics", "GET", path, headers=d.kefu.auth("manager"), params=params, expect=200
+    )
+
+
+async def test_the_logistics_page_and_its_exports_are_the_logistics_reports(kd: Desk) -> None:
+    u = uid()
+    origin, hub, dest, region = f"O{u}", f"H{u}", f"D{u}", f"R{u}"
+    now = datetime.now(BUSINESS_TZ)
+    # A receipt gone overdue (arrived twelve days ago, ten days' grace) and a damaged parcel.
+    late = f"L{u}"
+    body = shipment_body(late, (origin, dest), region, now - timedelta(days=13))
+    body["receipt"] = {"required": True}
+    body["dispatched_at"] = (now - timedelta(days=14)).isoformat()
+    await kd.kefu.post("logistics", "/v1/shipments", body)
+    await kd.kefu.scan(late, "arrived_destination", dest, at=now - timedelta(days=12))
+    broken = f"X{u}"
+    await kd.kefu.post(
+        "logistics", "/v1/shipments", shipment_body(broken, (origin, hub, dest), region, now)
+    )
+    await kd.kefu.post(
+        "logistics",
+        f"/v1/shipments/{broken}/exceptions",
+        {"kind": "damage", "note": "外箱破损", "station": hub},
+    )
+    month = month_of(now.date())
+    week = week_of(now.date())
+    async with kd.signed_in("boss") as c:
+        page = await c.get("/reports/logistics", params={"region": region})
+        xlsx = await c.get("/reports/logistics/export", params={"region": region, "format": "xlsx"})
+        printed = await c.get(
+            "/reports/logistics/exceptions/print", params={"station": hub, "day": str(now.date())}
+        )
+    receipts = await logistics_report(
+        kd, "/v1/reports/receipts/monthly", month=month, region=region
+    )
+    stations = await logistics_report(
+        kd, "/v1/reports/stations/monthly", month=month, region=region
+    )
+    exceptions = await logistics_report(kd, "/v1/reports/exceptions/weekly", week=week)
+    assert page.status_code == 200 and f"物流报表 · {month} · {region}" in page.text
+
+    # The receipts chart: each figure of the region's line, as logistics counts it.
+    [line] = receipts["regions"]
+    assert line["region"] == region and line["unreturned"] >= 1
+    figures = {
+        "unreturned": "未返回",
+        "overdue": "逾期",
+        "late": "本月逾期",
+        "abnormal": "异常回单",
+    }
+    assert bars(page.text) == {(region, name): str(line[f]) for f, name in figures.items()}
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    sheet = list(book["各区域回单（月末）与罚款"].iter_rows(values_only=True))
+    assert sheet[1][:6] == (
+        region,
+        *(line[f] for f in ("unreturned", "overdue", "late", "abnormal", "lost")),
+    )
+    assert sheet[1][-1] == line["penalties_fen"] / 100
+    scores = {r[0]: r[1:] for r in list(book["站点月度考评"].iter_rows(values_only=True))[1:]}
+    assert scores == {
+        x["station"]: (
+            x["delays"],
+            x["exceptions"],
+            *(x["exceptions_by_kind"].get(k, 0) for k in ("damage", "shortage", "mismatch")),
+            x["truck_checks"],
+            x["truck_findings"],
+            x["receipts_late"],
+            x["receipts_abnormal"],
+            x["abnormal_missed"],
+            x["violations"],
+        )
+        for x in stations["stations"]
+    }
+    weeks = list(book["每周货物异常"].iter_rows(values_only=True))
+    assert len(weeks) == 9 and weeks[-1][0] == week
+    kinds = {k: 0 for k in ("damage", "shortage", "mismatch")}
+    for x in exceptions["lines"]:
+        kinds[x["kind"]] += x["count"]
+    assert weeks[-1][1:] == (*kinds.values(), exceptions["total"])
+    at_hub = {
+        r[0]: r[1:] for r in list(book["最近一周各站点货物异常"].iter_rows(values_only=True))[1:]
+    }
+    assert at_hub[hub] == (1, 0, 0, 1)
+
+    # The printable cargo exception report is logistics' own, served by the console.
+    assert printed.status_code == 200 and printed.headers["content-type"].startswith("text/html")
+    assert broken in printed.text and "sandbox" in printed.headers["content-security-policy"]
+
+
+async def test_a_role_logistics_refuses_reads_not_permitted(kd: Desk) -> None:
+    await kd.add_user("builder", "engineering", team="engineering")
+    async with kd.signed_in("builder") as c:
+        page = await c.get("/reports/logistics")
+        printed = await c.get(
+            "/reports/logistics/exceptions/print", params={"station": "SH01", "day": "2026-12-01"}
+        )
+    assert page.status_code == 200 and page.text.count("无权查看") == 6
+    assert "<svg" not in page.text
+    assert printed.status_code == 403

@@ -16,12 +16,14 @@ from starlette.responses import Response
 from services.console.api import exports, guard
 from services.console.api.i18n import Translator, lang_of, translator
 from services.console.api.pages import HEADERS, render
-from services.console.api.projects import failure
+from services.console.api.projects import failure, served
 from services.console.domain import charts
 from services.console.domain.projects import yuan
 from services.console.domain.reports import (
+    EXCEPTION_KINDS,
     FIGURES,
     SLOWEST,
+    TREND_MONTHS,
     Cell,
     Column,
     Table,
@@ -29,9 +31,19 @@ from services.console.domain.reports import (
     complaint_departments,
     complaint_trend,
     complaint_trend_by,
+    exception_stations,
+    exception_weeks,
+    exception_weeks_of,
+    month_end,
+    month_of,
+    months_back,
+    penalty_lines,
+    receipt_regions,
+    receipt_trend,
     series,
     short,
     slowest_open,
+    station_scores,
     trend_weeks,
     week_of,
     weeks_back,
@@ -220,6 +232,68 @@ async def _complaint_sections(
     return week, department, ok, sections
 
 
+def _month(request: Request, now: datetime) -> tuple[str, bool]:
+    """The month asked for (default: this one in the business calendar), and whether it was
+    readable."""
+    asked = request.query_params.get("month", "").strip()
+    this = month_of(now.astimezone(BUSINESS_TZ).date())
+    if not asked:
+        return this, True
+    try:
+        month_end(asked)
+    except ValueError:
+        return this, False
+    return asked, True
+
+
+def _region(request: Request) -> str:
+    return request.query_params.get("region", "").strip()[:64]
+
+
+async def _logistics_sections(
+    request: Request, visit: Visit, t: Translator
+) -> tuple[str, str, bool, list[Section]]:
+    month, ok = _month(request, visit.now)
+    region = _region(request)
+    found = await work.logistics(
+        request.app.state.services,
+        visit.staff,
+        months_back(month, TREND_MONTHS),
+        exception_weeks_of(month, visit.now.astimezone(BUSINESS_TZ).date()),
+        region,
+    )
+    sections: list[Section] = []
+    if isinstance(found.receipts, work.Refused):
+        sections += [
+            refused(f"report.logistics.{n}") for n in ("receipts", "penalty_lines", "receipt_trend")
+        ]
+    else:
+        figures = [f"report.receipts.{f}" for f in ("unreturned", "overdue", "late", "abnormal")]
+        sections += [
+            section(t, receipt_regions(found.receipts[-1]), "bar", figures),
+            section(t, penalty_lines(found.receipts[-1])),
+            section(t, receipt_trend(found.receipts), "line"),
+        ]
+    if isinstance(found.stations, work.Refused):
+        sections.append(refused("report.logistics.stations"))
+    else:
+        scores = [
+            f"report.scores.{f}" for f in ("delays", "exceptions", "receipts_late", "violations")
+        ]
+        sections.append(section(t, station_scores(found.stations), "bar", scores))
+    if isinstance(found.exceptions, work.Refused):
+        sections += [
+            refused(f"report.logistics.{n}") for n in ("exception_weeks", "exception_stations")
+        ]
+    else:
+        kinds = [f"report.scores.{k}" for k in EXCEPTION_KINDS]
+        sections += [
+            section(t, exception_weeks(found.exceptions), "bar", kinds),
+            section(t, exception_stations(found.exceptions[-1]), "bar", kinds),
+        ]
+    return month, region, ok, sections
+
+
 @router.get("/reports")
 async def reports_index(request: Request) -> Response:
     """The report pages this person may open."""
@@ -229,7 +303,7 @@ async def reports_index(request: Request) -> Response:
     return render(request, "reports.html", visit=visit, pages=PAGES)
 
 
-PAGES = ("complaints",)
+PAGES = ("complaints", "logistics")
 
 
 @router.get("/reports/complaints")
@@ -271,3 +345,58 @@ async def complaints_export(request: Request) -> Response:
     except ServiceError as exc:
         return failure(request, visit, exc)
     return exported(request, f"complaints-{week}{'-' + department if department else ''}", sections)
+
+
+@router.get("/reports/logistics")
+async def logistics_report(request: Request) -> Response:
+    """Logistics: receipts per region with the penalty lines, six months of overdue receipts,
+    the stations' scorecards, cargo exceptions per week and per station."""
+    visit = await guard.visit(request)
+    if visit is None:
+        return guard.to_signin(request)
+    t = translator(lang_of(request))
+    try:
+        month, region, ok, sections = await _logistics_sections(request, visit, t)
+    except ServiceError as exc:
+        return failure(request, visit, exc)
+    return render(
+        request,
+        "report_logistics.html",
+        visit=visit,
+        status=200 if ok else 422,
+        month=month,
+        month_ok=ok,
+        region=region,
+        sections=sections,
+        query=urlencode({"month": month, "region": region}),
+        export="/reports/logistics/export",
+        today=visit.now.astimezone(BUSINESS_TZ).date().isoformat(),
+    )
+
+
+@router.get("/reports/logistics/export")
+async def logistics_export(request: Request) -> Response:
+    """The logistics report's tables as CSV (one) or XLSX (all)."""
+    visit = await guard.visit(request)
+    if visit is None:
+        return guard.to_signin(request)
+    t = translator(lang_of(request))
+    try:
+        month, region, _, sections = await _logistics_sections(request, visit, t)
+    except ServiceError as exc:
+        return failure(request, visit, exc)
+    return exported(request, f"logistics-{month}{'-' + region if region else ''}", sections)
+
+
+@router.get("/reports/logistics/exceptions/print")
+async def exception_sheet(request: Request, station: str = "", day: str = "") -> Response:
+    """A station's cargo exception report of a day to print (打印货物异常报表), as logistics
+    renders it for this person (its page, served from the console, sandboxed)."""
+    visit = await guard.visit(request)
+    if visit is None:
+        return guard.to_signin(request)
+    try:
+        found = await work.exception_sheet(request.app.state.services, visit.staff, station, day)
+    except ServiceError as exc:
+        return failure(request, visit, exc)
+    return served(found)

@@ -17,6 +17,7 @@ from .charts import Series
 REPORT_ROLES = frozenset({Role.MANAGER, Role.DEPT_HEAD, Role.FINANCE, Role.ADMIN})
 TREND_WEEKS = 12
 TREND_MONTHS = 6
+EXCEPTION_WEEKS = 8
 SLOWEST = 10
 # The complaint statuses that count as still open (the report's `open`).
 OPEN_STATUSES = ("open", "in_progress", "escalated")
@@ -104,6 +105,20 @@ def months_back(label: str, count: int) -> list[str]:
     if not 1 <= int(month) <= 12:
         raise ValueError(f"{label} is not a month")
     return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
+
+
+def month_end(label: str) -> date:
+    """The last day of a month label (ValueError for a bad one)."""
+    following = months_back(label, 1)[0]
+    year, month = (int(x) for x in following.split("-"))
+    first_next = date(year + month // 12, month % 12 + 1, 1)
+    return first_next - timedelta(days=1)
+
+
+def exception_weeks_of(month: str, today: date) -> list[str]:
+    """The weeks of the exception trend: EXCEPTION_WEEKS ending with the month's last week, or
+    with this week while the month is not over."""
+    return weeks_back(week_of(min(month_end(month), today)), EXCEPTION_WEEKS)
 
 
 def complaint_departments(report: Mapping[str, Any], department: str = "") -> Table:
@@ -217,4 +232,140 @@ def slowest_open(items: Sequence[Mapping[str, Any]], now: datetime, count: int =
             )
             for i in waiting
         ),
+    )
+
+
+# Logistics: the receipts' monthly report, the stations' scorecards, the weekly exceptions.
+EXCEPTION_KINDS = ("damage", "shortage", "mismatch")
+RECEIPT_FIGURES = ("unreturned", "overdue", "late", "abnormal", "lost")
+PENALTIES = ("overdue_penalty_fen", "abnormal_penalty_fen", "lost_staff_fen", "penalties_fen")
+SCORE_FIGURES = (
+    "delays",
+    "exceptions",
+    *EXCEPTION_KINDS,
+    "truck_checks",
+    "truck_findings",
+    "receipts_late",
+    "receipts_abnormal",
+    "abnormal_missed",
+    "violations",
+)
+
+
+def receipt_regions(report: Mapping[str, Any]) -> Table:
+    """The month per region: receipts out, overdue, gone late, abnormal, lost, and the penalty
+    lines proposed (fen)."""
+    rows = tuple(
+        row(
+            str(line["region"]),
+            *(int(line[f]) for f in RECEIPT_FIGURES),
+            *(int(line[p]) for p in PENALTIES),
+        )
+        for line in report["regions"]
+    )
+    return Table(
+        "report.logistics.receipts",
+        (
+            Column("report.region"),
+            *(Column(f"report.receipts.{f}") for f in RECEIPT_FIGURES),
+            *(Column(f"report.receipts.{p}", yuan=True) for p in PENALTIES),
+        ),
+        rows,
+    )
+
+
+def receipt_trend(reports: Sequence[Mapping[str, Any]]) -> Table:
+    """Month by month, the receipts overdue at its end per region."""
+    periods = [
+        (str(r["month"]), {str(line["region"]): int(line["overdue"]) for line in r["regions"]})
+        for r in reports
+    ]
+    return pivot("report.logistics.receipt_trend", "report.month", periods, "region")
+
+
+def station_scores(report: Mapping[str, Any]) -> Table:
+    """Each station's month: delays, exceptions by kind, truck checks, receipts, violations."""
+    rows = tuple(
+        row(
+            str(x["station"]),
+            *(
+                int(x["exceptions_by_kind"].get(f, 0) if f in EXCEPTION_KINDS else x[f])
+                for f in SCORE_FIGURES
+            ),
+        )
+        for x in report["stations"]
+    )
+    return Table(
+        "report.logistics.stations",
+        (Column("report.station"), *(Column(f"report.scores.{f}") for f in SCORE_FIGURES)),
+        rows,
+    )
+
+
+def _kinds(report: Mapping[str, Any], station: str | None = None) -> dict[str, int]:
+    counts = dict.fromkeys(EXCEPTION_KINDS, 0)
+    for line in report["lines"]:
+        if line["kind"] in counts and station in (None, line["station"]):
+            counts[str(line["kind"])] += int(line["count"])
+    return counts
+
+
+def exception_weeks(reports: Sequence[Mapping[str, Any]]) -> Table:
+    """Week by week, the cargo exceptions by kind and in all."""
+    rows = tuple(
+        row(str(report["week"]), *_kinds(report).values(), int(report["total"]))
+        for report in reports
+    )
+    return Table(
+        "report.logistics.exception_weeks",
+        (
+            Column("report.week"),
+            *(Column(f"report.scores.{k}") for k in EXCEPTION_KINDS),
+            Column("report.scores.exceptions"),
+        ),
+        rows,
+    )
+
+
+def exception_stations(report: Mapping[str, Any]) -> Table:
+    """One week's cargo exceptions per station, by kind and in all."""
+    stations: list[str] = []
+    for line in report["lines"]:
+        if line["station"] not in stations:
+            stations.append(str(line["station"]))
+    rows = []
+    for station in stations:
+        counts = _kinds(report, station)
+        rows.append(row(station, *counts.values(), sum(counts.values())))
+    return Table(
+        "report.logistics.exception_stations",
+        (
+            Column("report.station"),
+            *(Column(f"report.scores.{k}") for k in EXCEPTION_KINDS),
+            Column("report.scores.exceptions"),
+        ),
+        tuple(rows),
+    )
+
+
+def penalty_lines(report: Mapping[str, Any]) -> Table:
+    """The waybills each region's proposed penalties are for: a receipt chased late (逾期回单)
+    or an abnormal receipt not found or handled in time (异常回单)."""
+    rows = tuple(
+        row(str(line["region"]), kind, str(waybill))
+        for line in report["regions"]
+        for kind, field in (
+            ("late", "chase_penalty_waybills"),
+            ("abnormal", "abnormal_penalty_waybills"),
+        )
+        for waybill in line[field]
+    )
+    return Table(
+        "report.logistics.penalty_lines",
+        (
+            Column("report.region"),
+            Column("report.penalty", label="report.penalty"),
+            Column("report.waybill"),
+        ),
+        rows,
     )

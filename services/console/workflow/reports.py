@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from services.console.domain import Staff
 from services.console.domain.reports import OPEN_STATUSES
-from services.console.workflow.services import ServiceError, Services
+from services.console.workflow.services import Fetched, ServiceError, Services
 
 T = TypeVar("T")
 
@@ -83,3 +83,53 @@ async def complaints(
     )
     week = trend[-1] if not isinstance(trend, Refused) else REFUSED
     return ComplaintReports(week, trend, open_items)
+
+
+@dataclass(frozen=True)
+class LogisticsReports:
+    """Receipts per month (the chosen last), the chosen month's station scorecards, and the
+    cargo exceptions per week (the last is the chosen month's last week)."""
+
+    receipts: list[dict[str, Any]] | Refused
+    stations: dict[str, Any] | Refused
+    exceptions: list[dict[str, Any]] | Refused
+
+
+async def _each(
+    services: Services, staff: Staff, path: str, key: str, periods: list[str], **params: Any
+) -> list[dict[str, Any]]:
+    return list(
+        await asyncio.gather(
+            *(services.get(staff, "logistics", path, **{key: p}, **params) for p in periods)
+        )
+    )
+
+
+async def logistics(
+    services: Services, staff: Staff, months: list[str], weeks: list[str], region: str
+) -> LogisticsReports:
+    """logistics' monthly receipts report for each month, its station scorecards for the last
+    month, its weekly exception report for each week (a region narrows the first two; the
+    weekly report has no region)."""
+    where = {"region": region or None}
+    receipts, stations, exceptions = await asyncio.gather(
+        readable(_each(services, staff, "/v1/reports/receipts/monthly", "month", months, **where)),
+        readable(
+            services.get(
+                staff, "logistics", "/v1/reports/stations/monthly", month=months[-1], **where
+            )
+        ),
+        readable(_each(services, staff, "/v1/reports/exceptions/weekly", "week", weeks)),
+    )
+    return LogisticsReports(receipts, stations, exceptions)
+
+
+async def exception_sheet(services: Services, staff: Staff, station: str, day: str) -> Fetched:
+    """A station's printable cargo exception report of a day (打印货物异常报表), as logistics
+    renders it for this person."""
+    return await services.fetch(
+        staff,
+        "logistics",
+        "/v1/reports/exceptions/daily",
+        {"station": station, "day": day, "format": "html"},
+    )

@@ -92,10 +92,12 @@ class Services:
         r = await self._send(staff, service, method, path, params=params, body=body)
         return r.json() if r.content else None
 
-    async def fetch(self, staff: Staff, service: str, path: str) -> Fetched:
-        """A stored file as `staff` (a photo, a document, a printed card): its bytes and type,
-        or ServiceError exactly as for a JSON call."""
-        r = await self._send(staff, service, "GET", path, accept="*/*")
+    async def fetch(
+        self, staff: Staff, service: str, path: str, params: Mapping[str, Any] | None = None
+    ) -> Fetched:
+        """A stored file as `staff` (a photo, a document, a printed card, a printed report):
+        its bytes and type, or ServiceError exactly as for a JSON call."""
+        r = await self._send(staff, service, "GET", path, params=params, accept="*/*")
         return Fetched(
             r.content,
             r.headers.get("content-type", "application/octet-stream"),
