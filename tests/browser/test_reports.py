@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from services.console.domain.reports import week_of
 from shared.calendar import BUSINESS_TZ
 from tests.browser.conftest import SHOTS, shoot
 from tests.support.console import PASSWORD, Desk
+from tests.support.harness import eventually
 from tests.support.journeys import new_phone, shipment_body, uid
 
 DEPARTMENT = {"engineering": "工程部", "design": "设计部", "customer_service": "客服部"}
@@ -215,3 +217,47 @@ async def test_a_manager_reads_the_logistics_report_and_prints_the_exception_rep
     await page.get_by_role("button", name="打开打印页").click()
     await expect(page.get_by_text(broken)).to_be_visible()
     await page.screenshot(path=str(SHOTS / "report-exceptions-printed-1280.png"), full_page=True)
+
+
+async def test_a_manager_reads_after_sales_renovation_and_service_levels(
+    page: Page, kd: Desk
+) -> None:
+    # A complaint for customer service: its handling callback counts in this week's levels
+    # once notifications has it (the callbacks of this module's complaints come before it).
+    cid = await complaint(kd, "customer_service")
+    await eventually(lambda: _has_callback(kd, cid), timeout=30)
+    manager = f"boss.{uid().lower()}"
+    await kd.add_user(manager, "manager")
+    await sign_in(page, kd, manager)
+    week = week_of(datetime.now(BUSINESS_TZ).date())
+    levels = await kd.kefu.call(
+        "notifications",
+        "GET",
+        "/v1/reports/service-levels",
+        headers=kd.kefu.auth("manager"),
+        params={"week": week},
+        expect=200,
+    )
+    await page.get_by_role("link", name="报表").click()
+    await page.get_by_role("link", name="平台服务水平").click()
+    await expect(page.get_by_role("heading", name=f"平台服务水平 · {week}")).to_be_visible()
+    purposes = page.get_by_role("table", name="各类回访任务")
+    handling = next(
+        x for x in levels["callbacks"]["by_purpose"] if x["purpose"] == "complaint_handling"
+    )
+    row = purposes.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name="投诉处理", exact=True)
+    )
+    await expect(row.get_by_role("cell").first).to_have_text(str(handling["created"]))
+    await shoot(page, "report-levels")
+
+    for title in ("售后报表", "工程报表"):
+        await page.get_by_role("navigation").get_by_role("link", name="报表").click()
+        await page.get_by_role("link", name=title).click()
+        await expect(page.get_by_role("heading", name=re.compile(f"^{title} · "))).to_be_visible()
+    await shoot(page, "report-renovation")
+
+
+async def _has_callback(kd: Desk, complaint_id: str) -> bool:
+    found = await kd.kefu.get("notifications", "/v1/callbacks", entity_id=complaint_id)
+    return bool(found["items"])

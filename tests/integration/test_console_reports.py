@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from services.console.api.i18n import catalogue
 from services.console.domain.reports import month_of, week_of
 from shared.calendar import BUSINESS_TZ
 from shared.settings import Settings
@@ -167,9 +168,10 @@ async def test_a_week_that_is_not_one_is_said_at_its_field(kd: Desk) -> None:
     assert f"投诉报表 · {week_of(datetime.now(BUSINESS_TZ).date())}" in page.text
 
 
-async def logistics_report(d: Desk, path: str, **params: str) -> Any:
+async def as_manager(d: Desk, service: str, path: str, **params: str) -> Any:
+    """A service's report as a manager reads it."""
     return await d.kefu.call(
-        "logistics", "GET", path, headers=d.kefu.auth("manager"), params=params, expect=200
+        service, "GET", path, headers=d.kefu.auth("manager"), params=params, expect=200
     )
 
 
@@ -201,13 +203,13 @@ async def test_the_logistics_page_and_its_exports_are_the_logistics_reports(kd: 
         printed = await c.get(
             "/reports/logistics/exceptions/print", params={"station": hub, "day": str(now.date())}
         )
-    receipts = await logistics_report(
-        kd, "/v1/reports/receipts/monthly", month=month, region=region
+    receipts = await as_manager(
+        kd, "logistics", "/v1/reports/receipts/monthly", month=month, region=region
     )
-    stations = await logistics_report(
-        kd, "/v1/reports/stations/monthly", month=month, region=region
+    stations = await as_manager(
+        kd, "logistics", "/v1/reports/stations/monthly", month=month, region=region
     )
-    exceptions = await logistics_report(kd, "/v1/reports/exceptions/weekly", week=week)
+    exceptions = await as_manager(kd, "logistics", "/v1/reports/exceptions/weekly", week=week)
     assert page.status_code == 200 and f"物流报表 · {month} · {region}" in page.text
 
     # The receipts chart: each figure of the region's line, as logistics counts it.
@@ -269,3 +271,82 @@ async def test_a_role_logistics_refuses_reads_not_permitted(kd: Desk) -> None:
     assert page.status_code == 200 and page.text.count("无权查看") == 6
     assert "<svg" not in page.text
     assert printed.status_code == 403
+
+
+async def sheets(c: Any, page: str, **params: str) -> dict[str, list[tuple[Any, ...]]]:
+    r = await c.get(f"/reports/{page}/export", params={**params, "format": "xlsx"})
+    assert r.status_code == 200, r.text
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    return {name: list(book[name].iter_rows(values_only=True))[1:] for name in book.sheetnames}
+
+
+async def test_after_sales_service_levels_and_renovation_are_their_services_reports(
+    kd: Desk,
+) -> None:
+    await complaint(kd, "customer_service")  # a complaint: a callback for customer service
+    now = datetime.now(BUSINESS_TZ)
+    month, week = month_of(now.date()), week_of(now.date())
+    async with kd.signed_in("boss") as c:
+        pages = {p: await c.get(f"/reports/{p}") for p in ("aftersales", "levels", "renovation")}
+        repairs_x = await sheets(c, "aftersales", month=month)
+        levels_x = await sheets(c, "levels", week=week)
+        renovation_x = await sheets(c, "renovation", month=month)
+    assert {p: r.status_code for p, r in pages.items()} == dict.fromkeys(pages, 200)
+    assert f"售后报表 · {month}" in pages["aftersales"].text
+    assert f"平台服务水平 · {week}" in pages["levels"].text
+
+    repairs = await as_manager(kd, "aftersales", "/v1/reports/repairs/monthly", month=month)
+    assert repairs_x["本月登记的维修单（按当前状态）"] == [
+        (repair_status(s), n) for s, n in repairs["opened"]["by_status"].items()
+    ]
+    steps = {"first_contact": "首次联系", "survey": "上门勘查", "repair": "维修完成"}
+    assert repairs_x["各环节时限"] == [
+        (steps[x["step"]], x["due"], x["met"], x["breached"], x["pending"])
+        for x in repairs["service_levels"]
+    ]
+    surveyed, completed = repairs["repairs"]["surveyed"], repairs["repairs"]["completed"]
+    assert repairs_x["保修与收费维修"] == [
+        ("保修", surveyed["covered"], None, completed["covered"], None),
+        (
+            "收费维修",
+            surveyed["paid"],
+            surveyed["quoted_fen"] / 100,
+            completed["paid"],
+            completed["paid_fen"] / 100,
+        ),
+    ]
+
+    levels = await as_manager(kd, "notifications", "/v1/reports/service-levels", week=week)
+    figures = ("created", "open", "overdue", "completed", "completed_late", "given_up")
+    assert [r[1:] for r in levels_x["各类回访任务"]] == [
+        tuple(x[f] for f in figures) for x in levels["callbacks"]["by_purpose"]
+    ]
+    assert sum(r[1] for r in levels_x["各类回访任务"]) == levels["callbacks"]["created"]
+    assert [r[1:] for r in levels_x["消息送达"]] == [
+        (x["sent"], x["failed"], x["queued_late"]) for x in levels["messages"]["by_channel"]
+    ]
+
+    rating = await as_manager(kd, "projects", "/v1/reports/rating/monthly", month=month)
+    care = await as_manager(kd, "projects", "/v1/reports/care-compliance")
+    assert [r[:2] for r in renovation_x["本月最佳工程"]] == [
+        (x["rank"], x["project_id"]) for x in rating["best"]
+    ]
+    assert [r[1:] for r in renovation_x["项目经理回访达标率"]] == [
+        tuple(
+            x[f]
+            for f in ("projects", "required_calls", "made_calls", "compliance_pct", "pending_calls")
+        )
+        for x in care["rows"]
+    ]
+
+    async with kd.signed_in("money") as c:
+        refused = {p: await c.get(f"/reports/{p}") for p in ("aftersales", "levels", "renovation")}
+    assert {p: r.text.count("无权查看") for p, r in refused.items()} == {
+        "aftersales": 3,
+        "levels": 3,
+        "renovation": 3,
+    }
+
+
+def repair_status(status: str) -> str:
+    return catalogue("zh-CN").get(f"repair.status.{status}", status)

@@ -14,6 +14,8 @@ from services.console.domain.reports import (
     REPORT_ROLES,
     Column,
     Table,
+    callbacks_by,
+    care_compliance,
     complaint_causes,
     complaint_departments,
     complaint_trend,
@@ -21,13 +23,18 @@ from services.console.domain.reports import (
     exception_stations,
     exception_weeks,
     exception_weeks_of,
+    messages_by_channel,
     month_end,
     month_of,
     months_back,
     penalty_lines,
     pivot,
+    rated_projects,
     receipt_regions,
     receipt_trend,
+    repair_kinds,
+    repair_levels,
+    repair_statuses,
     series,
     short,
     slowest_open,
@@ -448,3 +455,192 @@ def test_the_exception_weeks_end_with_the_months_last_week_or_this_one() -> None
     assert exception_weeks_of("2026-12", date(2026, 12, 7))[-1] == "2026-W50"
     assert exception_weeks_of("2026-12", date(2026, 12, 31))[-1] == "2026-W53"
     assert exception_weeks_of("2026-11", date(2026, 11, 29))[-1] == "2026-W48"
+
+
+# After-sales, service levels, renovation
+
+REPAIRS = {
+    "month": "2026-11",
+    "opened": {"total": 3, "by_status": {"opened": 1, "assigned": 0, "closed": 2}},
+    "service_levels": [
+        {"step": "first_contact", "due": 4, "met": 3, "breached": 1, "pending": 0},
+        {"step": "survey", "due": 2, "met": 0, "breached": 1, "pending": 1},
+    ],
+    "repairs": {
+        "surveyed": {"covered": 5, "paid": 2, "quoted_fen": 30_000},
+        "completed": {"covered": 4, "paid": 1, "paid_fen": 12_000},
+    },
+}
+
+
+def test_the_months_tickets_by_status_in_the_reports_order() -> None:
+    table = repair_statuses(REPAIRS)
+    assert table.name == "report.aftersales.statuses"
+    assert table.columns == (
+        Column("report.status", label="repair.status"),
+        Column("report.tickets"),
+    )
+    assert table.rows == (("opened", 1), ("assigned", 0), ("closed", 2))
+
+
+def test_the_service_levels_per_step() -> None:
+    table = repair_levels(REPAIRS)
+    assert table.name == "report.aftersales.levels"
+    assert table.columns == (
+        Column("report.step", label="report.sla"),
+        Column("report.sla_due"),
+        Column("report.sla_met"),
+        Column("report.sla_breached"),
+        Column("report.sla_pending"),
+    )
+    assert table.rows == (("first_contact", 4, 3, 1, 0), ("survey", 2, 0, 1, 1))
+
+
+def test_warranty_against_paid_repairs_with_the_fees() -> None:
+    table = repair_kinds(REPAIRS)
+    assert table.name == "report.aftersales.kinds"
+    assert table.columns == (
+        Column("report.repair_kind", label="report.repair_kind"),
+        Column("report.surveyed"),
+        Column("report.quoted", yuan=True),
+        Column("report.completed"),
+        Column("report.paid", yuan=True),
+    )
+    assert table.rows == (("covered", 5, None, 4, None), ("paid", 2, 30_000, 1, 12_000))
+
+
+def figures(n: int) -> dict[str, int]:
+    names = ("created", "open", "overdue", "completed", "completed_late", "given_up")
+    return {f: n + i for i, f in enumerate(names)}
+
+
+LEVELS = {
+    "callbacks": {
+        "by_purpose": [{"purpose": "complaint_handling", **figures(1)}],
+        "by_team": [{"team": "customer_service", **figures(10)}, {"team": None, **figures(20)}],
+    },
+    "messages": {
+        "by_channel": [
+            {"channel": "sms", "sent": 9, "failed": 2, "queued_late": 1},
+            {"channel": "email", "sent": 3, "failed": 0, "queued_late": 0},
+        ]
+    },
+}
+
+
+def test_callbacks_per_purpose_and_per_team() -> None:
+    heads = [
+        "report.callbacks.created",
+        "report.callbacks.open",
+        "report.callbacks.overdue",
+        "report.callbacks.completed",
+        "report.callbacks.completed_late",
+        "report.callbacks.given_up",
+    ]
+    purposes = callbacks_by(LEVELS, "purpose")
+    assert purposes.name == "report.levels.purpose"
+    assert purposes.columns == (
+        Column("report.purpose", label="purpose"),
+        *(Column(h) for h in heads),
+    )
+    assert purposes.rows == (("complaint_handling", 1, 2, 3, 4, 5, 6),)
+    teams = callbacks_by(LEVELS, "team")
+    assert teams.name == "report.levels.team"
+    assert teams.columns[0] == Column("report.team", label="team")
+    assert teams.rows == (
+        ("customer_service", 10, 11, 12, 13, 14, 15),
+        ("—", 20, 21, 22, 23, 24, 25),
+    )
+
+
+def test_messages_per_channel() -> None:
+    table = messages_by_channel(LEVELS)
+    assert table.name == "report.levels.channels"
+    assert table.columns == (
+        Column("report.channel", label="report.channel"),
+        Column("report.messages.sent"),
+        Column("report.messages.failed"),
+        Column("report.messages.queued_late"),
+    )
+    assert table.rows == (("sms", 9, 2, 1), ("email", 3, 0, 0))
+
+
+RATING = {
+    "best": [
+        {
+            "rank": 1,
+            "project_id": "p1",
+            "project_manager": "chen",
+            "score": 9.5,
+            "mean_inspection": 4.5,
+            "mean_satisfaction": 5.0,
+            "complaints": 0,
+            "inspections": 2,
+        }
+    ],
+    "worst": [
+        {
+            "rank": 1,
+            "project_id": "p9",
+            "project_manager": None,
+            "score": 3.25,
+            "mean_inspection": None,
+            "mean_satisfaction": 2.0,
+            "complaints": 3,
+            "inspections": 1,
+        }
+    ],
+}
+
+
+def test_the_best_and_worst_projects_by_rank() -> None:
+    best = rated_projects(RATING, "best")
+    assert best.name == "report.renovation.best"
+    assert best.columns == (
+        Column("report.rank"),
+        Column("report.project", link="/projects/"),
+        Column("report.project_manager"),
+        Column("report.rated.score"),
+        Column("report.rated.mean_inspection"),
+        Column("report.rated.mean_satisfaction"),
+        Column("report.rated.complaints"),
+        Column("report.rated.inspections"),
+    )
+    assert best.rows == ((1, "p1", "chen", 9.5, 4.5, 5.0, 0, 2),)
+    worst = rated_projects(RATING, "worst")
+    assert worst.name == "report.renovation.worst"
+    assert worst.rows == ((1, "p9", None, 3.25, None, 2.0, 3, 1),)
+
+
+def test_care_compliance_per_project_manager() -> None:
+    care = {
+        "rows": [
+            {
+                "project_manager": "chen",
+                "projects": 2,
+                "required_calls": 6,
+                "made_calls": 3,
+                "compliance_pct": 50.0,
+                "pending_calls": 1,
+            },
+            {
+                "project_manager": None,
+                "projects": 1,
+                "required_calls": 2,
+                "made_calls": 2,
+                "compliance_pct": 100.0,
+                "pending_calls": 0,
+            },
+        ]
+    }
+    table = care_compliance(care)
+    assert table.name == "report.renovation.care"
+    assert table.columns == (
+        Column("report.project_manager"),
+        Column("report.care.projects"),
+        Column("report.care.required_calls"),
+        Column("report.care.made_calls"),
+        Column("report.care.compliance_pct"),
+        Column("report.care.pending_calls"),
+    )
+    assert table.rows == (("chen", 2, 6, 3, 50.0, 1), ("—", 1, 2, 2, 100.0, 0))

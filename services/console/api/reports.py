@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -22,11 +24,14 @@ from services.console.domain.projects import yuan
 from services.console.domain.reports import (
     EXCEPTION_KINDS,
     FIGURES,
+    SLA_FIGURES,
     SLOWEST,
     TREND_MONTHS,
     Cell,
     Column,
     Table,
+    callbacks_by,
+    care_compliance,
     complaint_causes,
     complaint_departments,
     complaint_trend,
@@ -34,12 +39,17 @@ from services.console.domain.reports import (
     exception_stations,
     exception_weeks,
     exception_weeks_of,
+    messages_by_channel,
     month_end,
     month_of,
     months_back,
     penalty_lines,
+    rated_projects,
     receipt_regions,
     receipt_trend,
+    repair_kinds,
+    repair_levels,
+    repair_statuses,
     series,
     short,
     slowest_open,
@@ -250,6 +260,22 @@ def _region(request: Request) -> str:
     return request.query_params.get("region", "").strip()[:64]
 
 
+def readable_or(
+    found: Any, names: Sequence[str], build: Callable[[Any], list[Section]]
+) -> list[Section]:
+    """The sections built from a service's answer, or each named one refused."""
+    if isinstance(found, work.Refused):
+        return [refused(n) for n in names]
+    return build(found)
+
+
+RECEIPT_CHART = [f"report.receipts.{f}" for f in ("unreturned", "overdue", "late", "abnormal")]
+SCORE_CHART = [
+    f"report.scores.{f}" for f in ("delays", "exceptions", "receipts_late", "violations")
+]
+KIND_CHART = [f"report.scores.{k}" for k in EXCEPTION_KINDS]
+
+
 async def _logistics_sections(
     request: Request, visit: Visit, t: Translator
 ) -> tuple[str, str, bool, list[Section]]:
@@ -262,35 +288,28 @@ async def _logistics_sections(
         exception_weeks_of(month, visit.now.astimezone(BUSINESS_TZ).date()),
         region,
     )
-    sections: list[Section] = []
-    if isinstance(found.receipts, work.Refused):
-        sections += [
-            refused(f"report.logistics.{n}") for n in ("receipts", "penalty_lines", "receipt_trend")
-        ]
-    else:
-        figures = [f"report.receipts.{f}" for f in ("unreturned", "overdue", "late", "abnormal")]
-        sections += [
-            section(t, receipt_regions(found.receipts[-1]), "bar", figures),
-            section(t, penalty_lines(found.receipts[-1])),
-            section(t, receipt_trend(found.receipts), "line"),
-        ]
-    if isinstance(found.stations, work.Refused):
-        sections.append(refused("report.logistics.stations"))
-    else:
-        scores = [
-            f"report.scores.{f}" for f in ("delays", "exceptions", "receipts_late", "violations")
-        ]
-        sections.append(section(t, station_scores(found.stations), "bar", scores))
-    if isinstance(found.exceptions, work.Refused):
-        sections += [
-            refused(f"report.logistics.{n}") for n in ("exception_weeks", "exception_stations")
-        ]
-    else:
-        kinds = [f"report.scores.{k}" for k in EXCEPTION_KINDS]
-        sections += [
-            section(t, exception_weeks(found.exceptions), "bar", kinds),
-            section(t, exception_stations(found.exceptions[-1]), "bar", kinds),
-        ]
+    sections = readable_or(
+        found.receipts,
+        [f"report.logistics.{n}" for n in ("receipts", "penalty_lines", "receipt_trend")],
+        lambda months: [
+            section(t, receipt_regions(months[-1]), "bar", RECEIPT_CHART),
+            section(t, penalty_lines(months[-1])),
+            section(t, receipt_trend(months), "line"),
+        ],
+    )
+    sections += readable_or(
+        found.stations,
+        ["report.logistics.stations"],
+        lambda month: [section(t, station_scores(month), "bar", SCORE_CHART)],
+    )
+    sections += readable_or(
+        found.exceptions,
+        ["report.logistics.exception_weeks", "report.logistics.exception_stations"],
+        lambda weeks: [
+            section(t, exception_weeks(weeks), "bar", KIND_CHART),
+            section(t, exception_stations(weeks[-1]), "bar", KIND_CHART),
+        ],
+    )
     return month, region, ok, sections
 
 
@@ -303,7 +322,7 @@ async def reports_index(request: Request) -> Response:
     return render(request, "reports.html", visit=visit, pages=PAGES)
 
 
-PAGES = ("complaints", "logistics")
+PAGES = ("complaints", "logistics", "aftersales", "renovation", "levels")
 
 
 @router.get("/reports/complaints")
@@ -400,3 +419,112 @@ async def exception_sheet(request: Request, station: str = "", day: str = "") ->
     except ServiceError as exc:
         return failure(request, visit, exc)
     return served(found)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A period field of a report page's form: its name, input type, value, whether valid."""
+
+    name: str
+    kind: str
+    value: str
+    ok: bool
+
+
+def _levels(t: Translator, found: dict[str, Any]) -> list[Section]:
+    overdue = ["report.callbacks.overdue", "report.callbacks.completed_late"]
+    undelivered = ["report.messages.failed", "report.messages.queued_late"]
+    return [
+        section(t, callbacks_by(found, "purpose"), "bar", overdue),
+        section(t, callbacks_by(found, "team"), "bar", overdue),
+        section(t, messages_by_channel(found), "bar", undelivered),
+    ]
+
+
+def _repairs(t: Translator, found: dict[str, Any]) -> list[Section]:
+    return [
+        section(t, repair_statuses(found), "bar"),
+        section(t, repair_levels(found), "bar", [f"report.sla_{f}" for f in SLA_FIGURES[1:]]),
+        section(t, repair_kinds(found), "bar", ["report.surveyed", "report.completed"]),
+    ]
+
+
+async def _period_sections(
+    request: Request, visit: Visit, t: Translator, page: str
+) -> tuple[Filter, list[Section]]:
+    services, staff = request.app.state.services, visit.staff
+    if page == "levels":
+        week, ok = _week(request, visit.now)
+        found = await work.report(
+            services, staff, "notifications", "/v1/reports/service-levels", week=week
+        )
+        names = [f"report.levels.{n}" for n in ("purpose", "team", "channels")]
+        return Filter("week", "week", week, ok), readable_or(found, names, partial(_levels, t))
+    month, ok = _month(request, visit.now)
+    chosen = Filter("month", "month", month, ok)
+    if page == "aftersales":
+        found = await work.report(
+            services, staff, "aftersales", "/v1/reports/repairs/monthly", month=month
+        )
+        names = [f"report.aftersales.{n}" for n in ("statuses", "levels", "kinds")]
+        return chosen, readable_or(found, names, partial(_repairs, t))
+    rating, care = await work.renovation(services, staff, month)
+    sections = [
+        *readable_or(
+            rating,
+            ["report.renovation.best", "report.renovation.worst"],
+            lambda r: [
+                section(t, rated_projects(r, which), "bar", ["report.rated.score"])
+                for which in ("best", "worst")
+            ],
+        ),
+        *readable_or(
+            care,
+            ["report.renovation.care"],
+            lambda c: [section(t, care_compliance(c), "bar", ["report.care.compliance_pct"])],
+        ),
+    ]
+    return chosen, sections
+
+
+@router.get("/reports/{page}")
+async def period_report(request: Request, page: str) -> Response:
+    """After-sales (by month), renovation (by month) and the platform's service levels (by
+    week): each service's report as charts with their numbers."""
+    visit = await guard.visit(request)
+    if visit is None:
+        return guard.to_signin(request)
+    if page not in PAGES:
+        return render(request, "notfound.html", visit=visit, status=404)
+    t = translator(lang_of(request))
+    try:
+        chosen, sections = await _period_sections(request, visit, t, page)
+    except ServiceError as exc:
+        return failure(request, visit, exc)
+    return render(
+        request,
+        "report_page.html",
+        visit=visit,
+        status=200 if chosen.ok else 422,
+        page=page,
+        chosen=chosen,
+        sections=sections,
+        query=urlencode({chosen.name: chosen.value}),
+        export=f"/reports/{page}/export",
+    )
+
+
+@router.get("/reports/{page}/export")
+async def period_export(request: Request, page: str) -> Response:
+    """The page's tables as CSV (one) or XLSX (all)."""
+    visit = await guard.visit(request)
+    if visit is None:
+        return guard.to_signin(request)
+    if page not in PAGES:
+        return render(request, "notfound.html", visit=visit, status=404)
+    t = translator(lang_of(request))
+    try:
+        chosen, sections = await _period_sections(request, visit, t, page)
+    except ServiceError as exc:
+        return failure(request, visit, exc)
+    return exported(request, f"{page}-{chosen.value}", sections)

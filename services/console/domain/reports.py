@@ -369,3 +369,124 @@ def penalty_lines(report: Mapping[str, Any]) -> Table:
         ),
         rows,
     )
+
+
+# After-sales: the monthly repairs report.
+SLA_FIGURES = ("due", "met", "breached", "pending")
+
+
+def repair_statuses(report: Mapping[str, Any]) -> Table:
+    """The month's tickets by their status now, in life-cycle order."""
+    return Table(
+        "report.aftersales.statuses",
+        (Column("report.status", label="repair.status"), Column("report.tickets")),
+        tuple(row(str(s), int(n)) for s, n in report["opened"]["by_status"].items()),
+    )
+
+
+def repair_levels(report: Mapping[str, Any]) -> Table:
+    """Per service-level step: deadlines due in the month, met, breached, still pending."""
+    return Table(
+        "report.aftersales.levels",
+        (
+            Column("report.step", label="report.sla"),
+            *(Column(f"report.sla_{f}") for f in SLA_FIGURES),
+        ),
+        tuple(
+            row(str(x["step"]), *(int(x[f]) for f in SLA_FIGURES)) for x in report["service_levels"]
+        ),
+    )
+
+
+def repair_kinds(report: Mapping[str, Any]) -> Table:
+    """Warranty and paid repairs: surveyed with the fees quoted, completed with the fees paid."""
+    surveyed, completed = report["repairs"]["surveyed"], report["repairs"]["completed"]
+    return Table(
+        "report.aftersales.kinds",
+        (
+            Column("report.repair_kind", label="report.repair_kind"),
+            Column("report.surveyed"),
+            Column("report.quoted", yuan=True),
+            Column("report.completed"),
+            Column("report.paid", yuan=True),
+        ),
+        (
+            row("covered", int(surveyed["covered"]), None, int(completed["covered"]), None),
+            row(
+                "paid",
+                int(surveyed["paid"]),
+                int(surveyed["quoted_fen"]),
+                int(completed["paid"]),
+                int(completed["paid_fen"]),
+            ),
+        ),
+    )
+
+
+# The platform's service levels: callbacks overdue, messages not delivered.
+CALLBACK_FIGURES = ("created", "open", "overdue", "completed", "completed_late", "given_up")
+MESSAGE_FIGURES = ("sent", "failed", "queued_late")
+
+
+def callbacks_by(report: Mapping[str, Any], by: str) -> Table:
+    """The period's callbacks per purpose (`by` = purpose) or per team (`by` = team; a task
+    assigned to a person has no team)."""
+    label = "purpose" if by == "purpose" else "team"
+    return Table(
+        f"report.levels.{by}",
+        (
+            Column(f"report.{by}", label=label),
+            *(Column(f"report.callbacks.{f}") for f in CALLBACK_FIGURES),
+        ),
+        tuple(
+            row(str(x[by] or "—"), *(int(x[f]) for f in CALLBACK_FIGURES))
+            for x in report["callbacks"][f"by_{by}"]
+        ),
+    )
+
+
+def messages_by_channel(report: Mapping[str, Any]) -> Table:
+    """The period's messages per channel: sent, failed, still queued past their time."""
+    return Table(
+        "report.levels.channels",
+        (
+            Column("report.channel", label="report.channel"),
+            *(Column(f"report.messages.{f}") for f in MESSAGE_FIGURES),
+        ),
+        tuple(
+            row(str(x["channel"]), *(int(x[f]) for f in MESSAGE_FIGURES))
+            for x in report["messages"]["by_channel"]
+        ),
+    )
+
+
+# Renovation: the monthly rating, care-call compliance.
+RATED = ("score", "mean_inspection", "mean_satisfaction", "complaints", "inspections")
+CARE = ("projects", "required_calls", "made_calls", "compliance_pct", "pending_calls")
+
+
+def rated_projects(report: Mapping[str, Any], which: str) -> Table:
+    """The month's best (`which` = best) or worst projects with their scores, by rank."""
+    return Table(
+        f"report.renovation.{which}",
+        (
+            Column("report.rank"),
+            Column("report.project", link="/projects/"),
+            Column("report.project_manager"),
+            *(Column(f"report.rated.{f}") for f in RATED),
+        ),
+        tuple(
+            row(int(x["rank"]), str(x["project_id"]), x["project_manager"], *(x[f] for f in RATED))
+            for x in report[which]
+        ),
+    )
+
+
+def care_compliance(report: Mapping[str, Any]) -> Table:
+    """Per project manager: projects owing care calls, calls owed, made, the percentage, and
+    the calls still open."""
+    return Table(
+        "report.renovation.care",
+        (Column("report.project_manager"), *(Column(f"report.care.{f}") for f in CARE)),
+        tuple(row(str(x["project_manager"] or "—"), *(x[f] for f in CARE)) for x in report["rows"]),
+    )

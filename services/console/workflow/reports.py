@@ -133,3 +133,22 @@ async def exception_sheet(services: Services, staff: Staff, station: str, day: s
         "/v1/reports/exceptions/daily",
         {"station": station, "day": day, "format": "html"},
     )
+
+
+async def report(
+    services: Services, staff: Staff, service: str, path: str, **params: Any
+) -> dict[str, Any] | Refused:
+    """One report of one service for the given period and filters (REFUSED: not this role's)."""
+    found: dict[str, Any] | Refused = await readable(services.get(staff, service, path, **params))
+    return found
+
+
+async def renovation(
+    services: Services, staff: Staff, month: str
+) -> tuple[dict[str, Any] | Refused, dict[str, Any] | Refused]:
+    """projects' monthly rating for the month and its care-call compliance as of now."""
+    rating, care = await asyncio.gather(
+        report(services, staff, "projects", "/v1/reports/rating/monthly", month=month),
+        report(services, staff, "projects", "/v1/reports/care-compliance"),
+    )
+    return rating, care
