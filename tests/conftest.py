@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import nats
 import pytest
+from hypothesis import settings as hypothesis_settings
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
@@ -25,6 +26,11 @@ from tests.support.harness import (
 
 # The tests ask for test mode explicitly (an unset KEFU_ENV is production, shared/settings.py).
 os.environ.setdefault("KEFU_ENV", "test")
+
+# Property tests are the same examples on every run and have no time limit per example: on a
+# loaded 2-core machine Hypothesis' default 200 ms deadline failed a test that was right.
+hypothesis_settings.register_profile("kefu", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("kefu")
 
 
 @pytest.fixture(scope="session")
