@@ -121,7 +121,9 @@ def release_requirements(s: Shipment, proven_names: Sequence[str]) -> list[Requi
 def reserved_phone_matches(s: Shipment, phone: str | None) -> bool:
     """核对票据预留电话: the number given at the counter is the consignee's phone reserved on the
     waybill (both as digits, however they were typed)."""
-    given = normalise_phone(phone or "")
+    if phone is None:
+        return False
+    given = normalise_phone(phone)
     return bool(given) and given == normalise_phone(s.consignee.phone)
 
 
