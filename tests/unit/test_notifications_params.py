@@ -403,3 +403,19 @@ def test_a_reports_summary_and_its_csv() -> None:
     assert pm.report_attachment(e).media_type == "text/csv"  # type: ignore[union-attr]
     assert pm.report_attachment(ev(kind="k", period="p", csv="")) is None
     assert pm.report_attachment(ev(kind="k", period="p")) is None
+
+
+def test_a_missing_shippers_slip_names_the_station_and_its_note_or_a_dash() -> None:
+    full = ev(waybill="WB1", station="CD01", at="2026-03-10T09:00:00+08:00", note="未见厂家单")
+    assert pm.slip_missing_params(full) == {
+        "waybill": "WB1",
+        "station": "CD01",
+        "at": "2026-03-10 09:00",
+        "note": "未见厂家单",
+    }
+    assert pm.slip_missing_params(ev(waybill="WB1", station="CD01", note="")) == {
+        "waybill": "WB1",
+        "station": "CD01",
+        "at": "2026-02-28 23:50",
+        "note": "-",
+    }
