@@ -1,6 +1,7 @@
-"""The signed short links a customer opens from an SMS: an HMAC over the record, the audience
-and the link's lifetime, under a secret production must set (KEFU_LINK_SECRET). Notifications
-signs them into the message; the console opens them. Pure: no clock, no I/O."""
+"""The signed short links a customer opens from an SMS: an HMAC over the record (a waybill or a
+renovation project's id), the audience and the link's lifetime, under a secret production must
+set (KEFU_LINK_SECRET). Notifications signs them into the message; the console opens them.
+Pure: no clock, no I/O."""
 
 from __future__ import annotations
 
@@ -27,13 +28,23 @@ MAX_TOKEN_CHARS = -(-4 * (_HEAD.size + MAX_SUBJECT_BYTES + MAC_BYTES) // 3)
 
 
 class Audience(StrEnum):
-    """Who a link was sent to: what the page may show them follows from it."""
+    """Who a link was sent to: what the page may show them, and which record the link names
+    (a shipment's consignee or shipper, a renovation project's customer), follow from it."""
 
     CONSIGNEE = "consignee"
     SHIPPER = "shipper"
+    CUSTOMER = "customer"  # a project's: the renovation customer's page
+
+    @property
+    def names_project(self) -> bool:
+        """Whether the link names a renovation project (else a shipment's waybill)."""
+        return self is Audience.CUSTOMER
 
 
-_CODES = {Audience.CONSIGNEE: b"c", Audience.SHIPPER: b"s"}
+# The audiences of each kind of record: what `kefu link revoke` ends when not told one.
+SHIPMENT_AUDIENCES = (Audience.CONSIGNEE, Audience.SHIPPER)
+PROJECT_AUDIENCES = (Audience.CUSTOMER,)
+_CODES = {Audience.CONSIGNEE: b"c", Audience.SHIPPER: b"s", Audience.CUSTOMER: b"p"}
 _BY_CODE = {v: k for k, v in _CODES.items()}
 
 

@@ -20,6 +20,13 @@ class Role(StrEnum):
     # Not a person: the console's token for one customer link, reading one waybill (its
     # `waybill` and `audience` claims) through the one endpoint that names this role.
     TRACKING = "tracking"
+    # Not a person either: the console's token for a renovation customer's link, reading one
+    # project (its `project` claim) through the customer views of projects and aftersales.
+    PROJECT_VIEW = "project_view"
+
+
+# The roles of customers' links' tokens: no staff account, no sign-in, one record each.
+LINK_ROLES = frozenset({Role.TRACKING, Role.PROJECT_VIEW})
 
 
 class ComplaintCategory(StrEnum):

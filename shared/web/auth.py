@@ -17,8 +17,10 @@ from shared.web.errors import Problem
 
 # A token without an expiry would be valid for ever: refused (issue 16).
 REQUIRED_CLAIMS = ["exp", "sub", "role"]
-# Whom a tracking token reads for (shared.links.Audience's values).
+# Whom a tracking token reads for (shared.links.Audience's values for a shipment).
 AUDIENCES = frozenset({"consignee", "shipper"})
+# Whom a project_view token reads for: the project's customer.
+PROJECT_AUDIENCE = "customer"
 # The OpenAPI security scheme every authenticated operation names (the 401 is ours).
 BEARER = HTTPBearer(
     scheme_name="bearer",
@@ -39,7 +41,8 @@ class Principal:
     department: str | None = None
     team: str | None = None
     waybill: str | None = None  # a tracking token: the one waybill it reads
-    audience: str | None = None  # a tracking token: consignee or shipper
+    audience: str | None = None  # a tracking token: consignee or shipper; project_view: customer
+    project: str | None = None  # a project_view token: the one project it reads
 
     @property
     def is_branch(self) -> bool:
@@ -61,6 +64,7 @@ def issue_token(
     team: str | None = None,
     waybill: str | None = None,
     audience: str | None = None,
+    project: str | None = None,
     ttl_seconds: int = 86400 * 30,
 ) -> str:
     """Sign a token (HS256 with KEFU_AUTH_SECRET, key id in the header); it always expires."""
@@ -71,6 +75,8 @@ def issue_token(
         raise ValueError("a branch token needs --branch")
     if role == Role.TRACKING and not (waybill and audience in AUDIENCES):
         raise ValueError("a tracking token needs a waybill and an audience (consignee, shipper)")
+    if role == Role.PROJECT_VIEW and not (project and audience == PROJECT_AUDIENCE):
+        raise ValueError("a project_view token needs a project and the audience customer")
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": sub or (f"branch:{branch}" if branch else role),
@@ -85,6 +91,7 @@ def issue_token(
         ("team", team),
         ("waybill", waybill),
         ("audience", audience),
+        ("project", project),
     ):
         if v:
             claims[k] = v
@@ -127,6 +134,10 @@ def verify(settings: Settings, token: str) -> Principal:
             claims.get("waybill") and claims.get("audience") in AUDIENCES
         ):
             raise ValueError("a tracking token must name its waybill and audience")
+        if role is Role.PROJECT_VIEW and not (
+            claims.get("project") and claims.get("audience") == PROJECT_AUDIENCE
+        ):
+            raise ValueError("a project_view token must name its project and audience customer")
         return Principal(
             sub=str(claims["sub"]),
             role=role,
@@ -136,6 +147,7 @@ def verify(settings: Settings, token: str) -> Principal:
             team=claims.get("team"),
             waybill=claims.get("waybill"),
             audience=claims.get("audience"),
+            project=claims.get("project"),
         )
     except (jwt.PyJWTError, KeyError, ValueError) as exc:
         raise Problem(401, "Invalid token", f"the bearer token was not accepted: {exc}") from exc

@@ -28,7 +28,7 @@ from services.console.domain import (
     session_expiry,
 )
 from services.console.domain.worklist import due_group
-from shared.contracts.values import Role, Team
+from shared.contracts.values import LINK_ROLES, Role, Team
 from shared.errors import Invalid
 
 pytestmark = pytest.mark.quick
@@ -179,12 +179,13 @@ def test_an_account_keeps_every_claim_it_was_given() -> None:
 
 
 def test_a_refused_account_names_its_field_and_says_what_is_allowed() -> None:
-    roles = ", ".join(r.value for r in Role if r is not Role.TRACKING)
+    roles = ", ".join(r.value for r in Role if r not in LINK_ROLES)
     teams = ", ".join(t.value for t in Team)
     for name, role, kw, field, detail in (
         ("Li", "cs", {}, "username", "lowercase letters, digits, '.', '_' or '-', at most 64"),
         ("li", "boss", {}, "role", f"one of {roles}"),
         ("li", "tracking", {}, "role", f"one of {roles}"),  # a link's token, not a person
+        ("li", "project_view", {}, "role", f"one of {roles}"),
         ("sh01", "branch", {}, "branch", "a branch account names its branch"),
         ("li", "cs", {"team": "sales"}, "team", f"one of {teams}"),
     ):

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.logistics.api.views import mask_name
-from shared.contracts.values import Role
+from shared.contracts.values import LINK_ROLES, Role
 from shared.links import (
     DEV_LINK_SECRET,
     MAX_SUBJECT_BYTES,
+    PROJECT_AUDIENCES,
+    SHIPMENT_AUDIENCES,
     Audience,
     genuine,
     key_of,
@@ -145,6 +147,62 @@ def test_a_tracking_token_names_its_waybill_and_audience() -> None:
         verify(s, bare)  # no audience: refused, as a branch token without its branch is
 
 
+PROJECT = "3f9c2d1e-8a7b-4c6d-9e0f-1a2b3c4d5e6f"
+
+
+def test_a_project_link_names_the_project_for_its_customer() -> None:
+    link = open_link(KEY, sign(KEY, PROJECT, Audience.CUSTOMER, T0, DAYS), T0)
+    assert link is not None and (link.subject, link.audience) == (PROJECT, Audience.CUSTOMER)
+    assert link.audience.names_project
+    assert not Audience.CONSIGNEE.names_project and not Audience.SHIPPER.names_project
+    assert SHIPMENT_AUDIENCES == (Audience.CONSIGNEE, Audience.SHIPPER)
+    assert PROJECT_AUDIENCES == (Audience.CUSTOMER,)
+    # a project's id (a UUID) still makes a link an SMS carries on one line
+    assert len(sign(KEY, PROJECT, Audience.CUSTOMER, T0, DAYS)) <= 80
+    # a shipment's link cannot be turned into the customer's page of a project of that name
+    raw = bytearray(base64.urlsafe_b64decode(token(PROJECT) + "=="))
+    raw[1:2] = b"p"
+    forged = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
+    assert open_link(KEY, forged, T0) is None
+
+
+def test_a_project_view_token_names_its_project_for_the_customer() -> None:
+    s = Settings(env="test")
+    who = verify(
+        s,
+        issue_token(s, role="project_view", project="P1", audience="customer", ttl_seconds=60),
+    )
+    assert (who.role, who.project, who.audience, who.waybill) == (
+        Role.PROJECT_VIEW,
+        "P1",
+        "customer",
+        None,
+    )
+    for claims in (
+        {},
+        {"project": "P1"},
+        {"audience": "customer"},
+        {"project": "P1", "audience": "shipper"},
+    ):
+        with pytest.raises(ValueError, match="project_view token"):
+            issue_token(s, role="project_view", **claims)
+    import jwt
+
+    for claims in (
+        {"project": "P1"},
+        {"project": "P1", "audience": "consignee"},
+        {"audience": "customer"},
+    ):
+        bare = jwt.encode(
+            {"sub": "x", "role": "project_view", "exp": 2**33, **claims},
+            s.auth_secret,
+            algorithm="HS256",
+            headers={"kid": s.auth_kid},
+        )
+        with pytest.raises(Problem, match="project_view token must name"):
+            verify(s, bare)
+
+
 def test_names_are_masked() -> None:
     assert mask_name("王芳") == "王*"
     assert mask_name("欧阳娜娜") == "欧***"
@@ -162,3 +220,7 @@ def test_no_console_account_and_no_staff_list_has_the_tracking_role() -> None:
         new_staff("li.na", "tracking")
     assert refused.value.field == "role" and "tracking" not in str(refused.value)
     assert Role.TRACKING not in STAFF
+    with pytest.raises(Invalid, match="one of branch") as refused:
+        new_staff("li.na", "project_view")
+    assert "project_view" not in str(refused.value)
+    assert Role.PROJECT_VIEW not in STAFF and LINK_ROLES == {Role.TRACKING, Role.PROJECT_VIEW}

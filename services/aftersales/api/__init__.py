@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from services.aftersales.api import photos, reports, steps, tickets
+from services.aftersales.api import customer, photos, reports, steps, tickets
 
 router = APIRouter()
 router.include_router(tickets.router)
 router.include_router(steps.router)
 router.include_router(photos.router)
 router.include_router(reports.router)
+router.include_router(customer.router)
 
 __all__ = ["router"]

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.aftersales.domain import ApprovalLevel, SlaStep, Ticket, next_words
+from services.aftersales.domain.customer import customer_step
 from services.aftersales.queries import Stored
 from services.aftersales.workflow import TicketFile
 from shared.contracts.values import ProblemKind
@@ -90,6 +91,20 @@ def summary_view(stored: Stored) -> dict[str, Any]:
         "opened_at": t.opened_at,
         "covered": t.covered,
         "repair_on": t.repair_on,
+    }
+
+
+def customer_repair_view(t: Ticket) -> dict[str, Any]:
+    """An open ticket as its customer's page shows it: the problem, when it was reported,
+    whether the warranty covers it (once surveyed) and the next step."""
+    step = customer_step(t)
+    return {
+        "id": t.id,
+        "problem": t.problem,
+        "status": t.status.value,
+        "opened_at": t.opened_at,
+        "covered": t.covered,
+        "next": {"step": step.code, "at": step.at, "on": step.on, "fee_fen": step.fee_fen},
     }
 
 

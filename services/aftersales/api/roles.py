@@ -8,6 +8,10 @@ from shared.web.auth import require
 READ = require("aftersales", "supervision", "cs", "dept_head", "manager", "finance", "branch")
 WRITE = require("aftersales")
 APPROVE = require("dept_head", "manager", "finance")
+# A project's open repairs: the readers, and a renovation customer's link (its own project only).
+CUSTOMER_VIEW = require(
+    "aftersales", "supervision", "cs", "dept_head", "manager", "finance", "branch", "project_view"
+)
 REPORTS = require("aftersales", "supervision", "dept_head", "manager")
 # Who signs each level of the reimbursement form (admin may sign both).
 APPROVERS = {ApprovalLevel.DEPT_HEAD: {"dept_head", "manager"}, ApprovalLevel.FINANCE: {"finance"}}

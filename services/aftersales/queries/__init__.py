@@ -25,6 +25,7 @@ from services.aftersales.queries.tickets import (
     lock_ticket,
     photos,
     record_breach,
+    tickets_of_project,
     update_ticket,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "photos",
     "record_breach",
     "service_levels",
+    "tickets_of_project",
     "update_ticket",
     "upsert_materials",
     "upsert_project",

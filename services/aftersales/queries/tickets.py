@@ -91,6 +91,20 @@ async def list_tickets(
     return [stored(r) for r in rows]
 
 
+async def tickets_of_project(
+    conn: asyncpg.Connection, *, project_id: str, statuses: list[str], limit: int
+) -> list[Stored]:
+    """A project's tickets in these statuses, in opening order (its repairs_by_project index)."""
+    rows = await conn.fetch(
+        f"{_SELECT} WHERE project_id = $1 AND status = ANY($2::text[])"
+        " ORDER BY opened_at, id LIMIT $3",
+        project_id,
+        statuses,
+        limit,
+    )
+    return [stored(r) for r in rows]
+
+
 async def add_history(
     conn: asyncpg.Connection,
     *,

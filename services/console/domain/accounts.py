@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from shared.contracts.values import Role, Team
+from shared.contracts.values import LINK_ROLES, Role, Team
 from shared.errors import Invalid
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -47,7 +47,7 @@ def new_staff(
     """A checked account: a plain lowercase name, a known role, a branch for branch staff."""
     if not USERNAME.match(username):
         raise Invalid("username", "lowercase letters, digits, '.', '_' or '-', at most 64")
-    people = [r.value for r in Role if r is not Role.TRACKING]  # tracking is a link's token
+    people = [r.value for r in Role if r not in LINK_ROLES]  # a link's token is no person
     if role not in people:
         raise Invalid("role", f"one of {', '.join(people)}")
     known = Role(role)

@@ -8,13 +8,13 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications.domain import Outcome
-from shared.contracts.values import CallbackPurpose, MessageChannel, Role
+from shared.contracts.values import LINK_ROLES, CallbackPurpose, MessageChannel, Role
 from shared.validation import Code, Comment
 from shared.web.models import Strict
 
 # Every staff role reads the worklist and the log; neither a branch's systems nor a customer
-# link's token (Role.TRACKING) do.
-STAFF: Final = tuple(r for r in Role if r not in (Role.BRANCH, Role.TRACKING))
+# link's token (LINK_ROLES: tracking, project_view) do.
+STAFF: Final = tuple(r for r in Role if r is not Role.BRANCH and r not in LINK_ROLES)
 # The roles whose work is calling customers see a task's customer phone in full; others masked.
 DIALLERS: Final = frozenset(r for r in STAFF if r is not Role.FINANCE)
 # The service-level report: customer service and those who manage it.

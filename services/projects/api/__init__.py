@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from services.projects.api import (
+    customer,
     documents,
     money,
     projects,
@@ -13,7 +14,7 @@ from services.projects.api import (
 )
 
 router = APIRouter()
-for part in (projects, money, settlement, documents, quality, reviews, reports):
+for part in (projects, money, settlement, documents, quality, reviews, reports, customer):
     router.include_router(part.router)
 
 __all__ = ["router"]

@@ -4,6 +4,7 @@ shapes of its answers."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -18,9 +19,14 @@ from services.projects.domain import (
     QualityInspection,
     Review,
     ReviewKind,
+    in_warranty,
 )
+from services.projects.domain.customer import PlanLine, due_now, mask_address, mask_name
+from services.projects.domain.model import WarrantyCard
 from services.projects.queries import records
 from services.projects.workflow import ProjectFile
+from services.projects.workflow.customer import CustomerView
+from shared.calendar import local_date
 from shared.contracts.values import (
     Deadline,
     DocumentKind,
@@ -340,6 +346,67 @@ def project_body(f: ProjectFile) -> dict[str, Any]:
         "documents": doc["documents"],
         "feedback": doc["feedback"],
         "design_acceptance": doc["design_acceptance"],
+    }
+
+
+def customer_view_body(v: CustomerView) -> dict[str, Any]:
+    """GET /v1/projects/{id}/customer-view: the project as its customer's link shows it."""
+    p = v.project
+    return {
+        "id": p.id,
+        "stage": p.stage.value,
+        "address": mask_address(v.address),
+        "customer_name": mask_name(v.customer_name) if v.customer_name else None,
+        "stages": [
+            {"stage": s.stage.value, "done": s.done, "current": s.current, "at": s.at}
+            for s in v.steps
+        ],
+        "next": {
+            "stage": v.next.stage.value if v.next.stage else None,
+            "automatic": v.next.automatic,
+            "waiting_for": list(v.next.waiting_for),
+        },
+        "contract_fen": p.contract.amount_fen if p.contract else None,
+        "deposit_paid_fen": p.deposit_paid_fen,
+        "plan": [_plan_line(line) for line in v.plan],
+        "due_now": _due_now(due_now(v.plan)),
+        "warranty": _customer_card(v.card, local_date(v.now)),
+        "as_of": v.now,
+    }
+
+
+def _plan_line(line: PlanLine) -> dict[str, Any]:
+    row = line.row
+    return {
+        "installment": row.installment.value,
+        "amount_fen": row.amount_fen,
+        "paid_fen": row.paid_fen,
+        "outstanding_fen": row.outstanding_fen,
+        "due_after": row.due_after.value,
+        "due_on": row.due_on,
+        "state": line.state,
+    }
+
+
+def _due_now(due: PlanLine | None) -> dict[str, Any] | None:
+    if due is None:
+        return None
+    return {
+        "installment": due.row.installment.value,
+        "outstanding_fen": due.row.outstanding_fen,
+        "due_on": due.row.due_on,
+        "overdue": due.state == "overdue",
+    }
+
+
+def _customer_card(card: WarrantyCard | None, today: date) -> dict[str, Any] | None:
+    if card is None:
+        return None
+    return {
+        "card_no": card.card_no,
+        "starts_on": card.starts_on,
+        "ends_on": card.ends_on,
+        "covered": in_warranty(card, today),
     }
 
 

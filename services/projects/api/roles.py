@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from shared.contracts.values import Department, Role
 from shared.errors import Forbidden
-from shared.web.auth import Principal
+from shared.web.auth import Principal, require
 
 READERS = (Role.CS, Role.MANAGER, Role.DEPT_HEAD, Role.ENGINEERING, Role.FINANCE)
+# A project as its customer's link shows it: the readers, and the link's token (its own project).
+CUSTOMER_VIEW = require(*READERS, Role.PROJECT_VIEW)
 REPORT_READERS = (Role.MANAGER, Role.DEPT_HEAD, Role.CS, Role.ENGINEERING)
 ENGINEERING = (Role.ENGINEERING,)
 FINANCE = (Role.FINANCE,)
