@@ -330,20 +330,25 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    """Issue a customer's link by hand, or revoke a waybill's links."""
+    """Issue a customer's link by hand, or revoke a waybill's or a project's links."""
     from services.console.config import ConsoleSettings
     from services.console.workflow.tracking import issue_link, revoke_links
-    from shared.links import Audience
+    from shared.links import PROJECT_AUDIENCES, SHIPMENT_AUDIENCES, Audience
 
-    audiences = [Audience(args.audience)] if args.audience else list(Audience)
+    if args.project and args.audience not in (None, Audience.CUSTOMER.value):
+        return _fail(f"kefu link {args.link_command}", "--project links are the customer's")
+    if args.audience:
+        audiences = [Audience(args.audience)]
+    else:
+        audiences = list(PROJECT_AUDIENCES if args.project else SHIPMENT_AUDIENCES)
     if args.link_command == "revoke":
         at = asyncio.run(
             _console_context(
-                lambda ctx: revoke_links(ctx, args.waybill, audiences, args.by, args.reason)
+                lambda ctx: revoke_links(ctx, args.record, audiences, args.by, args.reason)
             )
         )
         names = ", ".join(a.value for a in audiences)
-        _print(f"revoked the links to {args.waybill} for {names} issued until {at.isoformat()}")
+        _print(f"revoked the links to {args.record} for {names} issued until {at.isoformat()}")
         return 0
     settings, secret = load("console"), ConsoleSettings().link_secret
     try:
@@ -351,11 +356,13 @@ def cmd_link(args: argparse.Namespace) -> int:
     except InsecureSettings as exc:
         print(f"kefu link issue: refusing to sign: {exc}", file=sys.stderr, flush=True)
         return 2
-    if not args.audience:
-        return _fail("kefu link issue", "--audience is required (consignee or shipper)")
+    if len(audiences) != 1:
+        return _fail(
+            "kefu link issue", "--audience is required (consignee or shipper), or --project"
+        )
     base = args.base_url or f"http://127.0.0.1:{settings.port_for('console')}"
     try:
-        _print(issue_link(secret, base, args.waybill, audiences[0], datetime.now(UTC), args.days))
+        _print(issue_link(secret, base, args.record, audiences[0], datetime.now(UTC), args.days))
     except ValueError as exc:
         return _fail("kefu link issue", str(exc))
     return 0
@@ -706,13 +713,20 @@ def parser() -> Parser:
     ua.add_argument("--department", help="the department")
     ua.add_argument("--team", help="the team")
 
-    link = command("link", "the customers' links (the shipment page the SMS links to)")
+    link = command(
+        "link", "the customers' links (the shipment's or the project's page the SMS links to)"
+    )
     link_sub = link.add_subparsers(dest="link_command", required=True, metavar="COMMAND")
     li = command(
         "issue", "print a link as the SMS carries it (KEFU_LINK_SECRET)", cmd_link, link_sub
     )
-    li.add_argument("waybill", help="the waybill the page shows")
-    li.add_argument("--audience", choices=("consignee", "shipper"), help="whom it is for")
+    li.add_argument("record", help="the waybill (or with --project the project) the page shows")
+    li.add_argument(
+        "--audience", choices=("consignee", "shipper", "customer"), help="whom it is for"
+    )
+    li.add_argument(
+        "--project", action="store_true", help="a renovation project's page, for its customer"
+    )
     li.add_argument("--days", type=int, default=30, help="how long it opens (30)")
     li.add_argument(
         "--base-url",
@@ -720,10 +734,16 @@ def parser() -> Parser:
         help="the console's public address (KEFU_LINK_BASE_URL; default this host's console)",
     )
     lr = command(
-        "revoke", "every link to the waybill issued until now opens nothing", cmd_link, link_sub
+        "revoke",
+        "every link to the waybill (or project) issued until now opens nothing",
+        cmd_link,
+        link_sub,
     )
-    lr.add_argument("waybill", help="the waybill whose links end")
-    lr.add_argument("--audience", choices=("consignee", "shipper"), help="only this one's")
+    lr.add_argument("record", help="the waybill (or with --project the project) whose links end")
+    lr.add_argument(
+        "--audience", choices=("consignee", "shipper", "customer"), help="only this one's"
+    )
+    lr.add_argument("--project", action="store_true", help="the record is a renovation project")
     lr.add_argument("--by", default="cli", help="who revokes (kept with the revocation)")
     lr.add_argument("--reason", default="", help="why (kept with the revocation)")
 

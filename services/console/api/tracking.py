@@ -1,4 +1,5 @@
-"""The customer's shipment page: public (no sign-in), opened from the link in an SMS."""
+"""The customers' pages: public (no sign-in), opened from the link in an SMS — a shipment's for
+its consignee or shipper, a renovation project's for its customer."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from services.console.api.pages import render
-from services.console.workflow import tracking
+from services.console.workflow import renovation, tracking
 from services.console.workflow.services import ServiceError
 from shared.web.deps import view
 
@@ -16,9 +17,9 @@ PUBLIC = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
 
 
 @router.get("/t/{token}")
-async def shipment_page(request: Request, token: str) -> Response:
-    """The shipment a link names, as its audience may see it; a forged, altered, expired or
-    revoked link and an unknown waybill all get the one "not found" page (404)."""
+async def customer_page(request: Request, token: str) -> Response:
+    """The record a link names, as its audience may see it; a forged, altered, expired or
+    revoked link and an unknown waybill or project all get the one "not found" page (404)."""
     client = request.client
     wait = request.app.state.link_limit.refuse(client.host if client else "unknown")
     if wait is not None:
@@ -29,14 +30,18 @@ async def shipment_page(request: Request, token: str) -> Response:
     if link is not None:
         async with view(request) as ctx:
             link = await tracking.admitted(ctx, link)
-    found = None
+    if link is None:
+        return render(request, "track_missing.html", status=404, headers=PUBLIC)
+    services, ttl = request.app.state.services, config.link_token_ttl_seconds
     try:
-        if link is not None:
-            found = await tracking.shipment(
-                request.app.state.services, link, config.link_token_ttl_seconds
-            )
+        if link.audience.names_project:
+            reno = await renovation.project(services, link, ttl)
+            if reno is not None:
+                return render(request, "renovation.html", headers=PUBLIC, reno=reno)
+        else:
+            found = await tracking.shipment(services, link, ttl)
+            if found is not None:
+                return render(request, "track.html", headers=PUBLIC, tracked=found)
     except ServiceError:
         return render(request, "track_notice.html", status=503, headers=PUBLIC, notice="down")
-    if found is None:
-        return render(request, "track_missing.html", status=404, headers=PUBLIC)
-    return render(request, "track.html", headers=PUBLIC, tracked=found)
+    return render(request, "track_missing.html", status=404, headers=PUBLIC)

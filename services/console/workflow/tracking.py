@@ -82,20 +82,21 @@ async def shipment(services: Services, link: Link, ttl_seconds: int) -> Tracked 
 
 
 async def revoke_links(
-    ctx: Context, waybill: str, audiences: list[Audience], by: str, reason: str
+    ctx: Context, subject: str, audiences: list[Audience], by: str, reason: str
 ) -> datetime:
-    """Revoke every link to the waybill issued until now, for these audiences."""
+    """Revoke every link to the waybill (or project) issued until now, for these audiences."""
     now = await ctx.now()
     for audience in audiences:
         await revoke(
-            ctx.conn, subject=waybill, audience=audience.value, at=now, by=by, reason=reason
+            ctx.conn, subject=subject, audience=audience.value, at=now, by=by, reason=reason
         )
     return now
 
 
 def issue_link(
-    secret: str, base_url: str, waybill: str, audience: Audience, now: datetime, days: int
+    secret: str, base_url: str, subject: str, audience: Audience, now: datetime, days: int
 ) -> str:
-    """A link as the SMS carries it (`kefu link issue`: staff resending one by hand)."""
-    token = links.sign(links.key_of(secret), waybill, audience, now, timedelta(days=days))
+    """A link as the SMS carries it (`kefu link issue`: staff resending one by hand), to a
+    waybill's page for a consignee or shipper, to a project's for its customer."""
+    token = links.sign(links.key_of(secret), subject, audience, now, timedelta(days=days))
     return f"{base_url.rstrip('/')}/t/{token}"
