@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import time
 import uuid
@@ -92,9 +93,10 @@ async def _all_sent(conn: asyncpg.Connection) -> bool:
 async def test_a_message_its_template_cannot_render_fails_alone_with_the_reason(
     settings: Settings, js: JetStreamContext
 ) -> None:
-    """A queued message whose params lack what its template needs (e.g. queued before the
-    template gained the tracking link) is failed with the reason; the batch beside it is sent."""
-    good, bad = str(uuid.uuid4()), str(uuid.uuid4())
+    """A queued message whose params lack what its template needs fails with the reason; the
+    batch beside it is sent, and so is one queued before the SMS carried the customer's link
+    (sent without the link's sentence)."""
+    good, old, bad = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     async with harness(settings, js) as h:
         conn = await asyncpg.connect(settings.database_url)
         try:
@@ -106,31 +108,35 @@ async def test_a_message_its_template_cannot_render_fails_alone_with_the_reason(
                     " SELECT id, 'render:' || id, 'sms', 'shipment_signed', 'phone',"
                     "   '13700000001', 'shipper', p, 'zh', '-', 'shipment', 'WB1', 'queued', now()"
                     " FROM unnest($1::text[], $2::jsonb[]) AS t(id, p)",
-                    [good, bad],
+                    [good, old, bad],
                     [
                         '{"waybill": "WB1", "at": "2026-11-26 10:00", "link": "http://x/t/1"}',
                         '{"waybill": "WB1", "at": "2026-11-26 10:00"}',
+                        '{"waybill": "WB1", "link": "http://x/t/1"}',
                     ],
                 )
                 await conn.execute(
                     "INSERT INTO notifications.timers (kind, key, due_at)"
                     " SELECT 'message.send', id, now() FROM unnest($1::text[]) AS id",
-                    [good, bad],
+                    [good, old, bad],
                 )
 
             async def settled() -> dict[str, tuple[str, str | None]] | None:
                 rows = await conn.fetch(
                     "SELECT id, status, last_error FROM notifications.messages"
                     " WHERE id = ANY($1::text[])",
-                    [good, bad],
+                    [good, old, bad],
                 )
                 found = {r["id"]: (r["status"], r["last_error"]) for r in rows}
                 return found if all(s != "queued" for s, _ in found.values()) else None
 
             outcome = await eventually(settled, timeout=30, interval=0.2)
+            body = await conn.fetchval("SELECT body FROM notifications.messages WHERE id = $1", old)
         finally:
             await conn.close()
-    assert outcome[good][0] == "sent"
+    assert outcome[good][0] == "sent" and outcome[old][0] == "sent"
     assert outcome[bad][0] == "failed"
-    assert outcome[bad][1] == "cannot render: template 'shipment_signed' needs param 'link'"
-    assert len(h.gateway.sent) == 1
+    assert outcome[bad][1] == "cannot render: template 'shipment_signed' needs param 'at'"
+    assert body == "您的货物（运单号WB1）已于2026-11-26 10:00签收。"
+    params = [json.loads(s["template_param"]) for s in h.gateway.sent]
+    assert len(params) == 2 and {"waybill": "WB1", "at": "2026-11-26 10:00"} in params

@@ -29,11 +29,13 @@ from tests.support.harness import Servers
 from tests.support.renovation import (
     ADDRESS,
     CUSTOMER,
+    PAYMENT_DUE,
+    STAGE_CHANGED,
     customer_project,
     report_repair,
     signed_project,
 )
-from tests.support.tracking import tampered
+from tests.support.tracking import path_of, sms_link, tampered
 
 # The two endpoints a project_view token may call, each for its own project only.
 CUSTOMER_VIEWS = {
@@ -223,3 +225,23 @@ async def test_staff_print_and_revoke_a_projects_link_with_kefu(
         kefu, "link", "issue", pid, "--project", "--audience", "shipper", env=env
     )
     assert mixed.returncode != 0 and "--project" in mixed.stderr + mixed.stdout
+
+
+async def test_the_stage_and_payment_sms_carry_the_customers_link(kd: Desk) -> None:
+    k = kd.kefu
+    project = await customer_project(k, "contract")
+    pid, phone = project["project_id"], project["phone"]
+    await k.sent("payment_due", pid, timeout=120)  # the first instalment, due at signing
+    due = await sms_link(k, phone, PAYMENT_DUE)
+    stage = await sms_link(k, phone, STAGE_CHANGED)
+    for link in (due, stage):
+        assert re.fullmatch(r"http://127\.0\.0\.1:8000/t/[A-Za-z0-9_-]{60,90}", link), link
+    [logged] = await k.messages(entity_id=pid, template="payment_due")
+    assert logged["text"].endswith(f"前支付。查看：{due}")
+    staged = [m["text"] for m in await k.messages(entity_id=pid, template="project_stage")]
+    assert "您的装修项目" in staged[0] and "阶段。进度和下一步：" in staged[0]
+    async with httpx.AsyncClient(base_url=kd.url) as browser:
+        for link in (due, stage):
+            page = await browser.get(path_of(link))
+            assert page.status_code == 200, page.text
+            assert "当前阶段：签订施工合同" in page.text and "请于" in page.text

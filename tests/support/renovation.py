@@ -9,12 +9,12 @@ from typing import Any
 
 from shared.links import DEV_LINK_SECRET, Audience, key_of, sign
 from tests.support.harness import eventually
-from tests.support.journeys import Kefu, drive, lead, new_phone
+from tests.support.journeys import Kefu, drive, installment, lead, new_phone
 
 CUSTOMER = "赵磊"  # as the lead and the project's documents name the customer
 ADDRESS = "上海市浦东新区锦绣路100弄5号1201"  # the lead's house (tests/support/journeys.lead)
 # The gateway's codes of the renovation SMS that carry the link (notifications' templates).
-PAYMENT_DUE, PAYMENT_OVERDUE, STAGE_CHANGED = "SMS_002", "SMS_003", "SMS_016"
+PAYMENT_DUE, PAYMENT_OVERDUE, STAGE_CHANGED = "SMS_002", "SMS_003", "SMS_018"
 
 
 async def customer_project(k: Kefu, to: str, *, pay: bool = True) -> dict[str, str]:
@@ -58,3 +58,25 @@ def signed_project(project_id: str, *, issued: datetime | None = None, days: int
     at = issued or datetime.now(UTC)
     key = key_of(DEV_LINK_SECRET)
     return "/t/" + sign(key, project_id, Audience.CUSTOMER, at, timedelta(days=days))
+
+
+async def under_warranty(k: Kefu) -> dict[str, str]:
+    """A project completed and settled: the final payment recorded (the warranty follows by
+    itself), the card signed by the customer, the feedback form filled and the card issued."""
+    project = await customer_project(k, "completed")
+    pid = project["project_id"]
+    base = f"/v1/projects/{pid}"
+    fin, cs = k.auth("finance", sub="fin-liu"), k.auth("cs", sub="cs-li")
+    final = await installment(k, pid, "final")
+    paid = await k.post(
+        "projects",
+        f"{base}/payments",
+        {"installment": "final", "amount_fen": final["amount_fen"]},
+        headers=fin,
+    )
+    receipt = paid["payments"][-1]["receipt_no"]
+    await k.post("projects", f"{base}/warranty-card/signature", {"name": CUSTOMER}, headers=cs)
+    form = {"receipt_no": receipt, "satisfaction": 5, "comments": "工期准时"}
+    await k.post("projects", f"{base}/feedback-form", form, headers=fin)
+    issued = await k.post("projects", f"{base}/warranty-card/issue", {}, headers=fin)
+    return {**project, "card_no": str(issued["warranty"]["card_no"])}

@@ -25,6 +25,7 @@ from services.notifications.domain import (
 )
 from services.notifications.domain import rules as table
 from services.notifications.domain.event import EventView
+from services.notifications.domain.params import STAGE_NAMES
 from services.notifications.domain.specs import EntityRef, Recipient
 from shared.calendar import BUSINESS_TZ
 from shared.contracts.values import CallbackPurpose as P
@@ -637,6 +638,7 @@ def test_payment_due_reminds_the_customer_of_what_is_still_owed() -> None:
     [sms] = run("project.payment.due").messages
     assert sms.template == "payment_due" and sms.recipient.value == "c-1"
     assert sms.params == {"project_no": "p-1", "amount": "30,000.00", "due_on": "2026-03-13"}
+    assert sms.link == "customer"  # the project's page: what is due and when
 
 
 def test_payment_overdue_gives_finance_a_task_and_texts_the_customer() -> None:
@@ -646,6 +648,7 @@ def test_payment_overdue_gives_finance_a_task_and_texts_the_customer() -> None:
     assert task.due_at == local(2026, 3, 12)
     [sms] = p.messages
     assert sms.template == "payment_overdue" and sms.params["amount"] == "20,000.00"
+    assert sms.link == "customer"
 
 
 def test_a_full_payment_cancels_the_reminders_a_partial_one_does_not() -> None:
@@ -680,7 +683,11 @@ def test_duty_signing_tells_engineering_to_arrange_the_start() -> None:
     the project, the signing day and the last day to start (合同签订三日后开工, as projects
     published it); no other stage does."""
     signed = stage_event("contract", at=local(2026, 3, 10, 15), works_start_by="2026-03-13")
-    [mail] = [m for m in run("project.stage.changed", signed).messages]
+    [mail] = [
+        m
+        for m in run("project.stage.changed", signed).messages
+        if m.channel is MessageChannel.EMAIL
+    ]
     assert (mail.channel, mail.template) == (MessageChannel.EMAIL, "works_to_arrange")
     assert (mail.recipient.kind, mail.recipient.value) == ("audience", "engineering")
     assert mail.params == {
@@ -692,7 +699,35 @@ def test_duty_signing_tells_engineering_to_arrange_the_start() -> None:
     assert mail.entity is not None and (mail.entity.kind, mail.entity.id) == ("project", "p-1")
     assert "最迟于2026-03-13开工" in render(mail.template, "zh", mail.params)
     for stage in ("design", "works_started", "completed"):
-        assert not run("project.stage.changed", stage_event(stage)).messages, stage
+        sent = run("project.stage.changed", stage_event(stage)).messages
+        assert [m.template for m in sent] == ["project_stage"], stage
+
+
+def test_every_stage_change_texts_the_customer_their_link() -> None:
+    """The stage-change SMS names the stage in Chinese and carries the customer's link to the
+    project's page (the workflow signs it for the audience `customer`)."""
+    for stage, name in (
+        ("works_started", "开工"),
+        ("midterm_accepted", "中期验收"),
+        ("warranty", "保修"),
+    ):
+        [sms] = [
+            m
+            for m in run("project.stage.changed", stage_event(stage)).messages
+            if m.channel is MessageChannel.SMS
+        ]
+        assert (sms.template, sms.recipient.kind, sms.recipient.value) == (
+            "project_stage",
+            "customer",
+            "c-1",
+        )
+        assert sms.params == {"project_no": "p-1", "stage": name}
+        assert sms.link == "customer" and sms.entity is not None
+        assert (sms.entity.kind, sms.entity.id) == ("project", "p-1")
+    assert STAGE_NAMES.keys() == {s.value for s in Stage}
+    odd = {**stage_event("design"), "to_stage": "unheard_of"}
+    [sms] = [m for m in run("project.stage.changed", odd).messages if m.template == "project_stage"]
+    assert sms.params["stage"] == "unheard_of"  # a new stage still texts, by its code
 
 
 def test_duty_renderings_delivered_tells_the_customer_to_see_the_scheme() -> None:

@@ -131,15 +131,8 @@ def test_a_bad_retry_step_is_refused_at_start_up() -> None:
         NotificationsSettings(callback_retry_delays=[])
 
 
-def test_every_shipment_sms_ends_with_the_customers_link() -> None:
-    shipment = [t for t in TEMPLATES.values() if t.key.startswith("shipment_")]
-    assert len(shipment) == 6
-    for tpl in shipment:
-        assert tpl.zh.endswith("{link}") and tpl.en.endswith("{link}"), tpl.key
-
-
 def test_the_sms_and_email_template_builders_fill_in_channel_and_codes() -> None:
-    from services.notifications.domain.templates import Template, _email, _sms
+    from services.notifications.domain.templates import Template, _email, _linked, _sms
 
     assert _sms("k", "SMS_099", "中文{a}", "English {a}") == Template(
         "k", MessageChannel.SMS, "中文{a}", "English {a}", template_id="SMS_099"
@@ -155,6 +148,17 @@ def test_the_sms_and_email_template_builders_fill_in_channel_and_codes() -> None
         subject_en="Subject {a}",
     )
     assert mail.params == ("b", "a")
+    linked = _linked("l", "SMS_098", "中文{a}", "English {a}", "查看：{link}", " See: {link}")
+    assert linked == Template(
+        "l",
+        MessageChannel.SMS,
+        "中文{a}",
+        "English {a}",
+        template_id="SMS_098",
+        link_zh="查看：{link}",
+        link_en=" See: {link}",
+    )
+    assert linked.params == ("a", "link")
     assert TEMPLATES["complaint_ack"].channel is MessageChannel.SMS
     assert TEMPLATES["report"].channel is MessageChannel.EMAIL
 
@@ -168,3 +172,59 @@ def test_the_gateways_params_are_chinese_text_in_sorted_key_order() -> None:
         "template_param": '{"amount": "30,000.00", "due_on": "2026-03-13", "project_no": "项目-1"}',
         "phone_numbers": "13800000000",
     }
+
+
+def test_every_shipment_and_renovation_sms_ends_with_the_customers_link() -> None:
+    linked = [t for t in TEMPLATES.values() if t.link_zh]
+    assert {t.key for t in linked} == {
+        "shipment_dispatched",
+        "shipment_arrived",
+        "shipment_signed",
+        "shipment_delayed",
+        "shipment_delayed_tbc",
+        "shipment_ready",
+        "payment_due",
+        "payment_overdue",
+        "project_stage",
+    }
+    for tpl in linked:
+        assert tpl.channel is MessageChannel.SMS, tpl.key
+        assert tpl.link_zh and tpl.link_zh.endswith("{link}"), tpl.key
+        assert tpl.link_en and tpl.link_en.endswith("{link}"), tpl.key
+        assert _placeholders(tpl.link_zh) == _placeholders(tpl.link_en) == {"link"}, tpl.key
+        assert "link" in tpl.params and "{link}" not in tpl.zh + tpl.en, tpl.key
+
+
+def test_the_link_is_the_last_sentence_and_a_message_without_one_is_sent_without_it() -> None:
+    """A message queued before its template carried the link renders (and reaches the gateway)
+    without the sentence instead of failing."""
+    params = {"project_no": "P-1", "stage": "中期验收", "link": "https://k.example/t/abc"}
+    zh = render("project_stage", "zh", params)
+    assert zh == "您的装修项目P-1已进入“中期验收”阶段。进度和下一步：https://k.example/t/abc"
+    en = render("project_stage", "en", params)
+    assert en == (
+        "Project P-1 has entered the stage “中期验收”. Progress and next steps: "
+        "https://k.example/t/abc"
+    )
+    old = {"waybill": "WB1", "at": "2026-11-26 10:00"}
+    assert render("shipment_signed", "zh", old) == "您的货物（运单号WB1）已于2026-11-26 10:00签收。"
+    assert (
+        render("shipment_signed", "en", old) == "Shipment WB1 was signed for at 2026-11-26 10:00."
+    )
+    assert render("shipment_signed", "zh", {**old, "link": None}).endswith("签收。")
+    with_link = render("shipment_signed", "zh", {**old, "link": "https://k.example/t/x"})
+    assert with_link.endswith("签收。查看：https://k.example/t/x")
+    due = {"project_no": "P-1", "amount": "30,000.00", "due_on": "2026-03-13"}
+    assert render("payment_due", "zh", due).endswith("前支付。")
+    assert render("payment_due", "en", {**due, "link": "L"}).endswith("2026-03-13. Details: L")
+    request = sms_request("shipment_signed", old, NotificationsSettings(), "13800000000")
+    assert json.loads(request["template_param"]) == old  # no link param, nothing empty
+    linked = sms_request(
+        "shipment_signed", {**old, "link": "L"}, NotificationsSettings(), "13800000000"
+    )
+    assert json.loads(linked["template_param"]) == {**old, "link": "L"}
+    # any other missing param still refuses, naming it
+    with pytest.raises(ValueError, match="needs param 'at'"):
+        render("shipment_signed", "zh", {"waybill": "WB1", "link": "L"})
+    with pytest.raises(ValueError, match="needs param 'stage'"):
+        render("project_stage", "zh", {"project_no": "P-1"})

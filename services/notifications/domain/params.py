@@ -240,6 +240,32 @@ def project_params(ev: EventView) -> dict[str, str]:
     return {"project_no": ev.text("project_id")}
 
 
+# A project's stages as the customer's SMS names them (the console's catalogue says the same).
+STAGE_NAMES: Final[Mapping[str, str]] = {
+    "consultation": "咨询",
+    "measurement": "量房",
+    "quotation": "报价",
+    "design_agreement": "签订设计协议",
+    "design": "设计",
+    "contract": "签订施工合同",
+    "works_started": "开工",
+    "materials_accepted": "材料验收",
+    "plumbing_electrical_accepted": "水电验收",
+    "midterm_accepted": "中期验收",
+    "carpentry_accepted": "木工验收",
+    "tiling_accepted": "瓦工验收",
+    "painting_accepted": "油漆验收",
+    "completed": "竣工",
+    "warranty": "保修",
+}
+
+
+def stage_params(ev: EventView) -> dict[str, str]:
+    """project_stage: the project's number and the stage it entered, by its Chinese name."""
+    stage = ev.text("to_stage")
+    return {"project_no": ev.text("project_id"), "stage": STAGE_NAMES.get(stage, stage)}
+
+
 def works_to_arrange_params(ev: EventView) -> dict[str, str]:
     """works_to_arrange: the signed project, its signing day and the last day to start."""
     start_by = ev.day("works_start_by")

@@ -78,6 +78,7 @@ from services.notifications.domain.params import (
     return_visit_due,
     shipment_params,
     slip_missing_params,
+    stage_params,
     station_audience,
     tracking_flagged_params,
     warranty_anchor,
@@ -268,6 +269,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
         "project.opened": (ProjectRoster(),),
         "project.stage.changed": (
             ProjectRoster(when=has("project_manager")),
+            Message(SMS, "project_stage", to_customer, PROJECT, stage_params, link=True),
             CallbackTask(
                 P.STAGE_CALLBACK,
                 PROJECT,
@@ -398,7 +400,10 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 case=field("week"),
             ),
         ),
-        "project.payment.due": (Message(SMS, "payment_due", to_customer, PROJECT, payment_params),),
+        # The renovation SMS carry the customer's link to their project's page.
+        "project.payment.due": (
+            Message(SMS, "payment_due", to_customer, PROJECT, payment_params, link=True),
+        ),
         "project.payment.overdue": (
             CallbackTask(
                 P.PAYMENT_REMINDER,
@@ -407,7 +412,7 @@ RULES: Final[Mapping[str, tuple[Action, ...]]] = MappingProxyType(
                 team=const(Team.FINANCE),
                 case=field("installment"),
             ),
-            Message(SMS, "payment_overdue", to_customer, PROJECT, payment_params),
+            Message(SMS, "payment_overdue", to_customer, PROJECT, payment_params, link=True),
         ),
         "project.payment.received": (
             Cancel(

@@ -16,6 +16,8 @@ from shared.contracts.values import MessageChannel
 
 LANGUAGES: Final = ("zh", "en")
 DEFAULT_LANGUAGE: Final = "zh"
+# The param of the customer's signed page link (notifications' workflow signs it in).
+LINK: Final = "link"
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,18 @@ class Template:
     template_id: str | None = None
     subject_zh: str | None = None
     subject_en: str | None = None
+    # The sentence with the customer's page link, added after the body when the message has a
+    # link: a message queued before its template carried one is still sent, without it.
+    link_zh: str | None = None
+    link_en: str | None = None
 
     @property
     def params(self) -> tuple[str, ...]:
-        """The placeholders of the body and subject, in order of first use."""
+        """The placeholders of the body, the link's sentence and the subject, in order of first
+        use."""
         names: list[str] = []
-        for text in (self.zh, self.en, self.subject_zh or "", self.subject_en or ""):
+        texts = (self.zh, self.en, self.link_zh or "", self.link_en or "")
+        for text in (*texts, self.subject_zh or "", self.subject_en or ""):
             for _, name, _, _ in string.Formatter().parse(text):
                 if name and name not in names:
                     names.append(name)
@@ -43,6 +51,18 @@ class Template:
 
 def _sms(key: str, template_id: str, zh: str, en: str) -> Template:
     return Template(key, MessageChannel.SMS, zh, en, template_id=template_id)
+
+
+def _linked(key: str, template_id: str, zh: str, en: str, link_zh: str, link_en: str) -> Template:
+    """An SMS that ends with the recipient's link to their page (shipment or project)."""
+    return Template(
+        key, MessageChannel.SMS, zh, en, template_id=template_id, link_zh=link_zh, link_en=link_en
+    )
+
+
+# The link's sentence of the shipment SMS and of the renovation SMS.
+TRACK: Final = ("查看：{link}", " Track: {link}")
+DETAILS: Final = ("查看：{link}", " Details: {link}")
 
 
 def _email(key: str, subject_zh: str, subject_en: str, zh: str, en: str) -> Template:
@@ -91,18 +111,28 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "您的投诉（编号{complaint_no}）已受理，我们将在24小时内联系您处理。",
                 "Your complaint {complaint_no} is registered; we will contact you within 24 hours.",
             ),
-            _sms(
+            _linked(
                 "payment_due",
                 "SMS_002",
                 "您的装修项目{project_no}有一笔款项{amount}元，请于{due_on}前支付。",
                 "Project {project_no}: a payment of CNY {amount} is due by {due_on}.",
+                *DETAILS,
             ),
-            _sms(
+            _linked(
                 "payment_overdue",
                 "SMS_003",
                 "您的装修项目{project_no}应付款{amount}元已于{due_on}到期，请尽快支付；如已支付请忽略。",
                 "Project {project_no}: CNY {amount} was due on {due_on}. Please pay soon; "
                 "ignore this if already paid.",
+                *DETAILS,
+            ),
+            _linked(
+                "project_stage",
+                "SMS_018",
+                "您的装修项目{project_no}已进入“{stage}”阶段。",
+                "Project {project_no} has entered the stage “{stage}”.",
+                "进度和下一步：{link}",
+                " Progress and next steps: {link}",
             ),
             _sms(
                 "repair_appointment",
@@ -110,39 +140,41 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "您的维修单{repair_no}已预约{date}上门，请保持电话畅通。",
                 "Repair {repair_no}: our staff will visit on {date}. Please keep your phone on.",
             ),
-            _sms(
+            _linked(
                 "shipment_dispatched",
                 "SMS_005",
-                "您的货物（运单号{waybill}）已于{at}从{origin}发出，发往{destination}。查看：{link}",
-                "Shipment {waybill} left {origin} for {destination} at {at}. Track: {link}",
+                "您的货物（运单号{waybill}）已于{at}从{origin}发出，发往{destination}。",
+                "Shipment {waybill} left {origin} for {destination} at {at}.",
+                *TRACK,
             ),
-            _sms(
+            _linked(
                 "shipment_arrived",
                 "SMS_006",
-                "您的货物（运单号{waybill}）已于{at}到达{destination}。查看：{link}",
-                "Shipment {waybill} arrived at {destination} at {at}. Track: {link}",
+                "您的货物（运单号{waybill}）已于{at}到达{destination}。",
+                "Shipment {waybill} arrived at {destination} at {at}.",
+                *TRACK,
             ),
-            _sms(
+            _linked(
                 "shipment_signed",
                 "SMS_007",
-                "您的货物（运单号{waybill}）已于{at}签收。查看：{link}",
-                "Shipment {waybill} was signed for at {at}. Track: {link}",
+                "您的货物（运单号{waybill}）已于{at}签收。",
+                "Shipment {waybill} was signed for at {at}.",
+                *TRACK,
             ),
-            _sms(
+            _linked(
                 "shipment_delayed",
                 "SMS_008",
-                "您的货物（运单号{waybill}）未能按时到达，预计到达时间调整为{eta}，敬请谅解。"
-                "查看：{link}",
-                "Shipment {waybill} is delayed; the new expected arrival is {eta}. We apologise. "
-                "Track: {link}",
+                "您的货物（运单号{waybill}）未能按时到达，预计到达时间调整为{eta}，敬请谅解。",
+                "Shipment {waybill} is delayed; the new expected arrival is {eta}. We apologise.",
+                *TRACK,
             ),
-            _sms(
+            _linked(
                 "shipment_delayed_tbc",
                 "SMS_009",
-                "您的货物（运单号{waybill}）未能按时到达，新的到达时间正在确认中，确认后将通知您。"
-                "查看：{link}",
+                "您的货物（运单号{waybill}）未能按时到达，新的到达时间正在确认中，确认后将通知您。",
                 "Shipment {waybill} is delayed; the new arrival time is being confirmed and "
-                "we will tell you as soon as it is. Track: {link}",
+                "we will tell you as soon as it is.",
+                *TRACK,
             ),
             _sms(
                 "receipt_cancelled",
@@ -158,12 +190,13 @@ TEMPLATES: Final[Mapping[str, Template]] = MappingProxyType(
                 "The receipt of shipment {waybill} was collected by {collected_by} at {at} and "
                 "written off.",
             ),
-            _sms(
+            _linked(
                 "shipment_ready",
                 "SMS_010",
-                "您的货物（运单号{waybill}）已于{at}到达{destination}，可以提货。提货须知：{link}",
-                "Shipment {waybill} arrived at {destination} at {at} and is ready for collection; "
-                "what to bring: {link}",
+                "您的货物（运单号{waybill}）已于{at}到达{destination}，可以提货。",
+                "Shipment {waybill} arrived at {destination} at {at} and is ready for collection.",
+                "提货须知：{link}",
+                " What to bring: {link}",
             ),
             _email(
                 "complaint_registered",
@@ -350,11 +383,12 @@ def template(key: str) -> Template:
 
 
 def _values(tpl: Template, params: Mapping[str, object]) -> dict[str, str]:
-    """The template's params as text; ValueError names the first missing one."""
+    """The template's params as text; ValueError names the first missing one (the link may be
+    missing: the message is then sent without its sentence)."""
     for name in tpl.params:
-        if params.get(name) is None:
+        if params.get(name) is None and not (name == LINK and tpl.link_zh):
             raise ValueError(f"template {tpl.key!r} needs param {name!r}")
-    return {name: str(params[name]) for name in tpl.params}
+    return {name: str(params[name]) for name in tpl.params if params.get(name) is not None}
 
 
 def _language(language: str) -> str:
@@ -364,7 +398,10 @@ def _language(language: str) -> str:
 def render(template_key: str, language: str, params: Mapping[str, object]) -> str:
     """The body in zh or en (another language falls back to zh)."""
     tpl = template(template_key)
-    text = tpl.zh if _language(language) == "zh" else tpl.en
+    zh = _language(language) == "zh"
+    text = tpl.zh if zh else tpl.en
+    if params.get(LINK) is not None:
+        text += (tpl.link_zh if zh else tpl.link_en) or ""
     return text.format_map(_values(tpl, params))
 
 

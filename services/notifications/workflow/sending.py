@@ -153,7 +153,8 @@ class Sender:
             result.body = render(row["template"], language, params)
             result.subject = row["subject"] and render_subject(row["template"], language, params)
         except (KeyError, ValueError) as exc:
-            # A message its template cannot render fails alone, with the reason, not the batch.
+            # A message its template cannot render fails alone, with the reason, not the batch
+            # (one queued before its SMS carried the link renders without it: not this case).
             result.body = None
             result.delivery = Delivery(False, error=f"cannot render: {exc}", permanent=True)
             return result
