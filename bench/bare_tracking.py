@@ -1,11 +1,12 @@
-"""The baseline for bench/tracking.py: a bare customer page over the same rows.
+"""The baselines for bench/tracking.py: bare customer pages over the same rows.
 
     .venv/bin/python -m bench.bare_tracking --port 8099 --database-url postgresql://…
 
 Same server stack as a Kefu service (uvicorn, FastAPI, asyncpg, 20 connections) and the same
-two reads logistics makes (the shipment, its scans), rendered by one Jinja2 template; none of
-the platform: no link signature, no revocation lookup, no token, no second process, no
-middleware.
+main reads the services make — `/t/{waybill}`: the shipment and its scans (logistics);
+`/p/{project_id}`: the project and its open repairs (projects, aftersales) — each rendered by
+one Jinja2 template; none of the platform: no link signature, no revocation lookup, no token, no
+second process, no middleware.
 """
 
 from __future__ import annotations
@@ -32,8 +33,17 @@ PAGE = Template(
 )
 
 
+PROJECT = Template(
+    """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>我的装修工程</title>
+</head><body><main><h1>我的装修工程</h1><p role="status">当前阶段：{{ p.stage }}</p>
+<p>{{ p.address[:7] }}****</p><ul>{% for r in repairs %}<li>{{ r.problem }} · {{ r.status }}
+</li>{% endfor %}</ul></main></body></html>""",
+    autoescape=True,
+)
+
+
 def create_app(database_url: str, pool_max: int = 20) -> FastAPI:
-    """A FastAPI app with one page: a shipment and its scans."""
+    """A FastAPI app with two pages: a shipment and its scans, a project and its repairs."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +65,20 @@ def create_app(database_url: str, pool_max: int = 20) -> FastAPI:
         if s is None:
             return HTMLResponse("not found", status_code=404)
         return HTMLResponse(PAGE.render(s=s, scans=scans))
+
+    @app.get("/p/{project_id}")
+    async def project(project_id: str, request: Request) -> HTMLResponse:
+        async with request.app.state.pool.acquire() as conn:
+            p = await conn.fetchrow("SELECT * FROM projects.projects WHERE id = $1", project_id)
+            repairs = await conn.fetch(
+                "SELECT problem, status FROM aftersales.repairs WHERE project_id = $1"
+                " AND status <> ALL($2::text[]) ORDER BY opened_at, id LIMIT 50",
+                project_id,
+                ["completed", "closed"],
+            )
+        if p is None:
+            return HTMLResponse("not found", status_code=404)
+        return HTMLResponse(PROJECT.render(p=p, repairs=repairs))
 
     @app.get("/readyz")
     async def ready() -> dict[str, str]:

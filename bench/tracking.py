@@ -1,7 +1,9 @@
-"""The customer's shipment page (issue 19): `GET /t/{token}` on one console replica at a paced
-rate, beside a bare page over the same rows measured in the same run.
+"""The customers' pages (issue 19): `GET /t/{token}` on one console replica at a paced rate, a
+shipment's and a renovation project's, each beside a bare page over the same rows measured in
+the same run.
 
     .venv/bin/python -m bench.tracking [--rate 200] [--seconds 20] [--warmup 3] [--shipments 1000]
+        [--projects 300]
 
 Logistics and the console run as processes (`kefu run`, free ports) on embedded servers; the
 shipments are registered through logistics' API with four scans each. Each request opens the
@@ -11,6 +13,12 @@ page rendered), open-loop at `--rate` with latency from each scheduled start (be
 the lean keep-alive client). Baseline: a bare FastAPI + uvicorn + asyncpg process
 (bench/bare_tracking.py) that reads the same shipment and its scans with two statements and
 renders them with one Jinja2 template, at the same rate. Target: p99 < 50 ms at 200/s.
+
+The renovation customer's page the same way: projects and aftersales run as processes too, the
+projects opened through projects' API; each request opens a project's link (HMAC, expiry,
+revocation, a one-project token, projects' `customer-view` and aftersales' `open-repairs` over
+HTTP at once, the page rendered); its baseline reads the project and its open repairs with two
+statements (`/p/{project_id}` of bench/bare_tracking.py).
 """
 
 from __future__ import annotations
@@ -95,6 +103,22 @@ async def register(url: str, secret: str, n: int) -> list[str]:
     return waybills
 
 
+async def open_projects(url: str, secret: str, n: int) -> list[str]:
+    """n projects opened through projects' API (a manager's token); their ids."""
+    manager = {"Authorization": f"Bearer {_token(secret, 'manager')}"}
+    async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+        sem = asyncio.Semaphore(8)
+
+        async def one(i: int) -> str:
+            async with sem:
+                body = {"customer_id": f"BC{i:08d}", "address": "上海市浦东新区锦绣路100弄5号1201"}
+                r = await c.post("/v1/projects", json=body, headers=manager)
+                assert r.status_code == 201, r.text
+                return str(r.json()["id"])
+
+        return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
 async def measure(port: int, paths: list[str], rate: float, seconds: float, warmup: float) -> Step:
     """Warm up, then the paced run over random paths (every answer must be 200)."""
     client = LeanClient("127.0.0.1", port, {})
@@ -123,33 +147,48 @@ async def measure(port: int, paths: list[str], rate: float, seconds: float, warm
 async def run(args: argparse.Namespace) -> None:
     header(
         f"bench.tracking: GET /t/{{token}} at {args.rate:g}/s for {args.seconds:g} s,"
-        f" {args.shipments} shipments"
+        f" {args.shipments} shipments, {args.projects} projects"
     )
     secret = SECRET
     async with environment("tracking") as env:
-        await migrate(env.url, ("logistics", "console"))
-        lport, cport, bport = free_port(), free_port(), free_port()
+        await migrate(env.url, ("logistics", "projects", "aftersales", "console"))
+        lport, pport, aport = free_port(), free_port(), free_port()
+        cport, bport = free_port(), free_port()
         base = env_for(env.servers.nats_url, env.url, KEFU_LINK_SECRET=DEV_LINK_SECRET)
+        urls = {"logistics": lport, "projects": pport, "aftersales": aport}
         console_env = {
             **base,
-            "KEFU_CONSOLE_SERVICE_URLS": json.dumps({"logistics": f"http://127.0.0.1:{lport}"}),
+            "KEFU_CONSOLE_SERVICE_URLS": json.dumps(
+                {name: f"http://127.0.0.1:{port}" for name, port in urls.items()}
+            ),
             "KEFU_CONSOLE_LINK_RATE_LIMIT": "",  # one address sends everything here
         }
+        home = env.home
         async with (
-            process(kefu_run("logistics", lport), base, lport, env.home / "logistics.log") as lg,
-            process(kefu_run("console", cport), console_env, cport, env.home / "console.log"),
+            process(kefu_run("logistics", lport), base, lport, home / "logistics.log") as lg,
+            process(kefu_run("projects", pport), base, pport, home / "projects.log") as pj,
+            process(kefu_run("aftersales", aport), base, aport, home / "aftersales.log"),
+            process(kefu_run("console", cport), console_env, cport, home / "console.log"),
         ):
             started = time.perf_counter()
             waybills = await register(lg, secret, args.shipments)
-            result("registered", f"{len(waybills)} in {time.perf_counter() - started:.1f} s")
+            projects = await open_projects(pj, secret, args.projects)
+            result(
+                "registered",
+                f"{len(waybills)} shipments, {len(projects)} projects"
+                f" in {time.perf_counter() - started:.1f} s",
+            )
             key, now = key_of(DEV_LINK_SECRET), datetime.now(UTC)
-            paths = [
-                "/t/" + sign(key, wb, Audience.SHIPPER, now, timedelta(days=30)) for wb in waybills
-            ]
+            days = timedelta(days=30)
+            paths = ["/t/" + sign(key, wb, Audience.SHIPPER, now, days) for wb in waybills]
+            reno = ["/t/" + sign(key, p, Audience.CUSTOMER, now, days) for p in projects]
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{cport}") as c:
                 first = await c.get(paths[0])
                 assert first.status_code == 200 and waybills[0] in first.text, first.text[-800:]
+                page = await c.get(reno[0])
+                assert page.status_code == 200 and "我的装修工程" in page.text, page.text[-800:]
             ours = await measure(cport, paths, args.rate, args.seconds, args.warmup)
+            ours_reno = await measure(cport, reno, args.rate, args.seconds, args.warmup)
         bare_argv = [
             sys.executable,
             "-m",
@@ -162,19 +201,25 @@ async def run(args: argparse.Namespace) -> None:
         async with process(bare_argv, base, bport, env.home / "bare.log"):
             bare_paths = [f"/t/{wb}" for wb in waybills]
             theirs = await measure(bport, bare_paths, args.rate, args.seconds, args.warmup)
-        ratio = ours.p99 / theirs.p99 if theirs.latencies else None
-        result(
-            f"customer page at {args.rate:g}/s, p50 / p99",
-            f"{percentile(ours.latencies, 50):.1f} / {ours.p99:.1f} ms"
-            f"  ({ours.achieved:,.0f}/s done, errors {ours.errors})",
-            ratio,
-            f"p99 < {TARGET_MS:g} ms " + verdict(ours.p99 < TARGET_MS and ours.errors == 0),
-        )
-        result(
-            "baseline: bare FastAPI + asyncpg + Jinja2 page, p50 / p99",
-            f"{percentile(theirs.latencies, 50):.1f} / {theirs.p99:.1f} ms"
-            f"  ({theirs.achieved:,.0f}/s done, errors {theirs.errors})",
-        )
+            bare_reno = [f"/p/{p}" for p in projects]
+            theirs_reno = await measure(bport, bare_reno, args.rate, args.seconds, args.warmup)
+        for name, mine, bare in (
+            ("shipment page", ours, theirs),
+            ("renovation page", ours_reno, theirs_reno),
+        ):
+            ratio = mine.p99 / bare.p99 if bare.latencies else None
+            result(
+                f"{name} at {args.rate:g}/s, p50 / p99",
+                f"{percentile(mine.latencies, 50):.1f} / {mine.p99:.1f} ms"
+                f"  ({mine.achieved:,.0f}/s done, errors {mine.errors})",
+                ratio,
+                f"p99 < {TARGET_MS:g} ms " + verdict(mine.p99 < TARGET_MS and mine.errors == 0),
+            )
+            result(
+                f"baseline: bare FastAPI + asyncpg + Jinja2 {name}, p50 / p99",
+                f"{percentile(bare.latencies, 50):.1f} / {bare.p99:.1f} ms"
+                f"  ({bare.achieved:,.0f}/s done, errors {bare.errors})",
+            )
     footer()
 
 
@@ -184,6 +229,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--shipments", type=int, default=1000)
+    parser.add_argument("--projects", type=int, default=300)
     asyncio.run(run(parser.parse_args()))
 
 
