@@ -227,7 +227,7 @@ async def _shipment(
     exception, and its signed receipt in an envelope GZ03 seals back to SH01."""
     waybill = f"SEC{u}"
     now = datetime.now(UTC)
-    check(
+    created = check(
         await logistics.post(
             "/v1/shipments",
             headers=sh01,
@@ -272,6 +272,12 @@ async def _shipment(
     w.ids[("*", "waybill")] = waybill
     w.ids[("logistics", "photo_id")] = photo["photo_id"]
     w.ids[("logistics", "envelope_id")] = envelope["envelope_id"]
+    w.ids[("logistics", "shipper_id")] = created["shipper_id"]  # the shipper is SH01's customer
+    # A data request belongs to no branch (branch tokens may not reach any): an existing one.
+    asked = {"department": "finance", "scope": "2026年11月 运单", "purpose": "对账"}
+    w.ids[("logistics", "request_id")] = check(
+        await logistics.post("/v1/data-requests", headers=ADMIN, json=asked)
+    )["request_id"]
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,7 @@ SHOWN = 50
 
 async def open_repairs(ctx: Context, who: Principal, project_id: str) -> list[Ticket]:
     """The project's tickets still open for its customer, oldest first; a project_view token
-    reads its own project's only (404 for any other, as for a project never heard of), a branch
-    its own branch's."""
+    reads its own project's only (404 for any other, as for a project never heard of)."""
     if who.role is Role.PROJECT_VIEW and who.project != project_id:
         raise NotFound("project", project_id)
     found = await queries.tickets_of_project(
