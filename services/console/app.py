@@ -37,6 +37,7 @@ def create_app(
         s,
         token_ttl_seconds=cfg.token_ttl_seconds,
         timeout_seconds=cfg.timeout_seconds,
+        in_flight=cfg.calls_in_flight,
         mounts=mounts,
     )
 

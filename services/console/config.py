@@ -62,6 +62,9 @@ class ConsoleSettings(BaseSettings):
     )
     heartbeat_seconds: float = Field(default=15.0, gt=0, description="SSE keep-alive comment")
     timeout_seconds: float = Field(default=10.0, gt=0, description="A call to a service")
+    calls_in_flight: PositiveInt = Field(
+        default=4, description="Calls to one service at once; more wait their turn"
+    )
     # Customers' pages (/t/{token}): the links notifications signs into SMS, opened here.
     link_secret: str = Field(default=DEV_LINK_SECRET, validation_alias="KEFU_LINK_SECRET")
     link_rate_limit: str | None = Field(
