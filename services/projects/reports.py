@@ -1,5 +1,5 @@
-"""The monthly rating, satisfaction by role and person, and the care-compliance report, from
-the service's own tables."""
+"""The monthly rating, satisfaction by role and person, the care-compliance report, and the
+month's deadlines and payments due, from the service's own tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import json
 import re
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from services.projects import queries
 from services.projects.config import ProjectsSettings
 from services.projects.domain import (
+    RESPONSIBLE_ROLE,
     CompletedCallback,
     ProjectCare,
     ProjectMonth,
@@ -25,13 +26,20 @@ from services.projects.domain import (
     care_compliance,
     made_calls,
     monthly_rating,
+    project_installments,
     required_calls,
     satisfaction_by_role,
+)
+from services.projects.domain.dues import (
+    DueDeadline,
+    ProjectPlan,
+    deadline_report,
+    payment_report,
 )
 from services.projects.queries import records
 from shared.calendar import local_date, start_of_local_day
 from shared.context import Context
-from shared.contracts.values import CallbackPurpose, Stage
+from shared.contracts.values import CallbackPurpose, Deadline, Stage
 from shared.errors import Invalid
 
 # Nothing is owed before the design agreement (its callback is the first care call).
@@ -193,11 +201,15 @@ def satisfaction_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-async def care(ctx: Context, project_manager: str | None = None) -> dict[str, Any]:
+async def care(
+    ctx: Context, project_manager: str | None = None, branch_id: str | None = None
+) -> dict[str, Any]:
     """Per project manager, as of now: projects owing calls, calls owed, calls made, the
-    percentage."""
+    percentage (of one branch's projects when given)."""
     now = await ctx.now()
-    rows = await queries.projects_owing_care(ctx.conn, early=[s.value for s in EARLY_STAGES])
+    rows = await queries.projects_owing_care(
+        ctx.conn, early=[s.value for s in EARLY_STAGES], branch_id=branch_id
+    )
     projects = [
         (r["id"], r["project_manager"], records.project_of(r))
         for r in rows
@@ -258,3 +270,131 @@ def first_of_next_month(at: datetime, hour: int) -> datetime:
     first = local_date(at).replace(day=1)
     nxt = (first + timedelta(days=32)).replace(day=1)
     return start_of_local_day(nxt) + timedelta(hours=hour)
+
+
+# No payment plan before the contract is signed (it moves the project to `contract`).
+BEFORE_CONTRACT: tuple[Stage, ...] = (*EARLY_STAGES, Stage.DESIGN_AGREEMENT, Stage.DESIGN)
+DEADLINE_FIGURES = ("due", "met", "missed", "open_past_due", "pending")
+PAYMENT_FIGURES = ("due", "due_fen", "paid_fen", "outstanding_fen", "overdue", "overdue_fen")
+
+
+def month_days(month: str) -> tuple[date, date]:
+    """The first and last local day of a YYYY-MM month."""
+    first = date.fromisoformat(f"{parse_month(month)}-01")
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _figures(tally: Any, names: tuple[str, ...]) -> dict[str, int]:
+    return {name: getattr(tally, name) for name in names}
+
+
+def _when(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+async def deadlines(ctx: Context, month: str | None, branch_id: str | None) -> dict[str, Any]:
+    """The stage deadlines due in a month (default: this month): met, missed, still open past
+    due, pending, in total, per branch and per person who owes them, with the missed ones."""
+    now = await ctx.now()
+    month = parse_month(month) if month is not None else month_of(now)
+    first, last = month_days(month)
+    rows = await queries.deadlines_due(ctx.conn, first=first, last=last, branch_id=branch_id)
+    due = [
+        DueDeadline(
+            r["project_id"],
+            r["branch_id"],
+            Deadline(r["deadline"]),
+            # The role that owes it names the projects column holding that person.
+            r[RESPONSIBLE_ROLE[Deadline(r["deadline"])]],
+            r["due_at"],
+            r["due_on"],
+            r["satisfied_at"],
+        )
+        for r in rows
+    ]
+    report = deadline_report(due, first, last, now)
+    return {
+        "month": month,
+        "branch_id": branch_id,
+        "as_of": now.isoformat(),
+        "total": _figures(report.total, DEADLINE_FIGURES),
+        "branches": [
+            {"branch_id": b, **_figures(t, DEADLINE_FIGURES)} for b, t in report.by_branch
+        ],
+        "people": [{"person": p, **_figures(t, DEADLINE_FIGURES)} for p, t in report.by_person],
+        "missed": [
+            {
+                "project_id": d.project_id,
+                "branch_id": d.branch_id,
+                "deadline": d.kind.value,
+                "responsible": d.responsible,
+                "due_on": d.due_on.isoformat(),
+                "due_at": d.due_at.isoformat(),
+                "satisfied_at": _when(d.satisfied_at),
+                "status": found.value,
+            }
+            for d, found in report.missed
+        ],
+    }
+
+
+def deadlines_csv(report: dict[str, Any]) -> str:
+    """The deadlines report as CSV: one line per branch."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["month", "branch_id", *DEADLINE_FIGURES])
+    for row in report["branches"]:
+        w.writerow([report["month"], row["branch_id"] or "", *(row[f] for f in DEADLINE_FIGURES)])
+    return out.getvalue()
+
+
+async def payments(ctx: Context, month: str | None, branch_id: str | None) -> dict[str, Any]:
+    """The instalments due in a month (default: this month): amount, paid, outstanding; and the
+    overdue ones that fell due by its end, per branch, with the overdue projects."""
+    now = await ctx.now()
+    month = parse_month(month) if month is not None else month_of(now)
+    first, last = month_days(month)
+    cfg: ProjectsSettings = ctx.config
+    rows = await queries.contracted_states(
+        ctx.conn, before_contract=[s.value for s in BEFORE_CONTRACT], branch_id=branch_id
+    )
+    plans = [
+        ProjectPlan(
+            r["id"],
+            r["branch_id"],
+            r["project_manager"],
+            project_installments(records.project_of(r), due_days=cfg.payment_due_days),
+        )
+        for r in rows
+    ]
+    report = payment_report(plans, first, last, now)
+    return {
+        "month": month,
+        "branch_id": branch_id,
+        "as_of": now.isoformat(),
+        "total": _figures(report.total, PAYMENT_FIGURES),
+        "branches": [{"branch_id": b, **_figures(t, PAYMENT_FIGURES)} for b, t in report.by_branch],
+        "overdue": [
+            {
+                "project_id": o.project.project_id,
+                "branch_id": o.project.branch_id,
+                "project_manager": o.project.project_manager,
+                "installment": o.installment.installment.value,
+                "due_on": o.installment.due_on.isoformat() if o.installment.due_on else None,
+                "amount_fen": o.installment.amount_fen,
+                "paid_fen": o.installment.paid_fen,
+                "outstanding_fen": o.installment.outstanding_fen,
+            }
+            for o in report.overdue
+        ],
+    }
+
+
+def payments_csv(report: dict[str, Any]) -> str:
+    """The payments report as CSV: one line per branch, money in fen."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["month", "branch_id", *PAYMENT_FIGURES])
+    for row in report["branches"]:
+        w.writerow([report["month"], row["branch_id"] or "", *(row[f] for f in PAYMENT_FIGURES)])
+    return out.getvalue()

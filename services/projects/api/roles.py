@@ -10,6 +10,8 @@ READERS = (Role.CS, Role.MANAGER, Role.DEPT_HEAD, Role.ENGINEERING, Role.FINANCE
 # A project as its customer's link shows it: the readers, and the link's token (its own project).
 CUSTOMER_VIEW = require(*READERS, Role.PROJECT_VIEW)
 REPORT_READERS = (Role.MANAGER, Role.DEPT_HEAD, Role.CS, Role.ENGINEERING)
+# Money due and overdue is finance's to chase as well.
+PAYMENT_READERS = (*REPORT_READERS, Role.FINANCE)
 ENGINEERING = (Role.ENGINEERING,)
 FINANCE = (Role.FINANCE,)
 ORGANISERS = (Role.ENGINEERING, Role.MANAGER)
@@ -25,3 +27,13 @@ def engineering_manager(who: Principal) -> None:
     """A department head answers for engineering only (403 for another department's)."""
     if who.role is Role.DEPT_HEAD and who.department != Department.ENGINEERING:
         raise Forbidden(f"only the engineering department's head, not {who.department or '-'}'s")
+
+
+def branch_scope(who: Principal, branch_id: str | None) -> str | None:
+    """A token of a branch's staff reads its own branch only (403 for another's); others read
+    the branch asked for, or all."""
+    if who.branch and who.role is not Role.ADMIN:
+        if branch_id not in (None, who.branch):
+            raise Forbidden(f"a token of branch {who.branch} cannot read branch {branch_id}")
+        return who.branch
+    return branch_id

@@ -1,6 +1,7 @@
 """Every SQL statement of the projects service: one async function each, keyword-only args."""
 
 from services.projects.queries.deadlines import (
+    deadlines_due,
     deadlines_of,
     get_deadline,
     mark_deadline_missed,
@@ -30,6 +31,7 @@ from services.projects.queries.projections import (
 )
 from services.projects.queries.projects import (
     active_by_stage,
+    contracted_states,
     get_project,
     insert_project,
     insert_stage_log,
@@ -60,6 +62,8 @@ __all__ = [
     "awards_in_month",
     "callbacks_of",
     "complaint_counts",
+    "contracted_states",
+    "deadlines_due",
     "deadlines_of",
     "get_deadline",
     "get_file",

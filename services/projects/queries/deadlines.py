@@ -75,3 +75,19 @@ async def deadlines_of(conn: asyncpg.Connection, *, project_id: str) -> list[asy
         " WHERE project_id = $1 ORDER BY started_at, deadline",
         project_id,
     )
+
+
+async def deadlines_due(
+    conn: asyncpg.Connection, *, first: date, last: date, branch_id: str | None
+) -> list[asyncpg.Record]:
+    """Deadlines whose last on-time day lies in [first, last], with their project's branch and
+    people (one branch's only when given)."""
+    return await conn.fetch(
+        "SELECT d.project_id, d.deadline, d.due_at, d.due_on, d.satisfied_at, p.branch_id,"
+        " p.designer, p.project_manager FROM deadlines d JOIN projects p ON p.id = d.project_id"
+        " WHERE d.due_on BETWEEN $1 AND $2 AND ($3::text IS NULL OR p.branch_id = $3)"
+        " ORDER BY d.due_on, d.project_id, d.deadline",
+        first,
+        last,
+        branch_id,
+    )

@@ -114,13 +114,15 @@ async def list_projects(
 
 
 async def projects_owing_care(
-    conn: asyncpg.Connection, *, early: Sequence[str]
+    conn: asyncpg.Connection, *, early: Sequence[str], branch_id: str | None = None
 ) -> list[asyncpg.Record]:
-    """Projects past the early stages (they owe callbacks), with their state."""
+    """Projects past the early stages (they owe callbacks), with their state (one branch's only
+    when given)."""
     return await conn.fetch(
         "SELECT id, project_manager, state FROM projects WHERE NOT (stage = ANY($1::text[]))"
-        " ORDER BY id",
+        " AND ($2::text IS NULL OR branch_id = $2) ORDER BY id",
         list(early),
+        branch_id,
     )
 
 
@@ -181,4 +183,17 @@ async def states_outside(
     """The state of every project at a stage not listed (e.g. those that may owe a payment)."""
     return await conn.fetch(
         "SELECT state FROM projects WHERE stage <> ALL($1::text[])", list(stages)
+    )
+
+
+async def contracted_states(
+    conn: asyncpg.Connection, *, before_contract: Sequence[str], branch_id: str | None
+) -> list[asyncpg.Record]:
+    """Every project past the stages before the contract (those with a payment plan), with its
+    branch, project manager and state (one branch's only when given)."""
+    return await conn.fetch(
+        "SELECT id, branch_id, project_manager, state FROM projects"
+        " WHERE stage <> ALL($1::text[]) AND ($2::text IS NULL OR branch_id = $2) ORDER BY id",
+        list(before_contract),
+        branch_id,
     )
