@@ -4,6 +4,7 @@ printable; a report the service refuses the person's role says 无权查看 and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,13 +37,18 @@ from services.console.domain.reports import (
     complaint_departments,
     complaint_trend,
     complaint_trend_by,
+    deadline_branches,
+    deadline_people,
     exception_stations,
     exception_weeks,
     exception_weeks_of,
     messages_by_channel,
+    missed_deadlines,
     month_end,
     month_of,
     months_back,
+    overdue_payments,
+    payment_branches,
     penalty_lines,
     rated_projects,
     receipt_regions,
@@ -468,7 +474,7 @@ async def _period_sections(
         )
         names = [f"report.aftersales.{n}" for n in ("statuses", "levels", "kinds")]
         return chosen, readable_or(found, names, partial(_repairs, t))
-    rating, care = await work.renovation(services, staff, month)
+    rating, care = await work.renovation(services, staff, month, _branch(request, visit))
     sections = [
         *readable_or(
             rating,
@@ -483,8 +489,49 @@ async def _period_sections(
             ["report.renovation.care"],
             lambda c: [section(t, care_compliance(c), "bar", ["report.care.compliance_pct"])],
         ),
+        *await _dues_sections(request, visit, t, month),
     ]
     return chosen, sections
+
+
+def _branch(request: Request, visit: Visit) -> str:
+    """The branch a page is narrowed to: a branch's staff their own, others the one asked for
+    (all when none)."""
+    if visit.staff.branch:
+        return visit.staff.branch
+    return request.query_params.get("branch", "").strip()[:64]
+
+
+DEADLINE_CHART = [f"report.deadlines.{f}" for f in ("met", "missed", "pending")]
+PAYMENT_CHART = [f"report.payments.{f}" for f in ("paid_fen", "outstanding_fen", "overdue_fen")]
+
+
+async def _dues_sections(
+    request: Request, visit: Visit, t: Translator, month: str
+) -> list[Section]:
+    """The renovation page's deadlines and payments of the month, for the chosen branch."""
+    deadlines, payments = await work.renovation_dues(
+        request.app.state.services, visit.staff, month, _branch(request, visit)
+    )
+    return [
+        *readable_or(
+            deadlines,
+            [f"report.renovation.{n}" for n in ("deadlines", "deadline_people", "missed")],
+            lambda d: [
+                section(t, deadline_branches(d), "bar", DEADLINE_CHART),
+                section(t, deadline_people(d), "bar", DEADLINE_CHART),
+                section(t, missed_deadlines(d)),
+            ],
+        ),
+        *readable_or(
+            payments,
+            ["report.renovation.payments", "report.renovation.overdue"],
+            lambda p: [
+                section(t, payment_branches(p), "bar", PAYMENT_CHART),
+                section(t, overdue_payments(p)),
+            ],
+        ),
+    ]
 
 
 @router.get("/reports/{page}")
@@ -501,6 +548,7 @@ async def period_report(request: Request, page: str) -> Response:
         chosen, sections = await _period_sections(request, visit, t, page)
     except ServiceError as exc:
         return failure(request, visit, exc)
+    branch = _branch(request, visit) if page == "renovation" else None
     return render(
         request,
         "report_page.html",
@@ -509,8 +557,9 @@ async def period_report(request: Request, page: str) -> Response:
         page=page,
         chosen=chosen,
         sections=sections,
-        query=urlencode({chosen.name: chosen.value}),
+        query=urlencode({chosen.name: chosen.value, **({"branch": branch} if branch else {})}),
         export=f"/reports/{page}/export",
+        branch=branch,
     )
 
 
@@ -527,4 +576,6 @@ async def period_export(request: Request, page: str) -> Response:
         chosen, sections = await _period_sections(request, visit, t, page)
     except ServiceError as exc:
         return failure(request, visit, exc)
-    return exported(request, f"{page}-{chosen.value}", sections)
+    # A branch code names the file only as letters, digits, - and _ (a header is Latin-1).
+    branch = re.sub(r"[^A-Za-z0-9_-]", "", _branch(request, visit)) if page == "renovation" else ""
+    return exported(request, f"{page}-{chosen.value}{'-' + branch if branch else ''}", sections)

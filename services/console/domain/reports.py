@@ -62,11 +62,16 @@ def series(table: Table, keys: Sequence[str]) -> tuple[list[str], list[Series]]:
     """The first column as the labels and the named columns as series, for a chart (headings
     and labels still as keys and codes)."""
     labels = [str(v) for v in table.values(table.columns[0].key)]
-    return labels, [Series(key, tuple(_number(v) for v in table.values(key))) for key in keys]
+    money = {c.key for c in table.columns if c.yuan}
+    return labels, [
+        Series(key, tuple(_number(v, key in money) for v in table.values(key))) for key in keys
+    ]
 
 
-def _number(value: Cell) -> float | None:
-    return value if isinstance(value, int | float) else None
+def _number(value: Cell, yuan: bool = False) -> float | None:
+    if not isinstance(value, int | float):
+        return None
+    return value / 100 if yuan else value  # a chart of money is drawn in yuan, as the table says
 
 
 def week_of(day: date) -> str:
@@ -489,4 +494,119 @@ def care_compliance(report: Mapping[str, Any]) -> Table:
         "report.renovation.care",
         (Column("report.project_manager"), *(Column(f"report.care.{f}") for f in CARE)),
         tuple(row(str(x["project_manager"] or "—"), *(x[f] for f in CARE)) for x in report["rows"]),
+    )
+
+
+# Renovation: the month's stage deadlines and payments due, per branch.
+DEADLINE_FIGURES = ("due", "met", "missed", "open_past_due", "pending")
+PAYMENT_COUNTS = ("due", "overdue")
+PAYMENT_MONEY = ("due_fen", "paid_fen", "outstanding_fen", "overdue_fen")
+
+
+def _deadline_lines(lines: Sequence[Mapping[str, Any]], name: str, by: str, key: str) -> Table:
+    return Table(
+        name,
+        (Column(key), *(Column(f"report.deadlines.{f}") for f in DEADLINE_FIGURES)),
+        tuple(row(str(x[by] or "—"), *(int(x[f]) for f in DEADLINE_FIGURES)) for x in lines),
+    )
+
+
+def deadline_branches(report: Mapping[str, Any]) -> Table:
+    """Per branch: stage deadlines due in the month, met, missed, still open past due, pending."""
+    return _deadline_lines(
+        report["branches"], "report.renovation.deadlines", "branch_id", "report.branch"
+    )
+
+
+def deadline_people(report: Mapping[str, Any]) -> Table:
+    """The same per person who owes them (the designer, or the project manager for the start)."""
+    return _deadline_lines(
+        report["people"], "report.renovation.deadline_people", "person", "report.responsible"
+    )
+
+
+def missed_deadlines(report: Mapping[str, Any]) -> Table:
+    """The month's missed deadlines: project, branch, which, who owes it, its day, done late or
+    still open."""
+    return Table(
+        "report.renovation.missed",
+        (
+            Column("report.project", link="/projects/"),
+            Column("report.branch"),
+            Column("report.deadline", label="project.deadline"),
+            Column("report.responsible"),
+            Column("report.due_on"),
+            Column("report.deadline_status", label="report.deadline_status"),
+        ),
+        tuple(
+            row(
+                str(x["project_id"]),
+                x["branch_id"],
+                str(x["deadline"]),
+                x["responsible"],
+                str(x["due_on"]),
+                str(x["status"]),
+            )
+            for x in report["missed"]
+        ),
+    )
+
+
+def payment_branches(report: Mapping[str, Any]) -> Table:
+    """Per branch: instalments due in the month, their amount, paid, outstanding; the overdue
+    ones (fallen due by the month's end) and what they still owe."""
+    return Table(
+        "report.renovation.payments",
+        (
+            Column("report.branch"),
+            Column("report.payments.due"),
+            Column("report.payments.due_fen", yuan=True),
+            Column("report.payments.paid_fen", yuan=True),
+            Column("report.payments.outstanding_fen", yuan=True),
+            Column("report.payments.overdue"),
+            Column("report.payments.overdue_fen", yuan=True),
+        ),
+        tuple(
+            row(
+                str(x["branch_id"] or "—"),
+                int(x["due"]),
+                int(x["due_fen"]),
+                int(x["paid_fen"]),
+                int(x["outstanding_fen"]),
+                int(x["overdue"]),
+                int(x["overdue_fen"]),
+            )
+            for x in report["branches"]
+        ),
+    )
+
+
+def overdue_payments(report: Mapping[str, Any]) -> Table:
+    """The overdue instalments to chase: project, branch, project manager, which, due day,
+    amount, paid, outstanding."""
+    return Table(
+        "report.renovation.overdue",
+        (
+            Column("report.project", link="/projects/"),
+            Column("report.branch"),
+            Column("report.project_manager"),
+            Column("report.installment", label="payment.installment"),
+            Column("report.due_on"),
+            Column("report.payments.amount_fen", yuan=True),
+            Column("report.payments.paid_fen", yuan=True),
+            Column("report.payments.outstanding_fen", yuan=True),
+        ),
+        tuple(
+            row(
+                str(x["project_id"]),
+                x["branch_id"],
+                x["project_manager"],
+                str(x["installment"]),
+                x["due_on"],
+                int(x["amount_fen"]),
+                int(x["paid_fen"]),
+                int(x["outstanding_fen"]),
+            )
+            for x in report["overdue"]
+        ),
     )

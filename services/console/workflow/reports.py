@@ -144,11 +144,24 @@ async def report(
 
 
 async def renovation(
-    services: Services, staff: Staff, month: str
+    services: Services, staff: Staff, month: str, branch: str = ""
 ) -> tuple[dict[str, Any] | Refused, dict[str, Any] | Refused]:
-    """projects' monthly rating for the month and its care-call compliance as of now."""
+    """projects' monthly rating for the month (the company's) and its care-call compliance as
+    of now (of one branch, or all)."""
     rating, care = await asyncio.gather(
         report(services, staff, "projects", "/v1/reports/rating/monthly", month=month),
-        report(services, staff, "projects", "/v1/reports/care-compliance"),
+        report(services, staff, "projects", "/v1/reports/care-compliance", branch=branch or None),
     )
     return rating, care
+
+
+async def renovation_dues(
+    services: Services, staff: Staff, month: str, branch: str
+) -> tuple[dict[str, Any] | Refused, dict[str, Any] | Refused]:
+    """projects' stage deadlines and payments due in the month, of one branch or all."""
+    where = {"month": month, "branch": branch or None}
+    deadlines, payments = await asyncio.gather(
+        report(services, staff, "projects", "/v1/reports/deadlines/monthly", **where),
+        report(services, staff, "projects", "/v1/reports/payments/monthly", **where),
+    )
+    return deadlines, payments
