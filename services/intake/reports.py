@@ -13,6 +13,7 @@ from services.intake.domain import (
     DepartmentWeek,
     parse_iso_week,
     report_csv,
+    total_by_category,
     total_by_cause,
     weekly_report,
 )
@@ -32,11 +33,12 @@ async def week_lines(conn: asyncpg.Connection, label: str) -> list[DepartmentWee
 
 
 def as_json(label: str, lines: list[DepartmentWeek]) -> dict[str, Any]:
-    """The report body: {week, departments: [...], by_cause}."""
+    """The report body: {week, departments: [...], by_cause, by_category}."""
     return {
         "week": label,
         "departments": [{**asdict(line), "department": line.department.value} for line in lines],
         "by_cause": total_by_cause(lines),
+        "by_category": total_by_category(lines),
     }
 
 

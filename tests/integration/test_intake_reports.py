@@ -13,7 +13,7 @@ import pytest
 
 from services.intake import handlers
 from services.intake.config import IntakeSettings
-from services.intake.domain import CAUSES
+from services.intake.domain import CATEGORIES, CAUSES
 from shared.contracts.notifications import CallbackCompleted
 from tests.support.harness import eventually
 from tests.support.intake import (
@@ -63,10 +63,12 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
     cs = auth(settings, "cs", sub="cs-li")
     async with intake(settings, NO_AUTO) as (client, _):
 
-        async def complaint(department: str, opened: str, *steps: tuple[str, dict]) -> str:
+        async def complaint(
+            department: str, opened: str, *steps: tuple[str, dict], category: str = "quality"
+        ) -> str:
             r = await client.post(
                 "/v1/complaints",
-                json=complaint_body(department=department, opened_at=opened),
+                json=complaint_body(department=department, opened_at=opened, category=category),
                 headers=cs,
             )
             assert r.status_code == 201, r.text
@@ -88,7 +90,7 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
         # engineering: opened E1 E2 E4 E5; resolved E1 (12 h) E2 (30 h) E3 (240 h);
         # escalated E2, E4 twice, E5 (reopened by the call); open at the end E4 E5.
         # Causes: E1 and E2 workmanship (E2 first thought materials: the latest counts), D2
-        # design; the others not recorded yet.
+        # design; the others not recorded yet. Categories: E2 delay, D3 service, the rest quality.
         e1 = await complaint(
             "engineering",
             at("03-03", "09:00"),
@@ -102,6 +104,7 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
             escalated(at("03-04", "14:00")),
             cause("workmanship", at("03-04", "15:00")),
             resolved(at("03-05", "16:00")),
+            category="delay",
         )
         await complaint(
             "engineering",
@@ -124,7 +127,7 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
             cause("design", at("03-05", "10:00")),
             resolved(at("03-05", "14:30")),
         )
-        await complaint("design", at("03-09", "23:30"))
+        await complaint("design", at("03-09", "23:30"), category="service")
         await complaint("design", at("03-10", "00:00"))
         # finance: all in the week before, so no line.
         await complaint("finance", at("02-25", "09:00"), resolved(at("02-26", "09:00")))
@@ -156,6 +159,7 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
                     "open": 2,
                     "median_hours_to_resolve": 5.5,
                     "by_cause": {"design": 1, "not_recorded": 1},
+                    "by_category": {"quality": 1, "service": 1},
                 },
                 {
                     "department": "engineering",
@@ -165,6 +169,7 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
                     "open": 2,
                     "median_hours_to_resolve": 30.0,
                     "by_cause": {"workmanship": 2, "not_recorded": 2},
+                    "by_category": {"quality": 3, "delay": 1},
                 },
                 {
                     "department": "customer_service",
@@ -174,18 +179,22 @@ async def test_weekly_report_figures_on_a_known_week(settings, js) -> None:
                     "open": 1,
                     "median_hours_to_resolve": None,
                     "by_cause": {"not_recorded": 1},
+                    "by_category": {"quality": 1},
                 },
             ],
             "by_cause": {"workmanship": 2, "design": 1, "not_recorded": 4},
+            "by_category": {"quality": 5, "service": 1, "delay": 1},
         }
         r = await client.get("/v1/reports/complaints/weekly?week=2025-W10&format=csv", headers=cs)
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
         causes = ",".join(f"cause_{c}" for c in CAUSES)
+        categories = ",".join(f"category_{c}" for c in CATEGORIES)
         assert r.text == (
-            f"department,opened,resolved,escalated,open,median_hours_to_resolve,{causes}\r\n"
-            "design,2,1,0,2,5.5,0,0,1,0,0,0,0,0,0,1\r\n"
-            "engineering,4,3,4,2,30.0,2,0,0,0,0,0,0,0,0,2\r\n"
-            "customer_service,1,0,0,1,,0,0,0,0,0,0,0,0,0,1\r\n"
+            "department,opened,resolved,escalated,open,median_hours_to_resolve,"
+            f"{causes},{categories}\r\n"
+            "design,2,1,0,2,5.5,0,0,1,0,0,0,0,0,0,1,1,1,0,0,0,0\r\n"
+            "engineering,4,3,4,2,30.0,2,0,0,0,0,0,0,0,0,2,3,0,1,0,0,0\r\n"
+            "customer_service,1,0,0,1,,0,0,0,0,0,0,0,0,0,1,1,0,0,0,0,0\r\n"
         )
         # The week before: E3 and D1 were open at its end, F1 opened and resolved (24 h).
         before = (
@@ -274,9 +283,11 @@ async def test_monday_timer_publishes_the_last_week_to_the_manager(settings, js)
                     "open": 1,
                     "median_hours_to_resolve": None,
                     "by_cause": {"not_recorded": 1},
+                    "by_category": {"quality": 1},
                 },
             ],
             "by_cause": {"not_recorded": 1},
+            "by_category": {"quality": 1},
         }
         rows = list(csv.reader(io.StringIO(report["csv"])))
         assert rows == [
@@ -288,8 +299,16 @@ async def test_monday_timer_publishes_the_last_week_to_the_manager(settings, js)
                 "open",
                 "median_hours_to_resolve",
                 *(f"cause_{c}" for c in CAUSES),
+                *(f"category_{c}" for c in CATEGORIES),
             ],
-            ["finance", "1", "0", "0", "1", "", *["0"] * (len(CAUSES) - 1), "1"],
+            [
+                "finance",
+                *("1", "0", "0", "1", ""),
+                *["0"] * (len(CAUSES) - 1),
+                "1",
+                "1",
+                *["0"] * (len(CATEGORIES) - 1),
+            ],
         ]
         assert (
             report["summary"]

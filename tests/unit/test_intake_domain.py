@@ -8,6 +8,7 @@ import pytest
 
 from services.intake.config import IntakeSettings
 from services.intake.domain import (
+    CATEGORIES,
     CAUSES,
     NOT_RECORDED,
     Complaint,
@@ -17,6 +18,7 @@ from services.intake.domain import (
     auto_escalate,
     confirm,
     confirmation_assignee_for,
+    counts_by_category,
     escalate,
     escalation_due,
     hand_off,
@@ -31,6 +33,7 @@ from services.intake.domain import (
     repair_completed,
     report_csv,
     resolve,
+    total_by_category,
     total_by_cause,
     weekly_report,
 )
@@ -471,13 +474,22 @@ def test_report_csv() -> None:
         "cause_workmanship,cause_materials,cause_design,cause_schedule,cause_staff_attitude,"
         "cause_billing,cause_logistics,cause_aftersales,cause_other,cause_not_recorded"
     )
+    categories = (
+        "category_quality,category_service,category_delay,category_billing,"
+        "category_logistics,category_other"
+    )
     assert csv_text == (
-        f"department,opened,resolved,escalated,open,median_hours_to_resolve,{causes}\r\n"
-        "design,2,2,1,2,15.1,0,0,0,0,0,0,0,0,0,2\r\n"
-        "engineering,4,3,3,2,30.0,0,0,0,0,0,0,0,0,0,4\r\n"
+        f"department,opened,resolved,escalated,open,median_hours_to_resolve,{causes},"
+        f"{categories}\r\n"
+        "design,2,2,1,2,15.1,0,0,0,0,0,0,0,0,0,2,0,0,0,0,0,0\r\n"
+        "engineering,4,3,3,2,30.0,0,0,0,0,0,0,0,0,0,4,0,0,0,0,0,0\r\n"
     )
     empty_median = DepartmentWeek(DES, 0, 0, 0, 1, None)
-    assert report_csv([empty_median]).splitlines()[1] == "design,0,0,0,1,,0,0,0,0,0,0,0,0,0,0"
+    assert report_csv([empty_median]).splitlines()[1] == (
+        "design,0,0,0,1,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0"
+    )
+    sorted_out = DepartmentWeek(DES, 3, 0, 0, 3, None, by_category={"other": 1, "quality": 2})
+    assert report_csv([sorted_out]).splitlines()[1].endswith(",2,0,0,0,0,1")
 
 
 def test_duty_weekly_report_counts_the_weeks_complaints_by_cause() -> None:
@@ -513,7 +525,7 @@ def test_duty_weekly_report_counts_the_weeks_complaints_by_cause() -> None:
     }
     assert CAUSES[-1] == NOT_RECORDED and set(CAUSES[:-1]) == {c.value for c in ComplaintCause}
     line = report_csv(lines).splitlines()[2].split(",")
-    assert line[0] == "engineering" and line[6:] == [
+    assert line[0] == "engineering" and line[6 : 6 + len(CAUSES)] == [
         "2",
         "1",
         "0",
@@ -524,6 +536,51 @@ def test_duty_weekly_report_counts_the_weeks_complaints_by_cause() -> None:
         "0",
         "0",
         "1",
+    ]
+
+
+def test_the_weekly_report_counts_the_weeks_complaints_by_category() -> None:
+    """The week's opened complaints by the category they were registered under, per department
+    and in total, in the category list's order; a row without a category is not counted by
+    category; complaints opened outside the week are not counted."""
+    start, end = parse_iso_week("2026-W47")
+    cat = ComplaintCategory
+    rows = [
+        ComplaintRow(ENG, Status.OPEN, start, category=cat.DELAY),
+        ComplaintRow(ENG, Status.CLOSED, d(18, 9), d(19, 9), category=cat.QUALITY),
+        ComplaintRow(ENG, Status.OPEN, d(19, 9), category=cat.DELAY),
+        ComplaintRow(ENG, Status.OPEN, d(19, 10)),  # no category: opened, not counted by it
+        ComplaintRow(ENG, Status.OPEN, end, category=cat.BILLING),  # next week's
+        ComplaintRow(ENG, Status.OPEN, start - timedelta(microseconds=1), category=cat.OTHER),
+        ComplaintRow(DES, Status.OPEN, d(17, 9), category=cat.SERVICE),
+        ComplaintRow(DES, Status.OPEN, end - timedelta(microseconds=1), category=cat.QUALITY),
+    ]
+    lines = weekly_report(rows, start, end)
+    by_department = {line.department: line.by_category for line in lines}
+    assert by_department == {
+        DES: {"quality": 1, "service": 1},
+        ENG: {"quality": 1, "delay": 2},
+    }
+    assert [list(line.by_category) for line in lines] == [
+        ["quality", "service"],
+        ["quality", "delay"],
+    ]
+    assert [line.opened for line in lines] == [2, 4]
+    total = total_by_category(lines)
+    assert total == {"quality": 2, "service": 1, "delay": 2}
+    assert list(total) == ["quality", "service", "delay"]
+    assert total_by_category([]) == {}
+    assert counts_by_category(rows[:4]) == {"quality": 1, "delay": 2}
+    assert CATEGORIES == tuple(c.value for c in ComplaintCategory)
+    header = report_csv(lines).splitlines()[0].split(",")
+    assert header[-len(CATEGORIES) :] == [f"category_{c}" for c in CATEGORIES]
+    assert report_csv(lines).splitlines()[2].split(",")[-len(CATEGORIES) :] == [
+        "1",
+        "0",
+        "2",
+        "0",
+        "0",
+        "0",
     ]
 
 

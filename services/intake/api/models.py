@@ -378,6 +378,9 @@ class DepartmentLine(BaseModel):
     by_cause: dict[str, int] = Field(
         description="The week's opened complaints by recorded cause (`not_recorded`: none yet)"
     )
+    by_category: dict[str, int] = Field(
+        description="The week's opened complaints by the category they were registered under"
+    )
 
 
 class WeeklyReport(BaseModel):
@@ -395,9 +398,11 @@ class WeeklyReport(BaseModel):
                             "open": 2,
                             "median_hours_to_resolve": 30.0,
                             "by_cause": {"workmanship": 2, "materials": 1, "not_recorded": 1},
+                            "by_category": {"quality": 3, "delay": 1},
                         }
                     ],
                     "by_cause": {"workmanship": 2, "materials": 1, "not_recorded": 1},
+                    "by_category": {"quality": 3, "delay": 1},
                 }
             ]
         }
@@ -407,6 +412,9 @@ class WeeklyReport(BaseModel):
     departments: list[DepartmentLine]
     by_cause: dict[str, int] = Field(
         description="The week's opened complaints by recorded cause, every department"
+    )
+    by_category: dict[str, int] = Field(
+        description="The week's opened complaints by category, every department"
     )
 
 

@@ -29,20 +29,24 @@ from services.intake.domain.escalation import (
 )
 from services.intake.domain.phones import mask_phone
 from services.intake.domain.reports import (
+    CATEGORIES,
     CAUSES,
     CSV_HEADER,
     NOT_RECORDED,
     ComplaintRow,
     DepartmentWeek,
+    counts_by_category,
     counts_by_cause,
     parse_iso_week,
     previous_week,
     report_csv,
+    total_by_category,
     total_by_cause,
     weekly_report,
 )
 
 __all__ = [
+    "CATEGORIES",
     "CAUSES",
     "CSV_HEADER",
     "ESCALATION_LEVELS",
@@ -61,6 +65,7 @@ __all__ = [
     "auto_escalate",
     "confirm",
     "confirmation_assignee_for",
+    "counts_by_category",
     "counts_by_cause",
     "escalate",
     "escalation_due",
@@ -76,6 +81,7 @@ __all__ = [
     "repair_completed",
     "report_csv",
     "resolve",
+    "total_by_category",
     "total_by_cause",
     "weekly_report",
 ]

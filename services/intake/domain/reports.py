@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from shared.calendar import local_date, start_of_local_day
-from shared.contracts.values import ComplaintCause, ComplaintStatus, Department
+from shared.contracts.values import ComplaintCategory, ComplaintCause, ComplaintStatus, Department
 
 _ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})")
 # Complaints opened in the week with no cause recorded yet (调查出现投诉原因 still to do).
 NOT_RECORDED = "not_recorded"
 CAUSES: tuple[str, ...] = (*(c.value for c in ComplaintCause), NOT_RECORDED)
+CATEGORIES: tuple[str, ...] = tuple(c.value for c in ComplaintCategory)
 CSV_HEADER = (
     "department",
     "opened",
@@ -27,6 +28,7 @@ CSV_HEADER = (
     "open",
     "median_hours_to_resolve",
     *(f"cause_{c}" for c in CAUSES),
+    *(f"category_{c}" for c in CATEGORIES),
 )
 
 
@@ -40,6 +42,7 @@ class ComplaintRow:
     resolved_at: datetime | None = None
     escalated_at: tuple[datetime, ...] = ()
     cause: ComplaintCause | None = None  # the latest recorded
+    category: ComplaintCategory | None = None  # as registered (None: not counted by category)
 
     @property
     def settled_at(self) -> datetime | None:
@@ -60,6 +63,8 @@ class DepartmentWeek:
     median_hours_to_resolve: float | None
     # The week's opened complaints by their recorded cause (only causes with a count).
     by_cause: dict[str, int] = field(default_factory=dict)
+    # The week's opened complaints by the category they were registered under (likewise).
+    by_category: dict[str, int] = field(default_factory=dict)
 
 
 def parse_iso_week(label: str) -> tuple[datetime, datetime]:
@@ -125,6 +130,7 @@ def weekly_report(
                 [r.resolved_at - r.opened_at for r in resolved if r.resolved_at is not None]
             ),
             by_cause=counts_by_cause(opened),
+            by_category=counts_by_category(opened),
         )
         if line.opened or line.resolved or line.escalated or line.open:
             lines.append(line)
@@ -146,6 +152,21 @@ def total_by_cause(lines: Iterable[DepartmentWeek]) -> dict[str, int]:
     return {cause: total[cause] for cause in CAUSES if total[cause]}
 
 
+def counts_by_category(rows: Iterable[ComplaintRow]) -> dict[str, int]:
+    """How many complaints per category, in the value list's order, only categories with a
+    count."""
+    counted = Counter(r.category.value for r in rows if r.category is not None)
+    return {category: counted[category] for category in CATEGORIES if counted[category]}
+
+
+def total_by_category(lines: Iterable[DepartmentWeek]) -> dict[str, int]:
+    """The week's opened complaints by category over every department."""
+    total: Counter[str] = Counter()
+    for line in lines:
+        total.update(line.by_category)
+    return {category: total[category] for category in CATEGORIES if total[category]}
+
+
 def report_csv(lines: Iterable[DepartmentWeek]) -> str:
     """The report as CSV (RFC 4180, header first; an empty median when nothing was resolved)."""
     out = io.StringIO()
@@ -162,6 +183,7 @@ def report_csv(lines: Iterable[DepartmentWeek]) -> str:
                 line.open,
                 "" if median is None else f"{median:.1f}",
                 *(line.by_cause.get(cause, 0) for cause in CAUSES),
+                *(line.by_category.get(category, 0) for category in CATEGORIES),
             )
         )
     return out.getvalue()

@@ -74,4 +74,5 @@ def report_row(row: asyncpg.Record) -> ComplaintRow:
         resolved_at=row["resolved_at"],
         escalated_at=tuple(row["escalated_at"]),
         cause=ComplaintCause(row["cause"]) if row["cause"] else None,
+        category=ComplaintCategory(row["category"]),
     )

@@ -11,9 +11,10 @@ async def report_rows(
     conn: asyncpg.Connection, *, start: datetime, end: datetime
 ) -> list[asyncpg.Record]:
     """Complaints that can count in [start, end): opened before its end and not settled before
-    its start, each with the times it was escalated and its latest recorded cause."""
+    its start, each with its category, the times it was escalated and its latest recorded
+    cause."""
     return await conn.fetch(
-        "SELECT c.department, c.status, c.opened_at, c.resolved_at,"
+        "SELECT c.department, c.category, c.status, c.opened_at, c.resolved_at,"
         "  coalesce(array_agg(e.at ORDER BY e.at) FILTER (WHERE e.at IS NOT NULL), '{}')"
         "    AS escalated_at,"
         "  (SELECT k.cause FROM intake.complaint_causes k WHERE k.complaint_id = c.id"
