@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.logistics.api.models import ViolationIn
 from services.logistics.api.roles import READERS, STAFF_READERS
-from services.logistics.domain import ComplianceLine, StationScore, Violation
+from services.logistics.domain import ComplianceLine, DelayReport, StationScore, Violation
 from services.logistics.workflow import stations
 from shared.validation import Code, Cursor, Month
 from shared.web.auth import Principal, require
@@ -166,3 +166,38 @@ async def station_scorecards(
     if format == "csv":
         return Response(_scores_csv(lines), media_type="text/csv")
     return {"month": month, "stations": [_score(x) for x in lines]}
+
+
+def _delays(month: str, region: str | None, found: DelayReport) -> dict[str, Any]:
+    return {
+        "month": month,
+        "region": region,
+        "shipments": found.shipments,
+        "delayed": found.delayed,
+        "delay_rate_pct": found.delay_rate_pct,
+        "routes": [
+            {
+                "origin_branch": r.origin_branch,
+                "destination_branch": r.destination_branch,
+                "shipments": r.shipments,
+                "delayed": r.delayed,
+                "delay_rate_pct": r.delay_rate_pct,
+            }
+            for r in found.routes
+        ],
+        "stations": [{"station": x.station, "delays": x.delays} for x in found.stations],
+    }
+
+
+@router.get("/reports/delays/monthly")
+async def monthly_delays(
+    request: Request,
+    month: Month,
+    region: Code | None = None,
+    who: Principal = require(*STAFF_READERS),
+) -> dict[str, Any]:
+    """The month's delays: per route (origin → destination) the shipments dispatched and how
+    many missed their promised arrival, worst first; per station the delay reports naming it."""
+    async with view(request) as ctx:
+        read, found = await stations.delays(ctx, who, month, region)
+    return _delays(month, read, found)

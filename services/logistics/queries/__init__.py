@@ -56,6 +56,7 @@ from services.logistics.queries.shipments import (
 from services.logistics.queries.stations import (
     abnormal_by_destination,
     complaints_by_station,
+    delays_by_route,
     delays_by_station,
     exceptions_by_station,
     insert_complaint,
@@ -73,6 +74,7 @@ __all__ = [
     "cancel_timers",
     "complaints_by_station",
     "custody_of",
+    "delays_by_route",
     "delays_by_station",
     "exceptions_at_station",
     "exceptions_between",

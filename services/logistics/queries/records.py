@@ -15,6 +15,7 @@ from services.logistics.domain import (
     Envelope,
     Explanation,
     LateCause,
+    Lateness,
     Party,
     Receipt,
     ReceiptOwner,
@@ -264,3 +265,14 @@ def to_violation(row: Mapping[str, Any]) -> Violation:
         waybill=row["waybill"],
         staff=row["staff"],
     )
+
+
+def to_route_count(row: Mapping[str, Any]) -> tuple[str, str, Lateness, int]:
+    """A route's shipments of one lateness, as the delays report adds them up."""
+    lateness = Lateness(
+        arrived=row["arrived"],
+        arrived_late=row["arrived_late"],
+        reported=row["reported"],
+        eta_later=row["eta_later"],
+    )
+    return row["origin_branch"], row["destination_branch"], lateness, row["n"]

@@ -84,6 +84,29 @@ async def delays_by_station(
     )
 
 
+async def delays_by_route(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, region: str | None
+) -> list[Row]:
+    """Shipments dispatched in [start, end) counted per route and per what decides whether one
+    is delayed (domain.Lateness): all batches arrived, the last after the promise, a miss
+    reported, a later arrival time confirmed."""
+    return await conn.fetch(
+        "SELECT origin_branch, destination_branch,"
+        "   (SELECT count(*) FROM jsonb_object_keys(arrived_batches)) >= batches"
+        "     AND last_arrival_at IS NOT NULL AS arrived,"
+        "   coalesce(last_arrival_at > promised_arrival_at, false) AS arrived_late,"
+        "   delay_reported_for IS NOT NULL AS reported,"
+        "   coalesce(eta > promised_arrival_at, false) AS eta_later,"
+        "   count(*) AS n"
+        " FROM logistics.shipments"
+        " WHERE dispatched_at >= $1 AND dispatched_at < $2 AND ($3::text IS NULL OR region = $3)"
+        " GROUP BY 1, 2, 3, 4, 5, 6",
+        start,
+        end,
+        region,
+    )
+
+
 async def exceptions_by_station(
     conn: asyncpg.Connection, *, start: datetime, end: datetime, region: str | None
 ) -> list[Row]:

@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 from services.logistics import queries
 from services.logistics.domain import (
     ComplianceLine,
+    DelayReport,
     StationScore,
     Violation,
     ViolationKind,
+    delay_report,
     downstream_station,
     late_by_destination,
     monthly_compliance,
@@ -161,6 +163,22 @@ async def scorecards(
         )
         for x in lines
     ]
+
+
+async def delays(
+    ctx: Context, who: Principal, month: str, region: str | None
+) -> tuple[str | None, DelayReport]:
+    """The region read (a region token: its own) and its month's delays: per route the shipments
+    dispatched and the delayed, per station the delay reports naming it."""
+    start, end = month_bounds(month)
+    region = _region(who, region)
+    span = {"start": start, "end": end}
+    routes = await queries.delays_by_route(ctx.conn, **span, region=region)
+    stations = await queries.delays_by_station(ctx.conn, **span, region=region)
+    found = delay_report(
+        (records.to_route_count(r) for r in routes), {r["station"]: r["n"] for r in stations}
+    )
+    return region, found
 
 
 KINDS = tuple(k.value for k in ViolationKind)
