@@ -107,6 +107,13 @@ async def test_a_manager_reads_the_weeks_complaint_chart_and_exports_it(
         )
         cells = row.get_by_role("cell")
         await expect(cells).to_have_text([str(line[f]) for f in FIGURES] + [_median(line)])
+    # By category: the week's new complaints registered as 质量, the report's by_category.
+    categories = page.get_by_role("table", name="本周新增投诉的类别")
+    quality = categories.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name="质量", exact=True)
+    )
+    await expect(quality.get_by_role("cell")).to_have_text([str(report["by_category"]["quality"])])
+    await expect(page.get_by_role("img", name="近 12 周各类别新增投诉")).to_be_visible()
     # The slowest open cases link to their case pages.
     slowest = page.get_by_role("region", name="等待最久的未结投诉")
     await expect(slowest.get_by_role("link", name=ids[1])).to_be_visible()
@@ -210,6 +217,21 @@ async def test_a_manager_reads_the_logistics_report_and_prints_the_exception_rep
     stations = page.get_by_role("table", name="最近一周各站点货物异常")
     row = stations.get_by_role("row").filter(has=page.get_by_role("rowheader", name=hub))
     await expect(row.get_by_role("cell")).to_have_text(["1", "0", "0", "1"])
+    # Delays per route: the route's shipments dispatched this month, as logistics counts them.
+    delays = await kd.kefu.call(
+        "logistics",
+        "GET",
+        "/v1/reports/delays/monthly",
+        headers=kd.kefu.auth("manager"),
+        params={"month": month, "region": region},
+        expect=200,
+    )
+    [route] = [x for x in delays["routes"] if x["destination_branch"] == dest]
+    routes = page.get_by_role("table", name="本月发运延误最多的线路（前 20 条）")
+    row = routes.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=f"{origin} → {dest}")
+    )
+    await expect(row.get_by_role("cell").first).to_have_text(str(route["shipments"]))
     await shoot(page, "report-logistics")
 
     # 打印货物异常报表: the hub's day, as logistics lays it out to print.

@@ -20,7 +20,7 @@ from services.console.domain.reports import month_of, week_of
 from shared.calendar import BUSINESS_TZ
 from shared.settings import Settings
 from tests.support.console import Desk, desk
-from tests.support.harness import Servers
+from tests.support.harness import Servers, eventually
 from tests.support.journeys import new_phone, shipment_body, uid
 
 DEPARTMENT = {"engineering": "工程部", "design": "设计部", "customer_service": "客服部"}
@@ -37,11 +37,11 @@ async def kd(servers: Servers, settings: Settings) -> AsyncIterator[Desk]:
         yield d
 
 
-async def complaint(d: Desk, department: str) -> str:
+async def complaint(d: Desk, department: str, category: str = "quality") -> str:
     body = {
         "customer": {"name": "王芳", "phone": new_phone()},
         "channel": "phone",
-        "category": "quality",
+        "category": category,
         "severity": "normal",
         "description": "卫生间墙面开裂",
         "department": department,
@@ -69,6 +69,17 @@ def bars(html: str) -> dict[tuple[str, str], str]:
         (label, series): value
         for label, series, value in re.findall(
             r'<rect [^>]*data-label="([^"]+)" data-series="([^"]+)" data-value="([^"]+)"', chart
+        )
+    }
+
+
+def chart(html: str, title: str) -> dict[tuple[str, str], str]:
+    """The bars of the chart with that title: (label, series) → the value it shows."""
+    drawn = html.split(f'aria-label="{title}"', 1)[1].split("</svg>", 1)[0]
+    return {
+        (label, series): value
+        for label, series, value in re.findall(
+            r'<rect [^>]*data-label="([^"]+)" data-series="([^"]+)" data-value="([^"]+)"', drawn
         )
     }
 
@@ -123,7 +134,12 @@ async def test_the_week_on_the_page_and_in_both_exports_is_intakes_weekly_report
 
     # XLSX: every table a sheet; the week's sheet has the report's numbers as numbers.
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames[:3] == ["本周各部门投诉", "本周新增投诉的原因", "近 12 周趋势"]
+    assert book.sheetnames[:4] == [
+        "本周各部门投诉",
+        "本周新增投诉的原因",
+        "本周新增投诉的类别",
+        "近 12 周趋势",
+    ]
     sheet = list(book["本周各部门投诉"].iter_rows(values_only=True))
     assert {r[0]: list(r[1:]) for r in sheet[1:]} == {
         DEPARTMENT.get(d, d): [*(line[f] for f in FIGURES), line["median_hours_to_resolve"]]
@@ -132,6 +148,65 @@ async def test_the_week_on_the_page_and_in_both_exports_is_intakes_weekly_report
     trend = list(book["近 12 周趋势"].iter_rows(values_only=True))
     assert len(trend) == 13 and trend[-1][0] == week
     assert list(trend[-1][1:]) == [sum(line[f] for line in lines.values()) for f in FIGURES]
+
+
+CATEGORY = {
+    "quality": "质量",
+    "service": "服务",
+    "delay": "延误",
+    "billing": "收费",
+    "logistics": "物流",
+    "other": "其他",
+}
+
+
+async def test_the_weeks_categories_and_their_trend_are_intakes_by_category(kd: Desk) -> None:
+    for department, category in (
+        ("engineering", "delay"),
+        ("engineering", "delay"),
+        ("design", "service"),
+        ("engineering", "billing"),
+    ):
+        await complaint(kd, department, category)
+    week = week_of(datetime.now(BUSINESS_TZ).date())
+    async with kd.signed_in("boss") as c:
+        page = await c.get("/reports/complaints", params={"week": week})
+        one = await c.get("/reports/complaints", params={"week": week, "department": "design"})
+        xlsx = await c.get("/reports/complaints/export", params={"week": week, "format": "xlsx"})
+        csv_file = await c.get(
+            "/reports/complaints/export",
+            params={"week": week, "section": "report.complaints.categories"},
+        )
+    report = await weekly(kd, week, "manager")
+    counts = report["by_category"]
+    assert counts["delay"] >= 2 and counts["service"] >= 1 and counts["billing"] >= 1
+    assert sum(counts.values()) == sum(line["opened"] for line in report["departments"])
+
+    # The week's chart and table: one bar per category, the report's number.
+    assert chart(page.text, "本周新增投诉的类别") == {
+        (CATEGORY[k], "新增"): str(n) for k, n in counts.items()
+    }
+    design = next(x for x in report["departments"] if x["department"] == "design")
+    assert chart(one.text, "本周新增投诉的类别") == {
+        (CATEGORY[k], "新增"): str(n) for k, n in design["by_category"].items()
+    }
+    rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    assert rows == [["类别", "新增"], *([CATEGORY[k], str(n)] for k, n in counts.items())]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    sheet = list(book["本周新增投诉的类别"].iter_rows(values_only=True))
+    assert sheet[1:] == [(CATEGORY[k], n) for k, n in counts.items()]
+
+    # The trend per category: each week's row is that week's by_category (the page reads the
+    # same endpoint once per week).
+    trend = list(book["近 12 周各类别新增投诉"].iter_rows(values_only=True))
+    assert len(trend) == 13 and trend[-1][0] == week
+    code = {name: k for k, name in CATEGORY.items()}
+    for at in (-1, -2):
+        found = await weekly(kd, str(trend[at][0]), "manager")
+        assert dict(zip(trend[0][1:], trend[at][1:], strict=True)) == {
+            name: found["by_category"].get(code[name], 0) for name in trend[0][1:]
+        }
+    assert {code[name] for name in trend[0][1:]} >= set(counts)
 
 
 def _csv(line: dict[str, Any]) -> str:
@@ -155,7 +230,7 @@ async def test_a_department_head_reads_their_department_and_finance_reads_nothin
         refused = await c.get("/reports/complaints", params={"week": week})
         export = await c.get("/reports/complaints/export", params={"format": "csv"})
     assert refused.status_code == 200
-    assert refused.text.count("无权查看") == 6
+    assert refused.text.count("无权查看") == 8
     assert "<svg" not in refused.text and "<table" not in refused.text
     assert export.status_code == 404
 
@@ -197,6 +272,15 @@ async def test_the_logistics_page_and_its_exports_are_the_logistics_reports(kd: 
     )
     month = month_of(now.date())
     week = week_of(now.date())
+
+    async def settled() -> dict[str, Any] | None:
+        # The parcel promised for now is reported late by logistics' own delay check.
+        found = await as_manager(
+            kd, "logistics", "/v1/reports/delays/monthly", month=month, region=region
+        )
+        return found if found["stations"] and found["delayed"] == found["shipments"] else None
+
+    delays = await eventually(settled, timeout=30)
     async with kd.signed_in("boss") as c:
         page = await c.get("/reports/logistics", params={"region": region})
         xlsx = await c.get("/reports/logistics/export", params={"region": region, "format": "xlsx"})
@@ -256,6 +340,30 @@ async def test_the_logistics_page_and_its_exports_are_the_logistics_reports(kd: 
     }
     assert at_hub[hub] == (1, 0, 0, 1)
 
+    # Delays per route and per station: logistics' delays report, in the charts and the sheets.
+    routes = [
+        (f"{x['origin_branch']} → {x['destination_branch']}", x["shipments"], x["delayed"])
+        for x in delays["routes"]
+    ]
+    assert (origin + " → " + dest, 1, 1) in routes or (origin + " → " + dest, 2, 2) in routes
+    drawn = chart(page.text, "本月发运延误最多的线路（前 20 条）")
+    assert drawn == {
+        **{(route, "发运"): str(n) for route, n, _ in routes},
+        **{(route, "延误"): str(late) for route, _, late in routes},
+    }
+    sheet = list(book["本月发运延误最多的线路（前 20 条）"].iter_rows(values_only=True))
+    assert sheet[0] == ("线路", "发运", "延误", "延误率（%）")
+    assert sheet[1:] == [
+        (*r, x["delay_rate_pct"]) for r, x in zip(routes, delays["routes"], strict=True)
+    ]
+    assert chart(page.text, "各站点延误") == {
+        (x["station"], "延误"): str(x["delays"]) for x in delays["stations"]
+    }
+    assert [r[:2] for r in book["各站点延误"].iter_rows(values_only=True)][1:] == [
+        (x["station"], x["delays"]) for x in delays["stations"]
+    ]
+    assert origin in {x["station"] for x in delays["stations"]}
+
     # The printable cargo exception report is logistics' own, served by the console.
     assert printed.status_code == 200 and printed.headers["content-type"].startswith("text/html")
     assert broken in printed.text and "sandbox" in printed.headers["content-security-policy"]
@@ -268,7 +376,7 @@ async def test_a_role_logistics_refuses_reads_not_permitted(kd: Desk) -> None:
         printed = await c.get(
             "/reports/logistics/exceptions/print", params={"station": "SH01", "day": "2026-12-01"}
         )
-    assert page.status_code == 200 and page.text.count("无权查看") == 6
+    assert page.status_code == 200 and page.text.count("无权查看") == 8
     assert "<svg" not in page.text
     assert printed.status_code == 403
 

@@ -33,6 +33,7 @@ from services.console.domain.reports import (
     Table,
     callbacks_by,
     care_compliance,
+    complaint_categories,
     complaint_causes,
     complaint_departments,
     complaint_trend,
@@ -56,9 +57,11 @@ from services.console.domain.reports import (
     repair_kinds,
     repair_levels,
     repair_statuses,
+    route_delays,
     series,
     short,
     slowest_open,
+    station_delays,
     station_scores,
     trend_weeks,
     week_of,
@@ -222,9 +225,11 @@ async def _complaint_sections(
     names = (
         "report.complaints.week",
         "report.complaints.causes",
+        "report.complaints.categories",
         "report.complaints.trend",
         "report.complaints.trend_department",
         "report.complaints.trend_cause",
+        "report.complaints.trend_category",
     )
     if isinstance(found.trend, work.Refused) or isinstance(found.week, work.Refused):
         sections = [refused(n) for n in names]
@@ -237,9 +242,11 @@ async def _complaint_sections(
                 [f"report.{f}" for f in FIGURES],
             ),
             section(t, complaint_causes(found.week, department), "bar"),
+            section(t, complaint_categories(found.week, department), "bar"),
             section(t, complaint_trend(found.trend, department), "line"),
             section(t, complaint_trend_by(found.trend, "department", department), "line"),
             section(t, complaint_trend_by(found.trend, "cause", department), "line"),
+            section(t, complaint_trend_by(found.trend, "category", department), "line"),
         ]
     if isinstance(found.open_items, work.Refused):
         sections.append(refused("report.complaints.slowest"))
@@ -280,6 +287,7 @@ SCORE_CHART = [
     f"report.scores.{f}" for f in ("delays", "exceptions", "receipts_late", "violations")
 ]
 KIND_CHART = [f"report.scores.{k}" for k in EXCEPTION_KINDS]
+ROUTE_CHART = ["report.delays.shipments", "report.delays.delayed"]
 
 
 async def _logistics_sections(
@@ -309,6 +317,14 @@ async def _logistics_sections(
         lambda month: [section(t, station_scores(month), "bar", SCORE_CHART)],
     )
     sections += readable_or(
+        found.delays,
+        ["report.logistics.routes", "report.logistics.station_delays"],
+        lambda month: [
+            section(t, route_delays(month), "bar", ROUTE_CHART),
+            section(t, station_delays(month), "bar"),
+        ],
+    )
+    sections += readable_or(
         found.exceptions,
         ["report.logistics.exception_weeks", "report.logistics.exception_stations"],
         lambda weeks: [
@@ -333,7 +349,8 @@ PAGES = ("complaints", "logistics", "aftersales", "renovation", "levels")
 
 @router.get("/reports/complaints")
 async def complaints_report(request: Request) -> Response:
-    """Complaints: the week by department and cause, twelve weeks' trend, the slowest open."""
+    """Complaints: the week by department, cause and category, twelve weeks' trend, the slowest
+    open."""
     visit = await guard.visit(request)
     if visit is None:
         return guard.to_signin(request)
@@ -375,7 +392,8 @@ async def complaints_export(request: Request) -> Response:
 @router.get("/reports/logistics")
 async def logistics_report(request: Request) -> Response:
     """Logistics: receipts per region with the penalty lines, six months of overdue receipts,
-    the stations' scorecards, cargo exceptions per week and per station."""
+    the stations' scorecards, delays per route and per station, cargo exceptions per week and
+    per station."""
     visit = await guard.visit(request)
     if visit is None:
         return guard.to_signin(request)

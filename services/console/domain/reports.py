@@ -162,6 +162,21 @@ def complaint_causes(report: Mapping[str, Any], department: str = "") -> Table:
     )
 
 
+def complaint_categories(report: Mapping[str, Any], department: str = "") -> Table:
+    """The week's opened complaints by the category they were registered under (one
+    department's, or every department's)."""
+    if department:
+        lines = [d for d in report["departments"] if d["department"] == department]
+        counts = lines[0]["by_category"] if lines else {}
+    else:
+        counts = report["by_category"]
+    return Table(
+        "report.complaints.categories",
+        (Column("report.category", label="complaint.category"), Column("report.opened")),
+        tuple((category, int(n)) for category, n in counts.items()),
+    )
+
+
 def complaint_trend(reports: Sequence[Mapping[str, Any]], department: str = "") -> Table:
     """Week by week: the four figures summed over the departments shown."""
     rows = []
@@ -198,16 +213,19 @@ def pivot(
 def complaint_trend_by(
     reports: Sequence[Mapping[str, Any]], by: str, department: str = ""
 ) -> Table:
-    """Week by week, the complaints opened per department (`by` = department) or per cause
-    (`by` = cause): one column for each that had any in the period."""
+    """Week by week, the complaints opened per department (`by` = department), per cause
+    (`by` = cause) or per category (`by` = category): one column for each that had any in the
+    period."""
     periods = []
     for report in reports:
         table = (
             complaint_departments(report, department)
             if by == "department"
+            else complaint_categories(report, department)
+            if by == "category"
             else complaint_causes(report, department)
         )
-        # Both tables have the label first and the complaints opened next.
+        # Each table has the label first and the complaints opened next.
         periods.append((str(report["week"]), {str(r[0]): int(r[1] or 0) for r in table.rows}))
     return pivot(f"report.complaints.trend_{by}", "report.week", periods, f"complaint.{by}")
 
@@ -304,6 +322,39 @@ def station_scores(report: Mapping[str, Any]) -> Table:
         "report.logistics.stations",
         (Column("report.station"), *(Column(f"report.scores.{f}") for f in SCORE_FIGURES)),
         rows,
+    )
+
+
+# The delays report: the routes with the most delayed shipments, the stations' delay reports.
+ROUTES = 20
+DELAY_FIGURES = ("shipments", "delayed", "delay_rate_pct")
+
+
+def route_delays(report: Mapping[str, Any], count: int = ROUTES) -> Table:
+    """The month's routes with the most delayed shipments, as logistics orders them (at most
+    `count`): shipments dispatched, delayed, the rate in percent."""
+    rows = tuple(
+        row(
+            f"{x['origin_branch']} → {x['destination_branch']}",
+            int(x["shipments"]),
+            int(x["delayed"]),
+            x["delay_rate_pct"],
+        )
+        for x in report["routes"][:count]
+    )
+    return Table(
+        "report.logistics.routes",
+        (Column("report.route"), *(Column(f"report.delays.{f}") for f in DELAY_FIGURES)),
+        rows,
+    )
+
+
+def station_delays(report: Mapping[str, Any]) -> Table:
+    """The month's delay reports per station named to call, the most first."""
+    return Table(
+        "report.logistics.station_delays",
+        (Column("report.station"), Column("report.scores.delays")),
+        tuple(row(str(x["station"]), int(x["delays"])) for x in report["stations"]),
     )
 
 

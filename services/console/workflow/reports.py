@@ -87,12 +87,14 @@ async def complaints(
 
 @dataclass(frozen=True)
 class LogisticsReports:
-    """Receipts per month (the chosen last), the chosen month's station scorecards, and the
-    cargo exceptions per week (the last is the chosen month's last week)."""
+    """Receipts per month (the chosen last), the chosen month's station scorecards, the
+    cargo exceptions per week (the last is the chosen month's last week), and the chosen
+    month's delays per route and station."""
 
     receipts: list[dict[str, Any]] | Refused
     stations: dict[str, Any] | Refused
     exceptions: list[dict[str, Any]] | Refused
+    delays: dict[str, Any] | Refused
 
 
 async def _each(
@@ -108,11 +110,11 @@ async def _each(
 async def logistics(
     services: Services, staff: Staff, months: list[str], weeks: list[str], region: str
 ) -> LogisticsReports:
-    """logistics' monthly receipts report for each month, its station scorecards for the last
-    month, its weekly exception report for each week (a region narrows the first two; the
-    weekly report has no region)."""
+    """logistics' monthly receipts report for each month, its station scorecards and its delays
+    report for the last month, its weekly exception report for each week (a region narrows all
+    but the weekly report, which has no region)."""
     where = {"region": region or None}
-    receipts, stations, exceptions = await asyncio.gather(
+    receipts, stations, exceptions, delays = await asyncio.gather(
         readable(_each(services, staff, "/v1/reports/receipts/monthly", "month", months, **where)),
         readable(
             services.get(
@@ -120,8 +122,13 @@ async def logistics(
             )
         ),
         readable(_each(services, staff, "/v1/reports/exceptions/weekly", "week", weeks)),
+        readable(
+            services.get(
+                staff, "logistics", "/v1/reports/delays/monthly", month=months[-1], **where
+            )
+        ),
     )
-    return LogisticsReports(receipts, stations, exceptions)
+    return LogisticsReports(receipts, stations, exceptions, delays)
 
 
 async def exception_sheet(services: Services, staff: Staff, station: str, day: str) -> Fetched:
