@@ -210,6 +210,18 @@ def _department(request: Request) -> str:
     return asked if asked in {d.value for d in Department} else ""
 
 
+# The complaint page's sections before the slowest open cases, in the page's order.
+COMPLAINT_SECTIONS = (
+    "week",
+    "causes",
+    "categories",
+    "trend",
+    "trend_department",
+    "trend_cause",
+    "trend_category",
+)
+
+
 async def _complaint_sections(
     request: Request, visit: Visit, t: Translator
 ) -> tuple[str, str, bool, list[Section]]:
@@ -222,15 +234,7 @@ async def _complaint_sections(
         department,
         SLOWEST,
     )
-    names = (
-        "report.complaints.week",
-        "report.complaints.causes",
-        "report.complaints.categories",
-        "report.complaints.trend",
-        "report.complaints.trend_department",
-        "report.complaints.trend_cause",
-        "report.complaints.trend_category",
-    )
+    names = [f"report.complaints.{n}" for n in COMPLAINT_SECTIONS]
     if isinstance(found.trend, work.Refused) or isinstance(found.week, work.Refused):
         sections = [refused(n) for n in names]
     else:
@@ -290,6 +294,18 @@ KIND_CHART = [f"report.scores.{k}" for k in EXCEPTION_KINDS]
 ROUTE_CHART = ["report.delays.shipments", "report.delays.delayed"]
 
 
+def _delay_sections(t: Translator, found: dict[str, Any] | work.Refused) -> list[Section]:
+    """The month's delays: the routes with the most delayed shipments, the stations' reports."""
+    return readable_or(
+        found,
+        ["report.logistics.routes", "report.logistics.station_delays"],
+        lambda month: [
+            section(t, route_delays(month), "bar", ROUTE_CHART),
+            section(t, station_delays(month), "bar"),
+        ],
+    )
+
+
 async def _logistics_sections(
     request: Request, visit: Visit, t: Translator
 ) -> tuple[str, str, bool, list[Section]]:
@@ -316,14 +332,7 @@ async def _logistics_sections(
         ["report.logistics.stations"],
         lambda month: [section(t, station_scores(month), "bar", SCORE_CHART)],
     )
-    sections += readable_or(
-        found.delays,
-        ["report.logistics.routes", "report.logistics.station_delays"],
-        lambda month: [
-            section(t, route_delays(month), "bar", ROUTE_CHART),
-            section(t, station_delays(month), "bar"),
-        ],
-    )
+    sections += _delay_sections(t, found.delays)
     sections += readable_or(
         found.exceptions,
         ["report.logistics.exception_weeks", "report.logistics.exception_stations"],
