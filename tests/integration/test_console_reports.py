@@ -14,6 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 
 from services.console.api.i18n import catalogue
 from services.console.domain.reports import month_of, week_of
@@ -287,6 +288,9 @@ async def test_the_logistics_page_and_its_exports_are_the_logistics_reports(kd: 
         printed = await c.get(
             "/reports/logistics/exceptions/print", params={"station": hub, "day": str(now.date())}
         )
+        pdf = await c.get(
+            "/reports/logistics/exceptions/pdf", params={"station": hub, "day": str(now.date())}
+        )
     receipts = await as_manager(
         kd, "logistics", "/v1/reports/receipts/monthly", month=month, region=region
     )
@@ -367,6 +371,14 @@ async def test_the_logistics_page_and_its_exports_are_the_logistics_reports(kd: 
     # The printable cargo exception report is logistics' own, served by the console.
     assert printed.status_code == 200 and printed.headers["content-type"].startswith("text/html")
     assert broken in printed.text and "sandbox" in printed.headers["content-security-policy"]
+    # 下载 PDF: the same report as logistics' PDF, downloaded through the console.
+    assert 'formaction="/reports/logistics/exceptions/pdf"' in page.text and "下载 PDF" in page.text
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == (
+        f'attachment; filename="exceptions-{hub}-{now.date()}.pdf"'
+    )
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert pdf.content.startswith(b"%PDF") and broken in text and hub in text
 
 
 async def test_a_role_logistics_refuses_reads_not_permitted(kd: Desk) -> None:
@@ -376,9 +388,12 @@ async def test_a_role_logistics_refuses_reads_not_permitted(kd: Desk) -> None:
         printed = await c.get(
             "/reports/logistics/exceptions/print", params={"station": "SH01", "day": "2026-12-01"}
         )
+        pdf = await c.get(
+            "/reports/logistics/exceptions/pdf", params={"station": "SH01", "day": "2026-12-01"}
+        )
     assert page.status_code == 200 and page.text.count("无权查看") == 8
     assert "<svg" not in page.text
-    assert printed.status_code == 403
+    assert printed.status_code == 403 and pdf.status_code == 403
 
 
 async def sheets(c: Any, page: str, **params: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -4,9 +4,11 @@ the daily truck check's reconciliation and the weekly summary, served and publis
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 
 from shared.calendar import BUSINESS_TZ
 from tests.support.harness import eventually
@@ -214,6 +216,11 @@ async def test_weekly_exception_summary_is_published_to_customer_service(setting
         assert timedelta(0) < due - datetime.now(BUSINESS_TZ) <= timedelta(days=7)
 
 
+def pdf_text(content: bytes) -> str:
+    """Every page's text, as a PDF reader extracts it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
 async def _n(coro, n: int):
     found = await coro
     return found if len(found) >= n else None
@@ -262,6 +269,30 @@ async def test_duty_the_hub_prints_its_day_of_cargo_exceptions(settings) -> None
         assert "货物异常报表" in page and "Cargo exception report" in page
         assert "货损 damage" in page and "货差 shortage" in page
         assert "外箱&lt;破损&gt;" in page and "<破损>" not in page  # escaped
+        # The same report as an A4 PDF: its text (read back with pypdf) has the heading, the
+        # station, the day and every line; a day without exceptions says so.
+        r = await client.get(
+            "/v1/reports/exceptions/daily", params=query | {"format": "pdf"}, headers=hub
+        )
+        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+        assert r.content.startswith(b"%PDF")
+        assert f'filename="exceptions-{h}-{query["day"]}.pdf"' in r.headers["content-disposition"]
+        text = pdf_text(r.content)
+        assert (
+            "货物异常报表" in text and h in text and query["day"] in text and "共 Total: 2" in text
+        )
+        assert a in text and b in text and "外箱<破损>" in text and "货差 shortage" in text
+        assert "清点人 Counted by" in text and "货管部主管 Cargo supervisor" in text
+        r = await client.get(
+            "/v1/reports/exceptions/daily",
+            params={"station": h, "day": "2026-01-05", "format": "pdf"},
+            headers=hub,
+        )
+        assert r.status_code == 200 and "无异常 No exceptions" in pdf_text(r.content)
+        r = await client.get(
+            "/v1/reports/exceptions/daily", params=query | {"format": "docx"}, headers=hub
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "format"
         other = token(settings, "branch", branch=o)
         r = await client.get("/v1/reports/exceptions/daily", params=query, headers=other)
         assert r.status_code == 403

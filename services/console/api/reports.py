@@ -454,6 +454,25 @@ async def exception_sheet(request: Request, station: str = "", day: str = "") ->
     return served(found)
 
 
+@router.get("/reports/logistics/exceptions/pdf")
+async def exception_pdf(request: Request, station: str = "", day: str = "") -> Response:
+    """The same report as logistics' A4 PDF, fetched with this person's token and downloaded
+    (下载 PDF)."""
+    visit = await guard.visit(request)
+    if visit is None:
+        return guard.to_signin(request)
+    try:
+        found = await work.exception_sheet(
+            request.app.state.services, visit.staff, station, day, "pdf"
+        )
+    except ServiceError as exc:
+        return failure(request, visit, exc)
+    answer = served(found)
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", f"{station.strip()}-{day.strip()}")  # a header: ASCII
+    answer.headers["Content-Disposition"] = f'attachment; filename="exceptions-{name}.pdf"'
+    return answer
+
+
 @dataclass(frozen=True)
 class Filter:
     """A period field of a report page's form: its name, input type, value, whether valid."""

@@ -131,14 +131,16 @@ async def logistics(
     return LogisticsReports(receipts, stations, exceptions, delays)
 
 
-async def exception_sheet(services: Services, staff: Staff, station: str, day: str) -> Fetched:
+async def exception_sheet(
+    services: Services, staff: Staff, station: str, day: str, kind: str = "html"
+) -> Fetched:
     """A station's printable cargo exception report of a day (打印货物异常报表), as logistics
-    renders it for this person."""
+    renders it for this person: its page (`html`) or its A4 PDF (`pdf`)."""
     return await services.fetch(
         staff,
         "logistics",
         "/v1/reports/exceptions/daily",
-        {"station": station, "day": day, "format": "html"},
+        {"station": station, "day": day, "format": kind},
     )
 
 

@@ -1,4 +1,5 @@
-"""The cargo exception report a hub prints (打印货物异常报表): JSON, CSV and printable HTML."""
+"""The cargo exception report a hub prints (打印货物异常报表): JSON, CSV and printable HTML
+(the PDF, api/pdf.py, lays out the same heading, columns and lines)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,19 @@ KIND_NAMES = {
     ExceptionKind.MISMATCH: "单货不符 mismatch",
 }
 COLUMNS = ("at", "waybill", "kind", "note", "photos", "by", "truck_check_id")
+TITLE = ("货物异常报表", "Cargo exception report")
+# The printed sheet's columns: (heading, key of a printed line).
+PRINTED = (
+    ("时间 Time", "time"),
+    ("运单号 Waybill", "waybill"),
+    ("类型 Kind", "kind"),
+    ("说明 Note", "note"),
+    ("照片 Photos", "photos"),
+    ("登记人 By", "by"),
+    ("来源 Source", "source"),
+)
+NONE_FOUND = "无异常 No exceptions"
+SIGNATURES = ("清点人 Counted by", "货管部主管 Cargo supervisor")
 
 
 def exception_lines(rows: Sequence[Record]) -> list[dict[str, Any]]:
@@ -57,9 +71,9 @@ def exception_csv(lines: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def exception_page(station: str, day: date, rows: Sequence[Record]) -> str:
-    """The report as a page to print: one line per exception, then the two signatures."""
-    lines = [
+def printed_lines(rows: Sequence[Record]) -> list[dict[str, Any]]:
+    """The lines as printed: local time, the kind and the source by name, photos counted."""
+    return [
         {
             "time": r["at"].astimezone(BUSINESS_TZ).strftime("%H:%M"),
             "waybill": r["waybill"],
@@ -71,6 +85,16 @@ def exception_page(station: str, day: date, rows: Sequence[Record]) -> str:
         }
         for r in rows
     ]
+
+
+def exception_page(station: str, day: date, rows: Sequence[Record]) -> str:
+    """The report as a page to print: one line per exception, then the two signatures."""
     return ENV.get_template("exception_report.html").render(
-        station=station, day=day.isoformat(), lines=lines
+        station=station,
+        day=day.isoformat(),
+        lines=printed_lines(rows),
+        title=TITLE,
+        columns=PRINTED,
+        none_found=NONE_FOUND,
+        signatures=SIGNATURES,
     )
