@@ -30,7 +30,8 @@ class StepLine:
 
 @dataclass(frozen=True)
 class RepairsMonth:
-    """The month's figures: tickets opened, service levels, warranty decisions and fees."""
+    """The month's figures: tickets opened, service levels, warranty decisions and fees (of
+    one branch's tickets, or of all when `branch` is None)."""
 
     month: str
     start: datetime
@@ -43,15 +44,22 @@ class RepairsMonth:
     completed_covered: int
     completed_paid: int
     paid_fen: int
+    branch: str | None = None
 
 
 async def repairs_month(
-    conn: asyncpg.Connection, month: str, *, now: datetime, rules: RepairRules
+    conn: asyncpg.Connection,
+    month: str,
+    *,
+    now: datetime,
+    rules: RepairRules,
+    branch: str | None = None,
 ) -> RepairsMonth:
-    """The report for a month 'YYYY-MM' of the business calendar (ValueError for a bad one);
-    a deadline not yet passed at `now` and not met is pending."""
+    """The report for a month 'YYYY-MM' of the business calendar (ValueError for a bad one),
+    of one branch's tickets when given; a deadline not yet passed at `now` and not met is
+    pending."""
     start, end = parse_month(month)
-    rows = await queries.opened_by_status(conn, start=start, end=end)
+    rows = await queries.opened_by_status(conn, start=start, end=end, branch=branch)
     opened = {r["status"]: r["n"] for r in rows}
     levels = {
         r["step"]: r
@@ -63,9 +71,10 @@ async def repairs_month(
             first_contact_hours=rules.sla_first_contact_hours,
             survey_hours=rules.sla_survey_hours,
             tz=BUSINESS_TZ.key,
+            branch=branch,
         )
     }
-    money = await queries.warranty_and_fees(conn, start=start, end=end)
+    money = await queries.warranty_and_fees(conn, start=start, end=end, branch=branch)
     return RepairsMonth(
         month=month.strip(),
         start=start,
@@ -78,6 +87,7 @@ async def repairs_month(
         completed_covered=money["completed_covered"],
         completed_paid=money["completed_paid"],
         paid_fen=money["paid_fen"],
+        branch=branch,
     )
 
 
@@ -91,6 +101,7 @@ def as_json(report: RepairsMonth) -> dict[str, Any]:
     """The report body."""
     return {
         "month": report.month,
+        "branch": report.branch,
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
         "opened": {

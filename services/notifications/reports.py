@@ -30,7 +30,8 @@ class Line:
 
 @dataclass(frozen=True)
 class ServiceLevels:
-    """The report: totals and breakdowns for callbacks and for messages."""
+    """The report: totals and breakdowns for callbacks and for messages (of one branch's, or of
+    all when `branch` is None)."""
 
     period: Period
     as_of: datetime
@@ -39,20 +40,29 @@ class ServiceLevels:
     by_team: list[Line]
     messages: dict[str, int]
     by_channel: list[Line]
+    branch: str | None = None
 
 
 def _figures(row: asyncpg.Record | None, names: tuple[str, ...]) -> dict[str, int]:
     return {name: int(row[name]) if row is not None else 0 for name in names}
 
 
-async def service_levels(conn: asyncpg.Connection, period: Period, now: datetime) -> ServiceLevels:
-    """The period's figures; open, overdue and queued late are as of `now`."""
+async def service_levels(
+    conn: asyncpg.Connection, period: Period, now: datetime, branch: str | None = None
+) -> ServiceLevels:
+    """The period's figures (one branch's callbacks and messages when given); open, overdue
+    and queued late are as of `now`."""
     purposes, graces = overdue_graces()
     calls = await queries.callback_levels(
-        conn, start=period.start, end=period.end, grace_purposes=purposes, graces=graces
+        conn,
+        start=period.start,
+        end=period.end,
+        grace_purposes=purposes,
+        graces=graces,
+        branch=branch,
     )
     sends = await queries.message_levels(
-        conn, start=period.start, end=period.end, late_before=now - SEND_LATE_AFTER
+        conn, start=period.start, end=period.end, late_before=now - SEND_LATE_AFTER, branch=branch
     )
     total = next((r for r in calls if not r["by_purpose"] and not r["by_team"]), None)
     channels = {r["channel"]: r for r in sends if r["by_channel"]}
@@ -70,6 +80,7 @@ async def service_levels(conn: asyncpg.Connection, period: Period, now: datetime
         by_channel=[
             Line(c.value, _figures(channels.get(c.value), MESSAGE_FIGURES)) for c in MessageChannel
         ],
+        branch=branch,
     )
 
 
@@ -77,6 +88,7 @@ def as_json(report: ServiceLevels) -> dict[str, Any]:
     """The report body."""
     return {
         "week": report.period.week,
+        "branch": report.branch,
         "from": report.period.start,
         "to": report.period.end,
         "as_of": report.as_of,

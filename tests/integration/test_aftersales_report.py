@@ -134,6 +134,7 @@ WALKS = {
 
 OCTOBER: dict[str, Any] = {
     "month": "2026-10",
+    "branch": None,
     "from": "2026-10-01T00:00:00+08:00",
     "to": "2026-11-01T00:00:00+08:00",
     # Opened in October: C D E F G H I (A and B are September's).
@@ -173,6 +174,7 @@ OCTOBER: dict[str, Any] = {
 
 SEPTEMBER: dict[str, Any] = {
     "month": "2026-09",
+    "branch": None,
     "from": "2026-09-01T00:00:00+08:00",
     "to": "2026-10-01T00:00:00+08:00",
     # A (completed) and B (survey booked).
@@ -197,6 +199,46 @@ SEPTEMBER: dict[str, Any] = {
 }
 
 
+# The branches the tickets came from: A, D and G from BJ02, the others from SH01.
+BJ02 = {"A", "D", "G"}
+OCTOBER_BJ02: dict[str, Any] = {
+    **OCTOBER,
+    "branch": "BJ02",
+    # Opened in October: D (closed) and G (scheduled); A is September's.
+    "opened": {
+        "total": 2,
+        "by_status": {
+            **{status: 0 for status in OCTOBER["opened"]["by_status"]},
+            "scheduled": 1,
+            "closed": 1,
+        },
+    },
+    "service_levels": [
+        # Due in October: D and G, both met (A's was 30 Sep).
+        {"step": "first_contact", "due": 2, "met": 2, "breached": 0, "pending": 0},
+        # A, D and G, all met.
+        {"step": "survey", "due": 3, "met": 3, "breached": 0, "pending": 0},
+        # A and D met; G pending.
+        {"step": "repair", "due": 3, "met": 2, "breached": 0, "pending": 1},
+    ],
+    "repairs": {
+        # Surveyed: covered G; paid A (20,000) and D (30,000).
+        "surveyed": {"covered": 1, "paid": 2, "quoted_fen": 50_000},
+        # Completed: paid A (20,000) and D (30,000).
+        "completed": {"covered": 0, "paid": 2, "paid_fen": 50_000},
+    },
+}
+
+
+def added(a: Any, b: Any) -> Any:
+    """Two reports' figures added up, figure by figure (labels kept from the first)."""
+    if isinstance(a, dict):
+        return {k: added(v, b[k]) for k, v in a.items()}
+    if isinstance(a, list):
+        return [added(x, y) for x, y in zip(a, b, strict=True)]
+    return a + b if isinstance(a, int) else a
+
+
 async def clean(settings: Settings) -> None:
     """Only this test's tickets: the figures are counted over the whole table."""
     conn = await asyncpg.connect(settings.database_url)
@@ -219,13 +261,16 @@ async def move_clock(settings: Settings, runtime: Any, to: datetime) -> None:
     runtime.clock.offset_seconds = (to - db_now).total_seconds()
 
 
-async def open_ticket(client: httpx.AsyncClient, js: JetStreamContext, walk: Walk) -> str:
-    """Open a ticket through repair.requested at the walk's opening time; its id."""
+async def open_ticket(
+    client: httpx.AsyncClient, js: JetStreamContext, walk: Walk, branch: str = "SH01"
+) -> str:
+    """Open a ticket through repair.requested from `branch` at the walk's opening time; its
+    id."""
     project = new_id("prj")
     if walk.covered_project:
         await publish(js, stage_changed(project, Stage.COMPLETED, completed_on=date(2026, 1, 15)))
         await wait_drained(js, "on_project_stage_changed")
-    await publish(js, repair_requested(project, occurred_at=walk.opened))
+    await publish(js, repair_requested(project, occurred_at=walk.opened, branch_id=branch))
     items = await eventually(lambda: tickets(client, project_id=project))
     return str(items[0]["id"])
 
@@ -312,6 +357,55 @@ async def test_monthly_report_counts_a_month_worked_out_by_hand(
         assert as_csv.headers["content-type"].startswith("text/csv")
         assert csv_figures(as_csv.text) == expected_csv(OCTOBER)
         assert csv_figures(as_csv.text)[("2026-10", "surveyed", "quoted_fen")] == 85_000
+
+
+async def test_a_branch_reads_the_figures_of_its_own_tickets(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """`branch=`: the same month counted over one branch's tickets; the two branches' reports
+    add up to the whole company's."""
+    await clean(settings)
+    app = create_app(settings)
+    async with running(app) as client:
+        await move_clock(settings, app.state.runtime, NOW)
+        for name, walk in WALKS.items():
+            rid = await open_ticket(client, js, walk, "BJ02" if name in BJ02 else "SH01")
+            await walk_through(client, rid, walk)
+
+        async def report(**params: str) -> dict[str, Any]:
+            r = await client.get("/v1/reports/repairs/monthly", params=params, headers=ADMIN)
+            assert r.status_code == 200, r.text
+            body: dict[str, Any] = r.json()
+            return body
+
+        everyone = await report(month="2026-10")
+        bj02 = await report(month="2026-10", branch="BJ02")
+        sh01 = await report(month="2026-10", branch="SH01")
+        nobody = await report(month="2026-10", branch="GZ03")
+        as_csv = await client.get(
+            "/v1/reports/repairs/monthly",
+            params={"month": "2026-10", "branch": "BJ02", "format": "csv"},
+            headers=token(settings, "manager"),
+        )
+        refused = await client.get(
+            "/v1/reports/repairs/monthly",
+            params={"month": "2026-10", "branch": "SH01"},
+            headers=token(settings, "branch", branch="SH01"),
+        )
+        bad = await client.get(
+            "/v1/reports/repairs/monthly", params={"branch": "x" * 65}, headers=ADMIN
+        )
+
+    assert everyone == OCTOBER
+    assert bj02 == OCTOBER_BJ02
+    assert sh01["branch"] == "SH01" and sh01["opened"]["total"] == 5
+    assert added(bj02, sh01) | {"branch": None} == OCTOBER
+    assert nobody["opened"]["total"] == 0 and nobody["service_levels"][0]["due"] == 0
+    assert 'filename="repairs-2026-10-BJ02.csv"' in as_csv.headers["content-disposition"]
+    assert csv_figures(as_csv.text) == expected_csv(OCTOBER_BJ02)
+    # The branch role reads no repairs report, its own branch's included (docs/SECURITY.md).
+    assert refused.status_code == 403
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["branch"]
 
 
 async def test_monthly_report_roles_and_a_bad_month(settings: Settings) -> None:

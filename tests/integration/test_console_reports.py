@@ -17,7 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from services.console.api.i18n import catalogue
-from services.console.domain.reports import month_of, week_of
+from services.console.domain.reports import month_of, short, week_of
 from shared.calendar import BUSINESS_TZ
 from shared.settings import Settings
 from tests.support.console import Desk, desk
@@ -473,3 +473,112 @@ async def test_after_sales_service_levels_and_renovation_are_their_services_repo
 
 def repair_status(status: str) -> str:
     return catalogue("zh-CN").get(f"repair.status.{status}", status)
+
+
+async def test_a_branch_on_the_after_sales_and_service_level_pages_is_the_services_report_for_it(
+    kd: Desk,
+) -> None:
+    """网点筛选: a branch's complaint (its callback and SMS) and repair request; the two pages
+    for that branch show aftersales' and notifications' reports with `branch=`; a branch's own
+    person is pinned to their branch, and reads what the services give the branch role."""
+    branch = f"B{uid()}"
+    at_branch = kd.kefu.auth("branch", branch=branch)
+    body = {
+        "customer": {"name": "李雷", "phone": new_phone()},
+        "channel": "phone",
+        "category": "service",
+        "severity": "normal",
+        "description": "上门时间一改再改",
+        "department": "customer_service",
+    }
+    created = await kd.kefu.post("intake", "/v1/complaints", body, headers=at_branch)
+    opened = await kd.kefu.call(
+        "intake", "GET", f"/v1/complaints/{created['id']}", headers=at_branch, expect=200
+    )
+    request = {"customer_id": opened["customer_id"], "address": "北京", "problem": "漏水"}
+    await kd.kefu.post("intake", "/v1/repair-requests", request, headers=at_branch)
+    # The same customer's request taken at reception (the company's, of no branch).
+    await kd.kefu.post("intake", "/v1/repair-requests", request, headers=kd.kefu.auth("reception"))
+    now = datetime.now(BUSINESS_TZ)
+    month, week = month_of(now.date()), week_of(now.date())
+
+    async def arrived() -> bool:
+        repairs = await as_manager(
+            kd, "aftersales", "/v1/reports/repairs/monthly", month=month, branch=branch
+        )
+        tickets = await kd.kefu.get("aftersales", "/v1/repairs", customer_id=opened["customer_id"])
+        levels = await as_manager(
+            kd, "notifications", "/v1/reports/service-levels", week=week, branch=branch
+        )
+        # The ticket, the callback and the acknowledgement SMS sent: nothing more will change.
+        return bool(
+            repairs["opened"]["total"]
+            and len(tickets["items"]) == 2
+            and levels["callbacks"]["created"]
+            and levels["messages"]["sent"]
+        )
+
+    await eventually(arrived, timeout=20)
+    async with kd.signed_in("boss") as c:
+        pages = {
+            "aftersales": await c.get("/reports/aftersales", params={"branch": branch}),
+            "levels": await c.get("/reports/levels", params={"branch": branch}),
+        }
+        repairs_x = await sheets(c, "aftersales", month=month, branch=branch)
+        levels_x = await sheets(c, "levels", week=week, branch=branch)
+        named = await c.get(
+            "/reports/levels/export", params={"week": week, "branch": branch, "format": "xlsx"}
+        )
+    repairs = await as_manager(
+        kd, "aftersales", "/v1/reports/repairs/monthly", month=month, branch=branch
+    )
+    company = await as_manager(kd, "aftersales", "/v1/reports/repairs/monthly", month=month)
+    levels = await as_manager(
+        kd, "notifications", "/v1/reports/service-levels", week=week, branch=branch
+    )
+
+    assert {p: r.status_code for p, r in pages.items()} == dict.fromkeys(pages, 200)
+    assert f"售后报表 · {month} · {branch}" in pages["aftersales"].text
+    assert f"平台服务水平 · {week} · {branch}" in pages["levels"].text
+    for page in pages.values():
+        assert f'name="branch" value="{branch}"' in page.text
+        assert f"&amp;branch={branch}&amp;format=xlsx" in page.text  # the export keeps it
+    assert f'filename="levels-{week}-{branch}.xlsx"' in named.headers["content-disposition"]
+
+    # The branch's figures, not the company's: its one ticket, not the reception's.
+    assert repairs["branch"] == branch and repairs["opened"]["total"] == 1
+    assert company["opened"]["total"] > repairs["opened"]["total"]
+    statuses = [(repair_status(s), n) for s, n in repairs["opened"]["by_status"].items()]
+    assert repairs_x["本月登记的维修单（按当前状态）"] == statuses
+    assert bars(pages["aftersales"].text) == {
+        (short(label), "维修单"): str(n) for label, n in statuses
+    }
+    steps = {"first_contact": "首次联系", "survey": "上门勘查", "repair": "维修完成"}
+    assert repairs_x["各环节时限"] == [
+        (steps[x["step"]], x["due"], x["met"], x["breached"], x["pending"])
+        for x in repairs["service_levels"]
+    ]
+
+    figures = ("created", "open", "overdue", "completed", "completed_late", "given_up")
+    assert levels["branch"] == branch and levels["callbacks"]["created"] >= 1
+    assert [r[1:] for r in levels_x["各类回访任务"]] == [
+        tuple(x[f] for f in figures) for x in levels["callbacks"]["by_purpose"]
+    ]
+    assert [r[1:] for r in levels_x["各团队回访任务"]] == [
+        tuple(x[f] for f in figures) for x in levels["callbacks"]["by_team"]
+    ]
+    assert [r[1:] for r in levels_x["消息送达"]] == [
+        (x["sent"], x["failed"], x["queued_late"]) for x in levels["messages"]["by_channel"]
+    ]
+
+    # A branch's own person: the filter is fixed to their branch, whatever the address asks;
+    # neither service gives the branch role these reports, so the pages say 无权查看.
+    await kd.add_user(f"hub.{branch.lower()}", "branch", branch=branch)
+    async with kd.signed_in(f"hub.{branch.lower()}") as c:
+        own = {p: await c.get(f"/reports/{p}") for p in ("aftersales", "levels")}
+        other = await c.get("/reports/aftersales", params={"branch": "SH01"})
+    for page in own.values():
+        assert page.status_code == 200 and page.text.count("无权查看") == 3
+        assert f'id="branch" value="{branch}" readonly' in page.text
+    assert f"售后报表 · {month} · {branch}" in other.text and "SH01" not in other.text
+    assert other.text.count("无权查看") == 3

@@ -107,6 +107,39 @@ EXPECTED_CHANNELS = [
 ]
 FIGURES = ("created", "open", "overdue", "completed", "completed_late", "given_up")
 
+# The branch each record is of: BJ02's few below, none for c12 and m9 (the company's), SH01's
+# the rest.
+BRANCHES: dict[str, str | None] = {
+    **dict.fromkeys(("c2", "c3", "c5", "c8", "m1", "m4", "m6"), "BJ02"),
+    "c12": None,
+    "m9": None,
+}
+BJ02_CALLBACKS = {
+    "created": 2,  # c2, c3
+    "open": 2,  # c3, c8
+    "overdue": 1,  # c3
+    "completed": 2,  # c2, c5
+    "completed_late": 2,  # c2, c5
+    "given_up": 1,  # c5
+}
+BJ02_PURPOSES = [
+    ("complaint_handling", 2, 1, 1, 1, 1, 0),  # c2 c3
+    ("return_visit", 0, 0, 0, 1, 1, 1),  # c5
+    ("stage_callback", 0, 1, 0, 0, 0, 0),  # c8
+]
+BJ02_TEAMS = [
+    ("customer_service", 0, 0, 0, 1, 1, 1),  # c5
+    ("design", 1, 1, 1, 0, 0, 0),  # c3
+    ("engineering", 1, 0, 0, 1, 1, 0),  # c2
+    (None, 0, 1, 0, 0, 0, 0),  # c8
+]
+BJ02_MESSAGES = {"sent": 1, "failed": 1, "queued_late": 1}  # m1; m4; m6
+BJ02_CHANNELS = [("sms", 1, 1, 1), ("email", 0, 0, 0), ("webhook", 0, 0, 0)]
+
+
+def branch_of(id_: str) -> str | None:
+    return BRANCHES.get(id_, "SH01")
+
 
 async def seed(settings: Settings) -> datetime:
     """Write the data set; returns the database's now the message times were set from."""
@@ -116,20 +149,30 @@ async def seed(settings: Settings) -> datetime:
         await conn.executemany(
             "INSERT INTO notifications.callbacks (id, dedupe_key, purpose, entity_kind,"
             "   entity_id, due_at, status, team, assignee, script, created_at, updated_at,"
-            "   closed_at, duty)"
-            " VALUES ($1, $1, $2, 'complaint', $1, $6, $4, $3, $7, 'x', $5, $5, $8, $1)",
+            "   closed_at, duty, branch_id)"
+            " VALUES ($1, $1, $2, 'complaint', $1, $6, $4, $3, $7, 'x', $5, $5, $8, $1, $9)",
             [
-                (id_, purpose, team, status, created, due, None if team else "pm-1", closed)
+                (
+                    id_,
+                    purpose,
+                    team,
+                    status,
+                    created,
+                    due,
+                    None if team else "pm-1",
+                    closed,
+                    branch_of(id_),
+                )
                 for id_, purpose, team, status, created, due, closed in CALLBACKS
             ],
         )
         await conn.executemany(
             "INSERT INTO notifications.messages (id, dedupe_key, channel, template,"
             "   recipient_kind, recipient_value, recipient_label, params, rendered_language,"
-            "   body, status, send_at, sent_at, created_at, updated_at)"
+            "   body, status, send_at, sent_at, created_at, updated_at, branch_id)"
             " VALUES ($1, $1, $2, 'complaint_ack', 'phone', '13800000000', 'customer', '{}',"
-            "   'zh', '-', $3, $4, $5, $4, $6)",
-            messages(now),
+            "   'zh', '-', $3, $4, $5, $4, $6, $7)",
+            [(*m, branch_of(m[0])) for m in messages(now)],
         )
     finally:
         await conn.close()
@@ -208,6 +251,68 @@ async def test_a_week_of_callbacks_and_messages_adds_up_to_the_figures_worked_ou
     assert parse_time(short["to"]) == END - DAY
     assert short["callbacks"]["created"] == 5 and short["callbacks"]["completed"] == 6
     assert short["messages"] == sends
+
+
+async def test_a_branch_filter_counts_that_branchs_callbacks_and_messages_only(
+    settings: Settings, js: JetStreamContext
+) -> None:
+    """`branch=`: the same week over one branch's records; records of no branch are in the
+    company's report only."""
+    async with harness(settings, js) as h:
+        await seed(settings)
+
+        async def report(**params: str) -> Any:
+            return await h.client.get(
+                "/v1/reports/service-levels",
+                params={"week": "2026-W10", **params},
+                headers=token(settings, "manager"),
+            )
+
+        everyone, bj02, sh01, gz03 = [
+            await report(**b)
+            for b in ({}, {"branch": "BJ02"}, {"branch": "SH01"}, {"branch": "GZ03"})
+        ]
+        as_csv = await report(branch="BJ02", format="csv")
+        refused = await h.client.get(
+            "/v1/reports/service-levels",
+            params={"week": "2026-W10", "branch": "SH01"},
+            headers=token(settings, "branch", branch="SH01"),
+        )
+        bad = await report(branch="")
+
+    assert bj02.status_code == 200, bj02.text
+    body = bj02.json()
+    assert (body["week"], body["branch"], everyone.json()["branch"]) == ("2026-W10", "BJ02", None)
+    calls, sends = body["callbacks"], body["messages"]
+    assert {k: calls[k] for k in FIGURES} == BJ02_CALLBACKS
+    assert lines(calls["by_purpose"], "purpose", FIGURES) == BJ02_PURPOSES
+    assert lines(calls["by_team"], "team", FIGURES) == BJ02_TEAMS
+    names = ("sent", "failed", "queued_late")
+    assert {k: sends[k] for k in names} == BJ02_MESSAGES
+    assert lines(sends["by_channel"], "channel", names) == BJ02_CHANNELS
+
+    # SH01's and BJ02's add up to the company's, less c12 (open) and m9 (queued late).
+    whole, other = everyone.json(), sh01.json()
+    assert {k: calls[k] + other["callbacks"][k] for k in FIGURES} == {
+        **EXPECTED_CALLBACKS,
+        "open": EXPECTED_CALLBACKS["open"] - 1,
+    }
+    assert {k: sends[k] + other["messages"][k] for k in names} == {
+        **EXPECTED_MESSAGES,
+        "queued_late": EXPECTED_MESSAGES["queued_late"] - 1,
+    }
+    assert {k: whole["callbacks"][k] for k in FIGURES} == EXPECTED_CALLBACKS
+
+    nothing = gz03.json()
+    assert {k: nothing["callbacks"][k] for k in FIGURES} == dict.fromkeys(FIGURES, 0)
+    assert nothing["callbacks"]["by_purpose"] == [] and nothing["callbacks"]["by_team"] == []
+    assert [x["sent"] for x in nothing["messages"]["by_channel"]] == [0, 0, 0]
+
+    assert 'filename="service-levels-2026-W10-BJ02.csv"' in as_csv.headers["content-disposition"]
+    assert as_csv.text.splitlines()[1] == "callbacks,all,,2,2,1,2,2,1,,,"
+    # The branch role reads no service levels, its own branch's included (docs/SECURITY.md).
+    assert refused.status_code == 403
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["branch"]
 
 
 async def test_the_report_counts_what_the_service_itself_recorded(

@@ -209,6 +209,7 @@ class MonthlyRepairs(BaseModel):
     )
 
     month: str
+    branch: str | None = Field(None, description="The branch asked for; null: every branch")
     from_: str = Field(alias="from", description="The month's start in Asia/Shanghai")
     to: str = Field(description="The next month's start (exclusive)")
     opened: OpenedOut = Field(description="Tickets opened in the month, by their status now")

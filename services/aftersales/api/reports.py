@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.aftersales import reports, workflow
 from services.aftersales.api.models import MonthlyRepairs
 from services.aftersales.api.roles import REPORTS
-from shared.validation import Month
+from shared.validation import Code, Month
 from shared.web.auth import Principal
 from shared.web.deps import view
 
@@ -24,17 +25,21 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 async def repairs_monthly(
     request: Request,
     month: Month | None = Query(None, description="YYYY-MM (Asia/Shanghai); default this month"),
+    branch: Code | None = Query(None, description="the tickets of this branch only"),
     format: Literal["json", "csv"] = Query("json", description="json or csv"),
     who: Principal = REPORTS,
 ) -> Any:
     """Tickets opened in the month by status, service levels by step, covered and paid repairs
-    with the fees quoted and paid."""
+    with the fees quoted and paid; all branches' tickets, or one branch's."""
     async with view(request) as ctx:
-        report = await workflow.monthly_report(ctx, month)
+        report = await workflow.monthly_report(ctx, month, branch)
     if format == "csv":
+        # A header's value is ASCII: a branch code in other letters is spelt with underscores.
+        part = f"-{re.sub(r'[^A-Za-z0-9_-]', '_', branch)}" if branch else ""
+        name = f"repairs-{report.month}{part}.csv"
         return Response(
             reports.as_csv(report),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="repairs-{report.month}.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return reports.as_json(report)

@@ -505,10 +505,11 @@ async def _period_sections(
     request: Request, visit: Visit, t: Translator, page: str
 ) -> tuple[Filter, list[Section]]:
     services, staff = request.app.state.services, visit.staff
+    branch = _branch(request, visit) or None
     if page == "levels":
         week, ok = _week(request, visit.now)
         found = await work.report(
-            services, staff, "notifications", "/v1/reports/service-levels", week=week
+            services, staff, "notifications", "/v1/reports/service-levels", week=week, branch=branch
         )
         names = [f"report.levels.{n}" for n in ("purpose", "team", "channels")]
         return Filter("week", "week", week, ok), readable_or(found, names, partial(_levels, t))
@@ -516,7 +517,7 @@ async def _period_sections(
     chosen = Filter("month", "month", month, ok)
     if page == "aftersales":
         found = await work.report(
-            services, staff, "aftersales", "/v1/reports/repairs/monthly", month=month
+            services, staff, "aftersales", "/v1/reports/repairs/monthly", month=month, branch=branch
         )
         names = [f"report.aftersales.{n}" for n in ("statuses", "levels", "kinds")]
         return chosen, readable_or(found, names, partial(_repairs, t))
@@ -594,7 +595,7 @@ async def period_report(request: Request, page: str) -> Response:
         chosen, sections = await _period_sections(request, visit, t, page)
     except ServiceError as exc:
         return failure(request, visit, exc)
-    branch = _branch(request, visit) if page == "renovation" else None
+    branch = _branch(request, visit)  # every period page narrows by branch
     return render(
         request,
         "report_page.html",
@@ -623,5 +624,5 @@ async def period_export(request: Request, page: str) -> Response:
     except ServiceError as exc:
         return failure(request, visit, exc)
     # A branch code names the file only as letters, digits, - and _ (a header is Latin-1).
-    branch = re.sub(r"[^A-Za-z0-9_-]", "", _branch(request, visit)) if page == "renovation" else ""
+    branch = re.sub(r"[^A-Za-z0-9_-]", "", _branch(request, visit))
     return exported(request, f"{page}-{chosen.value}{'-' + branch if branch else ''}", sections)

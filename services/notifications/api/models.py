@@ -89,6 +89,7 @@ class ServiceLevelsReport(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     week: str | None = Field(description="the ISO week, or null for a date range")
+    branch: str | None = Field(None, description="the branch asked for; null: every branch")
     from_: datetime = Field(alias="from", description="start of the period (local midnight)")
     to: datetime = Field(description="end of the period, exclusive")
     as_of: datetime = Field(description="when open, overdue and queued_late were counted")

@@ -3,6 +3,7 @@ e-mails sent."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from services.notifications import reports, workflow
 from services.notifications.api.models import REPORTS, STAFF, ServiceLevelsReport
 from services.notifications.queries.records import message_item
-from shared.validation import Cursor, Day, Week
+from shared.validation import Code, Cursor, Day, Week
 from shared.web.auth import Principal, require
 from shared.web.deps import view
 from shared.web.pagination import after, limit_param, page
@@ -51,15 +52,20 @@ async def service_levels(
     week: Week | None = Query(None, description="ISO week, e.g. 2026-W47; the last one by default"),
     first: Day | None = Query(None, alias="from", description="first day of a date range"),
     last: Day | None = Query(None, alias="to", description="last day of a date range (included)"),
+    branch: Code | None = Query(None, description="the callbacks and messages of this branch"),
     format: Literal["json", "csv"] = Query("json", description="json or csv"),
     who: Principal = require(*REPORTS),
 ) -> Any:
     """Callbacks open, overdue, completed and completed late by purpose and team; messages
-    sent, failed and queued past their send time by channel."""
+    sent, failed and queued past their send time by channel; every branch's, or one's."""
     async with view(request) as ctx:
-        report = await workflow.service_levels(ctx, week=week, first=first, last=last)
+        report = await workflow.service_levels(
+            ctx, week=week, first=first, last=last, branch=branch
+        )
     if format == "csv":
         name = report.period.week or f"{first}_{last}"
+        if branch:  # a header's value is ASCII: other letters are spelt with underscores
+            name += "-" + re.sub(r"[^A-Za-z0-9_-]", "_", branch)
         return Response(
             reports.as_csv(report),
             media_type="text/csv",

@@ -11,8 +11,15 @@ from shared.context import Context
 
 
 async def service_levels(
-    ctx: Context, *, week: str | None, first: date | None, last: date | None
+    ctx: Context,
+    *,
+    week: str | None,
+    first: date | None,
+    last: date | None,
+    branch: str | None = None,
 ) -> ServiceLevels:
-    """A week, a date range or by default the last complete week; snapshot figures as of now."""
+    """A week, a date range or by default the last complete week, of every branch or one;
+    snapshot figures as of now."""
     now = await ctx.now()
-    return await reports.service_levels(ctx.conn, report_period(week, first, last, now), now)
+    period = report_period(week, first, last, now)
+    return await reports.service_levels(ctx.conn, period, now, branch)
