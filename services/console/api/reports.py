@@ -187,7 +187,7 @@ def exported(request: Request, name: str, sections: list[Section]) -> Response:
     return Response(
         content,
         media_type=kind,
-        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}.{suffix}"'},
+        headers={**HEADERS, "Content-Disposition": exports.attachment(f"{name}.{suffix}")},
     )
 
 
