@@ -14,6 +14,7 @@ from services.console.domain.charts import (
     line_chart,
     nice_max,
     points,
+    tick,
     top_of,
 )
 
@@ -91,6 +92,29 @@ def test_nothing_to_draw_draws_nothing() -> None:
 )
 def test_figures_read_as_people_write_them(value: float | None, text: str) -> None:
     assert figure(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (5, "5"),
+        (9_999, "9999"),
+        (10_000, "10k"),
+        (12_500, "12.5k"),
+        (200_000, "200k"),
+        (500_000, "500k"),
+        (1_000_000, "1M"),
+        (1_500_000, "1.5M"),
+    ],
+)
+def test_the_scales_top_is_written_short_for_the_margin(value: float, text: str) -> None:
+    assert tick(value) == text
+
+
+def test_a_chart_of_large_figures_writes_its_top_in_thousands() -> None:
+    drawn = bar_chart("t", ["A"], [Series("s", (150_000,))])
+    assert '<text class="tick" x="36" y="16">200k</text>' in drawn
+    assert 'data-value="150000"' in drawn
 
 
 def test_a_bar_chart_as_drawn_with_its_title_escaped() -> None:

@@ -116,13 +116,23 @@ def figure(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
+def tick(value: float) -> str:
+    """The scale's top as the axis writes it, short enough for the left margin: from 10,000 in
+    thousands (200k), from a million in millions (1.5M)."""
+    if value >= 1_000_000:
+        return f"{figure(value / 1_000_000)}M"
+    if value >= 10_000:
+        return f"{figure(value / 1_000)}k"
+    return figure(value)
+
+
 def _frame(title: str, labels: Sequence[str], top: float, body: list[str]) -> str:
     base = HEIGHT - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / len(labels)
     axis = [
         f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}"/>',
         f'<text class="tick" x="{LEFT - 4}" y="{base}">0</text>',
-        f'<text class="tick" x="{LEFT - 4}" y="{TOP}">{figure(top)}</text>',
+        f'<text class="tick" x="{LEFT - 4}" y="{TOP}">{tick(top)}</text>',
     ]
     names = [
         f'<text class="name" x="{round(LEFT + slot * i + slot / 2, 1)}" y="{base + 16}">'
