@@ -122,11 +122,12 @@ def test_routes_add_up_their_shipments_and_come_worst_first() -> None:
 
 
 def test_stations_with_the_most_delays_first_and_none_without() -> None:
-    found = delay_report([], {"WH01": 2, "CD01": 5, "BJ02": 2, "SH01": 0})
+    found = delay_report([], {"WH01": 2, "GZ03": 1, "CD01": 5, "BJ02": 2, "SH01": 0})
     assert found.stations == (
         StationDelays("CD01", 5),
         StationDelays("BJ02", 2),
         StationDelays("WH01", 2),
+        StationDelays("GZ03", 1),
     )
     assert found == DelayReport((), found.stations)
     assert (found.shipments, found.delayed, found.delay_rate_pct) == (0, 0, None)
