@@ -12,10 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.logistics.domain import (
-    Consignee,
     DelayReport,
     Lateness,
-    Party,
     RouteDelays,
     Shipment,
     StationDelays,
@@ -24,6 +22,7 @@ from services.logistics.domain import (
     is_delayed,
     rate_pct,
 )
+from tests.support.shipments import a_shipment
 
 pytestmark = pytest.mark.quick
 
@@ -40,19 +39,7 @@ def at(day: int, hour: int = 9) -> datetime:
 
 
 def shipment(**over: Any) -> Shipment:
-    base: dict[str, Any] = dict(
-        waybill="WB7",
-        origin_branch="SH01",
-        destination_branch="CD01",
-        region="west",
-        promised_arrival_at=at(5, 18),
-        dispatched_at=at(1, 8),
-        shipper=Party("上海建材", "13800000000"),
-        consignee=Consignee("杨民敬", "13900000000"),
-        batches=2,
-    )
-    base.update(over)
-    return Shipment(**base)
+    return a_shipment(**(dict(waybill="WB7", batches=2) | over))
 
 
 def test_an_arrived_shipment_counts_delayed_only_if_it_arrived_after_the_promise() -> None:

@@ -11,10 +11,8 @@ import pytest
 
 from services.logistics.domain import (
     Arrived,
-    Consignee,
     Dispatched,
     DomainError,
-    Party,
     ReceiptClockStarted,
     ReceiptRequirements,
     ScanRecorded,
@@ -29,6 +27,7 @@ from services.logistics.domain import (
     route_branches,
 )
 from shared.contracts.values import ScanKind
+from tests.support.shipments import a_shipment
 
 pytestmark = pytest.mark.quick
 
@@ -40,21 +39,17 @@ def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
 
 
 def shipment(**over: Any) -> Shipment:
-    base: dict[str, Any] = dict(
-        waybill="WB1",
-        origin_branch="SH01",
-        destination_branch="CD01",
-        region="west",
-        promised_arrival_at=at(5, 18),
-        dispatched_at=at(1, 8),
-        shipper=Party("上海建材", "13800000000"),
-        consignee=Consignee("杨民敬", "13900000000"),
-        transfers=1,
-        transfer_branches=("WH01",),
-        receipt=ReceiptRequirements(required=True, copies=2),
+    return a_shipment(
+        **(
+            dict(
+                waybill="WB1",
+                transfers=1,
+                transfer_branches=("WH01",),
+                receipt=ReceiptRequirements(required=True, copies=2),
+            )
+            | over
+        )
     )
-    base.update(over)
-    return Shipment(**base)
 
 
 def test_route_is_origin_transfers_and_destination() -> None:

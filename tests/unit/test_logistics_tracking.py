@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.logistics.domain import (
-    Consignee,
     DomainError,
     GoodsState,
     LogisticsRules,
-    Party,
     Shipment,
     TrackingNote,
     apply_scan,
@@ -28,6 +26,7 @@ from services.logistics.domain import (
 )
 from services.logistics.domain.tracking import DelayVerdict, Leg, loading_day
 from shared.contracts.values import ScanKind
+from tests.support.shipments import a_shipment
 
 pytestmark = pytest.mark.quick
 
@@ -39,20 +38,7 @@ def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
 
 
 def shipment(**over: Any) -> Shipment:
-    base: dict[str, Any] = dict(
-        waybill="WB2",
-        origin_branch="SH01",
-        destination_branch="CD01",
-        region="west",
-        promised_arrival_at=at(5, 18),
-        dispatched_at=at(1, 8),
-        shipper=Party("上海建材", "13800000000"),
-        consignee=Consignee("杨民敬", "13900000000"),
-        transfers=1,
-        transfer_branches=("WH01",),
-    )
-    base.update(over)
-    return Shipment(**base)
+    return a_shipment(**(dict(waybill="WB2", transfers=1, transfer_branches=("WH01",)) | over))
 
 
 def test_before_the_promise_it_is_not_delayed_and_is_checked_at_the_promise() -> None:
