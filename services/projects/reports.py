@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -338,14 +339,19 @@ async def deadlines(ctx: Context, month: str | None, branch_id: str | None) -> d
     }
 
 
-def deadlines_csv(report: dict[str, Any]) -> str:
-    """The deadlines report as CSV: one line per branch."""
+def _per_branch_csv(report: dict[str, Any], figures: Sequence[str]) -> str:
+    """A monthly report's branch lines as CSV: month, branch, then the figures."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["month", "branch_id", *DEADLINE_FIGURES])
+    w.writerow(["month", "branch_id", *figures])
     for row in report["branches"]:
-        w.writerow([report["month"], row["branch_id"] or "", *(row[f] for f in DEADLINE_FIGURES)])
+        w.writerow([report["month"], row["branch_id"] or "", *(row[f] for f in figures)])
     return out.getvalue()
+
+
+def deadlines_csv(report: dict[str, Any]) -> str:
+    """The deadlines report as CSV: one line per branch."""
+    return _per_branch_csv(report, DEADLINE_FIGURES)
 
 
 async def payments(ctx: Context, month: str | None, branch_id: str | None) -> dict[str, Any]:
@@ -392,9 +398,4 @@ async def payments(ctx: Context, month: str | None, branch_id: str | None) -> di
 
 def payments_csv(report: dict[str, Any]) -> str:
     """The payments report as CSV: one line per branch, money in fen."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["month", "branch_id", *PAYMENT_FIGURES])
-    for row in report["branches"]:
-        w.writerow([report["month"], row["branch_id"] or "", *(row[f] for f in PAYMENT_FIGURES)])
-    return out.getvalue()
+    return _per_branch_csv(report, PAYMENT_FIGURES)
