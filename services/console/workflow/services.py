@@ -58,7 +58,7 @@ class Services:
         *,
         token_ttl_seconds: int,
         timeout_seconds: float,
-        in_flight: int = 4,
+        in_flight: int,
         mounts: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         self.urls = dict(urls)
