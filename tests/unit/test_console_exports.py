@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from starlette.responses import Response
 
-from services.console.api.exports import attachment
+from shared.web.downloads import attachment
 
 pytestmark = pytest.mark.quick
 

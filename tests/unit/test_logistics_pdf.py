@@ -10,9 +10,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
-from services.logistics.api.pdf import exception_pdf, filename
+from services.logistics.api.pdf import exception_pdf
 from services.logistics.api.printed import PRINTED, printed_lines
 from shared.calendar import BUSINESS_TZ
+from shared.web.downloads import attachment
 
 pytestmark = pytest.mark.quick
 DAY = date(2026, 12, 4)
@@ -75,5 +76,9 @@ def test_a_day_without_exceptions_says_so() -> None:
 
 
 def test_the_file_name_is_ascii_whatever_the_station() -> None:
-    assert filename("HUB01", DAY) == "exceptions-HUB01-2026-12-04.pdf"
-    assert filename('上海"01', DAY) == "exceptions-___01-2026-12-04.pdf"
+    assert attachment(f"exceptions-HUB01-{DAY}.pdf", inline=True) == (
+        'inline; filename="exceptions-HUB01-2026-12-04.pdf"'
+    )
+    assert attachment(f'exceptions-上海"01-{DAY}.pdf', inline=True).startswith(
+        "inline; filename=\"exceptions-___01-2026-12-04.pdf\"; filename*=UTF-8''"
+    )

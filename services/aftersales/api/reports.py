@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,6 +12,7 @@ from services.aftersales.api.roles import REPORTS
 from shared.validation import Code, Month
 from shared.web.auth import Principal
 from shared.web.deps import view
+from shared.web.downloads import attachment
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -34,12 +34,10 @@ async def repairs_monthly(
     async with view(request) as ctx:
         report = await workflow.monthly_report(ctx, month, branch)
     if format == "csv":
-        # A header's value is ASCII: a branch code in other letters is spelt with underscores.
-        part = f"-{re.sub(r'[^A-Za-z0-9_-]', '_', branch)}" if branch else ""
-        name = f"repairs-{report.month}{part}.csv"
+        name = f"repairs-{report.month}{'-' + branch if branch else ''}.csv"
         return Response(
             reports.as_csv(report),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            headers={"Content-Disposition": attachment(name)},
         )
     return reports.as_json(report)

@@ -8,7 +8,6 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -17,8 +16,6 @@ Value = str | int | float | None
 # Characters a sheet's name may not hold, and its longest name (Excel's limits).
 _NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 SHEET_NAME_LENGTH = 31
-# What may stand in a header's quoted ASCII file name as it is.
-_NOT_IN_ASCII_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @dataclass(frozen=True)
@@ -58,13 +55,3 @@ def as_xlsx(sheets: Sequence[Sheet]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def attachment(filename: str) -> str:
-    """A Content-Disposition for a download: an ASCII name for every browser, and the real one
-    (a region or branch in Chinese, say) as RFC 6266's UTF-8 `filename*`. A header is Latin-1,
-    so the name as typed would fail the response."""
-    fallback = _NOT_IN_ASCII_NAME.sub("_", filename)
-    if fallback == filename:
-        return f'attachment; filename="{filename}"'
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -4,7 +4,6 @@ printable; a report the service refuses the person's role says 无权查看 and 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -64,6 +63,7 @@ from services.console.workflow.services import ServiceError
 from services.console.workflow.sessions import Visit
 from shared.calendar import BUSINESS_TZ
 from shared.contracts.values import Department
+from shared.web.downloads import attachment
 
 router = APIRouter()
 
@@ -336,8 +336,9 @@ async def exception_pdf(request: Request, station: str = "", day: str = "") -> R
     except ServiceError as exc:
         return failure(request, visit, exc)
     answer = served(found)
-    name = re.sub(r"[^A-Za-z0-9_-]", "_", f"{station.strip()}-{day.strip()}")  # a header: ASCII
-    answer.headers["Content-Disposition"] = f'attachment; filename="exceptions-{name}.pdf"'
+    answer.headers["Content-Disposition"] = attachment(
+        f"exceptions-{station.strip()}-{day.strip()}.pdf"
+    )
     return answer
 
 
@@ -491,6 +492,5 @@ async def period_export(request: Request, page: str) -> Response:
         chosen, sections = await _period_sections(request, visit, t, page)
     except ServiceError as exc:
         return failure(request, visit, exc)
-    # A branch code names the file only as letters, digits, - and _ (a header is Latin-1).
-    branch = re.sub(r"[^A-Za-z0-9_-]", "", _branch(request, visit))
+    branch = _branch(request, visit)
     return exported(request, f"{page}-{chosen.value}{'-' + branch if branch else ''}", sections)

@@ -21,6 +21,7 @@ from services.console.domain.projects import yuan
 from services.console.domain.reports import Cell, Column, Table, series, short
 from services.console.workflow import reports as work
 from shared.calendar import BUSINESS_TZ
+from shared.web.downloads import attachment
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def exported(request: Request, name: str, sections: list[Section]) -> Response:
     return Response(
         content,
         media_type=kind,
-        headers={**HEADERS, "Content-Disposition": exports.attachment(f"{name}.{suffix}")},
+        headers={**HEADERS, "Content-Disposition": attachment(f"{name}.{suffix}")},
     )
 
 

@@ -12,6 +12,7 @@ from services.intake.api.roles import REPORTS
 from shared.validation import Week
 from shared.web.auth import Principal, require
 from shared.web.deps import view
+from shared.web.downloads import attachment
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -34,6 +35,6 @@ async def complaints_weekly(
         return Response(
             reports.as_csv(lines),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="complaints-{label}.csv"'},
+            headers={"Content-Disposition": attachment(f"complaints-{label}.csv")},
         )
     return reports.as_json(label, lines)

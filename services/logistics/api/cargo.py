@@ -19,6 +19,7 @@ from shared.objects import ObjectStore
 from shared.validation import Code, Day, Week
 from shared.web.auth import Principal, require
 from shared.web.deps import change, object_store, service_config, view
+from shared.web.downloads import attachment
 from shared.web.openapi import stored_file
 
 router = APIRouter(prefix="/v1", tags=["cargo exceptions"])
@@ -180,7 +181,9 @@ async def daily_exceptions(
         return Response(
             content,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{pdf.filename(station, day)}"'},
+            headers={
+                "Content-Disposition": attachment(f"exceptions-{station}-{day}.pdf", inline=True)
+            },
         )
     lines = printed.exception_lines(rows)
     if format == "csv":

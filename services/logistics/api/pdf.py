@@ -4,7 +4,6 @@ columns, lines and signature lines (api/printed.py), in ReportLab's built-in Chi
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
@@ -34,11 +33,6 @@ WIDTHS = (12, 29, 23, 47, 14, 27, 28)
 # Chinese) anywhere, as Chinese text does.
 BY_WORDS = frozenset({"kind", "source"})
 GREY = colors.HexColor("#f3f3f3")
-
-
-def filename(station: str, day: date) -> str:
-    """The file's name: ASCII only (a header's value), whatever the station's code holds."""
-    return f"exceptions-{re.sub(r'[^A-Za-z0-9_-]', '_', station)}-{day.isoformat()}.pdf"
 
 
 @cache

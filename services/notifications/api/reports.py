@@ -3,7 +3,6 @@ e-mails sent."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -15,6 +14,7 @@ from services.notifications.queries.records import message_item
 from shared.validation import Code, Cursor, Day, Week
 from shared.web.auth import Principal, require
 from shared.web.deps import view
+from shared.web.downloads import attachment
 from shared.web.pagination import after, limit_param, page
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
@@ -64,11 +64,11 @@ async def service_levels(
         )
     if format == "csv":
         name = report.period.week or f"{first}_{last}"
-        if branch:  # a header's value is ASCII: other letters are spelt with underscores
-            name += "-" + re.sub(r"[^A-Za-z0-9_-]", "_", branch)
+        if branch:
+            name += f"-{branch}"
         return Response(
             reports.as_csv(report),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="service-levels-{name}.csv"'},
+            headers={"Content-Disposition": attachment(f"service-levels-{name}.csv")},
         )
     return reports.as_json(report)
