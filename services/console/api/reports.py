@@ -390,10 +390,10 @@ async def _period_sections(
         )
         names = [f"report.aftersales.{n}" for n in ("statuses", "levels", "kinds")]
         return chosen, readable_or(found, names, partial(_repairs, t))
-    rating, care = await work.renovation(services, staff, month, _branch(request, visit))
+    projects = await work.renovation(services, staff, month, branch or "")
     sections = [
         *readable_or(
-            rating,
+            projects.rating,
             ["report.renovation.best", "report.renovation.worst"],
             lambda r: [
                 section(t, rated_projects(r, which), "bar", ["report.rated.score"])
@@ -401,11 +401,11 @@ async def _period_sections(
             ],
         ),
         *readable_or(
-            care,
+            projects.care,
             ["report.renovation.care"],
             lambda c: [section(t, care_compliance(c), "bar", ["report.care.compliance_pct"])],
         ),
-        *await _dues_sections(request, visit, t, month),
+        *_dues_sections(t, projects),
     ]
     return chosen, sections
 
@@ -422,16 +422,11 @@ DEADLINE_CHART = [f"report.deadlines.{f}" for f in ("met", "missed", "pending")]
 PAYMENT_CHART = [f"report.payments.{f}" for f in ("paid_fen", "outstanding_fen", "overdue_fen")]
 
 
-async def _dues_sections(
-    request: Request, visit: Visit, t: Translator, month: str
-) -> list[Section]:
+def _dues_sections(t: Translator, found: work.Renovation) -> list[Section]:
     """The renovation page's deadlines and payments of the month, for the chosen branch."""
-    deadlines, payments = await work.renovation_dues(
-        request.app.state.services, visit.staff, month, _branch(request, visit)
-    )
     return [
         *readable_or(
-            deadlines,
+            found.deadlines,
             [f"report.renovation.{n}" for n in ("deadlines", "deadline_people", "missed")],
             lambda d: [
                 section(t, deadline_branches(d), "bar", DEADLINE_CHART),
@@ -440,7 +435,7 @@ async def _dues_sections(
             ],
         ),
         *readable_or(
-            payments,
+            found.payments,
             ["report.renovation.payments", "report.renovation.overdue"],
             lambda p: [
                 section(t, payment_branches(p), "bar", PAYMENT_CHART),

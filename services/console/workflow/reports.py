@@ -152,25 +152,25 @@ async def report(
     return found
 
 
-async def renovation(
-    services: Services, staff: Staff, month: str, branch: str = ""
-) -> tuple[dict[str, Any] | Refused, dict[str, Any] | Refused]:
-    """projects' monthly rating for the month (the company's) and its care-call compliance as
-    of now (of one branch, or all)."""
-    rating, care = await asyncio.gather(
+@dataclass(frozen=True)
+class Renovation:
+    """The renovation page's four reads from projects, each an answer or refused."""
+
+    rating: dict[str, Any] | Refused
+    care: dict[str, Any] | Refused
+    deadlines: dict[str, Any] | Refused
+    payments: dict[str, Any] | Refused
+
+
+async def renovation(services: Services, staff: Staff, month: str, branch: str) -> Renovation:
+    """projects' monthly rating for the month (the company's), its care-call compliance as of
+    now, and the stage deadlines and payments due in the month (of one branch, or all), read
+    at once."""
+    where = {"month": month, "branch": branch or None}
+    rating, care, deadlines, payments = await asyncio.gather(
         report(services, staff, "projects", "/v1/reports/rating/monthly", month=month),
         report(services, staff, "projects", "/v1/reports/care-compliance", branch=branch or None),
-    )
-    return rating, care
-
-
-async def renovation_dues(
-    services: Services, staff: Staff, month: str, branch: str
-) -> tuple[dict[str, Any] | Refused, dict[str, Any] | Refused]:
-    """projects' stage deadlines and payments due in the month, of one branch or all."""
-    where = {"month": month, "branch": branch or None}
-    deadlines, payments = await asyncio.gather(
         report(services, staff, "projects", "/v1/reports/deadlines/monthly", **where),
         report(services, staff, "projects", "/v1/reports/payments/monthly", **where),
     )
-    return deadlines, payments
+    return Renovation(rating, care, deadlines, payments)
