@@ -38,7 +38,7 @@ from services.projects.domain.dues import (
     payment_report,
 )
 from services.projects.queries import records
-from shared.calendar import local_date, start_of_local_day
+from shared.calendar import add_months, local_date, start_of_local_day
 from shared.context import Context
 from shared.contracts.values import CallbackPurpose, Deadline, Stage
 from shared.errors import Invalid
@@ -282,7 +282,7 @@ PAYMENT_FIGURES = ("due", "due_fen", "paid_fen", "outstanding_fen", "overdue", "
 def month_days(month: str) -> tuple[date, date]:
     """The first and last local day of a YYYY-MM month."""
     first = date.fromisoformat(f"{parse_month(month)}-01")
-    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first, add_months(first, 1) - timedelta(days=1)
 
 
 def _figures(tally: Any, names: tuple[str, ...]) -> dict[str, int]:
