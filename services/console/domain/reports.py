@@ -148,33 +148,30 @@ def complaint_departments(report: Mapping[str, Any], department: str = "") -> Ta
     )
 
 
-def complaint_causes(report: Mapping[str, Any], department: str = "") -> Table:
-    """The week's opened complaints by cause (one department's, or every department's)."""
+def _opened_by(report: Mapping[str, Any], department: str, by: str, name: str) -> Table:
+    """The week's opened complaints counted `by` cause or category (the report's `by_<by>`), of
+    one department or of every department."""
     if department:
         lines = [d for d in report["departments"] if d["department"] == department]
-        counts = lines[0]["by_cause"] if lines else {}
+        counts = lines[0][f"by_{by}"] if lines else {}
     else:
-        counts = report["by_cause"]
+        counts = report[f"by_{by}"]
     return Table(
-        "report.complaints.causes",
-        (Column("report.cause", label="complaint.cause"), Column("report.opened")),
-        tuple((cause, int(n)) for cause, n in counts.items()),
+        name,
+        (Column(f"report.{by}", label=f"complaint.{by}"), Column("report.opened")),
+        tuple((value, int(n)) for value, n in counts.items()),
     )
+
+
+def complaint_causes(report: Mapping[str, Any], department: str = "") -> Table:
+    """The week's opened complaints by cause (one department's, or every department's)."""
+    return _opened_by(report, department, "cause", "report.complaints.causes")
 
 
 def complaint_categories(report: Mapping[str, Any], department: str = "") -> Table:
     """The week's opened complaints by the category they were registered under (one
     department's, or every department's)."""
-    if department:
-        lines = [d for d in report["departments"] if d["department"] == department]
-        counts = lines[0]["by_category"] if lines else {}
-    else:
-        counts = report["by_category"]
-    return Table(
-        "report.complaints.categories",
-        (Column("report.category", label="complaint.category"), Column("report.opened")),
-        tuple((category, int(n)) for category, n in counts.items()),
-    )
+    return _opened_by(report, department, "category", "report.complaints.categories")
 
 
 def complaint_trend(reports: Sequence[Mapping[str, Any]], department: str = "") -> Table:

@@ -144,12 +144,17 @@ def counts_by_cause(rows: Iterable[ComplaintRow]) -> dict[str, int]:
     return {cause: counted[cause] for cause in CAUSES if counted[cause]}
 
 
+def _total(counts: Iterable[dict[str, int]], order: tuple[str, ...]) -> dict[str, int]:
+    """Counts added up over the departments, in `order`, only values with a count."""
+    total: Counter[str] = Counter()
+    for line in counts:
+        total.update(line)
+    return {value: total[value] for value in order if total[value]}
+
+
 def total_by_cause(lines: Iterable[DepartmentWeek]) -> dict[str, int]:
     """The week's opened complaints by cause over every department."""
-    total: Counter[str] = Counter()
-    for line in lines:
-        total.update(line.by_cause)
-    return {cause: total[cause] for cause in CAUSES if total[cause]}
+    return _total((line.by_cause for line in lines), CAUSES)
 
 
 def counts_by_category(rows: Iterable[ComplaintRow]) -> dict[str, int]:
@@ -161,10 +166,7 @@ def counts_by_category(rows: Iterable[ComplaintRow]) -> dict[str, int]:
 
 def total_by_category(lines: Iterable[DepartmentWeek]) -> dict[str, int]:
     """The week's opened complaints by category over every department."""
-    total: Counter[str] = Counter()
-    for line in lines:
-        total.update(line.by_category)
-    return {category: total[category] for category in CATEGORIES if total[category]}
+    return _total((line.by_category for line in lines), CATEGORIES)
 
 
 def report_csv(lines: Iterable[DepartmentWeek]) -> str:
