@@ -17,7 +17,6 @@ from typing import Any
 from services.projects import queries
 from services.projects.config import ProjectsSettings
 from services.projects.domain import (
-    RESPONSIBLE_ROLE,
     CompletedCallback,
     ProjectCare,
     ProjectMonth,
@@ -32,7 +31,6 @@ from services.projects.domain import (
     satisfaction_by_role,
 )
 from services.projects.domain.dues import (
-    DueDeadline,
     ProjectPlan,
     deadline_report,
     payment_report,
@@ -40,7 +38,7 @@ from services.projects.domain.dues import (
 from services.projects.queries import records
 from shared.calendar import add_months, local_date, start_of_local_day
 from shared.context import Context
-from shared.contracts.values import CallbackPurpose, Deadline, Stage
+from shared.contracts.values import CallbackPurpose, Stage
 from shared.errors import Invalid
 
 # Nothing is owed before the design agreement (its callback is the first care call).
@@ -300,20 +298,7 @@ async def deadlines(ctx: Context, month: str | None, branch_id: str | None) -> d
     month = parse_month(month) if month is not None else month_of(now)
     first, last = month_days(month)
     rows = await queries.deadlines_due(ctx.conn, first=first, last=last, branch_id=branch_id)
-    due = [
-        DueDeadline(
-            r["project_id"],
-            r["branch_id"],
-            Deadline(r["deadline"]),
-            # The role that owes it names the projects column holding that person.
-            r[RESPONSIBLE_ROLE[Deadline(r["deadline"])]],
-            r["due_at"],
-            r["due_on"],
-            r["satisfied_at"],
-        )
-        for r in rows
-    ]
-    report = deadline_report(due, first, last, now)
+    report = deadline_report([records.due_deadline_of(r) for r in rows], first, last, now)
     return {
         "month": month,
         "branch_id": branch_id,

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from services.projects.domain import (
+    RESPONSIBLE_ROLE,
     Addition,
     CardStatus,
     Contract,
@@ -38,6 +39,7 @@ from services.projects.domain import (
     WarrantyCard,
     receipt_number,
 )
+from services.projects.domain.dues import DueDeadline
 from shared.contracts.values import (
     Deadline,
     DocumentKind,
@@ -498,4 +500,19 @@ def inspection_of(row: asyncpg.Record) -> QualityInspection:
         row["progress"],
         row["tidiness"],
         tuple(json.loads(row["problems"])),
+    )
+
+
+def due_deadline_of(row: asyncpg.Record) -> DueDeadline:
+    """A deadline due in a report's month, with its project's branch and the person owing it
+    (the role that owes it names the projects column holding that person)."""
+    kind = Deadline(row["deadline"])
+    return DueDeadline(
+        row["project_id"],
+        row["branch_id"],
+        kind,
+        row[RESPONSIBLE_ROLE[kind]],
+        row["due_at"],
+        row["due_on"],
+        row["satisfied_at"],
     )
